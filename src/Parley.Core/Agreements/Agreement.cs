@@ -1,0 +1,100 @@
+using Parley.Core.Model;
+
+namespace Parley.Core.Agreements;
+
+/// <summary>What a party is in an agreement.</summary>
+public enum PartyRole
+{
+    /// <summary>Declares zones and operations.</summary>
+    Member,
+
+    /// <summary>Reports incidents and reads compliance.</summary>
+    Observer,
+
+    /// <summary>Administers the center.</summary>
+    Administrator,
+}
+
+/// <summary>A party of an agreement.</summary>
+public sealed record Party(PartyId Id, string Name, PartyRole Role);
+
+/// <summary>An operation kind conflicts with other parties' zones of these kinds.</summary>
+public sealed record ZoneRule(string OperationKind, IReadOnlyList<ZoneKind> ZoneKinds);
+
+/// <summary>Least distances that two operations of different parties must keep (both must be broken to conflict).</summary>
+public sealed record SeparationMinima(double LateralMetres, double VerticalMetres);
+
+/// <summary>
+/// The pact a theater runs under: its parties, which operation kinds conflict with which zone kinds,
+/// separation minima, limits and deadlines.
+/// </summary>
+/// <remarks>Immutable. An agreement with no parties listed accepts any owner (the offline checker's default).</remarks>
+public sealed record Agreement
+{
+    /// <summary>The built-in operation kinds.</summary>
+    public static readonly IReadOnlyList<string> StandardOperationKinds = ["flight", "strike", "ground-movement", "humanitarian-movement"];
+
+    /// <summary>The agreement id.</summary>
+    public required AgreementId Id { get; init; }
+
+    /// <summary>Human-readable name.</summary>
+    public string Name { get; init; } = "";
+
+    /// <summary>Version of the agreement text; each change is a new version.</summary>
+    public int Version { get; init; } = 1;
+
+    /// <summary>The parties; empty means any owner is accepted.</summary>
+    public IReadOnlyList<Party> Parties { get; init; } = [];
+
+    /// <summary>Operation kinds that may be declared.</summary>
+    public IReadOnlyList<string> OperationKinds { get; init; } = StandardOperationKinds;
+
+    /// <summary>Operation kinds that are airborne and keep separation from each other.</summary>
+    public IReadOnlyList<string> AirborneKinds { get; init; } = ["flight", "strike"];
+
+    /// <summary>Which operation kinds conflict with which zone kinds of another party.</summary>
+    public IReadOnlyList<ZoneRule> ZoneRules { get; init; } =
+    [
+        new("strike", [ZoneKind.Protected, ZoneKind.Restricted]),
+        new("flight", [ZoneKind.Restricted]),
+        new("ground-movement", [ZoneKind.Protected, ZoneKind.Restricted]),
+    ];
+
+    /// <summary>Separation minima between airborne operations of different parties.</summary>
+    public SeparationMinima Separation { get; init; } = new(9260, 300);
+
+    /// <summary>Most vertices a single feature may have.</summary>
+    public int MaxVerticesPerFeature { get; init; } = 10_000;
+
+    /// <summary>How long an affected party has to answer a concurrence request.</summary>
+    public TimeSpan ConcurrenceDeadline { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Side of the coarse cell in which a hidden zone's conflict is disclosed, in metres.</summary>
+    public double DisclosureResolutionMetres { get; init; } = 10_000;
+
+    /// <summary>The default agreement: the standard rules, any party.</summary>
+    public static Agreement Default(string id = "default") => new() { Id = new AgreementId(id), Name = "Default rules" };
+
+    /// <summary>Whether the agreement accepts <paramref name="party"/> as an owner.</summary>
+    public bool HasParty(PartyId party) => Parties.Count == 0 || Parties.Any(p => p.Id == party);
+
+    /// <summary>Whether operations of <paramref name="kind"/> may be declared.</summary>
+    public bool HasOperationKind(string kind) => OperationKinds.Contains(kind);
+
+    /// <summary>Whether an operation of <paramref name="operationKind"/> conflicts with a zone of <paramref name="zoneKind"/>.</summary>
+    public bool Forbids(string operationKind, ZoneKind zoneKind)
+    {
+        foreach (var rule in ZoneRules)
+        {
+            if (rule.OperationKind == operationKind && rule.ZoneKinds.Contains(zoneKind))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether operations of this kind keep separation from other parties' airborne operations.</summary>
+    public bool IsAirborne(string operationKind) => AirborneKinds.Contains(operationKind);
+}

@@ -1,0 +1,307 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Parley.Core.Model;
+using YamlDotNet.RepresentationModel;
+
+namespace Parley.Core.Agreements;
+
+/// <summary>Reads an agreement from its JSON or YAML text; fields not given keep the defaults.</summary>
+/// <remarks>
+/// Fields: <c>id</c>, <c>name</c>, <c>version</c>, <c>parties</c> (<c>id</c>, <c>name</c>, <c>role</c>:
+/// member|observer|admin), <c>operation_kinds</c>, <c>airborne_kinds</c>, <c>rules</c>
+/// (<c>operation</c>, <c>zones</c>), <c>separation</c> (<c>lateral_m</c>, <c>vertical_m</c>),
+/// <c>max_vertices</c>, <c>concurrence_deadline_minutes</c>, <c>disclosure_resolution_m</c>.
+/// </remarks>
+public static class AgreementReader
+{
+    /// <summary>Parses JSON (when the text starts with '{') or YAML.</summary>
+    /// <exception cref="InputRejectedException">The text is malformed or a field is invalid.</exception>
+    public static Agreement Parse(string text)
+    {
+        JsonNode? root;
+        try
+        {
+            root = text.TrimStart().StartsWith('{') ? JsonNode.Parse(text) : YamlToJson(text);
+        }
+        catch (Exception e) when (e is JsonException or YamlDotNet.Core.YamlException)
+        {
+            throw new InputRejectedException(new InputError(null, "$", $"malformed agreement: {e.Message}"));
+        }
+
+        if (root is not JsonObject o)
+        {
+            throw new InputRejectedException(new InputError(null, "$", "an agreement must be an object"));
+        }
+
+        var errors = new List<InputError>();
+        var id = Str(o, "id", errors);
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            errors.Add(new InputError(null, "id", "required: the agreement id"));
+        }
+
+        var agreement = Agreement.Default(id ?? "invalid");
+        agreement = agreement with
+        {
+            Name = Str(o, "name", errors) ?? agreement.Name,
+            Version = (int)(Num(o, "version", errors, 1, int.MaxValue) ?? agreement.Version),
+            Parties = ReadParties(o, errors) ?? agreement.Parties,
+            OperationKinds = Strings(o, "operation_kinds", errors) ?? agreement.OperationKinds,
+            AirborneKinds = Strings(o, "airborne_kinds", errors) ?? agreement.AirborneKinds,
+            ZoneRules = ReadRules(o, errors) ?? agreement.ZoneRules,
+            MaxVerticesPerFeature = (int)(Num(o, "max_vertices", errors, 4, 10_000_000) ?? agreement.MaxVerticesPerFeature),
+            DisclosureResolutionMetres = Num(o, "disclosure_resolution_m", errors, 100, 1_000_000) ?? agreement.DisclosureResolutionMetres,
+        };
+        if (Num(o, "concurrence_deadline_minutes", errors, 1, 525_600) is { } minutes)
+        {
+            agreement = agreement with { ConcurrenceDeadline = TimeSpan.FromMinutes(minutes) };
+        }
+
+        if (o["separation"] is JsonObject sep)
+        {
+            agreement = agreement with
+            {
+                Separation = new SeparationMinima(
+                    Num(sep, "lateral_m", errors, 0, 1e7, "separation.") ?? agreement.Separation.LateralMetres,
+                    Num(sep, "vertical_m", errors, 0, 1e6, "separation.") ?? agreement.Separation.VerticalMetres),
+            };
+        }
+        else if (o["separation"] is not null)
+        {
+            errors.Add(new InputError(null, "separation", "must be an object with lateral_m and vertical_m"));
+        }
+
+        foreach (var kind in agreement.AirborneKinds.Concat(agreement.ZoneRules.Select(r => r.OperationKind)))
+        {
+            if (!agreement.OperationKinds.Contains(kind))
+            {
+                errors.Add(new InputError(null, "operation_kinds", $"kind '{kind}' is used by a rule but not declared"));
+            }
+        }
+
+        var duplicate = agreement.Parties.GroupBy(p => p.Id).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            errors.Add(new InputError(null, "parties", $"party '{duplicate.Key}' is declared twice"));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new InputRejectedException(errors);
+        }
+
+        return agreement;
+    }
+
+    private static List<Party>? ReadParties(JsonObject o, List<InputError> errors)
+    {
+        if (o["parties"] is null)
+        {
+            return null;
+        }
+
+        if (o["parties"] is not JsonArray array)
+        {
+            errors.Add(new InputError(null, "parties", "must be an array"));
+            return null;
+        }
+
+        var parties = new List<Party>();
+        for (int i = 0; i < array.Count; i++)
+        {
+            string path = $"parties[{i}].";
+            if (array[i] is not JsonObject p)
+            {
+                errors.Add(new InputError(null, $"parties[{i}]", "must be an object"));
+                continue;
+            }
+
+            var id = Str(p, "id", errors, path);
+            if (string.IsNullOrWhiteSpace(id) || !IsToken(id))
+            {
+                errors.Add(new InputError(null, path + "id", "required: letters, digits, '-', '_' or '.'"));
+                continue;
+            }
+
+            var role = (Str(p, "role", errors, path) ?? "member") switch
+            {
+                "member" => PartyRole.Member,
+                "observer" or "monitor" => PartyRole.Observer,
+                "admin" or "administrator" => PartyRole.Administrator,
+                var other => Invalid(errors, path + "role", $"unknown role '{other}' (member, observer, admin)"),
+            };
+            parties.Add(new Party(new PartyId(id), Str(p, "name", errors, path) ?? id, role));
+        }
+
+        return parties;
+    }
+
+    private static List<ZoneRule>? ReadRules(JsonObject o, List<InputError> errors)
+    {
+        if (o["rules"] is null)
+        {
+            return null;
+        }
+
+        if (o["rules"] is not JsonArray array)
+        {
+            errors.Add(new InputError(null, "rules", "must be an array"));
+            return null;
+        }
+
+        var rules = new List<ZoneRule>();
+        for (int i = 0; i < array.Count; i++)
+        {
+            string path = $"rules[{i}].";
+            if (array[i] is not JsonObject r)
+            {
+                errors.Add(new InputError(null, $"rules[{i}]", "must be an object"));
+                continue;
+            }
+
+            var op = Str(r, "operation", errors, path);
+            if (string.IsNullOrWhiteSpace(op))
+            {
+                errors.Add(new InputError(null, path + "operation", "required: an operation kind"));
+                continue;
+            }
+
+            var kinds = new List<ZoneKind>();
+            foreach (var z in Strings(r, "zones", errors, path) ?? [])
+            {
+                if (ZoneKinds.TryParse(z, out var kind))
+                {
+                    kinds.Add(kind);
+                }
+                else
+                {
+                    errors.Add(new InputError(null, path + "zones", $"unknown zone kind '{z}' (protected, restricted, designated)"));
+                }
+            }
+
+            rules.Add(new ZoneRule(op, kinds));
+        }
+
+        return rules;
+    }
+
+    private static PartyRole Invalid(List<InputError> errors, string field, string message)
+    {
+        errors.Add(new InputError(null, field, message));
+        return PartyRole.Member;
+    }
+
+    internal static bool IsToken(string s) =>
+        s.Length is > 0 and <= 128 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
+    private static string? Str(JsonObject o, string name, List<InputError> errors, string path = "")
+    {
+        var node = o[name];
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is JsonValue v && v.TryGetValue(out string? s))
+        {
+            return s;
+        }
+
+        errors.Add(new InputError(null, path + name, "must be a string"));
+        return null;
+    }
+
+    private static double? Num(JsonObject o, string name, List<InputError> errors, double min, double max, string path = "")
+    {
+        var node = o[name];
+        if (node is null)
+        {
+            return null;
+        }
+
+        double value;
+        if (node is JsonValue v && v.TryGetValue(out double d))
+        {
+            value = d;
+        }
+        else if (node is JsonValue sv && sv.TryGetValue(out string? s) &&
+                 double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed))
+        {
+            value = parsed;
+        }
+        else
+        {
+            errors.Add(new InputError(null, path + name, "must be a number"));
+            return null;
+        }
+
+        if (!double.IsFinite(value) || value < min || value > max)
+        {
+            errors.Add(new InputError(null, path + name, $"must be between {min} and {max}"));
+            return null;
+        }
+
+        return value;
+    }
+
+    private static List<string>? Strings(JsonObject o, string name, List<InputError> errors, string path = "")
+    {
+        var node = o[name];
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is JsonArray a && a.All(n => n is JsonValue v && v.TryGetValue(out string? _)))
+        {
+            return [.. a.Select(n => n!.GetValue<string>())];
+        }
+
+        errors.Add(new InputError(null, path + name, "must be an array of strings"));
+        return null;
+    }
+
+    private static JsonNode? YamlToJson(string text)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(text));
+        return stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode);
+
+        static JsonNode? Convert(YamlNode node) => node switch
+        {
+            YamlMappingNode m => new JsonObject(m.Children.Select(kv =>
+                KeyValuePair.Create(((YamlScalarNode)kv.Key).Value ?? "", Convert(kv.Value)))),
+            YamlSequenceNode s => new JsonArray([.. s.Children.Select(Convert)]),
+            YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain } sc when sc.Value is null or "" or "~" or "null" => null,
+            YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain } sc when
+                double.TryParse(sc.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => JsonValue.Create(d),
+            YamlScalarNode sc => JsonValue.Create(sc.Value),
+            _ => null,
+        };
+    }
+}
+
+/// <summary>Wire names of zone kinds.</summary>
+public static class ZoneKinds
+{
+    /// <summary>Parses <c>protected</c>, <c>restricted</c> or <c>designated</c>.</summary>
+    public static bool TryParse(string? text, out ZoneKind kind)
+    {
+        switch (text)
+        {
+            case "protected": kind = ZoneKind.Protected; return true;
+            case "restricted": kind = ZoneKind.Restricted; return true;
+            case "designated": kind = ZoneKind.Designated; return true;
+            default: kind = default; return false;
+        }
+    }
+
+    /// <summary>The wire name of a zone kind.</summary>
+    public static string Name(ZoneKind kind) => kind switch
+    {
+        ZoneKind.Protected => "protected",
+        ZoneKind.Restricted => "restricted",
+        _ => "designated",
+    };
+}

@@ -1,0 +1,340 @@
+using System.Globalization;
+using System.Text.Json;
+using Parley.Core.Agreements;
+using Parley.Core.Geometry;
+using Parley.Core.Model;
+
+namespace Parley.Core.Features;
+
+/// <summary>
+/// Reads zones and operations from GeoJSON (RFC 7946) Features or FeatureCollections and validates them
+/// against an agreement. Every error names the feature id and the field.
+/// </summary>
+/// <remarks>
+/// Properties: <c>kind</c>, <c>owner</c>, <c>alt_min_m</c>, <c>alt_max_m</c> (absent: unbounded),
+/// <c>start</c> (required), <c>end</c> (absent or null: open-ended), <c>radius_m</c> (Point),
+/// <c>corridor_m</c> (LineString), <c>name</c>, <c>visibility</c>, <c>shared_with</c>.
+/// Nothing is returned unless every feature is valid.
+/// </remarks>
+public static class FeatureReader
+{
+    private static readonly string[] TimeFormats =
+    [
+        "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
+        "yyyy-MM-dd't'HH:mm:ssK", "yyyy-MM-dd't'HH:mm:ss.FFFFFFFK",
+        "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd HH:mm:ss.FFFFFFFK",
+    ];
+
+    /// <summary>Parses UTF-8 JSON text into a document, refusing malformed JSON with a clear error.</summary>
+    public static JsonDocument ParseJson(ReadOnlyMemory<byte> utf8)
+    {
+        try
+        {
+            return JsonDocument.Parse(utf8, new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException e)
+        {
+            throw new InputRejectedException(new InputError(null, "$",
+                $"malformed JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}"));
+        }
+    }
+
+    /// <summary>Reads zones; <paramref name="caller"/>, when given, is the owner of features that name none.</summary>
+    public static IReadOnlyList<Zone> ReadZones(JsonElement root, Agreement agreement, PartyId? caller = null) =>
+        Read(root, agreement, caller, isZone: true, (f, _) =>
+        {
+            ZoneKinds.TryParse(f.Kind, out var kind);
+            return new Zone
+            {
+                Id = new ZoneId(f.Id), Owner = f.Owner, Kind = kind, Volume = f.Volume,
+                Name = f.Name, Visibility = f.Visibility, SharedWith = f.SharedWith,
+            };
+        });
+
+    /// <summary>Reads operations (state <see cref="OperationState.Proposed"/>).</summary>
+    public static IReadOnlyList<Operation> ReadOperations(JsonElement root, Agreement agreement, PartyId? caller = null) =>
+        Read(root, agreement, caller, isZone: false, (f, _) => new Operation
+        {
+            Id = new OperationId(f.Id), Owner = f.Owner, Kind = f.Kind, Volume = f.Volume,
+            Name = f.Name, Visibility = f.Visibility, SharedWith = f.SharedWith,
+        });
+
+    private sealed record Parsed(
+        string Id, PartyId Owner, string Kind, Volume Volume, string? Name, Visibility Visibility, IReadOnlyList<PartyId> SharedWith);
+
+    private static List<T> Read<T>(JsonElement root, Agreement agreement, PartyId? caller, bool isZone, Func<Parsed, int, T> make)
+    {
+        var errors = new List<InputError>();
+        var result = new List<T>();
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new InputRejectedException(new InputError(null, "$", "expected a GeoJSON Feature or FeatureCollection object"));
+        }
+
+        var type = root.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        if (type == "FeatureCollection")
+        {
+            if (!root.TryGetProperty("features", out var features) || features.ValueKind != JsonValueKind.Array)
+            {
+                throw new InputRejectedException(new InputError(null, "features", "a FeatureCollection needs a 'features' array"));
+            }
+
+            int i = 0;
+            foreach (var feature in features.EnumerateArray())
+            {
+                var parsed = ReadOne(feature, $"features[{i}].", agreement, caller, isZone, errors);
+                if (parsed is not null)
+                {
+                    if (!seen.Add(parsed.Id))
+                    {
+                        errors.Add(new InputError(parsed.Id, $"features[{i}].id", "duplicate id in this request"));
+                    }
+                    else
+                    {
+                        result.Add(make(parsed, i));
+                    }
+                }
+
+                i++;
+                if (errors.Count >= 100)
+                {
+                    break; // enough to act on; the rest would only repeat
+                }
+            }
+        }
+        else if (type == "Feature")
+        {
+            var parsed = ReadOne(root, "", agreement, caller, isZone, errors);
+            if (parsed is not null)
+            {
+                result.Add(make(parsed, 0));
+            }
+        }
+        else
+        {
+            throw new InputRejectedException(new InputError(null, "type", "must be \"Feature\" or \"FeatureCollection\""));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new InputRejectedException(errors);
+        }
+
+        return result;
+    }
+
+    private static Parsed? ReadOne(JsonElement f, string path, Agreement agreement, PartyId? caller, bool isZone, List<InputError> errors)
+    {
+        int before = errors.Count;
+        string? id = null;
+        if (f.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new InputError(null, path.TrimEnd('.'), "must be a GeoJSON Feature object"));
+            return null;
+        }
+
+        if (f.TryGetProperty("id", out var idElement))
+        {
+            id = idElement.ValueKind switch
+            {
+                JsonValueKind.String => idElement.GetString(),
+                JsonValueKind.Number => idElement.GetRawText(),
+                _ => null,
+            };
+        }
+
+        void Error(string field, string message) => errors.Add(new InputError(id, path + field, message));
+
+        if (!f.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != "Feature")
+        {
+            Error("type", "must be \"Feature\"");
+        }
+
+        if (string.IsNullOrEmpty(id))
+        {
+            Error("id", "required: a string or number that identifies the feature");
+        }
+        else if (id.Length > 128 || id.Any(char.IsControl) || id.Contains('/'))
+        {
+            Error("id", "must be at most 128 characters, without '/' or control characters");
+        }
+
+        if (!f.TryGetProperty("properties", out var props) || props.ValueKind != JsonValueKind.Object)
+        {
+            Error("properties", "required: an object with kind, owner, start and the other fields");
+            return null;
+        }
+
+        // kind
+        string kind = "";
+        if (props.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String)
+        {
+            kind = k.GetString()!;
+            if (isZone ? !ZoneKinds.TryParse(kind, out _) : !agreement.HasOperationKind(kind))
+            {
+                Error("properties.kind", isZone
+                    ? $"unknown zone kind '{Clip(kind)}' (protected, restricted, designated)"
+                    : $"unknown operation kind '{Clip(kind)}' ({string.Join(", ", agreement.OperationKinds)})");
+            }
+        }
+        else
+        {
+            Error("properties.kind", "required: a string");
+        }
+
+        // owner
+        PartyId owner = default;
+        if (props.TryGetProperty("owner", out var o) && o.ValueKind != JsonValueKind.Null)
+        {
+            if (o.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(o.GetString()))
+            {
+                Error("properties.owner", "must be a party id");
+            }
+            else
+            {
+                owner = new PartyId(o.GetString()!);
+                if (!agreement.HasParty(owner))
+                {
+                    Error("properties.owner", $"unknown party '{Clip(owner.Value)}'");
+                }
+            }
+        }
+        else if (caller is { } c)
+        {
+            owner = c;
+        }
+        else
+        {
+            Error("properties.owner", "required: the declaring party");
+        }
+
+        // altitude
+        double altMin = ReadNumber(props, "alt_min_m", path, id, errors) ?? double.NegativeInfinity;
+        double altMax = ReadNumber(props, "alt_max_m", path, id, errors) ?? double.PositiveInfinity;
+        if (altMin > altMax)
+        {
+            Error("properties.alt_min_m", $"alt_min_m ({altMin}) must not exceed alt_max_m ({altMax})");
+        }
+
+        // time
+        DateTimeOffset? start = ReadTime(props, "start", path, id, errors, required: true);
+        DateTimeOffset? end = ReadTime(props, "end", path, id, errors, required: false);
+        if (start is { } s && end is { } e && e <= s)
+        {
+            Error("properties.end", "must be after start");
+        }
+
+        // name, visibility
+        string? name = null;
+        if (props.TryGetProperty("name", out var n) && n.ValueKind != JsonValueKind.Null)
+        {
+            if (n.ValueKind != JsonValueKind.String || n.GetString()!.Length > 200)
+            {
+                Error("properties.name", "must be a string of at most 200 characters");
+            }
+            else
+            {
+                name = n.GetString();
+            }
+        }
+
+        var visibility = Visibility.Private;
+        if (props.TryGetProperty("visibility", out var v) && v.ValueKind != JsonValueKind.Null)
+        {
+            switch (v.ValueKind == JsonValueKind.String ? v.GetString() : null)
+            {
+                case "private": visibility = Visibility.Private; break;
+                case "parties": visibility = Visibility.Parties; break;
+                case "public": visibility = Visibility.Public; break;
+                default: Error("properties.visibility", "must be \"private\", \"parties\" or \"public\""); break;
+            }
+        }
+
+        var shared = new List<PartyId>();
+        if (props.TryGetProperty("shared_with", out var sw) && sw.ValueKind != JsonValueKind.Null)
+        {
+            if (sw.ValueKind != JsonValueKind.Array || sw.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String))
+            {
+                Error("properties.shared_with", "must be an array of party ids");
+            }
+            else
+            {
+                foreach (var x in sw.EnumerateArray())
+                {
+                    var p = new PartyId(x.GetString()!);
+                    if (!agreement.HasParty(p))
+                    {
+                        Error("properties.shared_with", $"unknown party '{Clip(p.Value)}'");
+                    }
+
+                    shared.Add(p);
+                }
+            }
+
+            if (visibility != Visibility.Parties && shared.Count > 0)
+            {
+                Error("properties.shared_with", "only meaningful with visibility \"parties\"");
+            }
+        }
+
+        // geometry
+        Shape? shape = null;
+        if (!f.TryGetProperty("geometry", out var g) || g.ValueKind != JsonValueKind.Object)
+        {
+            Error("geometry", "required: a Polygon, MultiPolygon, Point (with radius_m) or LineString (with corridor_m)");
+        }
+        else
+        {
+            shape = GeometryReader.Read(g, props, path, id, agreement.MaxVerticesPerFeature, errors);
+        }
+
+        if (errors.Count > before || shape is null || start is null)
+        {
+            return null;
+        }
+
+        var volume = new Volume(shape, new AltitudeBand(altMin, altMax), new TimeWindow(start.Value, end));
+        return new Parsed(id!, owner, kind, volume, name, visibility, shared);
+    }
+
+    internal static double? ReadNumber(JsonElement props, string field, string path, string? id, List<InputError> errors)
+    {
+        if (!props.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var d) || !double.IsFinite(d) || Math.Abs(d) > 1e9)
+        {
+            errors.Add(new InputError(id, path + "properties." + field, "must be a finite number (metres)"));
+            return null;
+        }
+
+        return d;
+    }
+
+    private static DateTimeOffset? ReadTime(JsonElement props, string field, string path, string? id, List<InputError> errors, bool required)
+    {
+        if (!props.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+            {
+                errors.Add(new InputError(id, path + "properties." + field, "required: an RFC 3339 UTC time such as 2026-05-01T06:00:00Z"));
+            }
+
+            return null;
+        }
+
+        if (value.ValueKind == JsonValueKind.String &&
+            DateTimeOffset.TryParseExact(value.GetString(), TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+        {
+            return time.ToUniversalTime();
+        }
+
+        errors.Add(new InputError(id, path + "properties." + field, "must be an RFC 3339 time with a zone offset, such as 2026-05-01T06:00:00Z"));
+        return null;
+    }
+
+    internal static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";
+}

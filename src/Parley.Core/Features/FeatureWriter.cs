@@ -1,0 +1,192 @@
+using System.Globalization;
+using System.Text.Json;
+using Parley.Core.Agreements;
+using Parley.Core.Geometry;
+using Parley.Core.Model;
+
+namespace Parley.Core.Features;
+
+/// <summary>Writes zones and operations as GeoJSON Features, with the same properties <see cref="FeatureReader"/> reads.</summary>
+public static class FeatureWriter
+{
+    /// <summary>Writes a zone as a Feature.</summary>
+    public static void Write(Utf8JsonWriter w, Zone zone) =>
+        Write(w, zone.Id.Value, zone, ZoneKinds.Name(zone.Kind), null);
+
+    /// <summary>Writes an operation as a Feature (its state in <c>properties.state</c>).</summary>
+    public static void Write(Utf8JsonWriter w, Operation operation) =>
+        Write(w, operation.Id.Value, operation, operation.Kind, OperationStates.Name(operation.State));
+
+    /// <summary>A zone as Feature JSON text.</summary>
+    public static string ToJson(Zone zone) => ToJson(w => Write(w, zone));
+
+    /// <summary>An operation as Feature JSON text.</summary>
+    public static string ToJson(Operation operation) => ToJson(w => Write(w, operation));
+
+    private static string ToJson(Action<Utf8JsonWriter> write)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            write(w);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void Write(Utf8JsonWriter w, string id, Declaration d, string kind, string? state)
+    {
+        var shape = d.Volume.Footprint;
+        w.WriteStartObject();
+        w.WriteString("type", "Feature");
+        w.WriteString("id", id);
+        w.WritePropertyName("geometry");
+        WriteGeometry(w, shape);
+        w.WritePropertyName("properties");
+        w.WriteStartObject();
+        w.WriteString("kind", kind);
+        w.WriteString("owner", d.Owner.Value);
+        if (state is not null)
+        {
+            w.WriteString("state", state);
+        }
+
+        if (double.IsFinite(d.Volume.Altitude.MinMetres))
+        {
+            w.WriteNumber("alt_min_m", d.Volume.Altitude.MinMetres);
+        }
+
+        if (double.IsFinite(d.Volume.Altitude.MaxMetres))
+        {
+            w.WriteNumber("alt_max_m", d.Volume.Altitude.MaxMetres);
+        }
+
+        w.WriteString("start", Time(d.Volume.Time.Start));
+        if (d.Volume.Time.End is { } end)
+        {
+            w.WriteString("end", Time(end));
+        }
+        else
+        {
+            w.WriteNull("end");
+        }
+
+        if (shape.Kind == ShapeKind.Point)
+        {
+            w.WriteNumber("radius_m", shape.BufferMetres);
+        }
+        else if (shape.Kind == ShapeKind.Line)
+        {
+            w.WriteNumber("corridor_m", shape.BufferMetres);
+        }
+
+        if (d.Name is not null)
+        {
+            w.WriteString("name", d.Name);
+        }
+
+        w.WriteString("visibility", d.Visibility.ToString().ToLowerInvariant());
+        if (d.SharedWith.Count > 0)
+        {
+            w.WriteStartArray("shared_with");
+            foreach (var p in d.SharedWith)
+            {
+                w.WriteStringValue(p.Value);
+            }
+
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <summary>RFC 3339 UTC with the fraction only when there is one.</summary>
+    public static string Time(DateTimeOffset t) =>
+        t.UtcDateTime.ToString(t.UtcTicks % TimeSpan.TicksPerSecond == 0 ? "yyyy-MM-dd'T'HH:mm:ss'Z'" : "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>Writes the base geometry of a shape as a GeoJSON geometry object.</summary>
+    public static void WriteGeometry(Utf8JsonWriter w, Shape shape)
+    {
+        w.WriteStartObject();
+        switch (shape.Kind)
+        {
+            case ShapeKind.Point:
+                w.WriteString("type", "Point");
+                w.WritePropertyName("coordinates");
+                WritePosition(w, shape.Paths[0], 0);
+                break;
+            case ShapeKind.Line:
+                w.WriteString("type", "LineString");
+                w.WritePropertyName("coordinates");
+                WritePositions(w, shape.Paths[0]);
+                break;
+            default:
+                bool multi = shape.PolygonStarts.Count > 1;
+                w.WriteString("type", multi ? "MultiPolygon" : "Polygon");
+                w.WritePropertyName("coordinates");
+                if (multi)
+                {
+                    w.WriteStartArray();
+                }
+
+                for (int p = 0; p < shape.PolygonStarts.Count; p++)
+                {
+                    int end = p + 1 < shape.PolygonStarts.Count ? shape.PolygonStarts[p + 1] : shape.Paths.Count;
+                    w.WriteStartArray();
+                    for (int r = shape.PolygonStarts[p]; r < end; r++)
+                    {
+                        WritePositions(w, shape.Paths[r]);
+                    }
+
+                    w.WriteEndArray();
+                }
+
+                if (multi)
+                {
+                    w.WriteEndArray();
+                }
+
+                break;
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void WritePositions(Utf8JsonWriter w, double[] packed)
+    {
+        w.WriteStartArray();
+        for (int i = 0; i < packed.Length; i += 2)
+        {
+            WritePosition(w, packed, i);
+        }
+
+        w.WriteEndArray();
+    }
+
+    private static void WritePosition(Utf8JsonWriter w, double[] packed, int i)
+    {
+        w.WriteStartArray();
+        w.WriteNumberValue(packed[i]);
+        w.WriteNumberValue(packed[i + 1]);
+        w.WriteEndArray();
+    }
+}
+
+/// <summary>Wire names of operation states.</summary>
+public static class OperationStates
+{
+    /// <summary>The wire name: proposed, accepted, awaiting-concurrence, …</summary>
+    public static string Name(OperationState state) => state switch
+    {
+        OperationState.AwaitingConcurrence => "awaiting-concurrence",
+        _ => state.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>Parses a wire name.</summary>
+    public static OperationState Parse(string name) => name switch
+    {
+        "awaiting-concurrence" => OperationState.AwaitingConcurrence,
+        _ => Enum.Parse<OperationState>(name, ignoreCase: true),
+    };
+}
