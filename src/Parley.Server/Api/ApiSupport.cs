@@ -1,0 +1,79 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Parley.Core;
+using Parley.Core.Features;
+using Parley.Core.Model;
+
+namespace Parley.Server.Api;
+
+/// <summary>Plumbing shared by the endpoint groups.</summary>
+internal static class ApiSupport
+{
+    /// <summary>Reads the request body whole; Kestrel enforces the size limit.</summary>
+    public static async Task<JsonDocument> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken);
+        if (buffer.Length == 0)
+        {
+            throw new InputRejectedException(new InputError(null, "$", "the request body is empty: expected GeoJSON"));
+        }
+
+        return FeatureReader.ParseJson(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+    }
+
+    public static JsonElement ToElement(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+
+    public static JsonElement Feature(Zone zone) => ToElement(FeatureWriter.ToJson(zone));
+
+    public static JsonElement Feature(Operation operation) => ToElement(FeatureWriter.ToJson(operation));
+
+    public static string ETag(long version) => $"\"{version}\"";
+
+    /// <summary>Null when the request's If-Match (if any) names the current version; otherwise a 412 problem.</summary>
+    public static IResult? CheckIfMatch(HttpRequest request, long currentVersion)
+    {
+        var ifMatch = request.Headers.IfMatch.ToString();
+        if (string.IsNullOrEmpty(ifMatch) || ifMatch == "*")
+        {
+            return null;
+        }
+
+        return ifMatch.Split(',').Select(t => t.Trim()).Contains(ETag(currentVersion))
+            ? null
+            : Problems.PreconditionFailed($"the current version is {ETag(currentVersion)}");
+    }
+
+    /// <summary>Maps domain and input refusals thrown by a handler to problem documents.</summary>
+    public static TBuilder WithDomainErrors<TBuilder>(this TBuilder group)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        group.AddEndpointFilter(async (context, next) =>
+        {
+            try
+            {
+                return await next(context);
+            }
+            catch (InputRejectedException e)
+            {
+                return Problems.Invalid(e);
+            }
+            catch (DomainException e)
+            {
+                return Problems.Domain(e);
+            }
+            catch (BadHttpRequestException e)
+            {
+                return Problems.Problem(e.StatusCode, "bad-request", "The request could not be read", e.Message);
+            }
+        });
+        return group;
+    }
+
+    public static JsonHttpResult<T> Json<T>(T value, int status = StatusCodes.Status200OK) =>
+        TypedResults.Json(value, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)WireJson.Default.GetTypeInfo(typeof(T))!, statusCode: status);
+}

@@ -1,0 +1,40 @@
+using Parley.Core;
+
+namespace Parley.Server.Api;
+
+/// <summary>RFC 9457 problem documents for every refusal, naming the field when there is one.</summary>
+internal static class Problems
+{
+    public const string TypeBase = "https://parley.invalid/problems/";
+
+    public static IResult Invalid(InputRejectedException e) => TypedResults.Problem(
+        title: "The input was refused",
+        detail: e.Errors[0].ToString(),
+        statusCode: StatusCodes.Status400BadRequest,
+        type: TypeBase + "invalid-input",
+        extensions: new Dictionary<string, object?>
+        {
+            ["errors"] = e.Errors.Take(100).Select(x => new FieldError(x.FeatureId, x.Field, x.Message)).ToArray(),
+        });
+
+    public static IResult Domain(DomainException e) => e.Kind switch
+    {
+        DomainError.NotFound => NotFound(e.Message),
+        DomainError.Forbidden => Forbidden(e.Message),
+        DomainError.AlreadyExists => Problem(StatusCodes.Status409Conflict, "already-exists", "The entity exists already", e.Message),
+        _ => Problem(StatusCodes.Status409Conflict, "invalid-transition", "The change is not allowed in the current state", e.Message),
+    };
+
+    public static IResult NotFound(string detail) => Problem(StatusCodes.Status404NotFound, "not-found", "Not found", detail);
+
+    public static IResult Forbidden(string detail) => Problem(StatusCodes.Status403Forbidden, "forbidden", "Forbidden", detail);
+
+    public static IResult PreconditionFailed(string detail) =>
+        Problem(StatusCodes.Status412PreconditionFailed, "stale-version", "The version given in If-Match is not the current one", detail);
+
+    /// <summary>Clips caller-supplied text before it is echoed in a message.</summary>
+    public static string Clip(string s) => s.Length <= 64 ? s : s[..64] + "…";
+
+    public static IResult Problem(int status, string type, string title, string detail) =>
+        TypedResults.Problem(title: title, detail: detail, statusCode: status, type: TypeBase + type);
+}

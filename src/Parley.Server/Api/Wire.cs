@@ -1,0 +1,52 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Parley.Core.Conflicts;
+
+namespace Parley.Server.Api;
+
+/// <summary>A GeoJSON FeatureCollection of zones or operations.</summary>
+public sealed record FeatureCollectionResponse(
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("features")] IReadOnlyList<JsonElement> Features);
+
+/// <summary>The answer to an operation submission or a read: its state and the conflicts the caller may see.</summary>
+public sealed record OperationResponse(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("state")] string State,
+    [property: JsonPropertyName("version")] long Version,
+    [property: JsonPropertyName("operation")] JsonElement Operation,
+    [property: JsonPropertyName("conflicts")] IReadOnlyList<ConflictView> Conflicts);
+
+/// <summary>A dry-run answer: the conflicts a proposed operation would have. Nothing is stored.</summary>
+public sealed record CheckResponse(
+    [property: JsonPropertyName("operation")] string Operation,
+    [property: JsonPropertyName("conflicts")] IReadOnlyList<ConflictView> Conflicts);
+
+/// <summary>Zones accepted by one request.</summary>
+public sealed record ZonesAccepted(
+    [property: JsonPropertyName("accepted")] IReadOnlyList<JsonElement> Accepted,
+    [property: JsonPropertyName("reopened_operations")] IReadOnlyList<string> ReopenedOperations);
+
+/// <summary>Service health.</summary>
+public sealed record HealthResponse(
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("agreements")] IReadOnlyList<string> Agreements);
+
+/// <summary>One field error in a problem document.</summary>
+public sealed record FieldError(
+    [property: JsonPropertyName("feature")] string? Feature,
+    [property: JsonPropertyName("field")] string Field,
+    [property: JsonPropertyName("message")] string Message);
+
+/// <summary>Source-generated JSON for every wire type.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(FeatureCollectionResponse))]
+[JsonSerializable(typeof(OperationResponse))]
+[JsonSerializable(typeof(List<OperationResponse>))]
+[JsonSerializable(typeof(CheckResponse))]
+[JsonSerializable(typeof(ZonesAccepted))]
+[JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(FieldError[]))]
+[JsonSerializable(typeof(JsonElement))]
+public sealed partial class WireJson : JsonSerializerContext;

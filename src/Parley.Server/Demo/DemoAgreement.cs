@@ -1,0 +1,51 @@
+using Parley.Core.Conflicts;
+using Parley.Core.Features;
+using Parley.Core.Model;
+using Parley.Core.Ports;
+using Parley.Server.Theaters;
+
+namespace Parley.Server.Demo;
+
+/// <summary>The fictional <c>demo</c> agreement: three parties, protected sites, restricted airspace and operations.</summary>
+public static class DemoAgreement
+{
+    /// <summary>The demo agreement id.</summary>
+    public const string Id = "demo";
+
+    /// <summary>Loads the demo agreement and whatever of its zones and operations are missing (idempotent).</summary>
+    public static async Task LoadAsync(TheaterRegistry registry, CancellationToken cancellationToken = default)
+    {
+        var agreement = registry.Find(new AgreementId(Id)) ?? await registry.PutAgreementAsync(Resource("agreement.json"), cancellationToken);
+        using var zones = FeatureReader.ParseJson(System.Text.Encoding.UTF8.GetBytes(Resource("zones.geojson")));
+        using var operations = FeatureReader.ParseJson(System.Text.Encoding.UTF8.GetBytes(Resource("operations.geojson")));
+        var zoneList = FeatureReader.ReadZones(zones.RootElement, agreement);
+        var operationList = FeatureReader.ReadOperations(operations.RootElement, agreement);
+        await registry.WriteAsync(agreement.Id, theater =>
+        {
+            var changes = new ChangeSet();
+            changes.UpsertZones.AddRange(zoneList.Where(z => theater.FindZone(z.Id) is null));
+            return (changes, 0);
+        }, cancellationToken);
+        foreach (var operation in operationList)
+        {
+            await registry.WriteAsync(agreement.Id, theater =>
+            {
+                var changes = new ChangeSet();
+                if (theater.FindOperation(operation.Id) is null)
+                {
+                    changes.UpsertOperations.Add(Decisions.Submit(theater, operation).Operation);
+                }
+
+                return (changes, 0);
+            }, cancellationToken);
+        }
+    }
+
+    private static string Resource(string name)
+    {
+        using var stream = typeof(DemoAgreement).Assembly.GetManifestResourceStream($"Parley.Server.Demo.{name}")
+            ?? throw new InvalidOperationException($"missing demo resource {name}");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

@@ -1,0 +1,159 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.IdentityModel.Tokens;
+using Parley.Core.Conflicts;
+using Parley.Core.Ports;
+using Parley.Server.Api;
+using Parley.Server.Demo;
+using Parley.Server.Security;
+using Parley.Server.Theaters;
+using Parley.Storage.Sqlite;
+
+namespace Parley.Server;
+
+/// <summary>Builds the Parley HTTP server: authentication, the API, the store and the theaters.</summary>
+public static class ParleyApp
+{
+    /// <summary>File name of the embedded store inside the data folder.</summary>
+    public const string DatabaseFileName = "parley.db";
+
+    /// <summary>Builds the application; call <see cref="InitializeAsync"/> before serving.</summary>
+    public static WebApplication Build(ParleyServerOptions options)
+    {
+        RequireLoopbackForPlainHttp(options.Urls);
+        Directory.CreateDirectory(options.DataDirectory);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            k.AddServerHeader = false;
+        });
+        builder.Logging.ClearProviders();
+        if (options.ConsoleLogging)
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        }
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<IParleyStore>(_ => new SqliteStore(Path.Combine(options.DataDirectory, DatabaseFileName)));
+        builder.Services.AddSingleton<TheaterRegistry>();
+        builder.Services.AddSingleton(new Disclosure(CenterSecret(options.DataDirectory)));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJson.Default));
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Parley";
+            document.Info.Description = "Joint deconfliction and coordination: zones, operations, conflicts.";
+            return Task.CompletedTask;
+        }));
+
+        var signingKey = TokenKeys.Load(options.DataDirectory);
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        {
+            o.MapInboundClaims = false;
+            o.RequireHttpsMetadata = false; // plain HTTP is refused off loopback, see RequireLoopbackForPlainHttp
+            o.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = TokenKeys.Issuer,
+                ValidAudience = TokenKeys.Audience,
+                IssuerSigningKey = signingKey,
+                ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
+                ClockSkew = TimeSpan.FromSeconds(30),
+                RequireExpirationTime = true,
+                RequireSignedTokens = true,
+            };
+        });
+        builder.Services.AddAuthorization();
+
+        var app = builder.Build();
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // Never echo an unexpected exception: it may carry another party's data.
+            StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode : StatusCodes.Status500InternalServerError,
+        });
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapGet("/health", (TheaterRegistry registry) =>
+            ApiSupport.Json(new HealthResponse("ok", [.. registry.AgreementIds.Select(a => a.Value)])))
+            .WithTags("Service").WithSummary("Liveness and the agreements served.").AllowAnonymous();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+
+        var agreements = app.MapGroup("/v1/agreements/{agreement}");
+        ZonesApi.Map(agreements);
+        OperationsApi.Map(agreements);
+        return app;
+    }
+
+    /// <summary>Opens the store, rebuilds the theaters and loads agreement files and the demo.</summary>
+    public static async Task InitializeAsync(WebApplication app, CancellationToken cancellationToken = default)
+    {
+        var options = app.Services.GetRequiredService<ParleyServerOptions>();
+        var registry = app.Services.GetRequiredService<TheaterRegistry>();
+        await registry.InitializeAsync(cancellationToken);
+        foreach (var file in options.AgreementFiles)
+        {
+            await registry.PutAgreementAsync(await File.ReadAllTextAsync(file, cancellationToken), cancellationToken);
+        }
+
+        if (options.Demo)
+        {
+            await DemoAgreement.LoadAsync(registry, cancellationToken);
+        }
+    }
+
+    /// <summary>Builds, initialises and starts the server; returns once it listens.</summary>
+    public static async Task<WebApplication> StartAsync(ParleyServerOptions options, CancellationToken cancellationToken = default)
+    {
+        var app = Build(options);
+        await InitializeAsync(app, cancellationToken);
+        await app.StartAsync(cancellationToken);
+        return app;
+    }
+
+    private static byte[] CenterSecret(string dataDirectory)
+    {
+        string path = Path.Combine(dataDirectory, "center-secret.key");
+        if (!File.Exists(path))
+        {
+            string temporary = path + ".tmp";
+            File.WriteAllBytes(temporary, RandomNumberGenerator.GetBytes(32));
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            try
+            {
+                File.Move(temporary, path, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                File.Delete(temporary);
+            }
+        }
+
+        return File.ReadAllBytes(path);
+    }
+
+    private static void RequireLoopbackForPlainHttp(string urls)
+    {
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!Uri.TryCreate(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri))
+            {
+                throw new ArgumentException($"not a URL: {url}", nameof(urls));
+            }
+
+            if (uri.Scheme == Uri.UriSchemeHttp && !(uri.IsLoopback || uri.Host is "127.0.0.1" or "[::1]" or "localhost"))
+            {
+                throw new ArgumentException($"plain HTTP is only allowed on loopback addresses; use https:// with a certificate for {url}", nameof(urls));
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+namespace Parley.Server;
+
+/// <summary>How a Parley server is started.</summary>
+public sealed record ParleyServerOptions
+{
+    /// <summary>The folder holding the SQLite file, the token key and the center secret.</summary>
+    public string DataDirectory { get; init; } = "parley-data";
+
+    /// <summary>Where to listen. Plain HTTP is only allowed on loopback addresses.</summary>
+    public string Urls { get; init; } = "http://127.0.0.1:5080";
+
+    /// <summary>Load the fictional <c>demo</c> agreement with its parties, zones and operations.</summary>
+    public bool Demo { get; init; }
+
+    /// <summary>Agreement files (JSON or YAML) to load or update at start-up.</summary>
+    public IReadOnlyList<string> AgreementFiles { get; init; } = [];
+
+    /// <summary>Largest request body accepted, in bytes.</summary>
+    public long MaxRequestBodyBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>Whether to write request logs to the console.</summary>
+    public bool ConsoleLogging { get; init; } = true;
+}

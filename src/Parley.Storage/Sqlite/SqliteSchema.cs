@@ -1,0 +1,82 @@
+namespace Parley.Storage.Sqlite;
+
+/// <summary>The SQLite schema as an ordered list of migrations; migration <c>n</c> takes a file from version n-1 to n.</summary>
+/// <remarks>
+/// A migration, once released, is never edited: files in the field were built by it. Change the schema by
+/// appending a new one. Each runs inside the transaction that records its version, so a file is never left
+/// half-migrated.
+/// </remarks>
+internal static class SqliteSchema
+{
+    internal const string CreateVersionTable = """
+        CREATE TABLE IF NOT EXISTS schema_version (
+            version INTEGER NOT NULL PRIMARY KEY,
+            applied TEXT NOT NULL
+        ) STRICT;
+        """;
+
+    internal static readonly IReadOnlyList<string> Migrations =
+    [
+        // 1: agreements, zones, operations. The columns beside feature_json are for queries and checks; the
+        // feature text is what loads, so the two never disagree about a geometry. STRICT makes SQLite refuse
+        // a value of the wrong type instead of silently storing it.
+        """
+        CREATE TABLE agreements (
+            id TEXT NOT NULL PRIMARY KEY,
+            source_json TEXT NOT NULL,
+            updated TEXT NOT NULL
+        ) STRICT;
+
+        CREATE TABLE zones (
+            agreement_id TEXT NOT NULL,
+            id TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('protected', 'restricted', 'designated')),
+            version INTEGER NOT NULL CHECK (version >= 1),
+            visibility TEXT NOT NULL CHECK (visibility IN ('private', 'parties', 'public')),
+            min_x REAL NOT NULL,
+            min_y REAL NOT NULL,
+            max_x REAL NOT NULL,
+            max_y REAL NOT NULL,
+            buffer_m REAL NOT NULL CHECK (buffer_m >= 0),
+            alt_min_m REAL,
+            alt_max_m REAL,
+            start_ticks INTEGER NOT NULL,
+            end_ticks INTEGER NOT NULL,
+            feature_json TEXT NOT NULL,
+            PRIMARY KEY (agreement_id, id),
+            CHECK (min_x <= max_x AND min_y <= max_y),
+            CHECK (end_ticks > start_ticks)
+        ) STRICT;
+
+        CREATE INDEX zones_by_owner ON zones (agreement_id, owner);
+
+        CREATE TABLE operations (
+            agreement_id TEXT NOT NULL,
+            id TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('proposed', 'accepted', 'awaiting-concurrence', 'concurred',
+                'refused', 'expired', 'active', 'completed', 'cancelled')),
+            version INTEGER NOT NULL CHECK (version >= 1),
+            visibility TEXT NOT NULL CHECK (visibility IN ('private', 'parties', 'public')),
+            min_x REAL NOT NULL,
+            min_y REAL NOT NULL,
+            max_x REAL NOT NULL,
+            max_y REAL NOT NULL,
+            buffer_m REAL NOT NULL CHECK (buffer_m >= 0),
+            alt_min_m REAL,
+            alt_max_m REAL,
+            start_ticks INTEGER NOT NULL,
+            end_ticks INTEGER NOT NULL,
+            feature_json TEXT NOT NULL,
+            PRIMARY KEY (agreement_id, id),
+            CHECK (min_x <= max_x AND min_y <= max_y),
+            CHECK (end_ticks > start_ticks)
+        ) STRICT;
+
+        CREATE INDEX operations_by_owner ON operations (agreement_id, owner);
+        CREATE INDEX operations_by_state ON operations (agreement_id, state);
+        """,
+    ];
+}

@@ -1,0 +1,602 @@
+using System.Globalization;
+using System.Runtime.ExceptionServices;
+using Microsoft.Data.Sqlite;
+using Parley.Core;
+using Parley.Core.Agreements;
+using Parley.Core.Features;
+using Parley.Core.Model;
+using Parley.Core.Ports;
+
+namespace Parley.Storage.Sqlite;
+
+/// <summary>The embedded store: Parley's whole state in one SQLite file.</summary>
+/// <remarks>
+/// <para>
+/// The file runs in WAL mode with <c>synchronous=FULL</c>, so a commit has reached the disk before
+/// <see cref="CommitAsync"/> returns and survives a crash or power loss right after. Zones and operations are
+/// kept as the GeoJSON text <see cref="FeatureWriter"/> writes, beside columns for queries; on load the text
+/// is read back through <see cref="FeatureReader"/> under the agreement's rules, and version and state come
+/// from their columns.
+/// </para>
+/// <para>
+/// Thread safety: every member may be called from several threads. Writers share one connection and are
+/// serialised by a semaphore; each load opens its own read-only connection and sees the last committed
+/// state as of its start (WAL readers never block the writer, nor are blocked by it). Several processes may
+/// open the same file; SQLite's locks serialise their writes.
+/// </para>
+/// <para>Nothing here logs or puts geometry in an exception message: errors name the entity id and the field.</para>
+/// </remarks>
+public sealed class SqliteStore : IParleyStore
+{
+    /// <summary>The data folder used when none is given, relative to the working directory.</summary>
+    public const string DefaultFolder = "parley-data";
+
+    /// <summary>The file name of the database inside the data folder.</summary>
+    public const string DefaultFileName = "parley.db";
+
+    // How long a statement waits for another process's write lock before failing.
+    private const int BusyTimeoutMilliseconds = 10_000;
+
+    // Rows read before their features are parsed in parallel; bounds the memory a load holds at once.
+    private const int LoadBatchSize = 8192;
+
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly TimeProvider _time;
+    private readonly string _writeConnectionString;
+    private readonly string _readConnectionString;
+    private SqliteConnection? _writer;
+    private bool _disposed;
+
+    /// <summary>Creates a store over the SQLite file at <paramref name="path"/>; nothing is touched until <see cref="InitializeAsync"/>.</summary>
+    /// <param name="path">The database file; its folder is created when missing. See <see cref="DefaultPath"/>.</param>
+    /// <param name="timeProvider">The clock for the agreements' <c>updated</c> column; the system clock when null.</param>
+    public SqliteStore(string path, TimeProvider? timeProvider = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        FilePath = Path.GetFullPath(path);
+        _time = timeProvider ?? TimeProvider.System;
+
+        // Pooling off: a pooled handle would keep the file open after disposal, which blocks deleting or
+        // moving the data folder and keeps the WAL from being folded back into the database on close.
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = FilePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            ForeignKeys = true,
+            DefaultTimeout = BusyTimeoutMilliseconds / 1000,
+        };
+        _writeConnectionString = builder.ToString();
+        builder.Mode = SqliteOpenMode.ReadWrite;
+        _readConnectionString = builder.ToString();
+    }
+
+    /// <summary>The schema version this code creates and expects; a file at a lower version is migrated up to it.</summary>
+    public static int LatestSchemaVersion => SqliteSchema.Migrations.Count;
+
+    /// <summary>The full path of the database file.</summary>
+    public string FilePath { get; }
+
+    /// <summary>The default database path inside <paramref name="dataFolder"/> (<see cref="DefaultFolder"/> when null).</summary>
+    public static string DefaultPath(string? dataFolder = null) =>
+        Path.Combine(string.IsNullOrWhiteSpace(dataFolder) ? DefaultFolder : dataFolder, DefaultFileName);
+
+    /// <summary>
+    /// Opens the file (creating it and its folder when missing), sets it up for durable writes and applies the
+    /// migrations it lacks, all in one transaction. Safe to call again: a current file is left as it is.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The file was written by a newer Parley (its schema version is higher).</exception>
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_writer is null)
+            {
+                var folder = Path.GetDirectoryName(FilePath);
+                if (!string.IsNullOrEmpty(folder))
+                {
+                    Directory.CreateDirectory(folder);
+                }
+
+                var connection = new SqliteConnection(_writeConnectionString);
+                try
+                {
+                    await connection.OpenAsync(cancellationToken);
+                    await ConfigureAsync(connection, cancellationToken);
+                    var mode = (string?)await Command(connection, "PRAGMA journal_mode=WAL;").ExecuteScalarAsync(cancellationToken);
+                    if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+                    {
+                        // Without WAL, readers would block the writer; refuse rather than run slower than designed.
+                        throw new InvalidOperationException($"The database '{FilePath}' could not be switched to WAL mode (it reports '{mode}').");
+                    }
+                }
+                catch
+                {
+                    await connection.DisposeAsync();
+                    throw;
+                }
+
+                _writer = connection;
+            }
+
+            await MigrateAsync(_writer, cancellationToken);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>The schema version recorded in the file: 0 when the file does not exist or was never initialised.</summary>
+    /// <remarks>Reads without migrating, so it can report a file's version before <see cref="InitializeAsync"/>.</remarks>
+    public async Task<int> ReadSchemaVersionAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!File.Exists(FilePath))
+        {
+            return 0;
+        }
+
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        return await ReadVersionAsync(connection, null, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyDictionary<AgreementId, string>> LoadAgreementsAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureInitialized();
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, "SELECT id, source_json FROM agreements ORDER BY id;");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new Dictionary<AgreementId, string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result[new AgreementId(reader.GetString(0))] = reader.GetString(1);
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc/>
+    public async Task SaveAgreementAsync(AgreementId id, string sourceJson, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id.Value, nameof(id));
+        ArgumentNullException.ThrowIfNull(sourceJson);
+        var connection = EnsureInitialized();
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            await using var command = Command(connection, """
+                INSERT INTO agreements (id, source_json, updated) VALUES ($id, $source, $updated)
+                ON CONFLICT (id) DO UPDATE SET source_json = excluded.source_json, updated = excluded.updated;
+                """);
+            command.Parameters.AddWithValue("$id", id.Value);
+            command.Parameters.AddWithValue("$source", sourceJson);
+            command.Parameters.AddWithValue("$updated", FeatureWriter.Time(_time.GetUtcNow()));
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidDataException">A stored zone no longer reads under <paramref name="agreement"/>'s rules.</exception>
+    public Task<IReadOnlyList<Zone>> LoadZonesAsync(Agreement agreement, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agreement);
+        return LoadAsync(
+            "SELECT id, version, NULL, feature_json FROM zones WHERE agreement_id = $agreement ORDER BY id;",
+            agreement,
+            row => ParseZone(row, agreement),
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidDataException">A stored operation no longer reads under <paramref name="agreement"/>'s rules.</exception>
+    public Task<IReadOnlyList<Operation>> LoadOperationsAsync(Agreement agreement, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agreement);
+        return LoadAsync(
+            "SELECT id, version, state, feature_json FROM operations WHERE agreement_id = $agreement ORDER BY id;",
+            agreement,
+            row => ParseOperation(row, agreement),
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// One <c>BEGIN IMMEDIATE</c> transaction: deletions first, then upserts (an upsert replaces the whole
+    /// row). Deleting a zone that is not there is not an error. Cancellation is honoured until the commit
+    /// starts; a cancelled or failed commit leaves the file as it was.
+    /// </remarks>
+    public async Task CommitAsync(AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(agreement.Value, nameof(agreement));
+        ArgumentNullException.ThrowIfNull(changes);
+        var connection = EnsureInitialized();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (changes.IsEmpty)
+        {
+            return;
+        }
+
+        // Serialising the features is the costly part; doing it before taking the lock lets callers overlap it.
+        var zones = changes.UpsertZones.Select(z => (Zone: z, Json: FeatureWriter.ToJson(z))).ToList();
+        var operations = changes.UpsertOperations.Select(o => (Operation: o, Json: FeatureWriter.ToJson(o))).ToList();
+
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+
+            // Microsoft.Data.Sqlite begins a non-deferred transaction with BEGIN IMMEDIATE, which takes the write
+            // lock up front, so another process cannot make this one fail half-way with SQLITE_BUSY.
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+            if (changes.DeleteZones.Count > 0)
+            {
+                await using var delete = Command(connection, "DELETE FROM zones WHERE agreement_id = $agreement AND id = $id;", transaction);
+                var id = delete.Parameters.Add("$id", SqliteType.Text);
+                delete.Parameters.AddWithValue("$agreement", agreement.Value);
+                foreach (var zoneId in changes.DeleteZones)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    id.Value = zoneId.Value;
+                    await delete.ExecuteNonQueryAsync(cancellationToken);
+                }
+            }
+
+            if (zones.Count > 0)
+            {
+                await using var upsert = Command(connection, UpsertZoneSql, transaction);
+                var row = new DeclarationParameters(upsert, agreement);
+                var kind = upsert.Parameters.Add("$kind", SqliteType.Text);
+                foreach (var (zone, json) in zones)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    row.Bind(zone, zone.Id.Value, json);
+                    kind.Value = ZoneKinds.Name(zone.Kind);
+                    await upsert.ExecuteNonQueryAsync(cancellationToken);
+                }
+            }
+
+            if (operations.Count > 0)
+            {
+                await using var upsert = Command(connection, UpsertOperationSql, transaction);
+                var row = new DeclarationParameters(upsert, agreement);
+                var kind = upsert.Parameters.Add("$kind", SqliteType.Text);
+                var state = upsert.Parameters.Add("$state", SqliteType.Text);
+                foreach (var (operation, json) in operations)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    row.Bind(operation, operation.Id.Value, json);
+                    kind.Value = operation.Kind;
+                    state.Value = OperationStates.Name(operation.State);
+                    await upsert.ExecuteNonQueryAsync(cancellationToken);
+                }
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // Past this point the commit is not cancellable: stopping inside COMMIT would leave the caller
+            // unsure whether it landed. Disposing the transaction without committing rolls it back.
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Closes the file; a commit in progress finishes first.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        await _writeLock.WaitAsync();
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            if (_writer is not null)
+            {
+                await _writer.DisposeAsync();
+                _writer = null;
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private const string UpsertZoneSql = """
+        INSERT INTO zones (agreement_id, id, owner, kind, version, visibility, min_x, min_y, max_x, max_y, buffer_m,
+                           alt_min_m, alt_max_m, start_ticks, end_ticks, feature_json)
+        VALUES ($agreement, $id, $owner, $kind, $version, $visibility, $min_x, $min_y, $max_x, $max_y, $buffer_m,
+                $alt_min_m, $alt_max_m, $start_ticks, $end_ticks, $feature_json)
+        ON CONFLICT (agreement_id, id) DO UPDATE SET
+            owner = excluded.owner, kind = excluded.kind, version = excluded.version, visibility = excluded.visibility,
+            min_x = excluded.min_x, min_y = excluded.min_y, max_x = excluded.max_x, max_y = excluded.max_y,
+            buffer_m = excluded.buffer_m, alt_min_m = excluded.alt_min_m, alt_max_m = excluded.alt_max_m,
+            start_ticks = excluded.start_ticks, end_ticks = excluded.end_ticks, feature_json = excluded.feature_json;
+        """;
+
+    private const string UpsertOperationSql = """
+        INSERT INTO operations (agreement_id, id, owner, kind, state, version, visibility, min_x, min_y, max_x, max_y,
+                                buffer_m, alt_min_m, alt_max_m, start_ticks, end_ticks, feature_json)
+        VALUES ($agreement, $id, $owner, $kind, $state, $version, $visibility, $min_x, $min_y, $max_x, $max_y,
+                $buffer_m, $alt_min_m, $alt_max_m, $start_ticks, $end_ticks, $feature_json)
+        ON CONFLICT (agreement_id, id) DO UPDATE SET
+            owner = excluded.owner, kind = excluded.kind, state = excluded.state, version = excluded.version,
+            visibility = excluded.visibility, min_x = excluded.min_x, min_y = excluded.min_y, max_x = excluded.max_x,
+            max_y = excluded.max_y, buffer_m = excluded.buffer_m, alt_min_m = excluded.alt_min_m,
+            alt_max_m = excluded.alt_max_m, start_ticks = excluded.start_ticks, end_ticks = excluded.end_ticks,
+            feature_json = excluded.feature_json;
+        """;
+
+    private SqliteConnection EnsureInitialized()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _writer ?? throw new InvalidOperationException("The store is not initialised: call InitializeAsync first.");
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return command;
+    }
+
+    private static async Task ConfigureAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, string.Create(CultureInfo.InvariantCulture, $"""
+            PRAGMA synchronous=FULL;
+            PRAGMA foreign_keys=ON;
+            PRAGMA busy_timeout={BusyTimeoutMilliseconds};
+            """));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_readConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await ConfigureAsync(connection, cancellationToken);
+
+            // A reader that tried to write would be a bug; make SQLite refuse it.
+            await using var command = Command(connection, "PRAGMA query_only=ON;");
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using (var create = Command(connection, SqliteSchema.CreateVersionTable, transaction))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        int current = await ReadVersionAsync(connection, transaction, cancellationToken);
+        if (current > LatestSchemaVersion)
+        {
+            throw new InvalidOperationException(
+                $"The database '{FilePath}' has schema version {current}, newer than this Parley understands ({LatestSchemaVersion}).");
+        }
+
+        for (int version = current + 1; version <= LatestSchemaVersion; version++)
+        {
+            await using (var migrate = Command(connection, SqliteSchema.Migrations[version - 1], transaction))
+            {
+                await migrate.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using var record = Command(connection, "INSERT INTO schema_version (version, applied) VALUES ($version, $applied);", transaction);
+            record.Parameters.AddWithValue("$version", version);
+            record.Parameters.AddWithValue("$applied", FeatureWriter.Time(_time.GetUtcNow()));
+            await record.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(CancellationToken.None);
+    }
+
+    private static async Task<int> ReadVersionAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken)
+    {
+        await using var exists = Command(connection, "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version';", transaction);
+        if (Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) == 0)
+        {
+            return 0;
+        }
+
+        await using var max = Command(connection, "SELECT COALESCE(MAX(version), 0) FROM schema_version;", transaction);
+        return Convert.ToInt32(await max.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    private readonly record struct StoredRow(string Id, long Version, string? State, byte[] Feature);
+
+    private async Task<IReadOnlyList<T>> LoadAsync<T>(string sql, Agreement agreement, Func<StoredRow, T> parse, CancellationToken cancellationToken)
+    {
+        EnsureInitialized();
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, sql);
+        command.Parameters.AddWithValue("$agreement", agreement.Id.Value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<T>();
+        var batch = new List<StoredRow>(LoadBatchSize);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            batch.Add(new StoredRow(
+                reader.GetString(0),
+                reader.GetInt64(1),
+                reader.IsDBNull(2) ? null : reader.GetString(2),
+                // The UTF-8 bytes as stored: no detour through a UTF-16 string before the JSON parser.
+                reader.GetFieldValue<byte[]>(3)));
+            if (batch.Count == LoadBatchSize)
+            {
+                ParseBatch(batch, parse, result, cancellationToken);
+                batch.Clear();
+            }
+        }
+
+        ParseBatch(batch, parse, result, cancellationToken);
+        return result;
+    }
+
+    private static void ParseBatch<T>(List<StoredRow> batch, Func<StoredRow, T> parse, List<T> result, CancellationToken cancellationToken)
+    {
+        // Parsing and validating each feature costs far more than reading its row, and rows are independent.
+        if (batch.Count < 256)
+        {
+            foreach (var row in batch)
+            {
+                result.Add(parse(row));
+            }
+
+            return;
+        }
+
+        var parsed = new T[batch.Count];
+        try
+        {
+            Parallel.For(0, batch.Count, new ParallelOptions { CancellationToken = cancellationToken }, i => parsed[i] = parse(batch[i]));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+
+        result.AddRange(parsed);
+    }
+
+    private Zone ParseZone(StoredRow row, Agreement agreement)
+    {
+        IReadOnlyList<Zone> zones;
+        try
+        {
+            using var document = FeatureReader.ParseJson(row.Feature);
+            zones = FeatureReader.ReadZones(document.RootElement, agreement);
+        }
+        catch (InputRejectedException e)
+        {
+            throw Unreadable("zone", row.Id, agreement, e);
+        }
+
+        if (zones.Count != 1 || zones[0].Id.Value != row.Id)
+        {
+            throw Unreadable("zone", row.Id, agreement, null);
+        }
+
+        return zones[0] with { Version = row.Version };
+    }
+
+    private Operation ParseOperation(StoredRow row, Agreement agreement)
+    {
+        IReadOnlyList<Operation> operations;
+        OperationState state;
+        try
+        {
+            using var document = FeatureReader.ParseJson(row.Feature);
+            operations = FeatureReader.ReadOperations(document.RootElement, agreement);
+            state = OperationStates.Parse(row.State!);
+        }
+        catch (Exception e) when (e is InputRejectedException or ArgumentException)
+        {
+            throw Unreadable("operation", row.Id, agreement, e);
+        }
+
+        if (operations.Count != 1 || operations[0].Id.Value != row.Id)
+        {
+            throw Unreadable("operation", row.Id, agreement, null);
+        }
+
+        return operations[0] with { Version = row.Version, State = state };
+    }
+
+    private InvalidDataException Unreadable(string what, string id, Agreement agreement, Exception? inner)
+    {
+        var message = $"The stored {what} '{id}' of agreement '{agreement.Id}' in '{FilePath}' does not read back under the agreement";
+        if (inner is InputRejectedException { Errors: [var first, ..] } && first.Field.Contains("geometry", StringComparison.Ordinal))
+        {
+            // Geometry errors quote coordinates; an exception can end up in a log, so name only the field.
+            return new InvalidDataException($"{message}: {first.Field} is no longer valid.");
+        }
+
+        return new InvalidDataException(inner is null ? $"{message} (its feature does not match its row)." : $"{message}: {inner.Message}", inner);
+    }
+
+    /// <summary>The parameters zones and operations share, created once per commit and rebound for each row.</summary>
+    private sealed class DeclarationParameters
+    {
+        private readonly SqliteParameter _id, _owner, _version, _visibility, _minX, _minY, _maxX, _maxY, _buffer,
+            _altMin, _altMax, _start, _end, _feature;
+
+        public DeclarationParameters(SqliteCommand command, AgreementId agreement)
+        {
+            var p = command.Parameters;
+            p.AddWithValue("$agreement", agreement.Value);
+            _id = p.Add("$id", SqliteType.Text);
+            _owner = p.Add("$owner", SqliteType.Text);
+            _version = p.Add("$version", SqliteType.Integer);
+            _visibility = p.Add("$visibility", SqliteType.Text);
+            _minX = p.Add("$min_x", SqliteType.Real);
+            _minY = p.Add("$min_y", SqliteType.Real);
+            _maxX = p.Add("$max_x", SqliteType.Real);
+            _maxY = p.Add("$max_y", SqliteType.Real);
+            _buffer = p.Add("$buffer_m", SqliteType.Real);
+            _altMin = p.Add("$alt_min_m", SqliteType.Real);
+            _altMax = p.Add("$alt_max_m", SqliteType.Real);
+            _start = p.Add("$start_ticks", SqliteType.Integer);
+            _end = p.Add("$end_ticks", SqliteType.Integer);
+            _feature = p.Add("$feature_json", SqliteType.Text);
+        }
+
+        public void Bind(Declaration d, string id, string featureJson)
+        {
+            var bounds = d.Volume.Footprint.Bounds;
+            _id.Value = id;
+            _owner.Value = d.Owner.Value;
+            _version.Value = d.Version;
+            _visibility.Value = d.Visibility switch
+            {
+                Visibility.Public => "public",
+                Visibility.Parties => "parties",
+                Visibility.Private => "private",
+                var other => other.ToString(), // refused by the column's CHECK, so an unknown value never lands
+            };
+            _minX.Value = bounds.MinX;
+            _minY.Value = bounds.MinY;
+            _maxX.Value = bounds.MaxX;
+            _maxY.Value = bounds.MaxY;
+            _buffer.Value = d.Volume.Footprint.BufferMetres;
+
+            // An unbounded altitude is an infinity in the model and NULL here, as it is absent in the feature.
+            _altMin.Value = double.IsFinite(d.Volume.Altitude.MinMetres) ? d.Volume.Altitude.MinMetres : DBNull.Value;
+            _altMax.Value = double.IsFinite(d.Volume.Altitude.MaxMetres) ? d.Volume.Altitude.MaxMetres : DBNull.Value;
+            _start.Value = d.Volume.Time.StartTicks;
+            _end.Value = d.Volume.Time.EndTicks;
+            _feature.Value = featureJson;
+        }
+    }
+}

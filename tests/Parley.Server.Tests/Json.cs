@@ -1,0 +1,19 @@
+using System.Globalization;
+
+namespace Parley.Server.Tests;
+
+/// <summary>Small GeoJSON builders for requests.</summary>
+internal static class Json
+{
+    public static string Box(double west, double south, double east, double north) => string.Create(CultureInfo.InvariantCulture,
+        $$"""{"type":"Polygon","coordinates":[[[{{west}},{{south}}],[{{east}},{{south}}],[{{east}},{{north}}],[{{west}},{{north}}],[{{west}},{{south}}]]]}""");
+
+    public static string Feature(string id, string geometry, string properties) =>
+        $$"""{"type":"Feature","id":"{{id}}","geometry":{{geometry}},"properties":{{properties}}}""";
+
+    public static string Operation(string id, string kind, string geometry, string extra = "") =>
+        Feature(id, geometry, $$"""{"kind":"{{kind}}","alt_min_m":100,"alt_max_m":2000,"start":"2026-12-01T08:00:00Z","end":"2026-12-01T12:00:00Z"{{extra}}}""");
+
+    public static string Zone(string id, string kind, string geometry, string extra = "") =>
+        Feature(id, geometry, $$"""{"kind":"{{kind}}","start":"2026-01-01T00:00:00Z"{{extra}}}""");
+}
