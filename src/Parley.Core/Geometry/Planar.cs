@@ -128,13 +128,29 @@ internal static class Planar
             }
         }
 
-        // Containment without boundary contact: one vertex decides.
-        if (b.Kind == ShapeKind.Polygonal && InPolygons(b, a.Paths[0][0] - shiftX, a.Paths[0][1]))
+        // Containment without boundary contact: one vertex of each connected part decides (every part of
+        // a MultiPolygon, not only the first, may lie inside the other shape).
+        return (b.Kind == ShapeKind.Polygonal && AnyPartInside(a, b, -shiftX)) ||
+               (a.Kind == ShapeKind.Polygonal && AnyPartInside(b, a, shiftX));
+    }
+
+    /// <summary>Whether the first vertex of some part of <paramref name="inner"/>, shifted by <paramref name="shiftX"/>, lies in <paramref name="outer"/>.</summary>
+    private static bool AnyPartInside(Shape inner, Shape outer, double shiftX)
+    {
+        if (inner.Kind != ShapeKind.Polygonal)
         {
-            return true;
+            return InPolygons(outer, inner.Paths[0][0] + shiftX, inner.Paths[0][1]);
         }
 
-        return a.Kind == ShapeKind.Polygonal && InPolygons(a, b.Paths[0][0] + shiftX, b.Paths[0][1]);
+        foreach (int shell in inner.PolygonStarts)
+        {
+            if (InPolygons(outer, inner.Paths[shell][0] + shiftX, inner.Paths[shell][1]))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool PathsTouch(double[] pa, double[] pb, double shiftX)

@@ -1,0 +1,138 @@
+using Parley.Core.Agreements;
+using Parley.Core.Model;
+
+namespace Parley.Core.Tests.Agreements;
+
+public class AgreementReaderTests
+{
+    private const string Json = """
+        {
+          "id": "demo",
+          "name": "Demo agreement",
+          "version": 3,
+          "parties": [
+            { "id": "blue", "name": "Blue", "role": "member" },
+            { "id": "red", "name": "Red", "role": "member" },
+            { "id": "un", "name": "Monitors", "role": "observer" }
+          ],
+          "operation_kinds": ["flight", "strike", "ground-movement", "humanitarian-movement", "survey"],
+          "airborne_kinds": ["flight", "strike", "survey"],
+          "rules": [
+            { "operation": "strike", "zones": ["protected", "restricted"] },
+            { "operation": "survey", "zones": ["restricted"] }
+          ],
+          "separation": { "lateral_m": 5000, "vertical_m": 150 },
+          "max_vertices": 500,
+          "concurrence_deadline_minutes": 45,
+          "disclosure_resolution_m": 20000
+        }
+        """;
+
+    private const string Yaml = """
+        id: demo
+        name: Demo agreement
+        version: 3
+        parties:
+          - id: blue
+            name: Blue
+            role: member
+          - { id: red, name: Red, role: member }
+          - id: un
+            name: Monitors
+            role: observer
+        operation_kinds: [flight, strike, ground-movement, humanitarian-movement, survey]
+        airborne_kinds: [flight, strike, survey]
+        rules:
+          - operation: strike
+            zones: [protected, restricted]
+          - operation: survey
+            zones: [restricted]
+        separation:
+          lateral_m: 5000
+          vertical_m: 150
+        max_vertices: 500
+        concurrence_deadline_minutes: 45
+        disclosure_resolution_m: 20000
+        """;
+
+    private static void AssertSame(Agreement expected, Agreement actual)
+    {
+        Assert.Equal(expected.Id, actual.Id);
+        Assert.Equal(expected.Name, actual.Name);
+        Assert.Equal(expected.Version, actual.Version);
+        Assert.Equal(expected.Parties, actual.Parties);
+        Assert.Equal(expected.OperationKinds, actual.OperationKinds);
+        Assert.Equal(expected.AirborneKinds, actual.AirborneKinds);
+        Assert.Equal(expected.ZoneRules.Select(r => (r.OperationKind, string.Join(",", r.ZoneKinds))), actual.ZoneRules.Select(r => (r.OperationKind, string.Join(",", r.ZoneKinds))));
+        Assert.Equal(expected.Separation, actual.Separation);
+        Assert.Equal(expected.MaxVerticesPerFeature, actual.MaxVerticesPerFeature);
+        Assert.Equal(expected.ConcurrenceDeadline, actual.ConcurrenceDeadline);
+        Assert.Equal(expected.DisclosureResolutionMetres, actual.DisclosureResolutionMetres);
+    }
+
+    [Fact]
+    public void json_and_yaml_forms_parse_to_the_same_agreement()
+    {
+        var fromJson = AgreementReader.Parse(Json);
+        AssertSame(fromJson, AgreementReader.Parse(Yaml));
+
+        Assert.Equal("demo", fromJson.Id.Value);
+        Assert.Equal(3, fromJson.Parties.Count);
+        Assert.Equal(PartyRole.Observer, fromJson.Parties[2].Role);
+        Assert.Equal(new SeparationMinima(5000, 150), fromJson.Separation);
+        Assert.Equal(500, fromJson.MaxVerticesPerFeature);
+        Assert.Equal(TimeSpan.FromMinutes(45), fromJson.ConcurrenceDeadline);
+        Assert.True(fromJson.Forbids("survey", ZoneKind.Restricted));
+        Assert.False(fromJson.Forbids("flight", ZoneKind.Restricted));
+        Assert.True(fromJson.IsAirborne("survey"));
+    }
+
+    [Fact]
+    public void fields_not_given_keep_the_defaults()
+    {
+        var parsed = AgreementReader.Parse("id: minimal");
+        AssertSame(Agreement.Default("minimal") with { Name = parsed.Name }, parsed);
+        Assert.Equal(new SeparationMinima(9260, 300), parsed.Separation);
+        Assert.Equal(10_000, parsed.MaxVerticesPerFeature);
+        AssertSame(parsed, AgreementReader.Parse("""{"id":"minimal"}"""));
+    }
+
+    [Theory]
+    [InlineData("""{"name":"no id"}""", "id")]
+    [InlineData("""{"id":"a","separation":{"lateral_m":-5}}""", "separation.lateral_m")]
+    [InlineData("""{"id":"a","separation":{"vertical_m":"high"}}""", "separation.vertical_m")]
+    [InlineData("""{"id":"a","separation":7}""", "separation")]
+    [InlineData("""{"id":"a","max_vertices":2}""", "max_vertices")]
+    [InlineData("""{"id":"a","version":0}""", "version")]
+    [InlineData("""{"id":"a","parties":[{"id":"has space"}]}""", "parties[0].id")]
+    [InlineData("""{"id":"a","parties":[{"id":"x","role":"king"}]}""", "parties[0].role")]
+    [InlineData("""{"id":"a","parties":[{"id":"x"},{"id":"x"}]}""", "parties")]
+    [InlineData("""{"id":"a","parties":{"id":"x"}}""", "parties")]
+    [InlineData("""{"id":"a","rules":[{"operation":"strike","zones":["sacred"]}]}""", "rules[0].zones")]
+    [InlineData("""{"id":"a","rules":[{"zones":["protected"]}]}""", "rules[0].operation")]
+    [InlineData("""{"id":"a","rules":[{"operation":"raid","zones":["protected"]}]}""", "operation_kinds")]
+    [InlineData("""{"id":"a","airborne_kinds":["balloon"]}""", "operation_kinds")]
+    [InlineData("""{"id":"a","operation_kinds":"flight"}""", "operation_kinds")]
+    public void bad_fields_are_named(string text, string field)
+    {
+        var e = Assert.Throws<InputRejectedException>(() => AgreementReader.Parse(text));
+        Assert.Contains(e.Errors, error => error.Field == field);
+    }
+
+    [Theory]
+    [InlineData("{\"id\": ")]
+    [InlineData("id: [unclosed")]
+    [InlineData("- a\n- b")]
+    public void malformed_agreements_are_refused(string text)
+    {
+        var e = Assert.Throws<InputRejectedException>(() => AgreementReader.Parse(text));
+        Assert.Equal("$", e.Errors[0].Field);
+    }
+
+    [Fact]
+    public void yaml_separation_is_read_from_the_yaml_form()
+    {
+        var parsed = AgreementReader.Parse("id: a\nseparation:\n  lateral_m: 1852\n  vertical_m: 0\n");
+        Assert.Equal(new SeparationMinima(1852, 0), parsed.Separation);
+    }
+}

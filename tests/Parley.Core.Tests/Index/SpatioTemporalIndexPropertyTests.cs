@@ -1,0 +1,156 @@
+using CsCheck;
+using Parley.Core.Geometry;
+using Parley.Core.Index;
+using Parley.Core.Model;
+using Parley.Core.Tests.Support;
+
+namespace Parley.Core.Tests.Index;
+
+/// <summary>
+/// <see cref="SpatioTemporalIndex{T}"/> after random inserts, updates and deletes (antimeridian and polar
+/// shapes, open-ended windows) against a brute-force scan with the same exact predicate.
+/// </summary>
+public class SpatioTemporalIndexPropertyTests
+{
+    private sealed record Item(string Key, int Version);
+
+    private sealed record Step(int Action, int Key, Volume Volume);
+
+    private sealed record Probe(Volume Volume, double LateralMetres, double VerticalMetres);
+
+    private sealed record Case(List<Step> Steps, List<Probe> Probes);
+
+    /// <summary>A volume in one of a few clusters, so that keys meet each other: mid latitudes, the antimeridian, both poles.</summary>
+    private static Volume RandomVolume(Random r)
+    {
+        var region = (Region)r.Next(4);
+        var (x, y) = region switch
+        {
+            Region.Antimeridian => (ShapeGen.Uniform(r, 179.5, 180.5), ShapeGen.Uniform(r, -0.5, 0.5)),
+            Region.NorthPole => (ShapeGen.Uniform(r, -180, 180), ShapeGen.Uniform(r, 88.5, 89.95)),
+            Region.SouthPole => (ShapeGen.Uniform(r, -180, 180), ShapeGen.Uniform(r, -89.95, -88.5)),
+            _ => (ShapeGen.Uniform(r, 10, 11), ShapeGen.Uniform(r, 40, 41)),
+        };
+        var shape = ShapeGen.Make(r, region, x, y, ShapeGen.LogUniform(r, 0.01, 1));
+        double altMin = Math.Round(ShapeGen.Uniform(r, -100, 3000) / 100) * 100; // multiples of 100: touching bands are common
+        double altMax = altMin + (Math.Round(ShapeGen.Uniform(r, 0, 2000) / 100) * 100);
+        if (r.Next(8) == 0)
+        {
+            (altMin, altMax) = (double.NegativeInfinity, double.PositiveInfinity);
+        }
+
+        var start = Fixtures.T0.AddHours(r.Next(0, 8));
+        DateTimeOffset? end = r.Next(5) == 0 ? null : start.AddHours(r.Next(1, 6)); // whole hours: back-to-back windows are common
+        return new Volume(shape, new AltitudeBand(altMin, altMax), new TimeWindow(start, end));
+    }
+
+    private static readonly Gen<Case> Cases = ShapeGen.FromRandom(r =>
+    {
+        int keys = r.Next(5, 40);
+        var steps = Enumerable.Range(0, r.Next(10, 80))
+            .Select(_ => new Step(r.Next(4) == 0 ? 1 : 0, r.Next(keys), RandomVolume(r)))
+            .ToList();
+        var probes = Enumerable.Range(0, 12)
+            .Select(_ => new Probe(
+                RandomVolume(r),
+                r.Next(3) == 0 ? 0 : ShapeGen.LogUniform(r, 1, 200_000),
+                r.Next(3) == 0 ? 0 : ShapeGen.Uniform(r, 0, 500)))
+            .ToList();
+        return new Case(steps, probes);
+    });
+
+    private static bool ExactlyMatches(Volume entry, Probe probe) =>
+        entry.Time.Overlaps(probe.Volume.Time) &&
+        entry.Altitude.GapTo(probe.Volume.Altitude) <= probe.VerticalMetres &&
+        ShapeRelations.WithinDistance(probe.Volume.Footprint, entry.Footprint, probe.LateralMetres);
+
+    [Fact]
+    public void query_returns_exactly_what_a_brute_force_scan_returns()
+    {
+        Cases.Sample(c =>
+        {
+            var index = new SpatioTemporalIndex<Item>();
+            var model = new Dictionary<string, (Item Item, Volume Volume)>();
+            int version = 0;
+            foreach (var step in c.Steps)
+            {
+                string key = $"k{step.Key}";
+                if (step.Action == 1)
+                {
+                    Assert.Equal(model.Remove(key), index.Remove(key));
+                }
+                else
+                {
+                    var item = new Item(key, ++version);
+                    index.Upsert(key, item, step.Volume);
+                    model[key] = (item, step.Volume);
+                }
+            }
+
+            Assert.Equal(model.Count, index.Count);
+            Assert.Equal(model.Values.Select(v => v.Item).OrderBy(i => i.Key), index.Items.OrderBy(i => i.Key));
+            foreach (var (key, value) in model)
+            {
+                Assert.Same(value.Item, index.Find(key));
+            }
+
+            foreach (var probe in c.Probes)
+            {
+                var expected = model.Values.Where(v => ExactlyMatches(v.Volume, probe)).Select(v => v.Item).OrderBy(i => i.Key).ToList();
+                var actual = new List<Item>();
+                index.Query(probe.Volume, probe.LateralMetres, probe.VerticalMetres, null, actual);
+                Assert.Equal(expected, actual.OrderBy(i => i.Key).ToList());
+
+                var coarse = index.CoarseCandidates(probe.Volume.Footprint.CoveringBoxes(probe.LateralMetres));
+                Assert.Equal(coarse.Count, coarse.Distinct().Count());
+                Assert.Subset(coarse.ToHashSet(), expected.ToHashSet());
+            }
+        }, iter: 150);
+    }
+
+    [Fact]
+    public void query_applies_the_accept_filter_before_reporting()
+    {
+        Cases.Sample(c =>
+        {
+            var index = new SpatioTemporalIndex<Item>();
+            var model = new Dictionary<string, (Item Item, Volume Volume)>();
+            foreach (var step in c.Steps.Where(s => s.Action == 0))
+            {
+                var item = new Item($"k{step.Key}", step.Key);
+                index.Upsert(item.Key, item, step.Volume);
+                model[item.Key] = (item, step.Volume);
+            }
+
+            foreach (var probe in c.Probes)
+            {
+                var expected = model.Values.Where(v => v.Item.Version % 2 == 0 && ExactlyMatches(v.Volume, probe)).Select(v => v.Item).OrderBy(i => i.Key);
+                var actual = new List<Item>();
+                index.Query(probe.Volume, probe.LateralMetres, probe.VerticalMetres, i => i.Version % 2 == 0, actual);
+                Assert.Equal(expected, actual.OrderBy(i => i.Key));
+            }
+        }, iter: 40);
+    }
+
+    [Fact]
+    public void removing_every_entry_leaves_an_empty_index()
+    {
+        Cases.Sample(c =>
+        {
+            var index = new SpatioTemporalIndex<Item>();
+            foreach (var step in c.Steps)
+            {
+                index.Upsert($"k{step.Key}", new Item($"k{step.Key}", 0), step.Volume);
+            }
+
+            foreach (var key in index.Items.Select(i => i.Key).ToList())
+            {
+                Assert.True(index.Remove(key));
+                Assert.False(index.Remove(key));
+            }
+
+            Assert.Equal(0, index.Count);
+            Assert.Empty(index.CoarseCandidates(new GeoBoxPair(GeoBox.World, null)));
+        }, iter: 40);
+    }
+}
