@@ -13,7 +13,7 @@ namespace Parley.Core.Features;
 /// <remarks>
 /// Properties: <c>kind</c>, <c>owner</c>, <c>alt_min_m</c>, <c>alt_max_m</c> (absent: unbounded),
 /// <c>start</c> (required), <c>end</c> (absent or null: open-ended), <c>radius_m</c> (Point),
-/// <c>corridor_m</c> (LineString), <c>name</c>, <c>visibility</c>, <c>shared_with</c>.
+/// <c>corridor_m</c> (LineString, MultiLineString), <c>name</c>, <c>visibility</c>, <c>shared_with</c>.
 /// Nothing is returned unless every feature is valid.
 /// </remarks>
 public static class FeatureReader
@@ -282,7 +282,7 @@ public static class FeatureReader
         Shape? shape = null;
         if (!f.TryGetProperty("geometry", out var g) || g.ValueKind != JsonValueKind.Object)
         {
-            Error("geometry", "required: a Polygon, MultiPolygon, Point (with radius_m) or LineString (with corridor_m)");
+            Error("geometry", "required: a Polygon, MultiPolygon, Point (with radius_m) or LineString/MultiLineString (with corridor_m)");
         }
         else
         {

@@ -116,10 +116,21 @@ public static class FeatureWriter
                 w.WritePropertyName("coordinates");
                 WritePosition(w, shape.Paths[0], 0);
                 break;
-            case ShapeKind.Line:
+            case ShapeKind.Line when shape.Paths.Count == 1:
                 w.WriteString("type", "LineString");
                 w.WritePropertyName("coordinates");
                 WritePositions(w, shape.Paths[0]);
+                break;
+            case ShapeKind.Line:
+                w.WriteString("type", "MultiLineString");
+                w.WritePropertyName("coordinates");
+                w.WriteStartArray();
+                foreach (var path in shape.Paths)
+                {
+                    WritePositions(w, path);
+                }
+
+                w.WriteEndArray();
                 break;
             default:
                 bool multi = shape.PolygonStarts.Count > 1;

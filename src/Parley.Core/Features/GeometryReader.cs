@@ -14,9 +14,9 @@ internal static class GeometryReader
         void Error(string field, string message) => errors.Add(new InputError(id, path + field, message));
 
         string? type = g.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-        if (type is not ("Polygon" or "MultiPolygon" or "Point" or "LineString"))
+        if (type is not ("Polygon" or "MultiPolygon" or "Point" or "LineString" or "MultiLineString"))
         {
-            Error("geometry.type", "must be Polygon, MultiPolygon, Point (with radius_m) or LineString (with corridor_m)");
+            Error("geometry.type", "must be Polygon, MultiPolygon, Point (with radius_m) or LineString/MultiLineString (with corridor_m)");
             return null;
         }
 
@@ -33,9 +33,10 @@ internal static class GeometryReader
             Error("properties.radius_m", type == "Point" ? "required with a Point: a positive number of metres" : "only allowed with a Point");
         }
 
-        if (type == "LineString" ? corridor is not > 0 : corridor is not null)
+        bool isLine = type is "LineString" or "MultiLineString";
+        if (isLine ? corridor is not > 0 : corridor is not null)
         {
-            Error("properties.corridor_m", type == "LineString" ? "required with a LineString: a positive half-width in metres" : "only allowed with a LineString");
+            Error("properties.corridor_m", isLine ? "required with a LineString: a positive half-width in metres" : "only allowed with a LineString");
         }
 
         int budget = maxVertices;
@@ -58,6 +59,34 @@ internal static class GeometryReader
                         }
 
                         return line is null || errors.Count > before ? null : Shape.Corridor(line, corridor!.Value);
+                    }
+
+                case "MultiLineString":
+                    {
+                        var lines = new List<double[]>();
+                        int i = 0;
+                        foreach (var part in coordinates.EnumerateArray())
+                        {
+                            var line = Positions(part, $"geometry.coordinates[{i}]", ref budget, Error);
+                            if (line is not null && line.Length < 4)
+                            {
+                                Error($"geometry.coordinates[{i}]", "a line string needs at least two positions");
+                            }
+
+                            if (line is not null)
+                            {
+                                lines.Add(line);
+                            }
+
+                            i++;
+                        }
+
+                        if (i == 0)
+                        {
+                            Error("geometry.coordinates", "a MultiLineString needs at least one line string");
+                        }
+
+                        return errors.Count > before ? null : Shape.Corridor(lines, corridor!.Value);
                     }
 
                 case "Polygon":

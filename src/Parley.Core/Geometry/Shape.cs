@@ -59,7 +59,7 @@ public sealed class Shape
     public ShapeKind Kind { get; }
 
     /// <summary>
-    /// Packed coordinate paths. Polygonal: every ring of every polygon, closed. Line: one path.
+    /// Packed coordinate paths. Polygonal: every ring of every polygon, closed. Line: one path per line string.
     /// Point: one path of one coordinate.
     /// </summary>
     public IReadOnlyList<double[]> Paths { get; }
@@ -103,6 +103,13 @@ public sealed class Shape
     /// <summary>A corridor: all points within <paramref name="halfWidthMetres"/> of a line string.</summary>
     public static Shape Corridor(double[] packedCoordinates, double halfWidthMetres) =>
         new(ShapeKind.Line, [packedCoordinates], [], halfWidthMetres);
+
+    /// <summary>
+    /// A corridor around several line strings (a GeoJSON MultiLineString, e.g. a route split at the
+    /// antimeridian as RFC 7946 asks).
+    /// </summary>
+    public static Shape Corridor(IReadOnlyList<double[]> lines, double halfWidthMetres) =>
+        new(ShapeKind.Line, [.. lines], [], halfWidthMetres);
 
     /// <summary>
     /// The boxes (one, or two when it wraps across the antimeridian) that certainly contain every point
