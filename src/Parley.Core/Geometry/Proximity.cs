@@ -15,6 +15,21 @@ internal static class Proximity
     /// <summary>Whether the geodesic distance between the base geometries is at most <paramref name="metres"/>.</summary>
     public static bool WithinDistance(Shape a, Shape b, double metres)
     {
+        // Nearby small shapes: settle it on a local plane whose distortion is bounded (no geodesic needed).
+        if (LocalFrame.TryCreate(a, b, out var frame))
+        {
+            double planar = frame.MinDistance(a, b);
+            if (planar * frame.HighFactor <= metres)
+            {
+                return true;
+            }
+
+            if (planar * frame.LowFactor > metres)
+            {
+                return false;
+            }
+        }
+
         double sphericalCut = (metres * (1 + Geodesy.SphericalRelativeError)) + 1e-6;
         double sureCut = metres * (1 - Geodesy.SphericalRelativeError);
         List<(Piece, Piece)>? doubtful = null;

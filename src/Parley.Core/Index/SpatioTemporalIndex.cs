@@ -46,13 +46,39 @@ public sealed class SpatioTemporalIndex<T>
         public byte Level;
     }
 
+    /// <summary>The default finest grid level: cells of 360/2^13 ≈ 0.044° (about 4.9 km at the equator).</summary>
+    public const int DefaultFinestLevel = 13;
+
+    private readonly int _finestLevel;
+
     /// <summary>Creates an empty index.</summary>
-    public SpatioTemporalIndex()
+    /// <param name="finestLevel">
+    /// The finest grid level entries are filed at (cells of 360/2^level degrees). Smaller entries share
+    /// these cells, so a query probes a handful of cells rather than thousands of tiny ones; choose a
+    /// finer level only for theaters where many entries crowd one such cell (e.g. city-scale drone traffic).
+    /// </param>
+    public SpatioTemporalIndex(int finestLevel = DefaultFinestLevel)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(finestLevel, 0);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(finestLevel, MaxLevel);
+        _finestLevel = finestLevel;
         for (int i = 0; i <= MaxLevel; i++)
         {
-            _cells[i] = [];
+            _cells[i] = new Dictionary<long, int>(CellKeyComparer.Instance);
         }
+    }
+
+    /// <summary>
+    /// Spreads cell keys over the hash space: the default <c>long</c> hash folds the two halves of a key
+    /// together, and for a regional theater hundreds of thousands of cells then share a few thousand codes.
+    /// </summary>
+    private sealed class CellKeyComparer : IEqualityComparer<long>
+    {
+        public static readonly CellKeyComparer Instance = new();
+
+        public bool Equals(long x, long y) => x == y;
+
+        public int GetHashCode(long key) => unchecked((int)((ulong)(key * -7046029254386353131L) >> 32));
     }
 
     /// <summary>Number of entries.</summary>
@@ -84,7 +110,7 @@ public sealed class SpatioTemporalIndex<T>
         }
 
         var boxes = volume.Footprint.CoveringBoxes();
-        int level = LevelFor(boxes);
+        int level = Math.Min(_finestLevel, LevelFor(boxes));
         _entries[slot] = new Entry
         {
             Item = item,
