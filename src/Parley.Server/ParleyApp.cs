@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.IdentityModel.Tokens;
 using Parley.Core.Conflicts;
@@ -34,8 +35,14 @@ public static class ParleyApp
         builder.Logging.ClearProviders();
         if (options.ConsoleLogging)
         {
-            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+            // Warnings and errors only: request lines add nothing an operator needs and cost time per call.
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
         }
+
+        // Authentication pulls in data protection; keep its keys with the rest of this server's state. Like the
+        // token key beside them, they are protected by the data folder's permissions, not by an XML encryptor.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDirectory, "data-protection")));
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<IParleyStore>(_ => new SqliteStore(Path.Combine(options.DataDirectory, DatabaseFileName)));

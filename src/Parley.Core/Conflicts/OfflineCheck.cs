@@ -11,7 +11,8 @@ public sealed record CheckedConflict(string Operation, string? Zone, string? Ope
 
 /// <summary>
 /// Checks a batch of operations against a batch of zones and against each other, with no store and no
-/// server: every pair is reported once, operations in input order.
+/// server: every pair is reported once; operations in input order, each with its zones in input order,
+/// then the later operations it conflicts with.
 /// </summary>
 /// <remarks>Queries run in parallel over the operations; the index is built first and only read after.</remarks>
 public static class OfflineCheck
@@ -22,9 +23,11 @@ public static class OfflineCheck
         IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         var theater = new Theater(agreement);
-        foreach (var zone in zones)
+        var zonePosition = new Dictionary<ZoneId, int>(zones.Count);
+        for (int z = 0; z < zones.Count; z++)
         {
-            theater.Upsert(zone);
+            theater.Upsert(zones[z]);
+            zonePosition[zones[z].Id] = z;
         }
 
         var position = new Dictionary<OperationId, int>(operations.Count);
@@ -69,8 +72,9 @@ public static class OfflineCheck
         {
             if (list is not null)
             {
+                // Zones in input order, then the later operations in input order: the same input gives the same output.
                 result.AddRange(list.OrderBy(c => c.Zone is null ? 1 : 0)
-                    .ThenBy(c => c.Zone is null ? position[new OperationId(c.Operation2!)] : 0));
+                    .ThenBy(c => c.Zone is null ? position[new OperationId(c.Operation2!)] : zonePosition[new ZoneId(c.Zone)]));
             }
         }
 

@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+
+namespace Parley.Cli.Client;
+
+/// <summary>A small HTTP client for one agreement of a Parley server; refusals become <see cref="CliException"/>.</summary>
+internal sealed class ParleyClient : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly string _agreementPath;
+
+    public ParleyClient(Uri server, string agreement, string token, HttpMessageHandler? handler = null)
+    {
+        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        _http.BaseAddress = server;
+        _http.Timeout = TimeSpan.FromSeconds(100);
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/problem+json"));
+        _agreementPath = $"v1/agreements/{Uri.EscapeDataString(agreement)}/";
+        Server = server;
+    }
+
+    public Uri Server { get; }
+
+    /// <summary>GET a path under the agreement; returns the JSON body text.</summary>
+    public Task<string> GetAsync(string relative, CancellationToken cancellationToken) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, _agreementPath + relative), cancellationToken);
+
+    /// <summary>POST GeoJSON to a path under the agreement; returns the JSON body text.</summary>
+    public Task<string> PostGeoJsonAsync(string relative, byte[] body, CancellationToken cancellationToken)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/geo+json");
+        return SendAsync(new HttpRequestMessage(HttpMethod.Post, _agreementPath + relative) { Content = content }, cancellationToken);
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private async Task<string> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using (request)
+        {
+            HttpResponseMessage response;
+            try
+            {
+                response = await _http.SendAsync(request, cancellationToken);
+            }
+            catch (HttpRequestException e)
+            {
+                throw new CliException(ExitCodes.Failure, $"cannot reach the server at {Server}: {e.Message}");
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new CliException(ExitCodes.Failure, $"the server at {Server} did not answer within {_http.Timeout.TotalSeconds:F0} s");
+            }
+
+            using (response)
+            {
+                string body = await response.Content.ReadAsStringAsync(cancellationToken);
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw Refusal(response.StatusCode, body);
+                }
+
+                return body;
+            }
+        }
+    }
+
+    /// <summary>One clear line from a problem document (RFC 9457): status, title or detail, and the first field error.</summary>
+    internal static CliException Refusal(HttpStatusCode status, string body)
+    {
+        int code = (int)status;
+        string? title = null, detail = null, fieldError = null;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Object)
+            {
+                title = Text(root, "title");
+                detail = Text(root, "detail");
+                if (root.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0)
+                {
+                    var first = errors[0];
+                    if (first.ValueKind == JsonValueKind.Object)
+                    {
+                        string? feature = Text(first, "feature"), field = Text(first, "field"), message = Text(first, "message");
+                        fieldError = feature is null ? $"{field}: {message}" : $"feature '{feature}': {field}: {message}";
+                    }
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not a problem document: the status line says enough.
+        }
+
+        string reason = detail ?? fieldError ?? "";
+        string hint = status == HttpStatusCode.Unauthorized ? " (the token is missing, expired or from another data folder: see 'parley token')" : "";
+        bool callerError = code is >= 400 and < 500;
+        return new CliException(callerError ? ExitCodes.InvalidInput : ExitCodes.Failure,
+            $"{(callerError ? "the server refused the request" : "the server failed")}: {code} {title ?? status.ToString()}" +
+            (reason.Length > 0 ? ": " + reason : "") + hint);
+    }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}

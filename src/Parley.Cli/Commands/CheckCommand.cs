@@ -1,0 +1,125 @@
+using System.CommandLine;
+using Parley.Cli.Checking;
+using Parley.Core;
+using Parley.Core.Agreements;
+using Parley.Core.Conflicts;
+using Parley.Core.Features;
+
+namespace Parley.Cli.Commands;
+
+/// <summary>
+/// <c>parley check</c>: every conflict of a file of operations against a file of zones and against each
+/// other, offline (no server, no store).
+/// </summary>
+public static class CheckCommand
+{
+    /// <summary>Machine-readable output: one JSON object per conflict and line.</summary>
+    public const string JsonLines = "jsonl";
+
+    /// <summary>Human-readable output: a table and a summary.</summary>
+    public const string Table = "table";
+
+    /// <summary>Creates the command.</summary>
+    public static Command Create(CliConsole console)
+    {
+        var zones = new Option<FileInfo>("--zones") { Description = "GeoJSON Feature or FeatureCollection of zones.", Required = true, HelpName = "ZONES.geojson" };
+        var operations = new Option<FileInfo>("--operations") { Description = "GeoJSON Feature or FeatureCollection of operations.", Required = true, HelpName = "OPS.geojson" };
+        var agreement = new Option<FileInfo?>("--agreement") { Description = "Agreement file (JSON or YAML) with the rules; default: the standard rules, any party.", HelpName = "FILE" };
+        var format = new Option<string>("--format") { Description = "jsonl: one JSON object per conflict (default); table: for people.", DefaultValueFactory = _ => JsonLines };
+        format.AcceptOnlyFromAmong(JsonLines, Table);
+
+        var command = new Command("check", "Find every conflict of operations against zones and against each other, offline. Exit status 0 when it ran, 2 on bad input.")
+        {
+            zones, operations, agreement, format,
+        };
+        command.SetAction((parsed, cancellationToken) => Task.FromResult(Run(
+            console, parsed.GetValue(zones)!, parsed.GetValue(operations)!, parsed.GetValue(agreement), parsed.GetValue(format)!, cancellationToken)));
+        return command;
+    }
+
+    /// <summary>Runs the check and writes the conflicts in <paramref name="format"/>.</summary>
+    public static int Run(CliConsole console, FileInfo zonesFile, FileInfo operationsFile, FileInfo? agreementFile, string format, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        ArgumentNullException.ThrowIfNull(zonesFile);
+        ArgumentNullException.ThrowIfNull(operationsFile);
+        var agreement = agreementFile is null ? Agreement.Default() : ReadAgreement(agreementFile);
+        bool large = Length(zonesFile) + Length(operationsFile) >= CheckProgress.ThresholdBytes;
+
+        var (zones, operations, conflicts) = CheckProgress.Run(console, large, progress =>
+        {
+            var readZones = progress.Start("reading zones");
+            var zones = Read(zonesFile, bytes => FeatureFile.Read(bytes, root => FeatureReader.ReadZones(root, agreement), z => z.Id.Value, readZones));
+            readZones.Complete();
+
+            var readOperations = progress.Start("reading operations");
+            var operations = Read(operationsFile, bytes => FeatureFile.Read(bytes, root => FeatureReader.ReadOperations(root, agreement), o => o.Id.Value, readOperations));
+            readOperations.Complete();
+
+            var check = progress.Start("checking");
+            check.SetTotal(operations.Count);
+            var conflicts = OfflineCheck.Run(agreement, zones, operations, check, cancellationToken);
+            check.Complete();
+            progress.Remark($"{conflicts.Count:N0} conflicts");
+            return (zones.Count, operations.Count, conflicts);
+        });
+
+        if (format == Table)
+        {
+            ConflictOutput.WriteTable(console, conflicts, zones, operations);
+        }
+        else
+        {
+            ConflictOutput.WriteJsonLines(console.Out, conflicts);
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static Agreement ReadAgreement(FileInfo file)
+    {
+        try
+        {
+            return AgreementReader.Parse(File.ReadAllText(file.FullName));
+        }
+        catch (InputRejectedException e)
+        {
+            throw new CliException(ExitCodes.InvalidInput, $"{file}: {e.Errors[0]}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.InvalidInput, $"{file}: {Reason(e)}");
+        }
+    }
+
+    private static List<T> Read<T>(FileInfo file, Func<byte[], List<T>> parse)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(file.FullName);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.InvalidInput, $"{file}: {Reason(e)}");
+        }
+
+        try
+        {
+            return parse(bytes);
+        }
+        catch (InputRejectedException e)
+        {
+            throw new CliException(ExitCodes.InvalidInput, $"{file}: {e.Errors[0]}");
+        }
+    }
+
+    private static long Length(FileInfo file) => file.Exists ? file.Length : 0;
+
+    private static string Reason(Exception e) => e switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => "no such file",
+        UnauthorizedAccessException => "permission denied",
+        _ => e.Message,
+    };
+}

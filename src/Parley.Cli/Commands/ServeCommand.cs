@@ -1,0 +1,88 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Parley.Server;
+using Parley.Server.Theaters;
+
+namespace Parley.Cli.Commands;
+
+/// <summary><c>parley serve</c>: runs the HTTP server on the embedded store until Ctrl+C or SIGTERM.</summary>
+public static class ServeCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create(CliConsole console)
+    {
+        var defaults = new ParleyServerOptions();
+        var data = new Option<string>("--data") { Description = "Data folder (SQLite store, token key).", DefaultValueFactory = _ => defaults.DataDirectory, HelpName = "DIR" };
+        var urls = new Option<string>("--urls") { Description = "Where to listen (';'-separated). Plain HTTP only on loopback.", DefaultValueFactory = _ => defaults.Urls, HelpName = "URL" };
+        var demo = new Option<bool>("--demo") { Description = "Load the fictional 'demo' agreement (parties blue, red, aid) with its zones and operations." };
+        var agreements = new Option<string[]>("--agreement")
+        {
+            Description = "Agreement file (JSON or YAML) to load or update at start-up; may be repeated.",
+            HelpName = "FILE",
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var quiet = new Option<bool>("--quiet") { Description = "Do not log requests to the console." };
+
+        var command = new Command("serve", "Start the Parley server on the embedded store.") { data, urls, demo, agreements, quiet };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            var options = new ParleyServerOptions
+            {
+                DataDirectory = parsed.GetValue(data)!,
+                Urls = parsed.GetValue(urls)!,
+                Demo = parsed.GetValue(demo),
+                AgreementFiles = parsed.GetValue(agreements) ?? [],
+                ConsoleLogging = !parsed.GetValue(quiet),
+            };
+            return await RunAsync(options, console, cancellationToken);
+        });
+        return command;
+    }
+
+    /// <summary>Starts the server, reports where it listens and waits for shutdown.</summary>
+    public static async Task<int> RunAsync(ParleyServerOptions options, CliConsole console, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(console);
+        foreach (var file in options.AgreementFiles)
+        {
+            if (!File.Exists(file))
+            {
+                throw new CliException(ExitCodes.InvalidInput, $"--agreement: no such file: {file}");
+            }
+        }
+
+        WebApplication app;
+        try
+        {
+            app = await ParleyApp.StartAsync(options, cancellationToken);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException(ExitCodes.InvalidInput, e.Message);
+        }
+
+        await using (app)
+        {
+            var registry = app.Services.GetRequiredService<TheaterRegistry>();
+            foreach (var url in app.Urls)
+            {
+                await console.Out.WriteLineAsync($"Parley listening on {url}");
+            }
+
+            await console.Out.WriteLineAsync($"data: {Path.GetFullPath(options.DataDirectory)}");
+            var ids = registry.AgreementIds.Select(a => a.Value).ToList();
+            await console.Out.WriteLineAsync($"agreements: {(ids.Count == 0 ? "(none: pass --demo or --agreement FILE)" : string.Join(", ", ids))}");
+            await console.Out.WriteLineAsync("Press Ctrl+C to stop.");
+            await console.Out.FlushAsync(cancellationToken);
+
+            // Returns on Ctrl+C, SIGTERM or cancellation, after a graceful stop.
+            await app.WaitForShutdownAsync(cancellationToken);
+        }
+
+        return ExitCodes.Ok;
+    }
+}
