@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Parley.Benchmarks;
+
+/// <summary>
+/// A throwaway PostgreSQL cluster in a temporary folder, on a free port, reached over its Unix socket.
+/// Disposing stops it and deletes the folder, also after a failure.
+/// </summary>
+/// <remarks>
+/// initdb and pg_ctl refuse to run as root: as root they run as the <c>postgres</c> user, which owns the folder.
+/// Durability is switched off (fsync, synchronous commit, full-page writes): the data is thrown away and only
+/// query speed is measured, which these settings do not change.
+/// </remarks>
+public sealed class PostgresCluster : IDisposable
+{
+    private readonly string _bin;
+    private readonly string _data;
+    private bool _running;
+
+    private PostgresCluster(string bin, string folder, int port)
+    {
+        _bin = bin;
+        Folder = folder;
+        Port = port;
+        _data = Path.Combine(folder, "data");
+    }
+
+    /// <summary>The temporary folder: data directory, log and socket.</summary>
+    public string Folder { get; }
+
+    public int Port { get; }
+
+    /// <summary>Connection string over the Unix socket (no TCP round trip added to PostGIS's times).</summary>
+    public string ConnectionString => $"Host={Folder};Port={Port};Username=postgres;Database=postgres;Pooling=false;Timeout=60;Command Timeout=0";
+
+    /// <summary>Server settings used for the run.</summary>
+    public static readonly string[] Settings =
+    [
+        "listen_addresses=127.0.0.1", "fsync=off", "synchronous_commit=off", "full_page_writes=off",
+        "shared_buffers=1GB", "work_mem=64MB", "maintenance_work_mem=1GB", "max_wal_size=4GB", "jit=off",
+    ];
+
+    public static PostgresCluster Start(string? bin = null)
+    {
+        bin ??= Environment.GetEnvironmentVariable("PARLEY_PG_BIN") ?? "/usr/lib/postgresql/15/bin";
+        if (!File.Exists(Path.Combine(bin, "initdb")))
+        {
+            throw new InvalidOperationException($"PostgreSQL not found in {bin}: apt-get install -y postgresql postgresql-15-postgis-3 (or set PARLEY_PG_BIN)");
+        }
+
+        var folder = Directory.CreateTempSubdirectory("parley-pg-").FullName;
+        var cluster = new PostgresCluster(bin, folder, FreePort());
+        try
+        {
+            if (Environment.IsPrivilegedProcess)
+            {
+                Run("chown", "-R", "postgres:postgres", folder);
+            }
+
+            Console.Error.WriteLine($"initdb in {folder}");
+            cluster.RunAsPostgres("initdb", "-D", cluster._data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync");
+            string options = $"-p {cluster.Port} -k {folder} " + string.Join(' ', Settings.Select(s => "-c " + s));
+            Console.Error.WriteLine($"starting PostgreSQL on port {cluster.Port}");
+            cluster.RunAsPostgres("pg_ctl", "-D", cluster._data, "-l", Path.Combine(folder, "server.log"), "-w", "-t", "120", "-o", options, "start");
+            cluster._running = true;
+            return cluster;
+        }
+        catch
+        {
+            cluster.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_running)
+        {
+            _running = false;
+            try
+            {
+                RunAsPostgres("pg_ctl", "-D", _data, "-m", "fast", "-w", "-t", "60", "stop");
+            }
+            catch (InvalidOperationException e)
+            {
+                Console.Error.WriteLine($"pg_ctl stop failed ({e.Message}); stopping the postmaster directly");
+                KillPostmaster();
+            }
+        }
+
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+            Console.Error.WriteLine($"PostgreSQL stopped, {Folder} deleted");
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"could not delete {Folder}: {e.Message}");
+        }
+    }
+
+    private void KillPostmaster()
+    {
+        var pidFile = Path.Combine(_data, "postmaster.pid");
+        if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).First(), out int pid))
+        {
+            try
+            {
+                using var p = Process.GetProcessById(pid);
+                p.Kill();
+                p.WaitForExit(10_000);
+            }
+            catch (ArgumentException)
+            {
+                // already gone
+            }
+        }
+    }
+
+    private void RunAsPostgres(string tool, params string[] args)
+    {
+        string exe = Path.Combine(_bin, tool);
+        if (Environment.IsPrivilegedProcess)
+        {
+            Run("runuser", ["-u", "postgres", "--", exe, .. args]);
+        }
+        else
+        {
+            Run(exe, args);
+        }
+    }
+
+    private static void Run(string exe, params string[] args)
+    {
+        var info = new ProcessStartInfo(exe)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = "/",
+        };
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(info) ?? throw new InvalidOperationException($"could not start {exe}");
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(180_000))
+        {
+            p.Kill();
+            throw new InvalidOperationException($"{Path.GetFileName(exe)} timed out");
+        }
+
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{Path.GetFileName(exe)} {string.Join(' ', args)} exited with {p.ExitCode}: {stderr.Result.Trim()} {stdout.Result.Trim()}");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

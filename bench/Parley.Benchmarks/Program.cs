@@ -1,0 +1,83 @@
+using System.Globalization;
+using BenchmarkDotNet.Running;
+using Parley.Benchmarks;
+
+// dotnet run -c Release --project bench/Parley.Benchmarks -- <mode> [options]; see docs/benchmarks.md.
+string mode = args.Length > 0 ? args[0] : "help";
+var options = Options.Parse(args.Skip(1).ToArray());
+int seed = options.Int("seed", TheaterGenerator.DefaultSeed);
+try
+{
+    return mode switch
+    {
+        "generate" => GeoJsonExport.Run(options.Int("zones", 1_000_000), options.Int("operations", 100_000), options.Text("out", "bench/data"), seed),
+        "latency" => LatencyRun.Run(options.Sizes("sizes", [10_000, 100_000, 1_000_000]), options.Int("checks", 100_000), seed, options.Flag("whole-check")),
+        "memory" => MemoryRun.Run(options.Int("zones", 1_000_000), seed),
+        "postgis" => PostGisRun.Run(options.Sizes("sizes", [10_000, 100_000, 1_000_000]), options.Int("queries", 20_000), seed),
+        "check-files" => FileCheckRun.Run(options.Text("zones", "bench/data/zones.geojson"), options.Text("operations", "bench/data/operations.geojson")),
+        "bdn" => RunBenchmarkDotNet(args.Skip(1).ToArray()),
+        _ => Help(),
+    };
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+static int RunBenchmarkDotNet(string[] bdnArgs)
+{
+    BenchmarkSwitcher.FromAssembly(typeof(IndexBuildBenchmarks).Assembly).Run(bdnArgs.Length > 0 ? bdnArgs : ["--filter", "*"]);
+    return 0;
+}
+
+static int Help()
+{
+    Console.Error.WriteLine("""
+        usage: Parley.Benchmarks <mode> [options]
+          generate --zones N --operations M --out DIR   write zones.geojson and operations.geojson
+          latency  [--sizes 10000,100000,1000000] [--checks 100000] [--whole-check]
+          memory   [--zones 1000000]
+          postgis  [--sizes 10000,100000,1000000] [--queries 20000]
+          check-files --zones FILE --operations FILE    read, index and check generated files in process
+          bdn      [BenchmarkDotNet arguments, e.g. --filter *Check*]
+        every mode takes --seed N (default 20250301)
+        """);
+    return 2;
+}
+
+internal sealed class Options
+{
+    private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
+
+    public static Options Parse(string[] args)
+    {
+        var o = new Options();
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            string name = args[i][2..];
+            o._values[name] = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null;
+        }
+
+        return o;
+    }
+
+    public bool Flag(string name) => _values.ContainsKey(name);
+
+    public string Text(string name, string fallback) => _values.TryGetValue(name, out var v) && v is not null ? v : fallback;
+
+    public int Int(string name, int fallback) =>
+        _values.TryGetValue(name, out var v) && v is not null
+            ? int.TryParse(v.Replace("_", "", StringComparison.Ordinal), NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : throw new ArgumentException($"--{name}: expected a positive integer, got '{v}'")
+            : fallback;
+
+    public IReadOnlyList<int> Sizes(string name, int[] fallback) =>
+        _values.TryGetValue(name, out var v) && v is not null
+            ? [.. v.Split(',').Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : throw new ArgumentException($"--{name}: expected sizes like 10000,100000"))]
+            : fallback;
+}
