@@ -22,17 +22,53 @@ public sealed class SpatioTemporalIndex<T>
     private const int MaxLevel = 24;
 
     private readonly Dictionary<string, int> _slots = new(StringComparer.Ordinal);
-    private readonly Dictionary<long, int>[] _cells = new Dictionary<long, int>[MaxLevel + 1];
+    private readonly Dictionary<long, Bucket>[] _cells = new Dictionary<long, Bucket>[MaxLevel + 1];
     private readonly int[] _levelCounts = new int[MaxLevel + 1];
     private Entry[] _entries = new Entry[16];
     private int _entryCount;
     private readonly Stack<int> _freeEntries = new();
 
-    // Cell membership lists, as parallel arrays with a free list: compact for millions of entries.
-    private int[] _linkEntry = new int[64];
-    private int[] _linkNext = new int[64];
-    private int _linkCount;
-    private int _freeLink = -1;
+    /// <summary>
+    /// The entries filed in one cell, contiguous: slot and covering box side by side, so that scanning a
+    /// crowded cell is a sequential read rather than a cache miss per entry.
+    /// </summary>
+    private sealed class Bucket
+    {
+        public int Count;
+        public int[] Slots = new int[4];
+        public double[] Boxes = new double[16]; // minX, minY, maxX, maxY per entry
+
+        /// <summary>Files an entry; a wrapping entry (two boxes) is stored as ~slot so the scan knows to read it whole.</summary>
+        public void Add(int slot, in GeoBox box)
+        {
+            if (Count == Slots.Length)
+            {
+                Array.Resize(ref Slots, Count * 2);
+                Array.Resize(ref Boxes, Count * 8);
+            }
+
+            Slots[Count] = slot;
+            Boxes[4 * Count] = box.MinX;
+            Boxes[(4 * Count) + 1] = box.MinY;
+            Boxes[(4 * Count) + 2] = box.MaxX;
+            Boxes[(4 * Count) + 3] = box.MaxY;
+            Count++;
+        }
+
+        public void Remove(int slot)
+        {
+            for (int i = 0; i < Count; i++)
+            {
+                if (Slots[i] == slot || Slots[i] == ~slot)
+                {
+                    Count--;
+                    Slots[i] = Slots[Count];
+                    Array.Copy(Boxes, 4 * Count, Boxes, 4 * i, 4);
+                    return;
+                }
+            }
+        }
+    }
 
     private struct Entry
     {
@@ -64,7 +100,7 @@ public sealed class SpatioTemporalIndex<T>
         _finestLevel = finestLevel;
         for (int i = 0; i <= MaxLevel; i++)
         {
-            _cells[i] = new Dictionary<long, int>(CellKeyComparer.Instance);
+            _cells[i] = new Dictionary<long, Bucket>(CellKeyComparer.Instance);
         }
     }
 
@@ -124,7 +160,8 @@ public sealed class SpatioTemporalIndex<T>
         };
         _slots[key] = slot;
         _levelCounts[level]++;
-        ForEachCell(boxes, level, cell => Link(level, cell, slot));
+        int filed = boxes.Second is null ? slot : ~slot;
+        ForEachCell(boxes, level, (cell, box) => Link(level, cell, filed, box));
     }
 
     /// <summary>Removes the entry stored under <paramref name="key"/>; false when there is none.</summary>
@@ -137,7 +174,7 @@ public sealed class SpatioTemporalIndex<T>
 
         ref var entry = ref _entries[slot];
         int level = entry.Level;
-        ForEachCell(entry.Boxes, level, cell => Unlink(level, cell, slot));
+        ForEachCell(entry.Boxes, level, (cell, _) => Unlink(level, cell, slot));
 
         _levelCounts[level]--;
         entry = default;
@@ -205,59 +242,79 @@ public sealed class SpatioTemporalIndex<T>
             {
                 for (int iy = qy0; iy <= qy1; iy++)
                 {
-                    if (cells.TryGetValue(Key(level, ix, iy), out int head))
+                    if (cells.TryGetValue(Key(level, ix, iy), out var bucket))
                     {
-                        VisitCell(head, ix, iy, level, size, q, queryPart, query, onCandidate);
+                        VisitCell(bucket, ix, iy, level, size, q, qx0, qy0, queryPart, query, onCandidate);
                     }
                 }
             }
         }
         else
         {
-            foreach (var (key, head) in cells)
+            foreach (var (key, bucket) in cells)
             {
                 int ix = (int)((key >> 29) & 0x1FFFFFFF), iy = (int)(key & 0x1FFFFFFF);
                 if (ix >= qx0 && ix <= qx1 && iy >= qy0 && iy <= qy1)
                 {
-                    VisitCell(head, ix, iy, level, size, q, queryPart, query, onCandidate);
+                    VisitCell(bucket, ix, iy, level, size, q, qx0, qy0, queryPart, query, onCandidate);
                 }
             }
         }
     }
 
-    private void VisitCell(int head, int ix, int iy, int level, double size, GeoBox q, int queryPart, GeoBoxPair query, Action<int> onCandidate)
+    private void VisitCell(Bucket bucket, int ix, int iy, int level, double size, GeoBox q, int qx0, int qy0, int queryPart, GeoBoxPair query, Action<int> onCandidate)
     {
-        for (int link = head; link >= 0; link = _linkNext[link])
+        var boxes = bucket.Boxes;
+        for (int i = 0; i < bucket.Count; i++)
         {
-            int slot = _linkEntry[link];
-            ref readonly var e = ref _entries[slot];
-
-            // Report once: from the first (query box, entry box) pair that meets, at the first cell they share.
-            GeoBox? meeting = null;
-            if (queryPart == 0)
+            int filed = bucket.Slots[i];
+            GeoBox b;
+            if (filed >= 0)
             {
-                meeting = e.Boxes.First.Intersects(q) ? e.Boxes.First
-                    : e.Boxes.Second is { } s && s.Intersects(q) ? s : null;
+                double minX = boxes[4 * i], minY = boxes[(4 * i) + 1], maxX = boxes[(4 * i) + 2], maxY = boxes[(4 * i) + 3];
+                if (minX > q.MaxX || q.MinX > maxX || minY > q.MaxY || q.MinY > maxY)
+                {
+                    continue; // a one-box entry whose box misses the query
+                }
+
+                b = new GeoBox(minX, minY, maxX, maxY);
+                if (queryPart == 1 && query.First.Intersects(b))
+                {
+                    continue; // reported from the query's first box
+                }
             }
-            else if (!query.First.Intersects(e.Boxes.First) && !(e.Boxes.Second is { } s1 && query.First.Intersects(s1)))
+            else
             {
-                meeting = e.Boxes.First.Intersects(q) ? e.Boxes.First
-                    : e.Boxes.Second is { } s && s.Intersects(q) ? s : null;
+                ref readonly var e = ref _entries[~filed];
+                var first = e.Boxes.First;
+                var second = e.Boxes.Second.GetValueOrDefault();
+
+                // An entry wrapping the antimeridian: report from the first (query box, entry box) pair that meets.
+                GeoBox? meeting = null;
+                if (queryPart == 0 || (!query.First.Intersects(first) && !query.First.Intersects(second)))
+                {
+                    meeting = first.Intersects(q) ? first : second.Intersects(q) ? second : null;
+                }
+
+                if (meeting is not { } m)
+                {
+                    continue;
+                }
+
+                b = m;
             }
 
-            if (meeting is not { } b)
-            {
-                continue;
-            }
-
-            var (bx0, by0, _, _) = CellRange(b, size, level);
-            var (qx0, qy0, _, _) = CellRange(q, size, level);
+            // Report once: from the first cell the entry's box and the query's box share.
+            int bx0 = Floor(b.MinX + 180, size, level), by0 = Floor(b.MinY + 90, size, level);
             if (ix == Math.Max(bx0, qx0) && iy == Math.Max(by0, qy0))
             {
-                onCandidate(slot);
+                onCandidate(filed >= 0 ? filed : ~filed);
             }
         }
     }
+
+    private static int Floor(double offset, double size, int level) =>
+        (int)Math.Min((1L << level) - 1, Math.Max(0, Math.Floor(offset / size)));
 
     private static double CellSize(int level) => 360.0 / (1L << level);
 
@@ -286,7 +343,7 @@ public sealed class SpatioTemporalIndex<T>
 
     private static long Key(int level, int ix, int iy) => ((long)ix << 29) | (uint)iy;
 
-    private static void ForEachCell(GeoBoxPair boxes, int level, Action<long> action)
+    private static void ForEachCell(GeoBoxPair boxes, int level, Action<long, GeoBox> action)
     {
         double size = CellSize(level);
         var (x0, y0, x1, y1) = CellRange(boxes.First, size, level);
@@ -294,7 +351,7 @@ public sealed class SpatioTemporalIndex<T>
         {
             for (int iy = y0; iy <= y1; iy++)
             {
-                action(Key(level, ix, iy));
+                action(Key(level, ix, iy), boxes.First);
             }
         }
 
@@ -310,72 +367,29 @@ public sealed class SpatioTemporalIndex<T>
             {
                 if (!(ix >= x0 && ix <= x1 && iy >= y0 && iy <= y1))
                 {
-                    action(Key(level, ix, iy)); // a cell both boxes cover holds one link
+                    action(Key(level, ix, iy), second); // a cell both boxes cover holds one link
                 }
             }
         }
     }
 
-    private void Link(int level, long cell, int slot)
+    private void Link(int level, long cell, int slot, in GeoBox box)
     {
-        int link;
-        if (_freeLink >= 0)
-        {
-            link = _freeLink;
-            _freeLink = _linkNext[link];
-        }
-        else
-        {
-            link = _linkCount++;
-            if (link >= _linkEntry.Length)
-            {
-                Array.Resize(ref _linkEntry, _linkEntry.Length * 2);
-                Array.Resize(ref _linkNext, _linkNext.Length * 2);
-            }
-        }
-
-        ref int head = ref CollectionsMarshal.GetValueRefOrAddDefault(_cells[level], cell, out bool exists);
-        _linkEntry[link] = slot;
-        _linkNext[link] = exists ? head : -1;
-        head = link;
+        ref var bucket = ref CollectionsMarshal.GetValueRefOrAddDefault(_cells[level], cell, out _);
+        bucket ??= new Bucket();
+        bucket.Add(slot, box);
     }
 
     private void Unlink(int level, long cell, int slot)
     {
         var cells = _cells[level];
-        if (!cells.TryGetValue(cell, out int head))
+        if (cells.TryGetValue(cell, out var bucket))
         {
-            return;
-        }
-
-        int previous = -1;
-        for (int link = head; link >= 0; previous = link, link = _linkNext[link])
-        {
-            if (_linkEntry[link] != slot)
+            bucket.Remove(slot);
+            if (bucket.Count == 0)
             {
-                continue;
+                cells.Remove(cell);
             }
-
-            int next = _linkNext[link];
-            if (previous < 0)
-            {
-                if (next < 0)
-                {
-                    cells.Remove(cell);
-                }
-                else
-                {
-                    cells[cell] = next;
-                }
-            }
-            else
-            {
-                _linkNext[previous] = next;
-            }
-
-            _linkNext[link] = _freeLink;
-            _freeLink = link;
-            return;
         }
     }
 }

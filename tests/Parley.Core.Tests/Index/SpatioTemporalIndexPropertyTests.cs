@@ -64,12 +64,16 @@ public class SpatioTemporalIndexPropertyTests
         entry.Altitude.GapTo(probe.Volume.Altitude) <= probe.VerticalMetres &&
         ShapeRelations.WithinDistance(probe.Volume.Footprint, entry.Footprint, probe.LateralMetres);
 
-    [Fact]
-    public void query_returns_exactly_what_a_brute_force_scan_returns()
+    [Theory]
+    [InlineData(SpatioTemporalIndex<Item>.DefaultFinestLevel)]
+    [InlineData(0)]
+    [InlineData(4)]
+    [InlineData(24)]
+    public void query_returns_exactly_what_a_brute_force_scan_returns(int finestLevel)
     {
         Cases.Sample(c =>
         {
-            var index = new SpatioTemporalIndex<Item>();
+            var index = new SpatioTemporalIndex<Item>(finestLevel);
             var model = new Dictionary<string, (Item Item, Volume Volume)>();
             int version = 0;
             foreach (var step in c.Steps)
