@@ -160,29 +160,10 @@ public static class LatencyRun
         return new CoarseRow(sample.Summarise(), (double)candidates / n);
     }
 
-    /// <summary>How the entries spread over the grid levels (private state, read for the report only).</summary>
-    private static string DescribeLevels(SpatioTemporalIndex<Zone> index)
-    {
-        const BindingFlags Private = BindingFlags.NonPublic | BindingFlags.Instance;
-        var counts = (int[]?)typeof(SpatioTemporalIndex<Zone>).GetField("_levelCounts", Private)?.GetValue(index);
-        var cells = (Dictionary<long, int>[]?)typeof(SpatioTemporalIndex<Zone>).GetField("_cells", Private)?.GetValue(index);
-        if (counts is null || cells is null)
-        {
-            return "(not available)";
-        }
-
-        var parts = new List<string>();
-        for (int level = 0; level < counts.Length; level++)
-        {
-            if (counts[level] > 0)
-            {
-                double size = 360.0 / (1L << level);
-                parts.Add($"L{level} ({size:G3}° ≈ {size * 111.32:G3} km): {counts[level]:N0} entries, {cells[level].Count:N0} cells");
-            }
-        }
-
-        return string.Join("; ", parts);
-    }
+    /// <summary>How the entries spread over the grid levels.</summary>
+    private static string DescribeLevels(SpatioTemporalIndex<Zone> index) =>
+        string.Join("; ", index.LevelStatistics().Select(l =>
+            string.Create(CultureInfo.InvariantCulture, $"L{l.Level} ({l.CellDegrees:G3}° ≈ {l.CellDegrees * 111.32:G3} km): {l.Entries:N0} entries, {l.Cells:N0} cells")));
 
     /// <summary>
     /// The in-process core of <c>parley check</c>: every operation against the zones and against each other,

@@ -13,38 +13,46 @@ namespace Parley.Core.Conflicts;
 /// </remarks>
 public sealed class Theater(Agreement agreement)
 {
-    private readonly SpatioTemporalIndex<Zone> _zones = new();
+    // One index per zone kind: a query visits only the kinds the agreement forbids to the operation, so the
+    // rules prune before any geometry (a flight never looks at protected sites, only at restricted ones).
+    private readonly SpatioTemporalIndex<Zone>[] _zonesByKind = [new(), new(), new()];
     private readonly SpatioTemporalIndex<Operation> _operations = new();
 
     /// <summary>The rules in force.</summary>
     public Agreement Agreement { get; } = agreement;
 
     /// <summary>Number of zones.</summary>
-    public int ZoneCount => _zones.Count;
+    public int ZoneCount => _zonesByKind.Sum(i => i.Count);
 
     /// <summary>Number of operations (in any state).</summary>
     public int OperationCount => _operations.Count;
 
     /// <summary>Every zone.</summary>
-    public IEnumerable<Zone> Zones => _zones.Items;
+    public IEnumerable<Zone> Zones => _zonesByKind.SelectMany(i => i.Items);
 
     /// <summary>Every operation.</summary>
     public IEnumerable<Operation> Operations => _operations.Items;
 
     /// <summary>The zone with this id, if any.</summary>
-    public Zone? FindZone(ZoneId id) => _zones.Find(id.Value);
+    public Zone? FindZone(ZoneId id) =>
+        _zonesByKind[0].Find(id.Value) ?? _zonesByKind[1].Find(id.Value) ?? _zonesByKind[2].Find(id.Value);
 
     /// <summary>The operation with this id, if any.</summary>
     public Operation? FindOperation(OperationId id) => _operations.Find(id.Value);
 
     /// <summary>Adds or replaces a zone.</summary>
-    public void Upsert(Zone zone) => _zones.Upsert(zone.Id.Value, zone, zone.Volume);
+    public void Upsert(Zone zone)
+    {
+        Remove(zone.Id); // its kind may have changed
+        _zonesByKind[(int)zone.Kind].Upsert(zone.Id.Value, zone, zone.Volume);
+    }
 
     /// <summary>Adds or replaces an operation.</summary>
     public void Upsert(Operation operation) => _operations.Upsert(operation.Id.Value, operation, operation.Volume);
 
     /// <summary>Removes a zone; false when absent.</summary>
-    public bool Remove(ZoneId id) => _zones.Remove(id.Value);
+    public bool Remove(ZoneId id) =>
+        _zonesByKind[0].Remove(id.Value) | _zonesByKind[1].Remove(id.Value) | _zonesByKind[2].Remove(id.Value);
 
     /// <summary>Removes an operation; false when absent.</summary>
     public bool Remove(OperationId id) => _operations.Remove(id.Value);
@@ -81,7 +89,15 @@ public sealed class Theater(Agreement agreement)
     public List<Zone> ZonesAffectedBy(Operation operation)
     {
         var zones = new List<Zone>();
-        _zones.Query(operation.Volume, 0, 0, zone => zone.Owner != operation.Owner && Agreement.Forbids(operation.Kind, zone.Kind), zones);
+        Func<Zone, bool> otherParty = zone => zone.Owner != operation.Owner;
+        foreach (var kind in ZoneKindsInIndexOrder)
+        {
+            if (Agreement.Forbids(operation.Kind, kind))
+            {
+                _zonesByKind[(int)kind].Query(operation.Volume, 0, 0, otherParty, zones);
+            }
+        }
+
         return zones;
     }
 
@@ -92,6 +108,8 @@ public sealed class Theater(Agreement agreement)
         _operations.Query(zone.Volume, 0, 0, op => op.Owner != zone.Owner && IsLive(op.State) && Agreement.Forbids(op.Kind, zone.Kind), operations);
         return operations;
     }
+
+    private static readonly ZoneKind[] ZoneKindsInIndexOrder = [ZoneKind.Protected, ZoneKind.Restricted, ZoneKind.Designated];
 
     /// <summary>Whether operations in this state take part in deconfliction.</summary>
     public static bool IsLive(OperationState state) => state is

@@ -85,15 +85,22 @@ internal readonly struct LocalFrame
         return true;
     }
 
-    /// <summary>Least distance in plane metres between the base geometries' edges and vertices.</summary>
-    public double MinDistance(Shape a, Shape b)
+    /// <summary>
+    /// Least distance in plane metres between the base geometries' edges and vertices; it may stop early
+    /// with any distance at or below <paramref name="enough"/>, when only "at most this far?" matters.
+    /// </summary>
+    public double MinDistance(Shape a, Shape b, double enough = -1)
     {
         double best = double.PositiveInfinity;
-        foreach (var pa in a.Paths)
+        for (int i = 0; i < a.Paths.Count; i++)
         {
-            foreach (var pb in b.Paths)
+            for (int j = 0; j < b.Paths.Count; j++)
             {
-                best = Math.Min(best, PathDistance(pa, 0, pb, _shiftB));
+                best = Math.Min(best, PathDistance(a.Paths[i], 0, b.Paths[j], _shiftB, enough));
+                if (best <= enough)
+                {
+                    return best;
+                }
             }
         }
 
@@ -104,7 +111,7 @@ internal readonly struct LocalFrame
 
     private double Y(double lat) => (lat - _lat0) * _ky;
 
-    private double PathDistance(double[] p, double shiftP, double[] q, double shiftQ)
+    private double PathDistance(double[] p, double shiftP, double[] q, double shiftQ, double enough)
     {
         int np = p.Length / 2, nq = q.Length / 2;
         double best = double.PositiveInfinity;
@@ -122,6 +129,10 @@ internal readonly struct LocalFrame
                     Math.Min(PointSegment(ax, ay, cx, cy, dx, dy), PointSegment(bx, by, cx, cy, dx, dy)),
                     Math.Min(PointSegment(cx, cy, ax, ay, bx, by), PointSegment(dx, dy, ax, ay, bx, by)));
                 best = Math.Min(best, d);
+                if (best <= enough)
+                {
+                    return best;
+                }
             }
         }
 

@@ -18,7 +18,7 @@ internal static class Proximity
         // Nearby small shapes: settle it on a local plane whose distortion is bounded (no geodesic needed).
         if (LocalFrame.TryCreate(a, b, out var frame))
         {
-            double planar = frame.MinDistance(a, b);
+            double planar = frame.MinDistance(a, b, enough: metres / frame.HighFactor);
             if (planar * frame.HighFactor <= metres)
             {
                 return true;

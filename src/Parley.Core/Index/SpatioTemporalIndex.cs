@@ -132,6 +132,10 @@ public sealed class SpatioTemporalIndex<T>
         }
     }
 
+    /// <summary>How entries spread over the grid: for each level in use, its cell size, entries and occupied cells.</summary>
+    public IReadOnlyList<(int Level, double CellDegrees, int Entries, int Cells)> LevelStatistics() =>
+        [.. Enumerable.Range(0, MaxLevel + 1).Where(l => _levelCounts[l] > 0).Select(l => (l, CellSize(l), _levelCounts[l], _cells[l].Count))];
+
     /// <summary>The item stored under <paramref name="key"/>, if any.</summary>
     public T? Find(string key) => _slots.TryGetValue(key, out var slot) ? _entries[slot].Item : null;
 
@@ -193,16 +197,50 @@ public sealed class SpatioTemporalIndex<T>
         var query = volume.Footprint.CoveringBoxes(lateralMetres);
         long start = volume.Time.StartTicks, end = volume.Time.EndTicks;
         double altMin = volume.Altitude.MinMetres - verticalMetres, altMax = volume.Altitude.MaxMetres + verticalMetres;
+
+        // A corridor's covering box is mostly empty around a diagonal route: its legs' own boxes prune
+        // candidates before any exact geometry.
+        var legs = volume.Footprint.Kind == ShapeKind.Line ? LegBoxes(volume.Footprint, lateralMetres) : null;
         Candidates(query, slot =>
         {
             ref readonly var e = ref _entries[slot];
             if (e.Start < end && start < e.End && e.AltMin <= altMax && altMin <= e.AltMax &&
+                (legs is null || AnyMeets(legs, e.Boxes)) &&
                 (accept is null || accept(e.Item!)) &&
                 ShapeRelations.WithinDistance(volume.Footprint, e.Shape, lateralMetres))
             {
                 results.Add(e.Item!);
             }
         });
+    }
+
+    private static List<GeoBoxPair> LegBoxes(Shape line, double extraMetres)
+    {
+        var legs = new List<GeoBoxPair>();
+        foreach (var path in line.Paths)
+        {
+            for (int i = 0; i + 3 < path.Length || (i == 0 && path.Length == 2); i += 2)
+            {
+                int j = Math.Min(i + 2, path.Length - 2);
+                var box = new GeoBox(Math.Min(path[i], path[j]), Math.Min(path[i + 1], path[j + 1]), Math.Max(path[i], path[j]), Math.Max(path[i + 1], path[j + 1]));
+                legs.Add(box.Expand(line.BufferMetres + extraMetres));
+            }
+        }
+
+        return legs;
+    }
+
+    private static bool AnyMeets(List<GeoBoxPair> legs, in GeoBoxPair boxes)
+    {
+        foreach (var leg in legs)
+        {
+            if (leg.Intersects(boxes))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The coarse filter alone: items whose covering boxes meet <paramref name="query"/>.</summary>
