@@ -14,15 +14,16 @@ internal readonly struct LocalFrame
     private const double E2 = Geodesy.Flattening * (2 - Geodesy.Flattening);
     private const double DegToRad = Math.PI / 180;
 
-    private readonly double _lon0, _lat0, _kx, _ky, _shiftB;
+    private readonly double _lon0, _lat0, _kx, _ky;
+    private readonly GeoBox _region;
 
-    private LocalFrame(double lon0, double lat0, double kx, double ky, double shiftB, double low, double high)
+    private LocalFrame(GeoBox region, double kx, double ky, double low, double high)
     {
-        _lon0 = lon0;
-        _lat0 = lat0;
+        _region = region;
+        _lon0 = region.MinX;
+        _lat0 = (region.MinY + region.MaxY) / 2;
         _kx = kx;
         _ky = ky;
-        _shiftB = shiftB;
         LowFactor = low;
         HighFactor = high;
     }
@@ -36,25 +37,44 @@ internal readonly struct LocalFrame
     /// <summary>A frame for shapes a and b, when both fit in a small band away from the poles.</summary>
     public static bool TryCreate(Shape a, Shape b, out LocalFrame frame)
     {
-        frame = default;
         var ba = a.Bounds;
         var bb = b.Bounds;
+        double shift = ShiftTowards(ba, bb);
+        var region = new GeoBox(Math.Min(ba.MinX, bb.MinX + shift), Math.Min(ba.MinY, bb.MinY), Math.Max(ba.MaxX, bb.MaxX + shift), Math.Max(ba.MaxY, bb.MaxY));
+        return TryCreate(region, out frame);
+    }
 
-        // Bring b next to a across the antimeridian if that is where it lies.
-        double shift = 0;
-        double centreA = (ba.MinX + ba.MaxX) / 2, centreB = (bb.MinX + bb.MaxX) / 2;
-        if (centreB - centreA > 180)
-        {
-            shift = -360;
-        }
-        else if (centreA - centreB > 180)
-        {
-            shift = 360;
-        }
+    /// <summary>
+    /// A frame around <paramref name="a"/> and everything within <paramref name="reachMetres"/> of it, made once
+    /// for a query and reused for each candidate that lies inside it (see <see cref="Covers"/>).
+    /// </summary>
+    public static bool TryCreateAround(Shape a, double reachMetres, out LocalFrame frame)
+    {
+        var box = a.Bounds;
+        double dLat = Geodesy.LatitudeSpanCovering(reachMetres);
+        double dLon = Geodesy.LongitudeSpanCovering(reachMetres, Math.Max(Math.Abs(box.MinY), Math.Abs(box.MaxY)) + dLat);
+        return TryCreate(new GeoBox(box.MinX - dLon, box.MinY - dLat, box.MaxX + dLon, box.MaxY + dLat), out frame);
+    }
 
-        double minX = Math.Min(ba.MinX, bb.MinX + shift), maxX = Math.Max(ba.MaxX, bb.MaxX + shift);
-        double minY = Math.Min(ba.MinY, bb.MinY), maxY = Math.Max(ba.MaxY, bb.MaxY);
-        if (maxX - minX > MaxSpanDegrees || maxY - minY > MaxSpanDegrees ||
+    /// <summary>Whether a shape's bounds (moved across the antimeridian if that brings it nearer) lie inside this frame's region.</summary>
+    public bool Covers(Shape b)
+    {
+        var bb = b.Bounds;
+        double shift = ShiftTowards(_region, bb);
+        return bb.MinX + shift >= _region.MinX && bb.MaxX + shift <= _region.MaxX && bb.MinY >= _region.MinY && bb.MaxY <= _region.MaxY;
+    }
+
+    private static double ShiftTowards(GeoBox a, GeoBox b)
+    {
+        double centreA = (a.MinX + a.MaxX) / 2, centreB = (b.MinX + b.MaxX) / 2;
+        return centreB - centreA > 180 ? -360 : centreA - centreB > 180 ? 360 : 0;
+    }
+
+    private static bool TryCreate(GeoBox region, out LocalFrame frame)
+    {
+        frame = default;
+        double minY = region.MinY, maxY = region.MaxY;
+        if (region.MaxX - region.MinX > MaxSpanDegrees || maxY - minY > MaxSpanDegrees ||
             Math.Max(Math.Abs(minY), Math.Abs(maxY)) > MaxAbsLatitude)
         {
             return false;
@@ -81,7 +101,7 @@ internal readonly struct LocalFrame
         }
 
         // Second-order terms (the plane is not the surface) over at most ~150 km: well under 1e-3.
-        frame = new LocalFrame(minX, lat0, kx, ky, shift, low * (1 - 1e-3), high * (1 + 1e-3));
+        frame = new LocalFrame(region, kx, ky, low * (1 - 1e-3), high * (1 + 1e-3));
         return true;
     }
 
@@ -96,7 +116,7 @@ internal readonly struct LocalFrame
         {
             for (int j = 0; j < b.Paths.Count; j++)
             {
-                best = Math.Min(best, PathDistance(a.Paths[i], 0, b.Paths[j], _shiftB, enough));
+                best = Math.Min(best, PathDistance(a.Paths[i], ShiftTowards(_region, a.Bounds), b.Paths[j], ShiftTowards(_region, b.Bounds), enough));
                 if (best <= enough)
                 {
                     return best;

@@ -13,10 +13,22 @@ internal static class Proximity
     private const double MaxPieceDegrees = 0.5;
 
     /// <summary>Whether the geodesic distance between the base geometries is at most <paramref name="metres"/>.</summary>
-    public static bool WithinDistance(Shape a, Shape b, double metres)
+    public static bool WithinDistance(Shape a, Shape b, double metres, in LocalFrame? around = null)
     {
         // Nearby small shapes: settle it on a local plane whose distortion is bounded (no geodesic needed).
-        if (LocalFrame.TryCreate(a, b, out var frame))
+        LocalFrame frame;
+        bool onPlane;
+        if (around is { } given && given.Covers(b))
+        {
+            frame = given;
+            onPlane = true;
+        }
+        else
+        {
+            onPlane = LocalFrame.TryCreate(a, b, out frame);
+        }
+
+        if (onPlane)
         {
             double planar = frame.MinDistance(a, b, enough: metres / frame.HighFactor);
             if (planar * frame.HighFactor <= metres)

@@ -23,6 +23,21 @@ public static class ShapeRelations
         return reach > 0 && Proximity.WithinDistance(a, b, reach);
     }
 
+    /// <summary>
+    /// <see cref="WithinDistance"/> for a candidate whose covering boxes are known to meet the query's (the
+    /// index checked them), with an optional plane made once around the query.
+    /// </summary>
+    internal static bool WithinDistanceOfCandidate(Shape query, Shape candidate, double extraMetres, in LocalFrame? around)
+    {
+        if (BaseIntersects(query, candidate))
+        {
+            return true;
+        }
+
+        double reach = query.BufferMetres + candidate.BufferMetres + extraMetres;
+        return reach > 0 && Proximity.WithinDistance(query, candidate, reach, around);
+    }
+
     /// <summary>Least geodesic distance in metres between the two footprints (buffers included; 0 when they overlap).</summary>
     public static double Distance(Shape a, Shape b) =>
         Math.Max(0, Proximity.Distance(a, b) - a.BufferMetres - b.BufferMetres);

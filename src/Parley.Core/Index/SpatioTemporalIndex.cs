@@ -201,18 +201,24 @@ public sealed class SpatioTemporalIndex<T>
         // A corridor's covering box is mostly empty around a diagonal route: its legs' own boxes prune
         // candidates before any exact geometry.
         var legs = volume.Footprint.Kind == ShapeKind.Line ? LegBoxes(volume.Footprint, lateralMetres) : null;
+
+        // One plane for the whole query, covering every candidate that can be within reach of a small query.
+        LocalFrame? around = LocalFrame.TryCreateAround(volume.Footprint, volume.Footprint.BufferMetres + lateralMetres + MaxCandidateBufferMetres, out var frame) ? frame : null;
         Candidates(query, slot =>
         {
             ref readonly var e = ref _entries[slot];
             if (e.Start < end && start < e.End && e.AltMin <= altMax && altMin <= e.AltMax &&
                 (legs is null || AnyMeets(legs, e.Boxes)) &&
                 (accept is null || accept(e.Item!)) &&
-                ShapeRelations.WithinDistance(volume.Footprint, e.Shape, lateralMetres))
+                ShapeRelations.WithinDistanceOfCandidate(volume.Footprint, e.Shape, lateralMetres, around))
             {
                 results.Add(e.Item!);
             }
         });
     }
+
+    // Candidates' own buffers (radii, corridors) are usually well under this; larger ones get their own plane.
+    private const double MaxCandidateBufferMetres = 5_000;
 
     private static List<GeoBoxPair> LegBoxes(Shape line, double extraMetres)
     {
