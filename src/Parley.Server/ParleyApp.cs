@@ -123,30 +123,8 @@ public static class ParleyApp
         return app;
     }
 
-    private static byte[] CenterSecret(string dataDirectory)
-    {
-        string path = Path.Combine(dataDirectory, "center-secret.key");
-        if (!File.Exists(path))
-        {
-            string temporary = path + ".tmp";
-            File.WriteAllBytes(temporary, RandomNumberGenerator.GetBytes(32));
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-
-            try
-            {
-                File.Move(temporary, path, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                File.Delete(temporary);
-            }
-        }
-
-        return File.ReadAllBytes(path);
-    }
+    private static byte[] CenterSecret(string dataDirectory) =>
+        SecretFiles.ReadOrCreate(Path.Combine(dataDirectory, "center-secret.key"), () => RandomNumberGenerator.GetBytes(32));
 
     private static void RequireLoopbackForPlainHttp(string urls)
     {

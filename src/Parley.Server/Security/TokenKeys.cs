@@ -26,35 +26,13 @@ public static class TokenKeys
     /// <summary>Loads the signing key of a data folder, creating it if absent.</summary>
     public static ECDsaSecurityKey Load(string dataDirectory)
     {
-        Directory.CreateDirectory(dataDirectory);
-        string path = Path.Combine(dataDirectory, KeyFileName);
         var ecdsa = ECDsa.Create();
-        if (File.Exists(path))
+        var pem = SecretFiles.ReadOrCreate(Path.Combine(dataDirectory, KeyFileName), () =>
         {
-            ecdsa.ImportFromPem(File.ReadAllText(path));
-        }
-        else
-        {
-            ecdsa.GenerateKey(ECCurve.NamedCurves.nistP256);
-            string temporary = path + ".tmp";
-            File.WriteAllText(temporary, ecdsa.ExportPkcs8PrivateKeyPem());
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-
-            try
-            {
-                File.Move(temporary, path, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another process created it first: use theirs so both agree.
-                File.Delete(temporary);
-                ecdsa.ImportFromPem(File.ReadAllText(path));
-            }
-        }
-
+            using var fresh = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            return System.Text.Encoding.ASCII.GetBytes(fresh.ExportPkcs8PrivateKeyPem());
+        });
+        ecdsa.ImportFromPem(System.Text.Encoding.ASCII.GetString(pem));
         return new ECDsaSecurityKey(ecdsa) { KeyId = Base64UrlEncoder.Encode(SHA256.HashData(ecdsa.ExportSubjectPublicKeyInfo()).AsSpan(0, 8).ToArray()) };
     }
 
