@@ -64,11 +64,11 @@ public static class CanonicalJson
                 sb.Append(']');
                 break;
             case JsonValue v:
-                var element = v.GetValue<JsonElement>();
-                switch (element.ValueKind)
+                // Values parsed from text and values created in code both report their kind.
+                switch (v.GetValueKind())
                 {
-                    case JsonValueKind.String: WriteString(sb, element.GetString()!); break;
-                    case JsonValueKind.Number: sb.Append(Number(element.GetDouble())); break;
+                    case JsonValueKind.String: WriteString(sb, v.GetValue<string>()); break;
+                    case JsonValueKind.Number: sb.Append(Number(double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture))); break;
                     case JsonValueKind.True: sb.Append("true"); break;
                     case JsonValueKind.False: sb.Append("false"); break;
                     default: sb.Append("null"); break;

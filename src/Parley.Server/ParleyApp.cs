@@ -7,6 +7,7 @@ using Parley.Core.Conflicts;
 using Parley.Core.Ports;
 using Parley.Server.Api;
 using Parley.Server.Demo;
+using Parley.Server.Ledger;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
 using Parley.Storage.Sqlite;
@@ -46,7 +47,10 @@ public static class ParleyApp
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<IParleyStore>(_ => new SqliteStore(Path.Combine(options.DataDirectory, DatabaseFileName)));
-        builder.Services.AddSingleton<TheaterRegistry>();
+        byte[] ledgerSeed = SecretFiles.ReadOrCreate(Path.Combine(options.DataDirectory, "ledger-signing.key"), Parley.Ledger.NoteSigner.NewSeed);
+        builder.Services.AddSingleton(sp => new TheaterRegistry(
+            sp.GetRequiredService<IParleyStore>(), ledgerSeed, CenterName(options.CenterName), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddHostedService<CheckpointSigner>();
         builder.Services.AddSingleton(new Disclosure(CenterSecret(options.DataDirectory)));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJson.Default));
@@ -93,6 +97,7 @@ public static class ParleyApp
 
         var agreements = app.MapGroup("/v1/agreements/{agreement}");
         ZonesApi.Map(agreements);
+        LedgerApi.Map(agreements);
         OperationsApi.Map(agreements);
         return app;
     }
@@ -112,6 +117,9 @@ public static class ParleyApp
         {
             await DemoAgreement.LoadAsync(registry, cancellationToken);
         }
+
+        // Every log starts the session with a checkpoint of what it holds.
+        await registry.SignCheckpointsAsync(cancellationToken);
     }
 
     /// <summary>Builds, initialises and starts the server; returns once it listens.</summary>
@@ -122,6 +130,10 @@ public static class ParleyApp
         await app.StartAsync(cancellationToken);
         return app;
     }
+
+    // Each agreement's checkpoints are signed under its origin, "<center name>/<agreement id>": a key name.
+    private static string CenterName(string centerName) =>
+        Parley.Ledger.SignedNote.IsKeyName(centerName) ? centerName : throw new ArgumentException("the center name must have no spaces or '+'", nameof(centerName));
 
     private static byte[] CenterSecret(string dataDirectory) =>
         SecretFiles.ReadOrCreate(Path.Combine(dataDirectory, "center-secret.key"), () => RandomNumberGenerator.GetBytes(32));

@@ -15,6 +15,12 @@ public sealed record ParleyServerOptions
     /// <summary>Agreement files (JSON or YAML) to load or update at start-up.</summary>
     public IReadOnlyList<string> AgreementFiles { get; init; } = [];
 
+    /// <summary>The center's name: the prefix of every ledger origin and checkpoint key name (no spaces, no '+').</summary>
+    public string CenterName { get; init; } = "parley.local";
+
+    /// <summary>How often the checkpoint signer looks for new entries (a new checkpoint follows new entries within this).</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; init; } = 16 * 1024 * 1024;
 

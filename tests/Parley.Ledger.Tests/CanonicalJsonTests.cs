@@ -60,3 +60,18 @@ public sealed class CanonicalJsonTests
         Assert.Equal(expected, Encoding.UTF8.GetString(CanonicalJson.Canonicalize(Encoding.UTF8.GetBytes(input))));
     }
 }
+
+public sealed class CanonicalJsonOfBuiltNodesTests
+{
+    [Fact]
+    public void nodes_built_in_code_serialize_like_the_same_json_parsed_from_text()
+    {
+        var built = new System.Text.Json.Nodes.JsonObject
+        {
+            ["b"] = "text", ["a"] = 42L, ["c"] = 1.5, ["d"] = true, ["e"] = null,
+            ["f"] = new System.Text.Json.Nodes.JsonArray(1, "x"),
+        };
+        string parsed = """{"e":null,"d":true,"c":1.5,"b":"text","a":42,"f":[1,"x"]}""";
+        Assert.Equal(CanonicalJson.Canonicalize(System.Text.Encoding.UTF8.GetBytes(parsed)), CanonicalJson.Serialize(built));
+    }
+}

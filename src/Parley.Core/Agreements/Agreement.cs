@@ -16,7 +16,11 @@ public enum PartyRole
 }
 
 /// <summary>A party of an agreement.</summary>
-public sealed record Party(PartyId Id, string Name, PartyRole Role);
+/// <param name="Id">The party id.</param>
+/// <param name="Name">Human-readable name.</param>
+/// <param name="Role">Member, observer or administrator.</param>
+/// <param name="WitnessKey">The party's ledger witness key (a C2SP vkey of type 0x04), if it cosigns checkpoints.</param>
+public sealed record Party(PartyId Id, string Name, PartyRole Role, string? WitnessKey = null);
 
 /// <summary>An operation kind conflicts with other parties' zones of these kinds.</summary>
 public sealed record ZoneRule(string OperationKind, IReadOnlyList<ZoneKind> ZoneKinds);

@@ -9,7 +9,7 @@ namespace Parley.Core.Agreements;
 /// <summary>Reads an agreement from its JSON or YAML text; fields not given keep the defaults.</summary>
 /// <remarks>
 /// Fields: <c>id</c>, <c>name</c>, <c>version</c>, <c>parties</c> (<c>id</c>, <c>name</c>, <c>role</c>:
-/// member|observer|admin), <c>operation_kinds</c>, <c>airborne_kinds</c>, <c>rules</c>
+/// member|observer|admin, <c>witness_key</c>: a vkey for cosigning checkpoints), <c>operation_kinds</c>, <c>airborne_kinds</c>, <c>rules</c>
 /// (<c>operation</c>, <c>zones</c>), <c>separation</c> (<c>lateral_m</c>, <c>vertical_m</c>),
 /// <c>max_vertices</c>, <c>concurrence_deadline_minutes</c>, <c>disclosure_resolution_m</c>.
 /// </remarks>
@@ -131,7 +131,7 @@ public static class AgreementReader
                 "admin" or "administrator" => PartyRole.Administrator,
                 var other => Invalid(errors, path + "role", $"unknown role '{other}' (member, observer, admin)"),
             };
-            parties.Add(new Party(new PartyId(id), Str(p, "name", errors, path) ?? id, role));
+            parties.Add(new Party(new PartyId(id), Str(p, "name", errors, path) ?? id, role, Str(p, "witness_key", errors, path)));
         }
 
         return parties;

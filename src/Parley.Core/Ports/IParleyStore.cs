@@ -3,9 +3,28 @@ using Parley.Core.Model;
 
 namespace Parley.Core.Ports;
 
+/// <summary>One leaf of an agreement's ledger, as committed with the state change it records.</summary>
+/// <param name="Index">Its position in the log (0-based); the store refuses anything but the next one.</param>
+/// <param name="Entry">The exact bytes hashed for the leaf (RFC 8785 canonical JSON).</param>
+/// <param name="Openings">The salted plaintexts behind the entry's commitments, kept by the center only.</param>
+public sealed record LedgerAppend(long Index, byte[] Entry, IReadOnlyList<byte[]> Openings);
+
+/// <summary>A stored ledger entry with its openings.</summary>
+public sealed record LedgerRecord(long Index, byte[] Entry, IReadOnlyList<byte[]> Openings);
+
 /// <summary>A set of changes to one agreement's state that is committed atomically, or not at all.</summary>
+/// <remarks>Operations are never deleted: they end cancelled or completed, and the ledger keeps them.</remarks>
 public sealed class ChangeSet
 {
+    /// <summary>What the change records, e.g. <c>zone.declare</c>; set by the caller for the ledger.</summary>
+    public string Command { get; init; } = "change";
+
+    /// <summary>The party whose request this is (or <c>center</c>).</summary>
+    public PartyId Submitter { get; init; } = new("center");
+
+    /// <summary>The ledger entry written in the same transaction, when the ledger is kept.</summary>
+    public LedgerAppend? Ledger { get; set; }
+
     /// <summary>Zones to insert or replace.</summary>
     public List<Zone> UpsertZones { get; } = [];
 
@@ -16,7 +35,7 @@ public sealed class ChangeSet
     public List<Operation> UpsertOperations { get; } = [];
 
     /// <summary>Whether there is nothing to commit.</summary>
-    public bool IsEmpty => UpsertZones.Count == 0 && DeleteZones.Count == 0 && UpsertOperations.Count == 0;
+    public bool IsEmpty => UpsertZones.Count == 0 && DeleteZones.Count == 0 && UpsertOperations.Count == 0 && Ledger is null;
 }
 
 /// <summary>
@@ -44,6 +63,25 @@ public interface IParleyStore : IAsyncDisposable
     /// <summary>Every operation of an agreement, with state and version.</summary>
     Task<IReadOnlyList<Operation>> LoadOperationsAsync(Agreement agreement, CancellationToken cancellationToken = default);
 
-    /// <summary>Commits a change set atomically and durably.</summary>
+    /// <summary>Commits a change set atomically and durably, its ledger entry included.</summary>
+    /// <exception cref="InvalidOperationException">The ledger entry is not the next index (another writer appended first).</exception>
     Task CommitAsync(AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken = default);
+
+    /// <summary>Every ledger entry from <paramref name="fromIndex"/> on, in order, with openings.</summary>
+    IAsyncEnumerable<LedgerRecord> ReadLedgerAsync(AgreementId agreement, long fromIndex = 0, CancellationToken cancellationToken = default);
+
+    /// <summary>The bytes of one ledger entry, or null past the end.</summary>
+    Task<byte[]?> ReadLedgerEntryAsync(AgreementId agreement, long index, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores a signed checkpoint (a signed note) for a tree size.</summary>
+    Task SaveCheckpointAsync(AgreementId agreement, long size, string signedNote, CancellationToken cancellationToken = default);
+
+    /// <summary>Every stored checkpoint, by size, oldest first.</summary>
+    Task<IReadOnlyList<(long Size, string SignedNote)>> LoadCheckpointsAsync(AgreementId agreement, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds a witness's cosignature line to the checkpoint of <paramref name="size"/> (idempotent per line).</summary>
+    Task AddCosignatureAsync(AgreementId agreement, long size, string signatureLine, CancellationToken cancellationToken = default);
+
+    /// <summary>The cosignature lines of the checkpoint of <paramref name="size"/>.</summary>
+    Task<IReadOnlyList<string>> LoadCosignaturesAsync(AgreementId agreement, long size, CancellationToken cancellationToken = default);
 }

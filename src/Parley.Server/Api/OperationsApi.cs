@@ -48,7 +48,7 @@ internal static class OperationsApi
             }
 
             var decided = Decisions.Submit(theater, proposed);
-            var changes = new ChangeSet();
+            var changes = new ChangeSet { Command = "operation.submit", Submitter = caller.Party };
             changes.UpsertOperations.Add(decided.Operation);
             return (changes, decided);
         }, ct);

@@ -38,6 +38,18 @@ public sealed record FieldError(
     [property: JsonPropertyName("field")] string Field,
     [property: JsonPropertyName("message")] string Message);
 
+/// <summary>An RFC 9162 inclusion proof, audit path in order, hashes in base64.</summary>
+public sealed record InclusionProofResponse(
+    [property: JsonPropertyName("index")] long Index,
+    [property: JsonPropertyName("size")] long Size,
+    [property: JsonPropertyName("hashes")] IReadOnlyList<string> Hashes);
+
+/// <summary>An RFC 9162 consistency proof, hashes in base64.</summary>
+public sealed record ConsistencyProofResponse(
+    [property: JsonPropertyName("from")] long From,
+    [property: JsonPropertyName("to")] long To,
+    [property: JsonPropertyName("hashes")] IReadOnlyList<string> Hashes);
+
 /// <summary>Source-generated JSON for every wire type.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
@@ -49,4 +61,6 @@ public sealed record FieldError(
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(FieldError[]))]
 [JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(InclusionProofResponse))]
+[JsonSerializable(typeof(ConsistencyProofResponse))]
 public sealed partial class WireJson : JsonSerializerContext;

@@ -47,7 +47,7 @@ internal static class ZonesApi
         RequireOwnership(declared, caller);
         var (accepted, reopened) = await registry.WriteAsync(new AgreementId(agreement), theater =>
         {
-            var changes = new ChangeSet();
+            var changes = new ChangeSet { Command = "zone.declare", Submitter = caller.Party };
             var reopenedIds = new List<string>();
             foreach (var zone in declared)
             {
@@ -123,7 +123,7 @@ internal static class ZonesApi
             }
 
             var zone = replacement[0] with { Version = current.Version + 1 };
-            var changes = new ChangeSet();
+            var changes = new ChangeSet { Command = "zone.replace", Submitter = caller.Party };
             changes.UpsertZones.Add(zone);
             changes.UpsertOperations.AddRange(Decisions.ReopenedBy(theater, zone));
             http.Response.Headers.ETag = ApiSupport.ETag(zone.Version);
@@ -152,7 +152,7 @@ internal static class ZonesApi
                 return (new ChangeSet(), stale);
             }
 
-            var changes = new ChangeSet();
+            var changes = new ChangeSet { Command = "zone.withdraw", Submitter = caller.Party };
             changes.DeleteZones.Add(current.Id);
             return (changes, Results.NoContent());
         }, ct);

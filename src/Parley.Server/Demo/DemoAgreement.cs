@@ -22,7 +22,7 @@ public static class DemoAgreement
         var operationList = FeatureReader.ReadOperations(operations.RootElement, agreement);
         await registry.WriteAsync(agreement.Id, theater =>
         {
-            var changes = new ChangeSet();
+            var changes = new ChangeSet { Command = "zone.declare" };
             changes.UpsertZones.AddRange(zoneList.Where(z => theater.FindZone(z.Id) is null));
             return (changes, 0);
         }, cancellationToken);
@@ -30,7 +30,7 @@ public static class DemoAgreement
         {
             await registry.WriteAsync(agreement.Id, theater =>
             {
-                var changes = new ChangeSet();
+                var changes = new ChangeSet { Command = "operation.submit" };
                 if (theater.FindOperation(operation.Id) is null)
                 {
                     changes.UpsertOperations.Add(Decisions.Submit(theater, operation).Operation);

@@ -3,6 +3,7 @@ using Parley.Core.Agreements;
 using Parley.Core.Conflicts;
 using Parley.Core.Model;
 using Parley.Core.Ports;
+using Parley.Server.Ledger;
 
 namespace Parley.Server.Theaters;
 
@@ -14,17 +15,24 @@ namespace Parley.Server.Theaters;
 /// One lock per agreement serialises access to its theater: the decision and the commit that records it
 /// happen with no other change in between, so two conflicting operations cannot both be accepted.
 /// </remarks>
-public sealed class TheaterRegistry(IParleyStore store)
+public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, string centerName, TimeProvider time)
 {
     private readonly Dictionary<AgreementId, Entry> _entries = [];
     private readonly Lock _gate = new();
 
-    private sealed class Entry(Agreement agreement)
+    private sealed class Entry(Theater theater, AgreementLedger ledger)
     {
-        public Theater Theater { get; set; } = new(agreement);
+        public Theater Theater { get; set; } = theater;
+
+        public AgreementLedger Ledger { get; } = ledger;
 
         public SemaphoreSlim Lock { get; } = new(1, 1);
     }
+
+    /// <summary>The center name that prefixes every ledger origin.</summary>
+    public string CenterName { get; } = centerName;
+
+
 
     /// <summary>The store behind the registry.</summary>
     public IParleyStore Store { get; } = store;
@@ -33,19 +41,67 @@ public sealed class TheaterRegistry(IParleyStore store)
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
         await Store.InitializeAsync(cancellationToken);
-        foreach (var (_, source) in await Store.LoadAgreementsAsync(cancellationToken))
+        foreach (var (id, source) in await Store.LoadAgreementsAsync(cancellationToken))
         {
             await LoadAsync(AgreementReader.Parse(source), cancellationToken);
+            if (await ReadLedgerAsync(id, l => l.Tree.Size, cancellationToken) == 0)
+            {
+                // Stored before its ledger entry landed (a crash between the two): record it now.
+                await WriteCoreAsync(id, _ => (new ChangeSet { Command = "agreement.put" }, 0), cancellationToken, agreementSource: source);
+            }
         }
     }
 
-    /// <summary>Adds or updates an agreement from its source text and stores it.</summary>
+    /// <summary>Adds or updates an agreement from its source text, stores it and records it in its ledger.</summary>
     public async Task<Agreement> PutAgreementAsync(string source, CancellationToken cancellationToken = default)
     {
         var agreement = AgreementReader.Parse(source);
+        var stored = await Store.LoadAgreementsAsync(cancellationToken);
+        if (stored.TryGetValue(agreement.Id, out var existing) && existing == source && Find(agreement.Id) is not null)
+        {
+            return agreement;
+        }
+
         await Store.SaveAgreementAsync(agreement.Id, source, cancellationToken);
         await LoadAsync(agreement, cancellationToken);
+        await WriteCoreAsync(agreement.Id, _ => (new ChangeSet { Command = "agreement.put" }, 0), cancellationToken, agreementSource: source);
         return agreement;
+    }
+
+    /// <summary>Runs a read on the agreement's ledger, with no write in between.</summary>
+    public async Task<T> ReadLedgerAsync<T>(AgreementId id, Func<AgreementLedger, T> read, CancellationToken cancellationToken = default)
+    {
+        var entry = Get(id);
+        await entry.Lock.WaitAsync(cancellationToken);
+        try
+        {
+            return read(entry.Ledger);
+        }
+        finally
+        {
+            entry.Lock.Release();
+        }
+    }
+
+    /// <summary>Signs and stores a checkpoint for every agreement whose log grew since its last one.</summary>
+    public async Task SignCheckpointsAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var id in AgreementIds)
+        {
+            var entry = Get(id);
+            await entry.Lock.WaitAsync(cancellationToken);
+            try
+            {
+                if (entry.Ledger.SignIfBehind() is { } signed)
+                {
+                    await Store.SaveCheckpointAsync(id, signed.Size, signed.SignedNote, CancellationToken.None);
+                }
+            }
+            finally
+            {
+                entry.Lock.Release();
+            }
+        }
     }
 
     /// <summary>The ids of the agreements served.</summary>
@@ -88,17 +144,27 @@ public sealed class TheaterRegistry(IParleyStore store)
     /// Decides a change on the current state, commits it durably, then applies it to the theater.
     /// If the decision throws or the commit fails, nothing changes.
     /// </summary>
-    public async Task<T> WriteAsync<T>(AgreementId id, Func<Theater, (ChangeSet Changes, T Result)> decide, CancellationToken cancellationToken = default)
+    public Task<T> WriteAsync<T>(AgreementId id, Func<Theater, (ChangeSet Changes, T Result)> decide, CancellationToken cancellationToken = default) =>
+        WriteCoreAsync(id, decide, cancellationToken, agreementSource: null);
+
+    private async Task<T> WriteCoreAsync<T>(AgreementId id, Func<Theater, (ChangeSet Changes, T Result)> decide, CancellationToken cancellationToken, string? agreementSource)
     {
         var entry = Get(id);
         await entry.Lock.WaitAsync(cancellationToken);
         try
         {
             var (changes, result) = decide(entry.Theater);
-            if (!changes.IsEmpty)
+            if (!changes.IsEmpty || agreementSource is not null)
             {
+                // The entry that records the change is committed with it, in one transaction.
+                long index = entry.Ledger.Tree.Size;
+                changes.Ledger = agreementSource is not null
+                    ? LedgerEntries.ForAgreement(index, id, agreementSource, time.GetUtcNow())
+                    : LedgerEntries.Build(index, id, changes, entry.Theater, time.GetUtcNow());
+
                 // Once the commit starts, finish it: an acknowledged write must not depend on the client staying.
                 await Store.CommitAsync(id, changes, CancellationToken.None);
+                entry.Ledger.Tree.Append(changes.Ledger.Entry);
                 Apply(entry.Theater, changes);
             }
 
@@ -138,6 +204,7 @@ public sealed class TheaterRegistry(IParleyStore store)
 
     private async Task LoadAsync(Agreement agreement, CancellationToken cancellationToken)
     {
+        var ledger = await AgreementLedger.LoadAsync(Store, agreement.Id, CenterName, ledgerSeed, cancellationToken);
         var theater = new Theater(agreement);
         foreach (var zone in await Store.LoadZonesAsync(agreement, cancellationToken))
         {
@@ -157,7 +224,7 @@ public sealed class TheaterRegistry(IParleyStore store)
             }
             else
             {
-                _entries[agreement.Id] = new Entry(agreement) { Theater = theater };
+                _entries[agreement.Id] = new Entry(theater, ledger);
             }
         }
     }

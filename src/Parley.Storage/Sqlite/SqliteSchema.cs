@@ -78,5 +78,41 @@ internal static class SqliteSchema
         CREATE INDEX operations_by_owner ON operations (agreement_id, owner);
         CREATE INDEX operations_by_state ON operations (agreement_id, state);
         """,
+
+        // 2: the ledger. Entries are the exact bytes hashed for each leaf; openings are the salted plaintexts
+        // behind an entry's commitments (center-only); checkpoints are the signed notes, one per tree size;
+        // cosignatures are witnesses' signature lines on a checkpoint.
+        """
+        CREATE TABLE ledger_entries (
+            agreement_id TEXT NOT NULL,
+            idx INTEGER NOT NULL CHECK (idx >= 0),
+            entry BLOB NOT NULL,
+            PRIMARY KEY (agreement_id, idx)
+        ) STRICT;
+
+        CREATE TABLE ledger_openings (
+            agreement_id TEXT NOT NULL,
+            idx INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            opening BLOB NOT NULL,
+            PRIMARY KEY (agreement_id, idx, n),
+            FOREIGN KEY (agreement_id, idx) REFERENCES ledger_entries (agreement_id, idx)
+        ) STRICT;
+
+        CREATE TABLE checkpoints (
+            agreement_id TEXT NOT NULL,
+            size INTEGER NOT NULL CHECK (size >= 0),
+            note TEXT NOT NULL,
+            PRIMARY KEY (agreement_id, size)
+        ) STRICT;
+
+        CREATE TABLE cosignatures (
+            agreement_id TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            line TEXT NOT NULL,
+            PRIMARY KEY (agreement_id, size, line),
+            FOREIGN KEY (agreement_id, size) REFERENCES checkpoints (agreement_id, size)
+        ) STRICT;
+        """,
     ];
 }

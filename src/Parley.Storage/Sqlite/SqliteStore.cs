@@ -281,11 +281,175 @@ public sealed class SqliteStore : IParleyStore
                 }
             }
 
+            if (changes.Ledger is { } ledger)
+            {
+                await AppendLedgerAsync(connection, transaction, agreement, ledger, cancellationToken);
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
 
             // Past this point the commit is not cancellable: stopping inside COMMIT would leave the caller
             // unsure whether it landed. Disposing the transaction without committing rolls it back.
             await transaction.CommitAsync(CancellationToken.None);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private static async Task AppendLedgerAsync(SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, LedgerAppend ledger, CancellationToken cancellationToken)
+    {
+        await using (var next = Command(connection, "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries WHERE agreement_id = $agreement;", transaction))
+        {
+            next.Parameters.AddWithValue("$agreement", agreement.Value);
+            long expected = (long)(await next.ExecuteScalarAsync(cancellationToken))!;
+            if (expected != ledger.Index)
+            {
+                throw new InvalidOperationException($"ledger entry {ledger.Index} is not the next one ({expected}): another writer appended first");
+            }
+        }
+
+        await using (var insert = Command(connection, "INSERT INTO ledger_entries (agreement_id, idx, entry) VALUES ($agreement, $idx, $entry);", transaction))
+        {
+            insert.Parameters.AddWithValue("$agreement", agreement.Value);
+            insert.Parameters.AddWithValue("$idx", ledger.Index);
+            insert.Parameters.AddWithValue("$entry", ledger.Entry);
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (ledger.Openings.Count > 0)
+        {
+            await using var opening = Command(connection, "INSERT INTO ledger_openings (agreement_id, idx, n, opening) VALUES ($agreement, $idx, $n, $opening);", transaction);
+            opening.Parameters.AddWithValue("$agreement", agreement.Value);
+            opening.Parameters.AddWithValue("$idx", ledger.Index);
+            var n = opening.Parameters.Add("$n", SqliteType.Integer);
+            var bytes = opening.Parameters.Add("$opening", SqliteType.Blob);
+            for (int i = 0; i < ledger.Openings.Count; i++)
+            {
+                n.Value = i;
+                bytes.Value = ledger.Openings[i];
+                await opening.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<LedgerRecord> ReadLedgerAsync(AgreementId agreement, long fromIndex = 0,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        EnsureInitialized();
+        await using var connection = await OpenReaderAsync(cancellationToken);
+
+        // One read transaction: entries and openings from the same snapshot.
+        await using var transaction = connection.BeginTransaction(deferred: true);
+        await using var command = Command(connection, """
+            SELECT e.idx, e.entry, o.opening FROM ledger_entries e
+            LEFT JOIN ledger_openings o ON o.agreement_id = e.agreement_id AND o.idx = e.idx
+            WHERE e.agreement_id = $agreement AND e.idx >= $from
+            ORDER BY e.idx, o.n;
+            """, transaction);
+        command.Parameters.AddWithValue("$agreement", agreement.Value);
+        command.Parameters.AddWithValue("$from", fromIndex);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        long current = -1;
+        byte[]? entry = null;
+        var openings = new List<byte[]>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            long idx = reader.GetInt64(0);
+            if (idx != current)
+            {
+                if (entry is not null)
+                {
+                    yield return new LedgerRecord(current, entry, openings);
+                }
+
+                current = idx;
+                entry = (byte[])reader.GetValue(1);
+                openings = [];
+            }
+
+            if (!reader.IsDBNull(2))
+            {
+                openings.Add((byte[])reader.GetValue(2));
+            }
+        }
+
+        if (entry is not null)
+        {
+            yield return new LedgerRecord(current, entry, openings);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<byte[]?> ReadLedgerEntryAsync(AgreementId agreement, long index, CancellationToken cancellationToken = default)
+    {
+        EnsureInitialized();
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, "SELECT entry FROM ledger_entries WHERE agreement_id = $agreement AND idx = $idx;");
+        command.Parameters.AddWithValue("$agreement", agreement.Value);
+        command.Parameters.AddWithValue("$idx", index);
+        return await command.ExecuteScalarAsync(cancellationToken) as byte[];
+    }
+
+    /// <inheritdoc/>
+    public Task SaveCheckpointAsync(AgreementId agreement, long size, string signedNote, CancellationToken cancellationToken = default) =>
+        WriteAsync("INSERT INTO checkpoints (agreement_id, size, note) VALUES ($agreement, $size, $text) ON CONFLICT DO NOTHING;",
+            agreement, size, signedNote, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task AddCosignatureAsync(AgreementId agreement, long size, string signatureLine, CancellationToken cancellationToken = default) =>
+        WriteAsync("INSERT INTO cosignatures (agreement_id, size, line) VALUES ($agreement, $size, $text) ON CONFLICT DO NOTHING;",
+            agreement, size, signatureLine, cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<(long Size, string SignedNote)>> LoadCheckpointsAsync(AgreementId agreement, CancellationToken cancellationToken = default)
+    {
+        EnsureInitialized();
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, "SELECT size, note FROM checkpoints WHERE agreement_id = $agreement ORDER BY size;");
+        command.Parameters.AddWithValue("$agreement", agreement.Value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<(long, string)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add((reader.GetInt64(0), reader.GetString(1)));
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<string>> LoadCosignaturesAsync(AgreementId agreement, long size, CancellationToken cancellationToken = default)
+    {
+        EnsureInitialized();
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, "SELECT line FROM cosignatures WHERE agreement_id = $agreement AND size = $size ORDER BY line;");
+        command.Parameters.AddWithValue("$agreement", agreement.Value);
+        command.Parameters.AddWithValue("$size", size);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(reader.GetString(0));
+        }
+
+        return result;
+    }
+
+    private async Task WriteAsync(string sql, AgreementId agreement, long size, string text, CancellationToken cancellationToken)
+    {
+        var connection = EnsureInitialized();
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            await using var command = Command(connection, sql);
+            command.Parameters.AddWithValue("$agreement", agreement.Value);
+            command.Parameters.AddWithValue("$size", size);
+            command.Parameters.AddWithValue("$text", text);
+            await command.ExecuteNonQueryAsync(cancellationToken);
         }
         finally
         {

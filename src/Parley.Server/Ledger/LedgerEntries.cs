@@ -1,0 +1,93 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Parley.Core.Conflicts;
+using Parley.Core.Features;
+using Parley.Core.Model;
+using Parley.Core.Ports;
+
+namespace Parley.Server.Ledger;
+
+/// <summary>
+/// Turns an accepted change into its ledger entry: RFC 8785 canonical JSON naming the agreement, the
+/// command, the submitter and the time, with one item per declaration changed.
+/// </summary>
+/// <remarks>
+/// Every item is a commitment: SHA-256 of its opening, the canonical JSON <c>{"content":…,"salt":…}</c> with
+/// 16 random bytes of salt. A public item carries its opening inline, so any party can check and replay it;
+/// a private or shared one carries only the owner, the visibility and the commitment, and its opening stays
+/// with the center (and is shown to those who may see it). The ledger thus proves who declared what and
+/// when without publishing what a party keeps private.
+/// </remarks>
+public static class LedgerEntries
+{
+    /// <summary>The ledger entry (and openings) for a change set applied to <paramref name="theater"/>'s current state.</summary>
+    public static LedgerAppend Build(long index, AgreementId agreement, ChangeSet changes, Theater theater, DateTimeOffset time)
+    {
+        var items = new List<(PartyId Owner, Visibility Visibility, JsonObject Content)>();
+        foreach (var id in changes.DeleteZones)
+        {
+            var zone = theater.FindZone(id);
+            items.Add((zone?.Owner ?? changes.Submitter, zone?.Visibility ?? Visibility.Private,
+                new JsonObject { ["type"] = "zone-withdrawal", ["id"] = id.Value, ["version"] = (zone?.Version ?? 0) + 1 }));
+        }
+
+        foreach (var zone in changes.UpsertZones)
+        {
+            items.Add((zone.Owner, zone.Visibility, new JsonObject
+            {
+                ["type"] = "zone", ["version"] = zone.Version, ["feature"] = JsonNode.Parse(FeatureWriter.ToJson(zone)),
+            }));
+        }
+
+        foreach (var operation in changes.UpsertOperations)
+        {
+            items.Add((operation.Owner, operation.Visibility, new JsonObject
+            {
+                ["type"] = "operation", ["version"] = operation.Version, ["state"] = OperationStates.Name(operation.State),
+                ["feature"] = JsonNode.Parse(FeatureWriter.ToJson(operation)),
+            }));
+        }
+
+        return Build(index, agreement, changes.Command, changes.Submitter, time, items);
+    }
+
+    /// <summary>The entry recording an agreement's text (public: every party must know the rules).</summary>
+    public static LedgerAppend ForAgreement(long index, AgreementId agreement, string source, DateTimeOffset time) =>
+        Build(index, agreement, "agreement.put", new PartyId("center"), time,
+            [(new PartyId("center"), Visibility.Public, new JsonObject { ["type"] = "agreement", ["source"] = source })]);
+
+    private static LedgerAppend Build(long index, AgreementId agreement, string command, PartyId submitter, DateTimeOffset time,
+        List<(PartyId Owner, Visibility Visibility, JsonObject Content)> items)
+    {
+        var openings = new List<byte[]>();
+        var array = new JsonArray();
+        foreach (var (owner, visibility, content) in items)
+        {
+            var openingNode = new JsonObject { ["content"] = content, ["salt"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)) };
+            byte[] opening = Parley.Ledger.CanonicalJson.Serialize(openingNode);
+            openings.Add(opening);
+            var item = new JsonObject
+            {
+                ["owner"] = owner.Value,
+                ["visibility"] = visibility.ToString().ToLowerInvariant(),
+                ["commitment"] = Convert.ToBase64String(SHA256.HashData(opening)),
+            };
+            if (visibility == Visibility.Public)
+            {
+                item["opening"] = JsonNode.Parse(opening);
+            }
+
+            array.Add(item);
+        }
+
+        var entry = new JsonObject
+        {
+            ["agreement"] = agreement.Value,
+            ["command"] = command,
+            ["submitter"] = submitter.Value,
+            ["time"] = FeatureWriter.Time(time),
+            ["items"] = array,
+        };
+        return new LedgerAppend(index, Parley.Ledger.CanonicalJson.Serialize(entry), openings);
+    }
+}
