@@ -158,5 +158,28 @@ public sealed class LedgerTests : IAsyncLifetime
         Assert.Contains(operations, o => o.Contains("red-replay-1", StringComparison.Ordinal) && o.Contains("awaiting-concurrence", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task the_owner_can_open_its_private_items_and_prove_them_against_the_commitment_while_others_cannot()
+    {
+        using var red = _server.Client("red");
+        var op = Json.Operation("red-secret-1", "flight", Json.Box(17, 41, 17.1, 41.1), ",\"name\":\"CANARY-OP\"");
+        Assert.Equal(HttpStatusCode.Created, (await red.PostAsync("/v1/agreements/demo/operations", RunningServer.GeoJson(op), Ct)).StatusCode);
+        long index = await LedgerSizeAsync() - 1;
+
+        var entry = JsonDocument.Parse(await red.GetByteArrayAsync($"/v1/agreements/demo/ledger/entries/{index}", Ct)).RootElement;
+        string commitment = entry.GetProperty("items")[0].GetProperty("commitment").GetString()!;
+
+        var mine = await red.GetFromJsonAsync<JsonElement>($"/v1/agreements/demo/ledger/openings/{index}", Ct);
+        var opening = Assert.Single(mine.GetProperty("openings").EnumerateArray()).GetProperty("opening");
+        var canonical = CanonicalJson.Canonicalize(Encoding.UTF8.GetBytes(opening.GetRawText()));
+        Assert.Equal(commitment, Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(canonical)));
+        Assert.Contains("CANARY-OP", opening.GetRawText(), StringComparison.Ordinal);
+
+        using var blue = _server.Client("blue");
+        string theirs = await blue.GetStringAsync($"/v1/agreements/demo/ledger/openings/{index}", Ct);
+        Assert.DoesNotContain("CANARY", theirs, StringComparison.Ordinal);
+        Assert.Empty(JsonDocument.Parse(theirs).RootElement.GetProperty("openings").EnumerateArray());
+    }
+
     private static List<string> Snapshot(IEnumerable<string> items) => [.. items.Order(StringComparer.Ordinal)];
 }

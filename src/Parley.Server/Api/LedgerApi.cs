@@ -29,6 +29,10 @@ internal static class LedgerApi
             .WithSummary("The exact bytes hashed for leaf {index} (RFC 8785 canonical JSON).")
             .Produces<byte[]>(contentType: "application/json").ProducesProblem(404);
 
+        ledger.MapGet("/openings/{index:long}", OpeningsAsync).RequireRole(anyRole)
+            .WithSummary("The openings of entry {index}'s items that the caller may see (its own, shared with it, public).")
+            .Produces<OpeningsResponse>().ProducesProblem(404);
+
         ledger.MapGet("/proof/inclusion", InclusionAsync).RequireRole(anyRole)
             .WithSummary("RFC 9162 inclusion proof of leaf `index` in the tree of `size`.")
             .Produces<InclusionProofResponse>().ProducesProblem(400);
@@ -71,6 +75,59 @@ internal static class LedgerApi
     {
         var bytes = index < 0 ? null : await registry.Store.ReadLedgerEntryAsync(new AgreementId(agreement), index, ct);
         return bytes is null ? Problems.NotFound($"no ledger entry {index}") : Results.Bytes(bytes, "application/json");
+    }
+
+    private static async Task<IResult> OpeningsAsync(string agreement, long index, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
+    {
+        var caller = http.GetCaller();
+        Parley.Core.Ports.LedgerRecord? record = null;
+        if (index >= 0)
+        {
+            await foreach (var r in registry.Store.ReadLedgerAsync(new AgreementId(agreement), index, ct))
+            {
+                record = r;
+                break;
+            }
+        }
+
+        if (record is null || record.Index != index)
+        {
+            return Problems.NotFound($"no ledger entry {index}");
+        }
+
+        var visible = new List<OpeningView>();
+        for (int i = 0; i < record.Openings.Count; i++)
+        {
+            var opening = System.Text.Json.JsonDocument.Parse(record.Openings[i]).RootElement.Clone();
+            if (MayOpen(opening, caller.Party))
+            {
+                visible.Add(new OpeningView(i, opening));
+            }
+        }
+
+        return ApiSupport.Json(new OpeningsResponse(index, visible));
+    }
+
+    /// <summary>Whether a party may see an item: the agreement text, or a declaration it owns, shares or that is public.</summary>
+    private static bool MayOpen(System.Text.Json.JsonElement opening, PartyId party)
+    {
+        var content = opening.GetProperty("content");
+        if (content.GetProperty("type").GetString() == "agreement")
+        {
+            return true;
+        }
+
+        if (!content.TryGetProperty("feature", out var feature))
+        {
+            return false; // a withdrawal names only an id: its owner reads it from the entry's item
+        }
+
+        var properties = feature.GetProperty("properties");
+        string? owner = properties.GetProperty("owner").GetString();
+        string? visibility = properties.TryGetProperty("visibility", out var v) ? v.GetString() : "private";
+        return owner == party.Value || visibility == "public" ||
+               (visibility == "parties" && properties.TryGetProperty("shared_with", out var shared) &&
+                shared.EnumerateArray().Any(p => p.GetString() == party.Value));
     }
 
     private static async Task<IResult> InclusionAsync(string agreement, long? index, long? size, [FromServices] TheaterRegistry registry, CancellationToken ct)

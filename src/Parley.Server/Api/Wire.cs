@@ -50,6 +50,16 @@ public sealed record ConsistencyProofResponse(
     [property: JsonPropertyName("to")] long To,
     [property: JsonPropertyName("hashes")] IReadOnlyList<string> Hashes);
 
+/// <summary>One opening of a ledger entry's item: the salted content whose SHA-256 is the item's commitment.</summary>
+public sealed record OpeningView(
+    [property: JsonPropertyName("item")] int Item,
+    [property: JsonPropertyName("opening")] JsonElement Opening);
+
+/// <summary>The openings of one entry that the caller may see.</summary>
+public sealed record OpeningsResponse(
+    [property: JsonPropertyName("index")] long Index,
+    [property: JsonPropertyName("openings")] IReadOnlyList<OpeningView> Openings);
+
 /// <summary>Source-generated JSON for every wire type.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
@@ -62,5 +72,6 @@ public sealed record ConsistencyProofResponse(
 [JsonSerializable(typeof(FieldError[]))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(InclusionProofResponse))]
+[JsonSerializable(typeof(OpeningsResponse))]
 [JsonSerializable(typeof(ConsistencyProofResponse))]
 public sealed partial class WireJson : JsonSerializerContext;
