@@ -18,6 +18,7 @@ public static class Cli
         root.Subcommands.Add(TokenCommand.Create(console));
         root.Subcommands.Add(ZoneCommands.Create(console));
         root.Subcommands.Add(OperationCommands.Create(console));
+        root.Subcommands.Add(LedgerCommands.Create(console));
         return root;
     }
 

@@ -92,7 +92,15 @@ public sealed class MerkleTree
     }
 
     /// <summary>The hash of the complete subtree at <paramref name="level"/> and <paramref name="index"/> (for tiles).</summary>
-    public ReadOnlySpan<byte> CompleteSubtree(int level, long index) => Get(level, index);
+    public ReadOnlySpan<byte> CompleteSubtree(int level, long index)
+    {
+        if (level < 0 || level >= _levels.Count || index < 0 || index >= _counts[level])
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), $"no complete subtree {index} at level {level}");
+        }
+
+        return Get(level, index);
+    }
 
     /// <summary>Number of complete subtrees at a level.</summary>
     public long CompleteSubtreeCount(int level) => level < _counts.Count ? _counts[level] : 0;

@@ -98,6 +98,7 @@ public static class ParleyApp
         var agreements = app.MapGroup("/v1/agreements/{agreement}");
         ZonesApi.Map(agreements);
         LedgerApi.Map(agreements);
+        LedgerTilesApi.Map(agreements);
         OperationsApi.Map(agreements);
         return app;
     }

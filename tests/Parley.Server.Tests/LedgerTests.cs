@@ -181,5 +181,24 @@ public sealed class LedgerTests : IAsyncLifetime
         Assert.Empty(JsonDocument.Parse(theirs).RootElement.GetProperty("openings").EnumerateArray());
     }
 
+    [Fact]
+    public async Task Bug_the_owner_of_a_withdrawn_private_zone_can_open_the_withdrawal_and_others_cannot()
+    {
+        using var blue = _server.Client("blue");
+        var zone = Json.Zone("blue-gone-1", "protected", Json.Box(31, 31, 31.1, 31.1));
+        Assert.Equal(HttpStatusCode.Created, (await blue.PostAsync("/v1/agreements/demo/zones", RunningServer.GeoJson(zone), Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await blue.DeleteAsync("/v1/agreements/demo/zones/blue-gone-1", Ct)).StatusCode);
+        long index = await LedgerSizeAsync() - 1;
+
+        var mine = await blue.GetFromJsonAsync<JsonElement>($"/v1/agreements/demo/ledger/openings/{index}", Ct);
+        var content = Assert.Single(mine.GetProperty("openings").EnumerateArray()).GetProperty("opening").GetProperty("content");
+        Assert.Equal("zone-withdrawal", content.GetProperty("type").GetString());
+        Assert.Equal("blue-gone-1", content.GetProperty("id").GetString());
+
+        using var red = _server.Client("red");
+        var theirs = await red.GetFromJsonAsync<JsonElement>($"/v1/agreements/demo/ledger/openings/{index}", Ct);
+        Assert.Empty(theirs.GetProperty("openings").EnumerateArray());
+    }
+
     private static List<string> Snapshot(IEnumerable<string> items) => [.. items.Order(StringComparer.Ordinal)];
 }

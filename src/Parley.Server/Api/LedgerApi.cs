@@ -47,8 +47,10 @@ internal static class LedgerApi
             .Produces<string>(StatusCodes.Status201Created, "text/plain").ProducesProblem(400).ProducesProblem(403).ProducesProblem(404);
     }
 
-    private static async Task<IResult> CheckpointAsync(string agreement, [FromServices] TheaterRegistry registry, CancellationToken ct)
+    private static async Task<IResult> CheckpointAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
     {
+        // A checkpoint is replaced within a second of new entries: never serve a stale one from a cache.
+        http.Response.Headers.CacheControl = "no-cache";
         var latest = await registry.ReadLedgerAsync(new AgreementId(agreement), l => l.Latest, ct);
         if (latest is not { } checkpoint)
         {
@@ -117,12 +119,8 @@ internal static class LedgerApi
             return true;
         }
 
-        if (!content.TryGetProperty("feature", out var feature))
-        {
-            return false; // a withdrawal names only an id: its owner reads it from the entry's item
-        }
-
-        var properties = feature.GetProperty("properties");
+        // Declarations carry their feature; a withdrawal carries the withdrawn zone's owner and visibility.
+        var properties = content.TryGetProperty("feature", out var feature) ? feature.GetProperty("properties") : content;
         string? owner = properties.GetProperty("owner").GetString();
         string? visibility = properties.TryGetProperty("visibility", out var v) ? v.GetString() : "private";
         return owner == party.Value || visibility == "public" ||

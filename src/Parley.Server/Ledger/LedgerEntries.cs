@@ -27,8 +27,14 @@ public static class LedgerEntries
         foreach (var id in changes.DeleteZones)
         {
             var zone = theater.FindZone(id);
-            items.Add((zone?.Owner ?? changes.Submitter, zone?.Visibility ?? Visibility.Private,
-                new JsonObject { ["type"] = "zone-withdrawal", ["id"] = id.Value, ["version"] = (zone?.Version ?? 0) + 1 }));
+            var owner = zone?.Owner ?? changes.Submitter;
+            var visibility = zone?.Visibility ?? Visibility.Private;
+            items.Add((owner, visibility, new JsonObject
+            {
+                ["type"] = "zone-withdrawal", ["id"] = id.Value, ["version"] = (zone?.Version ?? 0) + 1,
+                ["owner"] = owner.Value, ["visibility"] = visibility.ToString().ToLowerInvariant(),
+                ["shared_with"] = new JsonArray([.. (zone?.SharedWith ?? []).Select(p => (JsonNode?)JsonValue.Create(p.Value))]),
+            }));
         }
 
         foreach (var zone in changes.UpsertZones)

@@ -1,0 +1,77 @@
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace Parley.Cli.Client;
+
+/// <summary>Reads one agreement's ledger (and the caller's view of its state) as exact bytes.</summary>
+internal sealed class LedgerClient : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly string _agreementPath;
+
+    public LedgerClient(Uri server, string agreement, string token)
+    {
+        if (!server.AbsolutePath.EndsWith('/'))
+        {
+            server = new Uri(server.AbsoluteUri + "/");
+        }
+
+        _http = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromSeconds(100) };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        _agreementPath = $"v1/agreements/{Uri.EscapeDataString(agreement)}/";
+        Server = server;
+        Agreement = agreement;
+    }
+
+    public Uri Server { get; }
+
+    public string Agreement { get; }
+
+    /// <summary>GET a path under the agreement's ledger; a refusal becomes a <see cref="CliException"/>.</summary>
+    public async Task<byte[]> LedgerAsync(string relative, CancellationToken cancellationToken) =>
+        await TryLedgerAsync(relative, cancellationToken) ?? throw new CliException(ExitCodes.Failure, $"the server has no ledger/{relative}");
+
+    /// <summary>GET a path under the agreement's ledger; null when the server answers 404 or cannot build it (5xx).</summary>
+    public async Task<byte[]?> TryLedgerAsync(string relative, CancellationToken cancellationToken)
+    {
+        var (status, body) = await SendAsync(_agreementPath + "ledger/" + relative, cancellationToken);
+        if (status == HttpStatusCode.OK)
+        {
+            return body;
+        }
+
+        if (status == HttpStatusCode.NotFound || (int)status >= 500)
+        {
+            return null;
+        }
+
+        throw ParleyClient.Refusal(status, System.Text.Encoding.UTF8.GetString(body));
+    }
+
+    /// <summary>GET a path under the agreement (zones, operations) as text.</summary>
+    public async Task<string> AgreementTextAsync(string relative, CancellationToken cancellationToken)
+    {
+        var (status, body) = await SendAsync(_agreementPath + relative, cancellationToken);
+        string text = System.Text.Encoding.UTF8.GetString(body);
+        return status == HttpStatusCode.OK ? text : throw ParleyClient.Refusal(status, text);
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private async Task<(HttpStatusCode Status, byte[] Body)> SendAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _http.GetAsync(path, cancellationToken);
+            return (response.StatusCode, await response.Content.ReadAsByteArrayAsync(cancellationToken));
+        }
+        catch (HttpRequestException e)
+        {
+            throw new CliException(ExitCodes.Failure, $"cannot reach the server at {Server}: {e.Message}");
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new CliException(ExitCodes.Failure, $"the server at {Server} did not answer within {_http.Timeout.TotalSeconds:F0} s");
+        }
+    }
+}
