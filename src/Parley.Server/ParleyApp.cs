@@ -59,6 +59,9 @@ public static class ParleyApp
         {
             document.Info.Title = "Parley";
             document.Info.Description = "Joint deconfliction and coordination: zones, operations, conflicts.";
+
+            // The document describes the API, not one deployment: no server address in it.
+            document.Servers?.Clear();
             return Task.CompletedTask;
         }));
 
