@@ -97,16 +97,32 @@ public sealed class ApiTests : IAsyncLifetime
         string foreign = TokenKeys.Issue(otherData, "demo", "red", Roles.Operator, TimeSpan.FromHours(1));
         string expired = TokenKeys.Issue(_server.DataDirectory, "demo", "red", Roles.Operator, TimeSpan.FromMinutes(5), new PastTime(TimeSpan.FromHours(2)));
         Directory.Delete(otherData, true);
-        var routes = new (HttpMethod Method, string Path)[]
+        // Every route of the OpenAPI document but health and the document itself.
+        using var anonymous = _server.Client();
+        var openApi = await anonymous.GetFromJsonAsync<JsonElement>("/openapi/v1.json", TestContext.Current.CancellationToken);
+        var routes = new List<(HttpMethod Method, string Path, string? ContentType)>();
+        foreach (var path in openApi.GetProperty("paths").EnumerateObject())
         {
-            (HttpMethod.Get, "/v1/agreements/demo/zones"), (HttpMethod.Post, "/v1/agreements/demo/zones"),
-            (HttpMethod.Get, "/v1/agreements/demo/zones/blue-school-2"), (HttpMethod.Put, "/v1/agreements/demo/zones/blue-school-2"),
-            (HttpMethod.Delete, "/v1/agreements/demo/zones/blue-school-2"), (HttpMethod.Get, "/v1/agreements/demo/operations"),
-            (HttpMethod.Post, "/v1/agreements/demo/operations"), (HttpMethod.Get, "/v1/agreements/demo/operations/blue-patrol-1"),
-            (HttpMethod.Post, "/v1/agreements/demo/check"),
-        };
+            if (path.Name == "/health")
+            {
+                continue;
+            }
+
+            string concrete = path.Name.Replace("{agreement}", "demo", StringComparison.Ordinal).Replace("{id}", "blue-school-2", StringComparison.Ordinal)
+                .Replace("{index}", "0", StringComparison.Ordinal).Replace("{path}", "tile/0/000", StringComparison.Ordinal);
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                // Each call is well formed but for its credentials: the body type the document declares.
+                string? contentType = operation.Value.TryGetProperty("requestBody", out var body)
+                    ? body.GetProperty("content").EnumerateObject().First().Name
+                    : null;
+                routes.Add((new HttpMethod(operation.Name.ToUpperInvariant()), concrete, contentType));
+            }
+        }
+
+        Assert.True(routes.Count >= 15, $"only {routes.Count} routes found in the OpenAPI document");
         using var client = _server.Client();
-        foreach (var (method, path) in routes)
+        foreach (var (method, path, contentType) in routes)
         {
             foreach (var token in new string?[] { null, "not-a-jwt", foreign, expired })
             {
@@ -116,9 +132,9 @@ public sealed class ApiTests : IAsyncLifetime
                     request.Headers.Authorization = new("Bearer", token);
                 }
 
-                if (method != HttpMethod.Get && method != HttpMethod.Delete)
+                if (contentType is not null)
                 {
-                    request.Content = RunningServer.GeoJson(Json.Zone("z", "protected", Json.Box(0, 0, 1, 1)));
+                    request.Content = new StringContent(Json.Zone("z", "protected", Json.Box(0, 0, 1, 1)), System.Text.Encoding.UTF8, contentType);
                 }
 
                 var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
