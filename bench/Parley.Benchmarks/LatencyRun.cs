@@ -27,6 +27,7 @@ public static class LatencyRun
         Console.WriteLine("| zones | build (s) | build per zone (µs) | check p50 (µs) | p90 | p99 | p99.9 | max | mean | checks/s (1 thread) | checks/s (2 threads) | alloc/check (B) | conflicts/check | coarse candidates/check | coarse filter p50 / p99 / mean (µs) |");
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         Theater? theater = null;
+        var breakdown = new List<string>();
         var levels = new System.Text.StringBuilder("grid levels in use (level: cell size, entries, occupied cells):");
         foreach (int size in sizes)
         {
@@ -36,8 +37,21 @@ public static class LatencyRun
             theater = built;
             var row = Measure(theater, operations, size);
             var coarse = Coarse(zones, size, operations, levels);
+            breakdown.AddRange(Breakdown(size, row, CandidateCounts(zones, size, operations, theater.Agreement)));
             Console.WriteLine($"| {size:N0} | {buildSeconds:F2} | {buildSeconds * 1e6 / size:F2} | {row.Latency.P50:F1} | {row.Latency.P90:F1} | {row.Latency.P99:F1} | {row.Latency.P999:F1} | {row.Latency.Max:F0} | {row.Latency.Mean:F1} | " +
                               $"{row.Latency.Throughput(operations.Length):N0} | {row.ParallelThroughput:N0} | {row.AllocatedPerCheck:N0} | {row.ConflictsPerCheck:F2} | {coarse.PerCheck:F1} | {coarse.Latency.P50:F1} / {coarse.Latency.P99:F1} / {coarse.Latency.Mean:F1} |");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("Per-check latency by result size (conflicts found). Coarse candidates: zones whose covering boxes meet the operation's, " +
+                          "in the zone kinds the rules forbid to it (the indexes the check visits), and the time of that coarse filter alone on bare per-kind indexes; exact tests: those of them that also pass time, " +
+                          "altitude, corridor legs and owner, i.e. that reach the exact geometry.");
+        Console.WriteLine();
+        Console.WriteLine("| zones | conflicts per check | share of checks | check p50 (µs) | p99 | mean | share of total check time | share of the slowest 1 % | coarse candidates p50 / p99 | coarse filter alone p50 / p99 (µs) | exact tests p50 / p99 | conflicts p50 / p99 |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var line in breakdown)
+        {
+            Console.WriteLine(line);
         }
 
         Console.WriteLine();
@@ -73,10 +87,14 @@ public static class LatencyRun
     /// <summary>The slowest checks of the last <see cref="TimeChecks"/> call, for the report.</summary>
     public static (Operation Operation, double Micros)[] Slowest { get; private set; } = [];
 
-    private sealed record Row(LatencySummary Latency, double ParallelThroughput, double AllocatedPerCheck, double ConflictsPerCheck);
+    private sealed record Row(LatencySummary Latency, double ParallelThroughput, double AllocatedPerCheck, double ConflictsPerCheck, LatencySample Sample, int[] ConflictsByCheck);
 
     /// <summary>Times each check; warms up on the first 2 % of the operations first.</summary>
-    public static LatencySummary TimeChecks(Theater theater, Operation[] operations, out long conflicts, out long allocated)
+    public static LatencySummary TimeChecks(Theater theater, Operation[] operations, out long conflicts, out long allocated) =>
+        TimeChecks(theater, operations, out conflicts, out allocated, null, out _);
+
+    /// <summary>As above; also records each check's conflict count in <paramref name="conflictsByCheck"/> and returns the raw sample.</summary>
+    public static LatencySummary TimeChecks(Theater theater, Operation[] operations, out long conflicts, out long allocated, int[]? conflictsByCheck, out LatencySample raw)
     {
         // Warm up, then give the tiered JIT time to install optimised code before timing.
         var warmup = operations.AsSpan(0, Math.Min(operations.Length, Math.Max(1_000, operations.Length / 50)));
@@ -101,6 +119,11 @@ public static class LatencyRun
             long t1 = Stopwatch.GetTimestamp();
             sample.Add(t1 - t0);
             conflicts += found.Count;
+            if (conflictsByCheck is not null)
+            {
+                conflictsByCheck[i] = found.Count;
+            }
+
             if ((i & 0x3FFF) == 0)
             {
                 progress.Report(i);
@@ -110,20 +133,152 @@ public static class LatencyRun
         allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         progress.Done();
         Slowest = sample.Slowest(5).Select(x => (operations[x.Index], x.Micros)).ToArray();
+        raw = sample;
         return sample.Summarise();
     }
 
     private static Row Measure(Theater theater, Operation[] operations, int size)
     {
         Console.Error.WriteLine($"{size:N0} zones: timing {operations.Length:N0} checks");
-        var latency = TimeChecks(theater, operations, out long conflicts, out long allocated);
+        var conflictsByCheck = new int[operations.Length];
+        var latency = TimeChecks(theater, operations, out long conflicts, out long allocated, conflictsByCheck, out var sample);
 
         // Reads are safe concurrently while nothing writes: throughput on every core.
         long start = Stopwatch.GetTimestamp();
         Parallel.For(0, operations.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
             i => theater.FindConflicts(operations[i]));
         double parallel = operations.Length / Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return new Row(latency, parallel, (double)allocated / operations.Length, (double)conflicts / operations.Length);
+        return new Row(latency, parallel, (double)allocated / operations.Length, (double)conflicts / operations.Length, sample, conflictsByCheck);
+    }
+
+    private sealed record CandidateRow(int[] Coarse, int[] Exact, LatencySample CoarseTime);
+
+    /// <summary>
+    /// For every operation, the zones the check has to look at: coarse candidates (covering boxes meet) in the kinds the
+    /// agreement forbids to the operation, and of those the ones that pass time, altitude, corridor legs and owner as
+    /// <c>SpatioTemporalIndex.Query</c> does, so reach the exact geometry. Counted on bare per-kind indexes; the coarse
+    /// filter over the forbidden kinds is also timed alone, one operation at a time.
+    /// </summary>
+    private static CandidateRow CandidateCounts(Zone[] zones, int size, Operation[] operations, Agreement agreement)
+    {
+        Console.Error.WriteLine($"{size:N0} zones: counting candidates of {operations.Length:N0} checks");
+        var byKind = new[] { new SpatioTemporalIndex<Zone>(), new SpatioTemporalIndex<Zone>(), new SpatioTemporalIndex<Zone>() };
+        for (int i = 0; i < size; i++)
+        {
+            byKind[(int)zones[i].Kind].Upsert(zones[i].Id.Value, zones[i], zones[i].Volume);
+        }
+
+        var coarse = new int[operations.Length];
+        var exact = new int[operations.Length];
+        var coarseTime = new LatencySample(operations.Length);
+        var kinds = new[] { ZoneKind.Protected, ZoneKind.Restricted, ZoneKind.Designated };
+        for (int round = 0; round < 2; round++)
+        {
+            for (int i = 0; i < Math.Min(operations.Length, 2_000); i++)
+            {
+                byKind[i % 3].CoarseCandidates(operations[i].Volume.Footprint.CoveringBoxes());
+            }
+        }
+
+        for (int i = 0; i < operations.Length; i++)
+        {
+            var op = operations[i];
+            var found = new List<Zone>();
+            long t0 = Stopwatch.GetTimestamp();
+            foreach (var kind in kinds)
+            {
+                if (agreement.Forbids(op.Kind, kind))
+                {
+                    found.AddRange(byKind[(int)kind].CoarseCandidates(op.Volume.Footprint.CoveringBoxes()));
+                }
+            }
+
+            coarseTime.Add(Stopwatch.GetTimestamp() - t0);
+        }
+
+        Parallel.For(0, operations.Length, i =>
+        {
+            var op = operations[i];
+            var box = op.Volume.Footprint.CoveringBoxes();
+            var legs = op.Volume.Footprint.Kind == Parley.Core.Geometry.ShapeKind.Line ? LegBoxes(op.Volume.Footprint) : null;
+            long start = op.Volume.Time.StartTicks, end = op.Volume.Time.EndTicks;
+            foreach (var kind in kinds)
+            {
+                if (!agreement.Forbids(op.Kind, kind))
+                {
+                    continue;
+                }
+
+                foreach (var zone in byKind[(int)kind].CoarseCandidates(box))
+                {
+                    coarse[i]++;
+                    var v = zone.Volume;
+                    if (v.Time.StartTicks < end && start < v.Time.EndTicks &&
+                        v.Altitude.MinMetres <= op.Volume.Altitude.MaxMetres && op.Volume.Altitude.MinMetres <= v.Altitude.MaxMetres &&
+                        (legs is null || legs.Any(l => l.Intersects(v.Footprint.CoveringBoxes()))) &&
+                        zone.Owner != op.Owner)
+                    {
+                        exact[i]++;
+                    }
+                }
+            }
+        });
+
+        return new CandidateRow(coarse, exact, coarseTime);
+    }
+
+    /// <summary>The boxes of a corridor's legs (pairs of segments), as <c>SpatioTemporalIndex.Query</c> builds them.</summary>
+    private static List<Parley.Core.Geometry.GeoBoxPair> LegBoxes(Parley.Core.Geometry.Shape line)
+    {
+        var legs = new List<Parley.Core.Geometry.GeoBoxPair>();
+        foreach (var path in line.Paths)
+        {
+            for (int i = 0; i + 3 < path.Length || (i == 0 && path.Length == 2); i += 2)
+            {
+                int j = Math.Min(i + 2, path.Length - 2);
+                var box = new Parley.Core.Geometry.GeoBox(Math.Min(path[i], path[j]), Math.Min(path[i + 1], path[j + 1]), Math.Max(path[i], path[j]), Math.Max(path[i + 1], path[j + 1]));
+                legs.Add(box.Expand(line.BufferMetres));
+            }
+        }
+
+        return legs;
+    }
+
+    /// <summary>Rows of the breakdown by result size: 0, 1–10 and more than 10 conflicts per check.</summary>
+    private static IEnumerable<string> Breakdown(int size, Row row, CandidateRow candidates)
+    {
+        int n = row.ConflictsByCheck.Length;
+        int slowCount = Math.Max(1, n / 100);
+        var slowest = new HashSet<int>(row.Sample.Slowest(slowCount).Select(x => x.Index));
+        double totalMicros = row.Latency.TotalSeconds * 1e6;
+        var groups = new (string Name, Func<int, bool> Has)[]
+        {
+            ("0", c => c == 0),
+            ("1–10", c => c >= 1 && c <= 10),
+            ("> 10", c => c > 10),
+            ("all", _ => true),
+        };
+        foreach (var (name, has) in groups)
+        {
+            var members = Enumerable.Range(0, n).Where(i => has(row.ConflictsByCheck[i])).ToArray();
+            if (members.Length == 0)
+            {
+                yield return $"| {size:N0} | {name} | 0 % | | | | | | | | | |";
+                continue;
+            }
+
+            var set = new HashSet<int>(members);
+            var latency = row.Sample.Where(set.Contains).Summarise();
+            double groupMicros = members.Sum(row.Sample.Micros);
+            int slowIn = slowest.Count(set.Contains);
+            var coarseLatency = candidates.CoarseTime.Where(set.Contains).Summarise();
+            yield return $"| {size:N0} | {name} | {100.0 * members.Length / n:F1} % | {latency.P50:F1} | {latency.P99:F1} | {latency.Mean:F1} | " +
+                         $"{100 * groupMicros / totalMicros:F1} % | {100.0 * slowIn / slowest.Count:F0} % | " +
+                         $"{Counts.Percentile(members.Select(i => candidates.Coarse[i]), 50)} / {Counts.Percentile(members.Select(i => candidates.Coarse[i]), 99)} | " +
+                         $"{coarseLatency.P50:F1} / {coarseLatency.P99:F1} | " +
+                         $"{Counts.Percentile(members.Select(i => candidates.Exact[i]), 50)} / {Counts.Percentile(members.Select(i => candidates.Exact[i]), 99)} | " +
+                         $"{Counts.Percentile(members.Select(i => row.ConflictsByCheck[i]), 50)} / {Counts.Percentile(members.Select(i => row.ConflictsByCheck[i]), 99)} |";
+        }
     }
 
     private sealed record CoarseRow(LatencySummary Latency, double PerCheck);

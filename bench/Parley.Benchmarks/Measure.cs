@@ -17,6 +17,24 @@ public sealed class LatencySample
     /// <summary>Adds one call's duration in <see cref="Stopwatch"/> ticks.</summary>
     public void Add(long ticks) => _ticks[_count++] = ticks;
 
+    /// <summary>The duration of call <paramref name="index"/> in microseconds.</summary>
+    public double Micros(int index) => _ticks[index] * 1e6 / Stopwatch.Frequency;
+
+    /// <summary>The calls whose index <paramref name="keep"/> accepts, as a sample of their own.</summary>
+    public LatencySample Where(Func<int, bool> keep)
+    {
+        var subset = new LatencySample(_count);
+        for (int i = 0; i < _count; i++)
+        {
+            if (keep(i))
+            {
+                subset.Add(_ticks[i]);
+            }
+        }
+
+        return subset;
+    }
+
     /// <summary>Indexes and durations (µs) of the slowest calls.</summary>
     public IEnumerable<(int Index, double Micros)> Slowest(int n) =>
         _ticks.Take(_count).Select((t, i) => (i, t * 1e6 / Stopwatch.Frequency)).OrderByDescending(x => x.Item2).Take(n);
@@ -35,6 +53,22 @@ public sealed class LatencySample
         }
 
         return new LatencySummary(At(50), At(90), At(99), At(99.9), sorted[^1] * toMicros, total * toMicros / sorted.Length, total / Stopwatch.Frequency);
+    }
+}
+
+/// <summary>Percentiles of counts (nearest rank).</summary>
+public static class Counts
+{
+    public static int Percentile(IEnumerable<int> values, double p)
+    {
+        var sorted = values.ToArray();
+        if (sorted.Length == 0)
+        {
+            return 0;
+        }
+
+        Array.Sort(sorted);
+        return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
     }
 }
 
