@@ -15,6 +15,7 @@ try
         "memory" => MemoryRun.Run(options.Int("zones", 1_000_000), seed),
         "postgis" => PostGisRun.Run(options.Sizes("sizes", [10_000, 100_000, 1_000_000]), options.Int("queries", 20_000), seed),
         "check-files" => FileCheckRun.Run(options.Text("zones", "bench/data/zones.geojson"), options.Text("operations", "bench/data/operations.geojson")),
+        "ledger" => LedgerRun.Run(options.Int("leaves", 10_000_000), options.Int("entries", 1_000_000), options.Int("proofs", 100_000)),
         "bdn" => RunBenchmarkDotNet(args.Skip(1).ToArray()),
         _ => Help(),
     };
@@ -40,6 +41,7 @@ static int Help()
           memory   [--zones 1000000]
           postgis  [--sizes 10000,100000,1000000] [--queries 20000]
           check-files --zones FILE --operations FILE    read, index and check generated files in process
+          ledger   [--leaves 10000000] [--entries 1000000] [--proofs 100000]   proofs at 10M leaves, verifying 1M entries
           bdn      [BenchmarkDotNet arguments, e.g. --filter *Check*]
         every mode takes --seed N (default 20250301)
         """);

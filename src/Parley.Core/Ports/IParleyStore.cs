@@ -67,6 +67,12 @@ public interface IParleyStore : IAsyncDisposable
     /// <exception cref="InvalidOperationException">The ledger entry is not the next index (another writer appended first).</exception>
     Task CommitAsync(AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Commits several change sets, in order, in one atomic and durable transaction (group commit: one
+    /// flush for many accepted commands). Their ledger entries must be consecutive.
+    /// </summary>
+    Task CommitBatchAsync(AgreementId agreement, IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default);
+
     /// <summary>Every ledger entry from <paramref name="fromIndex"/> on, in order, with openings.</summary>
     IAsyncEnumerable<LedgerRecord> ReadLedgerAsync(AgreementId agreement, long fromIndex = 0, CancellationToken cancellationToken = default);
 

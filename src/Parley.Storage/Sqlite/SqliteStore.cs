@@ -215,20 +215,29 @@ public sealed class SqliteStore : IParleyStore
     /// row). Deleting a zone that is not there is not an error. Cancellation is honoured until the commit
     /// starts; a cancelled or failed commit leaves the file as it was.
     /// </remarks>
-    public async Task CommitAsync(AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken = default)
+    public Task CommitAsync(AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        return CommitBatchAsync(agreement, [changes], cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task CommitBatchAsync(AgreementId agreement, IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(agreement.Value, nameof(agreement));
-        ArgumentNullException.ThrowIfNull(changes);
+        ArgumentNullException.ThrowIfNull(batch);
         var connection = EnsureInitialized();
         cancellationToken.ThrowIfCancellationRequested();
-        if (changes.IsEmpty)
+        if (batch.All(c => c.IsEmpty))
         {
             return;
         }
 
         // Serialising the features is the costly part; doing it before taking the lock lets callers overlap it.
-        var zones = changes.UpsertZones.Select(z => (Zone: z, Json: FeatureWriter.ToJson(z))).ToList();
-        var operations = changes.UpsertOperations.Select(o => (Operation: o, Json: FeatureWriter.ToJson(o))).ToList();
+        var serialised = batch.Select(changes => (
+            Changes: changes,
+            Zones: changes.UpsertZones.Select(z => (Zone: z, Json: FeatureWriter.ToJson(z))).ToList(),
+            Operations: changes.UpsertOperations.Select(o => (Operation: o, Json: FeatureWriter.ToJson(o))).ToList())).ToList();
 
         await _writeLock.WaitAsync(cancellationToken);
         try
@@ -238,52 +247,9 @@ public sealed class SqliteStore : IParleyStore
             // Microsoft.Data.Sqlite begins a non-deferred transaction with BEGIN IMMEDIATE, which takes the write
             // lock up front, so another process cannot make this one fail half-way with SQLITE_BUSY.
             await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-            if (changes.DeleteZones.Count > 0)
+            foreach (var (changes, zones, operations) in serialised)
             {
-                await using var delete = Command(connection, "DELETE FROM zones WHERE agreement_id = $agreement AND id = $id;", transaction);
-                var id = delete.Parameters.Add("$id", SqliteType.Text);
-                delete.Parameters.AddWithValue("$agreement", agreement.Value);
-                foreach (var zoneId in changes.DeleteZones)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    id.Value = zoneId.Value;
-                    await delete.ExecuteNonQueryAsync(cancellationToken);
-                }
-            }
-
-            if (zones.Count > 0)
-            {
-                await using var upsert = Command(connection, UpsertZoneSql, transaction);
-                var row = new DeclarationParameters(upsert, agreement);
-                var kind = upsert.Parameters.Add("$kind", SqliteType.Text);
-                foreach (var (zone, json) in zones)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    row.Bind(zone, zone.Id.Value, json);
-                    kind.Value = ZoneKinds.Name(zone.Kind);
-                    await upsert.ExecuteNonQueryAsync(cancellationToken);
-                }
-            }
-
-            if (operations.Count > 0)
-            {
-                await using var upsert = Command(connection, UpsertOperationSql, transaction);
-                var row = new DeclarationParameters(upsert, agreement);
-                var kind = upsert.Parameters.Add("$kind", SqliteType.Text);
-                var state = upsert.Parameters.Add("$state", SqliteType.Text);
-                foreach (var (operation, json) in operations)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    row.Bind(operation, operation.Id.Value, json);
-                    kind.Value = operation.Kind;
-                    state.Value = OperationStates.Name(operation.State);
-                    await upsert.ExecuteNonQueryAsync(cancellationToken);
-                }
-            }
-
-            if (changes.Ledger is { } ledger)
-            {
-                await AppendLedgerAsync(connection, transaction, agreement, ledger, cancellationToken);
+                await ApplyAsync(connection, transaction, agreement, changes, zones, operations, cancellationToken);
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -296,6 +262,60 @@ public sealed class SqliteStore : IParleyStore
         {
             _writeLock.Release();
         }
+    }
+
+    private static async Task ApplyAsync(
+        SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, ChangeSet changes,
+        List<(Zone Zone, string Json)> zones, List<(Operation Operation, string Json)> operations, CancellationToken cancellationToken)
+    {
+        if (changes.DeleteZones.Count > 0)
+        {
+            await using var delete = Command(connection, "DELETE FROM zones WHERE agreement_id = $agreement AND id = $id;", transaction);
+            var id = delete.Parameters.Add("$id", SqliteType.Text);
+            delete.Parameters.AddWithValue("$agreement", agreement.Value);
+            foreach (var zoneId in changes.DeleteZones)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                id.Value = zoneId.Value;
+                await delete.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        if (zones.Count > 0)
+        {
+            await using var upsert = Command(connection, UpsertZoneSql, transaction);
+            var row = new DeclarationParameters(upsert, agreement);
+            var kind = upsert.Parameters.Add("$kind", SqliteType.Text);
+            foreach (var (zone, json) in zones)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                row.Bind(zone, zone.Id.Value, json);
+                kind.Value = ZoneKinds.Name(zone.Kind);
+                await upsert.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        if (operations.Count > 0)
+        {
+            await using var upsert = Command(connection, UpsertOperationSql, transaction);
+            var row = new DeclarationParameters(upsert, agreement);
+            var kind = upsert.Parameters.Add("$kind", SqliteType.Text);
+            var state = upsert.Parameters.Add("$state", SqliteType.Text);
+            foreach (var (operation, json) in operations)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                row.Bind(operation, operation.Id.Value, json);
+                kind.Value = operation.Kind;
+                state.Value = OperationStates.Name(operation.State);
+                await upsert.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        if (changes.Ledger is { } ledger)
+        {
+            await AppendLedgerAsync(connection, transaction, agreement, ledger, cancellationToken);
+        }
+
     }
 
     private static async Task AppendLedgerAsync(SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, LedgerAppend ledger, CancellationToken cancellationToken)
