@@ -247,9 +247,14 @@ public sealed class SqliteStore : IParleyStore
             // Microsoft.Data.Sqlite begins a non-deferred transaction with BEGIN IMMEDIATE, which takes the write
             // lock up front, so another process cannot make this one fail half-way with SQLITE_BUSY.
             await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+            await using var ledger = new LedgerWriter(connection, transaction, agreement);
             foreach (var (changes, zones, operations) in serialised)
             {
                 await ApplyAsync(connection, transaction, agreement, changes, zones, operations, cancellationToken);
+                if (changes.Ledger is { } append)
+                {
+                    await ledger.AppendAsync(append, cancellationToken);
+                }
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -311,45 +316,67 @@ public sealed class SqliteStore : IParleyStore
             }
         }
 
-        if (changes.Ledger is { } ledger)
-        {
-            await AppendLedgerAsync(connection, transaction, agreement, ledger, cancellationToken);
-        }
 
     }
 
-    private static async Task AppendLedgerAsync(SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, LedgerAppend ledger, CancellationToken cancellationToken)
+    /// <summary>Appends ledger entries within one transaction: prepared once, the next index read once.</summary>
+    private sealed class LedgerWriter(SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement) : IAsyncDisposable
     {
-        await using (var next = Command(connection, "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries WHERE agreement_id = $agreement;", transaction))
+        private SqliteCommand? _entry;
+        private SqliteCommand? _opening;
+        private long _next = -1;
+
+        public async Task AppendAsync(LedgerAppend ledger, CancellationToken cancellationToken)
         {
-            next.Parameters.AddWithValue("$agreement", agreement.Value);
-            long expected = (long)(await next.ExecuteScalarAsync(cancellationToken))!;
-            if (expected != ledger.Index)
+            if (_next < 0)
             {
-                throw new InvalidOperationException($"ledger entry {ledger.Index} is not the next one ({expected}): another writer appended first");
+                await using var next = Command(connection, "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries WHERE agreement_id = $agreement;", transaction);
+                next.Parameters.AddWithValue("$agreement", agreement.Value);
+                _next = (long)(await next.ExecuteScalarAsync(cancellationToken))!;
             }
-        }
 
-        await using (var insert = Command(connection, "INSERT INTO ledger_entries (agreement_id, idx, entry) VALUES ($agreement, $idx, $entry);", transaction))
-        {
-            insert.Parameters.AddWithValue("$agreement", agreement.Value);
-            insert.Parameters.AddWithValue("$idx", ledger.Index);
-            insert.Parameters.AddWithValue("$entry", ledger.Entry);
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-        }
+            if (_next != ledger.Index)
+            {
+                throw new InvalidOperationException($"ledger entry {ledger.Index} is not the next one ({_next}): another writer appended first");
+            }
 
-        if (ledger.Openings.Count > 0)
-        {
-            await using var opening = Command(connection, "INSERT INTO ledger_openings (agreement_id, idx, n, opening) VALUES ($agreement, $idx, $n, $opening);", transaction);
-            opening.Parameters.AddWithValue("$agreement", agreement.Value);
-            opening.Parameters.AddWithValue("$idx", ledger.Index);
-            var n = opening.Parameters.Add("$n", SqliteType.Integer);
-            var bytes = opening.Parameters.Add("$opening", SqliteType.Blob);
+            if (_entry is null)
+            {
+                _entry = Command(connection, "INSERT INTO ledger_entries (agreement_id, idx, entry) VALUES ($agreement, $idx, $entry);", transaction);
+                _entry.Parameters.AddWithValue("$agreement", agreement.Value);
+                _entry.Parameters.Add("$idx", SqliteType.Integer);
+                _entry.Parameters.Add("$entry", SqliteType.Blob);
+                _opening = Command(connection, "INSERT INTO ledger_openings (agreement_id, idx, n, opening) VALUES ($agreement, $idx, $n, $opening);", transaction);
+                _opening.Parameters.AddWithValue("$agreement", agreement.Value);
+                _opening.Parameters.Add("$idx", SqliteType.Integer);
+                _opening.Parameters.Add("$n", SqliteType.Integer);
+                _opening.Parameters.Add("$opening", SqliteType.Blob);
+            }
+
+            _entry.Parameters["$idx"].Value = ledger.Index;
+            _entry.Parameters["$entry"].Value = ledger.Entry;
+            await _entry.ExecuteNonQueryAsync(cancellationToken);
             for (int i = 0; i < ledger.Openings.Count; i++)
             {
-                n.Value = i;
-                bytes.Value = ledger.Openings[i];
-                await opening.ExecuteNonQueryAsync(cancellationToken);
+                _opening!.Parameters["$idx"].Value = ledger.Index;
+                _opening.Parameters["$n"].Value = i;
+                _opening.Parameters["$opening"].Value = ledger.Openings[i];
+                await _opening.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            _next++;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_entry is not null)
+            {
+                await _entry.DisposeAsync();
+            }
+
+            if (_opening is not null)
+            {
+                await _opening.DisposeAsync();
             }
         }
     }
