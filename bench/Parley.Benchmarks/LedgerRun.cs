@@ -49,13 +49,15 @@ internal static class LedgerRun
                     {
                         long index = tree.Size + i;
                         var entry = Encoding.UTF8.GetBytes($$"""{"agreement":"bench","command":"zone.declare","items":[{"commitment":"{{Convert.ToBase64String(SHA256.HashData(BitConverter.GetBytes(index)))}}","owner":"blue","visibility":"private"}],"submitter":"blue","time":"2026-12-01T08:00:00Z"}""");
-                        batch.Add(new Parley.Core.Ports.ChangeSet { Ledger = new Parley.Core.Ports.LedgerAppend(index, entry, [new byte[64]]) });
+                        var changes = new Parley.Core.Ports.ChangeSet();
+                        changes.Ledger.Add(new Parley.Core.Ports.LedgerAppend(index, entry, [new byte[64]]));
+                        batch.Add(changes);
                     }
 
                     await store.CommitBatchAsync(agreement, batch);
                     foreach (var changes in batch)
                     {
-                        tree.Append(changes.Ledger!.Entry);
+                        tree.Append(changes.Ledger[0].Entry);
                     }
                 }
 

@@ -200,5 +200,41 @@ public sealed class LedgerTests : IAsyncLifetime
         Assert.Empty(theirs.GetProperty("openings").EnumerateArray());
     }
 
+    [Fact]
+    public async Task every_leaf_fits_a_tile_entry_bundle_even_for_large_declarations_and_the_log_still_replays()
+    {
+        using var blue = _server.Client("blue");
+        var features = Enumerable.Range(0, 300).Select(i =>
+            Json.Zone($"blue-many-{i}", "protected", Json.Box(50 + (i * 0.01), 50, 50.005 + (i * 0.01), 50.005), ",\"visibility\":\"public\""));
+        var many = $$"""{"type":"FeatureCollection","features":[{{string.Join(",", features)}}]}""";
+        Assert.Equal(HttpStatusCode.Created, (await blue.PostAsync("/v1/agreements/demo/zones", RunningServer.GeoJson(many), Ct)).StatusCode);
+
+        // One public zone whose feature alone is larger than a leaf may be.
+        var ring = Enumerable.Range(0, 5000).Select(k => (Math.Cos(k * 2 * Math.PI / 5000) * 0.1) + 60).Zip(
+            Enumerable.Range(0, 5000).Select(k => (Math.Sin(k * 2 * Math.PI / 5000) * 0.1) + 10), (x, y) => $"[{x:R},{y:R}]").ToList();
+        ring.Add(ring[0]);
+        var big = Json.Feature("blue-big-1", $$"""{"type":"Polygon","coordinates":[[{{string.Join(",", ring)}}]]}""",
+            """{"kind":"protected","start":"2026-01-01T00:00:00Z","visibility":"public"}""");
+        Assert.Equal(HttpStatusCode.Created, (await blue.PostAsync("/v1/agreements/demo/zones", RunningServer.GeoJson(big), Ct)).StatusCode);
+
+        var registry = _server.App.Services.GetRequiredService<TheaterRegistry>();
+        var records = new List<Parley.Core.Ports.LedgerRecord>();
+        await foreach (var record in registry.Store.ReadLedgerAsync(new AgreementId("demo"), 0, Ct))
+        {
+            records.Add(record);
+        }
+
+        Assert.All(records, r => Assert.True(r.Entry.Length <= LedgerEntries.MaxEntryBytes, $"entry {r.Index} has {r.Entry.Length} bytes"));
+        Assert.True(records.Count >= 6, "300 inline public zones span several leaves");
+        var replayed = LedgerReplay.Replay(records);
+        Assert.Equal(301, replayed.Zones.Count(z => z.Id.Value.StartsWith("blue-many-", StringComparison.Ordinal) || z.Id.Value == "blue-big-1"));
+
+        // The big zone's opening is not inline: every party may fetch it.
+        using var red = _server.Client("red");
+        long last = records[^1].Index;
+        var opened = await red.GetFromJsonAsync<JsonElement>($"/v1/agreements/demo/ledger/openings/{last}", Ct);
+        Assert.Single(opened.GetProperty("openings").EnumerateArray());
+    }
+
     private static List<string> Snapshot(IEnumerable<string> items) => [.. items.Order(StringComparer.Ordinal)];
 }

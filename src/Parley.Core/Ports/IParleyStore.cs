@@ -22,8 +22,11 @@ public sealed class ChangeSet
     /// <summary>The party whose request this is (or <c>center</c>).</summary>
     public PartyId Submitter { get; init; } = new("center");
 
-    /// <summary>The ledger entry written in the same transaction, when the ledger is kept.</summary>
-    public LedgerAppend? Ledger { get; set; }
+    /// <summary>
+    /// The ledger entries written in the same transaction, consecutive (a command whose items would not fit
+    /// one leaf of the tlog-tiles format spans several).
+    /// </summary>
+    public List<LedgerAppend> Ledger { get; } = [];
 
     /// <summary>Zones to insert or replace.</summary>
     public List<Zone> UpsertZones { get; } = [];
@@ -35,7 +38,7 @@ public sealed class ChangeSet
     public List<Operation> UpsertOperations { get; } = [];
 
     /// <summary>Whether there is nothing to commit.</summary>
-    public bool IsEmpty => UpsertZones.Count == 0 && DeleteZones.Count == 0 && UpsertOperations.Count == 0 && Ledger is null;
+    public bool IsEmpty => UpsertZones.Count == 0 && DeleteZones.Count == 0 && UpsertOperations.Count == 0 && Ledger.Count == 0;
 }
 
 /// <summary>

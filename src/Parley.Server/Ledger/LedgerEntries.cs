@@ -21,7 +21,7 @@ namespace Parley.Server.Ledger;
 public static class LedgerEntries
 {
     /// <summary>The ledger entry (and openings) for a change set applied to <paramref name="theater"/>'s current state.</summary>
-    public static LedgerAppend Build(long index, AgreementId agreement, ChangeSet changes, Theater theater, DateTimeOffset time)
+    public static List<LedgerAppend> Build(long index, AgreementId agreement, ChangeSet changes, Theater theater, DateTimeOffset time)
     {
         var items = new List<(PartyId Owner, Visibility Visibility, JsonObject Content)>();
         foreach (var id in changes.DeleteZones)
@@ -58,41 +58,67 @@ public static class LedgerEntries
     }
 
     /// <summary>The entry recording an agreement's text (public: every party must know the rules).</summary>
-    public static LedgerAppend ForAgreement(long index, AgreementId agreement, string source, DateTimeOffset time) =>
+    public static List<LedgerAppend> ForAgreement(long index, AgreementId agreement, string source, DateTimeOffset time) =>
         Build(index, agreement, "agreement.put", new PartyId("center"), time,
             [(new PartyId("center"), Visibility.Public, new JsonObject { ["type"] = "agreement", ["source"] = source })]);
 
-    private static LedgerAppend Build(long index, AgreementId agreement, string command, PartyId submitter, DateTimeOffset time,
+    /// <summary>Largest leaf: the C2SP tlog-tiles entry bundle gives each entry a 16-bit length.</summary>
+    public const int MaxEntryBytes = 65_535;
+
+    // Keeps room for the entry's own fields when deciding whether an opening goes inline.
+    private const int InlineOpeningBudget = MaxEntryBytes - 4_096;
+
+    private static List<LedgerAppend> Build(long index, AgreementId agreement, string command, PartyId submitter, DateTimeOffset time,
         List<(PartyId Owner, Visibility Visibility, JsonObject Content)> items)
     {
-        var openings = new List<byte[]>();
+        // Items go into consecutive leaves of at most MaxEntryBytes each, in order; a public opening too large to
+        // sit inline is served by GET …/openings/{index} like any other (every party may open it).
+        var appends = new List<LedgerAppend>();
         var array = new JsonArray();
+        var openings = new List<byte[]>();
+        int size = 0;
         foreach (var (owner, visibility, content) in items)
         {
             var openingNode = new JsonObject { ["content"] = content, ["salt"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)) };
             byte[] opening = Parley.Ledger.CanonicalJson.Serialize(openingNode);
-            openings.Add(opening);
             var item = new JsonObject
             {
                 ["owner"] = owner.Value,
                 ["visibility"] = visibility.ToString().ToLowerInvariant(),
                 ["commitment"] = Convert.ToBase64String(SHA256.HashData(opening)),
             };
-            if (visibility == Visibility.Public)
+            if (visibility == Visibility.Public && opening.Length <= InlineOpeningBudget)
             {
                 item["opening"] = JsonNode.Parse(opening);
             }
 
+            int itemSize = Parley.Ledger.CanonicalJson.Serialize(item).Length + 1;
+            if (array.Count > 0 && size + itemSize > InlineOpeningBudget)
+            {
+                appends.Add(Entry(index + appends.Count, agreement, command, submitter, time, array, openings));
+                array = [];
+                openings = [];
+                size = 0;
+            }
+
             array.Add(item);
+            openings.Add(opening);
+            size += itemSize;
         }
 
+        appends.Add(Entry(index + appends.Count, agreement, command, submitter, time, array, openings));
+        return appends;
+    }
+
+    private static LedgerAppend Entry(long index, AgreementId agreement, string command, PartyId submitter, DateTimeOffset time, JsonArray items, List<byte[]> openings)
+    {
         var entry = new JsonObject
         {
             ["agreement"] = agreement.Value,
             ["command"] = command,
             ["submitter"] = submitter.Value,
             ["time"] = FeatureWriter.Time(time),
-            ["items"] = array,
+            ["items"] = items,
         };
         return new LedgerAppend(index, Parley.Ledger.CanonicalJson.Serialize(entry), openings);
     }

@@ -158,13 +158,16 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
             {
                 // The entry that records the change is committed with it, in one transaction.
                 long index = entry.Ledger.Tree.Size;
-                changes.Ledger = agreementSource is not null
+                changes.Ledger.AddRange(agreementSource is not null
                     ? LedgerEntries.ForAgreement(index, id, agreementSource, time.GetUtcNow())
-                    : LedgerEntries.Build(index, id, changes, entry.Theater, time.GetUtcNow());
+                    : LedgerEntries.Build(index, id, changes, entry.Theater, time.GetUtcNow()));
 
                 // Once the commit starts, finish it: an acknowledged write must not depend on the client staying.
                 await Store.CommitAsync(id, changes, CancellationToken.None);
-                entry.Ledger.Tree.Append(changes.Ledger.Entry);
+                foreach (var append in changes.Ledger)
+                {
+                    entry.Ledger.Tree.Append(append.Entry);
+                }
                 Apply(entry.Theater, changes);
             }
 

@@ -251,7 +251,7 @@ public sealed class SqliteStore : IParleyStore
             foreach (var (changes, zones, operations) in serialised)
             {
                 await ApplyAsync(connection, transaction, agreement, changes, zones, operations, cancellationToken);
-                if (changes.Ledger is { } append)
+                foreach (var append in changes.Ledger)
                 {
                     await ledger.AppendAsync(append, cancellationToken);
                 }

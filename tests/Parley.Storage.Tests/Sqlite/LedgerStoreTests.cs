@@ -9,8 +9,12 @@ public sealed class LedgerStoreTests : IAsyncDisposable
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "parley-ledger-store-" + Guid.NewGuid().ToString("N"));
     private static readonly AgreementId Agreement = new("a");
 
-    private static ChangeSet Entry(long index) =>
-        new() { Ledger = new LedgerAppend(index, System.Text.Encoding.UTF8.GetBytes($"{{\"n\":{index}}}"), [[(byte)index]]) };
+    private static ChangeSet Entry(long index)
+    {
+        var changes = new ChangeSet();
+        changes.Ledger.Add(new LedgerAppend(index, System.Text.Encoding.UTF8.GetBytes($"{{\"n\":{index}}}"), [[(byte)index]]));
+        return changes;
+    }
 
     private async Task<SqliteStore> OpenAsync()
     {
