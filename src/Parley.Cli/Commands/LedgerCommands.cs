@@ -11,11 +11,11 @@ using Parley.Ledger;
 namespace Parley.Cli.Commands;
 
 /// <summary>
-/// <c>parley ledger verify|export</c>: check an agreement's verifiable log against the center's key and the last
-/// checkpoint this client verified, on a server or in an exported tlog-tiles folder.
+/// <c>parley ledger verify|export|witness-key|cosign</c>: check an agreement's verifiable log against the center's key
+/// and the last checkpoint this client verified, on a server or in an exported tlog-tiles folder, and cosign it as a witness.
 /// </summary>
 /// <remarks>Exit status: 0 verified, 1 verification failed (the message names the first failing entry or the checkpoint), 2 usage or bad input.</remarks>
-public static class LedgerCommands
+public static partial class LedgerCommands
 {
     // Keys (name+id+key) and messages read as written: '+' and apostrophes stay as they are.
     private static readonly JsonSerializerOptions JsonOutput = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -23,9 +23,11 @@ public static class LedgerCommands
     /// <summary>Creates the <c>ledger</c> command and its subcommands.</summary>
     public static Command Create(CliConsole console)
     {
-        var ledger = new Command("ledger", "Verify and export an agreement's ledger (RFC 9162 Merkle log, signed checkpoints, C2SP tlog-tiles).");
+        var ledger = new Command("ledger", "Verify, export and cosign an agreement's ledger (RFC 9162 Merkle log, signed checkpoints, C2SP tlog-tiles and tlog-cosignature).");
         ledger.Subcommands.Add(Verify(console));
         ledger.Subcommands.Add(Export(console));
+        ledger.Subcommands.Add(WitnessKey(console));
+        ledger.Subcommands.Add(Cosign(console));
         return ledger;
     }
 

@@ -88,8 +88,11 @@ public interface IParleyStore : IAsyncDisposable
     /// <summary>Every stored checkpoint, by size, oldest first.</summary>
     Task<IReadOnlyList<(long Size, string SignedNote)>> LoadCheckpointsAsync(AgreementId agreement, CancellationToken cancellationToken = default);
 
-    /// <summary>Adds a witness's cosignature line to the checkpoint of <paramref name="size"/> (idempotent per line).</summary>
-    Task AddCosignatureAsync(AgreementId agreement, long size, string signatureLine, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Sets a witness's cosignature line on the checkpoint of <paramref name="size"/>: one per signer (key name
+    /// and key ID), a newer one replacing the older, so a checkpoint never carries more lines than witnesses.
+    /// </summary>
+    Task SetCosignatureAsync(AgreementId agreement, long size, string signer, string signatureLine, CancellationToken cancellationToken = default);
 
     /// <summary>The cosignature lines of the checkpoint of <paramref name="size"/>.</summary>
     Task<IReadOnlyList<string>> LoadCosignaturesAsync(AgreementId agreement, long size, CancellationToken cancellationToken = default);

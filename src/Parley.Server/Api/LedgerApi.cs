@@ -218,7 +218,7 @@ internal static class LedgerApi
                 return Field("body", "the cosignature does not verify with this party's witness key over that checkpoint");
             }
 
-            await registry.Store.AddCosignatureAsync(new AgreementId(agreement), size.Value, signature.ToLine(), ct);
+            await registry.Store.SetCosignatureAsync(new AgreementId(agreement), size.Value, $"{signature.KeyName}+{signature.KeyId:x8}", signature.ToLine(), ct);
         }
 
         return Results.Text(target.SignedNote + string.Concat(lines.Select(l => l + "\n")), TextPlain, Encoding.UTF8, StatusCodes.Status201Created);

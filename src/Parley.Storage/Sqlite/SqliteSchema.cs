@@ -109,8 +109,9 @@ internal static class SqliteSchema
         CREATE TABLE cosignatures (
             agreement_id TEXT NOT NULL,
             size INTEGER NOT NULL,
+            signer TEXT NOT NULL,
             line TEXT NOT NULL,
-            PRIMARY KEY (agreement_id, size, line),
+            PRIMARY KEY (agreement_id, size, signer),
             FOREIGN KEY (agreement_id, size) REFERENCES checkpoints (agreement_id, size)
         ) STRICT;
         """,

@@ -446,9 +446,28 @@ public sealed class SqliteStore : IParleyStore
             agreement, size, signedNote, cancellationToken);
 
     /// <inheritdoc/>
-    public Task AddCosignatureAsync(AgreementId agreement, long size, string signatureLine, CancellationToken cancellationToken = default) =>
-        WriteAsync("INSERT INTO cosignatures (agreement_id, size, line) VALUES ($agreement, $size, $text) ON CONFLICT DO NOTHING;",
-            agreement, size, signatureLine, cancellationToken);
+    public async Task SetCosignatureAsync(AgreementId agreement, long size, string signer, string signatureLine, CancellationToken cancellationToken = default)
+    {
+        var connection = EnsureInitialized();
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            await using var command = Command(connection, """
+                INSERT INTO cosignatures (agreement_id, size, signer, line) VALUES ($agreement, $size, $signer, $line)
+                ON CONFLICT (agreement_id, size, signer) DO UPDATE SET line = excluded.line;
+                """);
+            command.Parameters.AddWithValue("$agreement", agreement.Value);
+            command.Parameters.AddWithValue("$size", size);
+            command.Parameters.AddWithValue("$signer", signer);
+            command.Parameters.AddWithValue("$line", signatureLine);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<(long Size, string SignedNote)>> LoadCheckpointsAsync(AgreementId agreement, CancellationToken cancellationToken = default)

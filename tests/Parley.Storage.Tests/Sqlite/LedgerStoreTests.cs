@@ -64,16 +64,17 @@ public sealed class LedgerStoreTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task checkpoints_and_cosignatures_are_kept_per_size_and_lines_are_not_duplicated()
+    public async Task checkpoints_are_kept_per_size_and_a_signer_has_one_cosignature_per_checkpoint()
     {
         await using var store = await OpenAsync();
         await store.CommitAsync(Agreement, Entry(0), TestContext.Current.CancellationToken);
         await store.SaveCheckpointAsync(Agreement, 1, "note-1\n", TestContext.Current.CancellationToken);
         await store.SaveCheckpointAsync(Agreement, 1, "other\n", TestContext.Current.CancellationToken);
-        await store.AddCosignatureAsync(Agreement, 1, "— w AAAA", TestContext.Current.CancellationToken);
-        await store.AddCosignatureAsync(Agreement, 1, "— w AAAA", TestContext.Current.CancellationToken);
+        await store.SetCosignatureAsync(Agreement, 1, "w+00000001", "— w AAAA", TestContext.Current.CancellationToken);
+        await store.SetCosignatureAsync(Agreement, 1, "w+00000001", "— w BBBB", TestContext.Current.CancellationToken);
+        await store.SetCosignatureAsync(Agreement, 1, "v+00000002", "— v CCCC", TestContext.Current.CancellationToken);
         Assert.Equal([(1L, "note-1\n")], await store.LoadCheckpointsAsync(Agreement, TestContext.Current.CancellationToken));
-        Assert.Equal(["— w AAAA"], await store.LoadCosignaturesAsync(Agreement, 1, TestContext.Current.CancellationToken));
+        Assert.Equal(["— v CCCC", "— w BBBB"], await store.LoadCosignaturesAsync(Agreement, 1, TestContext.Current.CancellationToken));
     }
 
     public async ValueTask DisposeAsync()
