@@ -14,6 +14,8 @@ public sealed class MerkleTree
     /// <summary>Number of leaves.</summary>
     public long Size { get; private set; }
 
+    private ProofBuilder Proofs => field ??= new ProofBuilder((level, index) => Get(level, index).ToArray());
+
     /// <summary>Appends an entry (its leaf hash is computed here) and returns its index.</summary>
     public long Append(ReadOnlySpan<byte> entry) => AppendLeafHash(Merkle.LeafHash(entry));
 
@@ -45,7 +47,7 @@ public sealed class MerkleTree
     public byte[] Root(long size)
     {
         RequireSize(size);
-        return size == 0 ? Merkle.EmptyRoot() : SubtreeHash(0, size);
+        return size == 0 ? Merkle.EmptyRoot() : Proofs.SubtreeHash(0, size);
     }
 
     /// <summary>The leaf hash at <paramref name="index"/>.</summary>
@@ -68,9 +70,7 @@ public sealed class MerkleTree
             throw new ArgumentOutOfRangeException(nameof(index), $"index {index} is not below size {size}");
         }
 
-        var proof = new List<byte[]>();
-        Path(index, 0, size, proof);
-        return proof;
+        return Proofs.Inclusion(index, size);
     }
 
     /// <summary>The RFC 9162 consistency proof between the trees of <paramref name="size1"/> and <paramref name="size2"/>.</summary>
@@ -82,13 +82,7 @@ public sealed class MerkleTree
             throw new ArgumentOutOfRangeException(nameof(size1), $"size1 {size1} must be between 0 and size2 {size2}");
         }
 
-        var proof = new List<byte[]>();
-        if (size1 > 0 && size1 < size2)
-        {
-            SubProof(size1, 0, size2, true, proof);
-        }
-
-        return proof;
+        return Proofs.Consistency(size1, size2);
     }
 
     /// <summary>The hash of the complete subtree at <paramref name="level"/> and <paramref name="index"/> (for tiles).</summary>
@@ -104,67 +98,6 @@ public sealed class MerkleTree
 
     /// <summary>Number of complete subtrees at a level.</summary>
     public long CompleteSubtreeCount(int level) => level < _counts.Count ? _counts[level] : 0;
-
-    private void Path(long m, long start, long end, List<byte[]> proof)
-    {
-        long n = end - start;
-        if (n == 1)
-        {
-            return;
-        }
-
-        long k = Merkle.SplitPoint(n);
-        if (m < k)
-        {
-            Path(m, start, start + k, proof);
-            proof.Add(SubtreeHash(start + k, end));
-        }
-        else
-        {
-            Path(m - k, start + k, end, proof);
-            proof.Add(SubtreeHash(start, start + k));
-        }
-    }
-
-    private void SubProof(long m, long start, long end, bool whole, List<byte[]> proof)
-    {
-        long n = end - start;
-        if (m == n)
-        {
-            if (!whole)
-            {
-                proof.Add(SubtreeHash(start, end));
-            }
-
-            return;
-        }
-
-        long k = Merkle.SplitPoint(n);
-        if (m <= k)
-        {
-            SubProof(m, start, start + k, whole, proof);
-            proof.Add(SubtreeHash(start + k, end));
-        }
-        else
-        {
-            SubProof(m - k, start + k, end, false, proof);
-            proof.Add(SubtreeHash(start, start + k));
-        }
-    }
-
-    /// <summary>MTH of leaves [start, end): complete aligned subtrees come from the cache.</summary>
-    private byte[] SubtreeHash(long start, long end)
-    {
-        long n = end - start;
-        if ((n & (n - 1)) == 0 && start % n == 0)
-        {
-            int level = System.Numerics.BitOperations.Log2((ulong)n);
-            return Get(level, start >> level).ToArray();
-        }
-
-        long k = Merkle.SplitPoint(n);
-        return Merkle.NodeHash(SubtreeHash(start, start + k), SubtreeHash(start + k, end));
-    }
 
     private void RequireSize(long size)
     {

@@ -27,9 +27,11 @@ public sealed class TiledTree
     /// <summary>Number of leaves.</summary>
     public long Size { get; }
 
+    private ProofBuilder Proofs => field ??= new ProofBuilder(CompleteSubtree);
+
     /// <summary>The root hash of the tree.</summary>
     /// <exception cref="FormatException">A tile has the wrong length.</exception>
-    public byte[] Root() => Size == 0 ? Merkle.EmptyRoot() : SubtreeHash(0, Size);
+    public byte[] Root() => Size == 0 ? Merkle.EmptyRoot() : Proofs.SubtreeHash(0, Size);
 
     /// <summary>The leaf hash at <paramref name="index"/> (from a level-0 tile).</summary>
     public byte[] LeafHash(long index)
@@ -50,9 +52,7 @@ public sealed class TiledTree
             throw new ArgumentOutOfRangeException(nameof(index), $"index {index} is not below size {Size}");
         }
 
-        var proof = new List<byte[]>();
-        Path(index, 0, Size, proof);
-        return proof;
+        return Proofs.Inclusion(index, Size);
     }
 
     /// <summary>The RFC 9162 consistency proof from the tree of <paramref name="size1"/> leaves to this one.</summary>
@@ -63,74 +63,7 @@ public sealed class TiledTree
             throw new ArgumentOutOfRangeException(nameof(size1), $"size1 {size1} must be between 0 and {Size}");
         }
 
-        var proof = new List<byte[]>();
-        if (size1 > 0 && size1 < Size)
-        {
-            SubProof(size1, 0, Size, true, proof);
-        }
-
-        return proof;
-    }
-
-    private void Path(long m, long start, long end, List<byte[]> proof)
-    {
-        long n = end - start;
-        if (n == 1)
-        {
-            return;
-        }
-
-        long k = Merkle.SplitPoint(n);
-        if (m < k)
-        {
-            Path(m, start, start + k, proof);
-            proof.Add(SubtreeHash(start + k, end));
-        }
-        else
-        {
-            Path(m - k, start + k, end, proof);
-            proof.Add(SubtreeHash(start, start + k));
-        }
-    }
-
-    private void SubProof(long m, long start, long end, bool whole, List<byte[]> proof)
-    {
-        long n = end - start;
-        if (m == n)
-        {
-            if (!whole)
-            {
-                proof.Add(SubtreeHash(start, end));
-            }
-
-            return;
-        }
-
-        long k = Merkle.SplitPoint(n);
-        if (m <= k)
-        {
-            SubProof(m, start, start + k, whole, proof);
-            proof.Add(SubtreeHash(start + k, end));
-        }
-        else
-        {
-            SubProof(m - k, start + k, end, false, proof);
-            proof.Add(SubtreeHash(start, start + k));
-        }
-    }
-
-    /// <summary>MTH of leaves [start, end): complete aligned subtrees from the tiles, the rest split as RFC 9162 does.</summary>
-    private byte[] SubtreeHash(long start, long end)
-    {
-        long n = end - start;
-        if ((n & (n - 1)) == 0 && start % n == 0)
-        {
-            int height = System.Numerics.BitOperations.Log2((ulong)n);
-            return CompleteSubtree(height, start >> height);
-        }
-
-        long k = Merkle.SplitPoint(n);
-        return Merkle.NodeHash(SubtreeHash(start, start + k), SubtreeHash(start + k, end));
+        return Proofs.Consistency(size1, Size);
     }
 
     /// <summary>
