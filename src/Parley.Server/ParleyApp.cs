@@ -81,7 +81,8 @@ public static class ParleyApp
                 RequireSignedTokens = true,
             };
         });
-        builder.Services.AddAuthorization();
+        // Any route that forgets to name its roles still refuses anonymous calls.
+        builder.Services.AddAuthorization(o => o.FallbackPolicy = new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
 
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions

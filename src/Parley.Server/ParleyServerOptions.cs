@@ -21,6 +21,9 @@ public sealed record ParleyServerOptions
     /// <summary>How often the checkpoint signer looks for new entries (a new checkpoint follows new entries within this).</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>Most features one request may declare: one request holds its agreement's lock for all of them.</summary>
+    public int MaxFeaturesPerRequest { get; init; } = 10_000;
+
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; init; } = 16 * 1024 * 1024;
 

@@ -64,6 +64,19 @@ public static class FeatureReader
 
     private static List<T> Read<T>(JsonElement root, Agreement agreement, PartyId? caller, bool isZone, Func<Parsed, int, T> make)
     {
+        try
+        {
+            return ReadChecked(root, agreement, caller, isZone, make);
+        }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json refuses to decode a string holding a lone UTF-16 surrogate escape.
+            throw new InputRejectedException(new InputError(null, "$", "a string holds an invalid \\u escape (a lone UTF-16 surrogate)"));
+        }
+    }
+
+    private static List<T> ReadChecked<T>(JsonElement root, Agreement agreement, PartyId? caller, bool isZone, Func<Parsed, int, T> make)
+    {
         var errors = new List<InputError>();
         var result = new List<T>();
         if (root.ValueKind != JsonValueKind.Object)

@@ -39,10 +39,18 @@ internal static class ZonesApi
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(404).ProducesProblem(412);
     }
 
-    private static async Task<IResult> DeclareAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
+    private static async Task<IResult> DeclareAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry,
+        [FromServices] ParleyServerOptions options, CancellationToken ct)
     {
         var caller = http.GetCaller();
         using var body = await ApiSupport.ReadJsonAsync(http.Request, ct);
+        if (body.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object &&
+            body.RootElement.TryGetProperty("features", out var features) && features.ValueKind == System.Text.Json.JsonValueKind.Array &&
+            features.GetArrayLength() > options.MaxFeaturesPerRequest)
+        {
+            throw new InputRejectedException(new InputError(null, "features", $"more than {options.MaxFeaturesPerRequest} features in one request: split it"));
+        }
+
         var declared = FeatureReader.ReadZones(body.RootElement, caller.Agreement, caller.Party);
         RequireOwnership(declared, caller);
         var (accepted, reopened) = await registry.WriteAsync(new AgreementId(agreement), theater =>
@@ -59,8 +67,12 @@ internal static class ZonesApi
                 changes.UpsertZones.Add(zone);
                 foreach (var op in Decisions.ReopenedBy(theater, zone))
                 {
-                    changes.UpsertOperations.Add(op);
-                    reopenedIds.Add(op.Id.Value);
+                    // Two zones of one request may touch the same operation: it is reopened once.
+                    if (!reopenedIds.Contains(op.Id.Value))
+                    {
+                        changes.UpsertOperations.Add(op);
+                        reopenedIds.Add(op.Id.Value);
+                    }
                 }
             }
 

@@ -12,10 +12,18 @@ public static class DemoAgreement
     /// <summary>The demo agreement id.</summary>
     public const string Id = "demo";
 
-    /// <summary>Loads the demo agreement and whatever of its zones and operations are missing (idempotent).</summary>
+    /// <summary>
+    /// Loads the demo agreement with its zones and operations the first time; afterwards the demo is whatever
+    /// its parties made of it (a withdrawn demo zone stays withdrawn).
+    /// </summary>
     public static async Task LoadAsync(TheaterRegistry registry, CancellationToken cancellationToken = default)
     {
-        var agreement = registry.Find(new AgreementId(Id)) ?? await registry.PutAgreementAsync(Resource("agreement.json"), cancellationToken);
+        if (registry.Find(new AgreementId(Id)) is not null)
+        {
+            return;
+        }
+
+        var agreement = await registry.PutAgreementAsync(Resource("agreement.json"), cancellationToken);
         using var zones = FeatureReader.ParseJson(System.Text.Encoding.UTF8.GetBytes(Resource("zones.geojson")));
         using var operations = FeatureReader.ParseJson(System.Text.Encoding.UTF8.GetBytes(Resource("operations.geojson")));
         var zoneList = FeatureReader.ReadZones(zones.RootElement, agreement);

@@ -83,7 +83,10 @@ public sealed class AgreementLedger
         return new AgreementLedger(origin, signer, tree, checkpoints);
     }
 
-    /// <summary>Signs a checkpoint of the current tree if it grew since the last one; null when up to date.</summary>
+    /// <summary>
+    /// Signs a checkpoint of the current tree if it grew since the last one; null when up to date. The caller
+    /// stores it, then calls <see cref="Published"/>: until then it is neither served nor considered signed.
+    /// </summary>
     public (long Size, string SignedNote)? SignIfBehind()
     {
         if (Latest is { } latest && latest.Size == Tree.Size)
@@ -92,8 +95,9 @@ public sealed class AgreementLedger
         }
 
         string text = new Checkpoint(Origin, Tree.Size, Tree.Root(Tree.Size), []).ToText();
-        var note = new SignedNote(text, [Signer.Sign(text)]).ToString();
-        Checkpoints.Add((Tree.Size, note));
-        return (Tree.Size, note);
+        return (Tree.Size, new SignedNote(text, [Signer.Sign(text)]).ToString());
     }
+
+    /// <summary>Records a checkpoint once it is stored.</summary>
+    public void Published((long Size, string SignedNote) checkpoint) => Checkpoints.Add(checkpoint);
 }

@@ -17,6 +17,14 @@ internal static class CallerFilter
     /// <summary>The caller of the current request (set by the filter).</summary>
     public static Caller GetCaller(this HttpContext context) => (Caller)context.Items[ItemKey]!;
 
+    /// <summary>The token roles a party may hold: members act and answer, observers watch, administrators administer.</summary>
+    public static bool Allows(Parley.Core.Agreements.PartyRole role, string scope) => role switch
+    {
+        Parley.Core.Agreements.PartyRole.Member => scope is Roles.Operator or Roles.Approver or Roles.Monitor,
+        Parley.Core.Agreements.PartyRole.Observer => scope is Roles.Monitor,
+        _ => scope is Roles.Admin or Roles.Monitor,
+    };
+
     /// <summary>Requires a token for the route's agreement with one of <paramref name="roles"/>.</summary>
     public static TBuilder RequireRole<TBuilder>(this TBuilder builder, params string[] roles)
         where TBuilder : IEndpointConventionBuilder
@@ -50,6 +58,11 @@ internal static class CallerFilter
             if (!agreement.HasParty(new PartyId(party)))
             {
                 return Problems.Forbidden("the token's party is not a party of this agreement");
+            }
+
+            if (agreement.Parties.FirstOrDefault(p => p.Id.Value == party) is { } member && !scopes.All(s => Allows(member.Role, s)))
+            {
+                return Problems.Forbidden("the token claims a role this party does not hold in the agreement");
             }
 
             string? role = roles.FirstOrDefault(scopes.Contains);

@@ -24,7 +24,7 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
     {
         public Theater Theater { get; set; } = theater;
 
-        public AgreementLedger Ledger { get; } = ledger;
+        public AgreementLedger Ledger { get; set; } = ledger;
 
         public SemaphoreSlim Lock { get; } = new(1, 1);
     }
@@ -95,6 +95,7 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
                 if (entry.Ledger.SignIfBehind() is { } signed)
                 {
                     await Store.SaveCheckpointAsync(id, signed.Size, signed.SignedNote, CancellationToken.None);
+                    entry.Ledger.Published(signed);
                 }
             }
             finally
@@ -163,7 +164,18 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
                     : LedgerEntries.Build(index, id, changes, entry.Theater, time.GetUtcNow()));
 
                 // Once the commit starts, finish it: an acknowledged write must not depend on the client staying.
-                await Store.CommitAsync(id, changes, CancellationToken.None);
+                try
+                {
+                    await Store.CommitAsync(id, changes, CancellationToken.None);
+                }
+                catch
+                {
+                    // The commit may have landed before it failed (a flush that reported an error, a dropped
+                    // connection): take the state back from the store so memory never drifts from it.
+                    (entry.Theater, entry.Ledger) = await ReadStateAsync(entry.Theater.Agreement, CancellationToken.None);
+                    throw;
+                }
+
                 foreach (var append in changes.Ledger)
                 {
                     entry.Ledger.Tree.Append(append.Entry);
@@ -207,6 +219,24 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
 
     private async Task LoadAsync(Agreement agreement, CancellationToken cancellationToken)
     {
+        var (theater, ledger) = await ReadStateAsync(agreement, cancellationToken);
+        lock (_gate)
+        {
+            if (_entries.TryGetValue(agreement.Id, out var existing))
+            {
+                existing.Theater = theater;
+                existing.Ledger = ledger;
+            }
+            else
+            {
+                _entries[agreement.Id] = new Entry(theater, ledger);
+            }
+        }
+    }
+
+    /// <summary>The agreement's theater and ledger as the store holds them (the snapshot and its log).</summary>
+    private async Task<(Theater Theater, AgreementLedger Ledger)> ReadStateAsync(Agreement agreement, CancellationToken cancellationToken)
+    {
         var ledger = await AgreementLedger.LoadAsync(Store, agreement.Id, CenterName, ledgerSeed, cancellationToken);
         var theater = new Theater(agreement);
         foreach (var zone in await Store.LoadZonesAsync(agreement, cancellationToken))
@@ -219,16 +249,6 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
             theater.Upsert(operation);
         }
 
-        lock (_gate)
-        {
-            if (_entries.TryGetValue(agreement.Id, out var existing))
-            {
-                existing.Theater = theater;
-            }
-            else
-            {
-                _entries[agreement.Id] = new Entry(theater, ledger);
-            }
-        }
+        return (theater, ledger);
     }
 }
