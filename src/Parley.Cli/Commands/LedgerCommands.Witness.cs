@@ -215,13 +215,7 @@ public static partial class LedgerCommands
 
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"Ledger {checkpoint.Body.Origin} verified and cosigned at size {checkpoint.Size:N0}, root {checkpoint.Root}").AppendLine();
-        text.Append(CultureInfo.InvariantCulture, $"  source       {report.Source}").AppendLine();
-        text.Append(CultureInfo.InvariantCulture, $"  signature    valid, key {report.Key.Name}+{report.Key.KeyId:x8}").AppendLine();
-        text.Append("  consistency  ").AppendLine(report.Previous is { } previous
-            ? previous.Size == checkpoint.Size
-                ? $"same checkpoint as the one verified before ({previous.Describe()})"
-                : $"extends the checkpoint verified before ({previous.Describe()})"
-            : "no checkpoint verified before (first use of this state file)");
+        AppendProvenance(text, report, "no checkpoint verified before (first use of this state file)");
         text.Append(CultureInfo.InvariantCulture, $"  entries      {report.Entries:N0} rebuild the checkpoint's root; {report.Openings:N0} openings replay").AppendLine();
         text.Append(CultureInfo.InvariantCulture, $"  cosignature  {witness.Name}+{witness.KeyId:x8}, time {time}").AppendLine();
         text.Append("  served       ").AppendLine(carried

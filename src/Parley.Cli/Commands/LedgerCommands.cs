@@ -204,13 +204,7 @@ public static partial class LedgerCommands
 
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"Ledger {checkpoint.Body.Origin} verified at size {checkpoint.Size:N0}, root {checkpoint.Root}").AppendLine();
-        text.Append(CultureInfo.InvariantCulture, $"  source       {report.Source}").AppendLine();
-        text.Append(CultureInfo.InvariantCulture, $"  signature    valid, key {report.Key.Name}+{report.Key.KeyId:x8}").AppendLine();
-        text.Append("  consistency  ").AppendLine(report.Previous is { } previous
-            ? previous.Size == checkpoint.Size
-                ? $"same checkpoint as the one verified before ({previous.Describe()})"
-                : $"extends the checkpoint verified before ({previous.Describe()})"
-            : "no checkpoint verified before" + (report.StateFile is null ? " (no --state file)" : ""));
+        AppendProvenance(text, report, "no checkpoint verified before" + (report.StateFile is null ? " (no --state file)" : ""));
         text.Append(CultureInfo.InvariantCulture, $"  entries      {report.Entries:N0} rebuild the checkpoint's root ({Render.Count(report.EntryBundles, "entry bundle")} and {Render.Count(report.HashTiles, "hash tile")} checked)").AppendLine();
         if (report.InclusionProofs > 0)
         {
@@ -227,6 +221,19 @@ public static partial class LedgerCommands
         }
 
         await console.Out.WriteAsync(text.ToString());
+    }
+
+    /// <summary>Where the checkpoint came from, whose signature it bears, and how it relates to the one verified before.</summary>
+    private static void AppendProvenance(StringBuilder text, AuditReport report, string noPrevious)
+    {
+        var checkpoint = report.Checkpoint;
+        text.Append(CultureInfo.InvariantCulture, $"  source       {report.Source}").AppendLine();
+        text.Append(CultureInfo.InvariantCulture, $"  signature    valid, key {report.Key.Name}+{report.Key.KeyId:x8}").AppendLine();
+        text.Append("  consistency  ").AppendLine(report.Previous is { } previous
+            ? previous.Size == checkpoint.Size
+                ? $"same checkpoint as the one verified before ({previous.Describe()})"
+                : $"extends the checkpoint verified before ({previous.Describe()})"
+            : noPrevious);
     }
 
     /// <summary>A vkey given as text or as a file holding it.</summary>
