@@ -69,19 +69,8 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
     }
 
     /// <summary>Runs a read on the agreement's ledger, with no write in between.</summary>
-    public async Task<T> ReadLedgerAsync<T>(AgreementId id, Func<AgreementLedger, T> read, CancellationToken cancellationToken = default)
-    {
-        var entry = Get(id);
-        await entry.Lock.WaitAsync(cancellationToken);
-        try
-        {
-            return read(entry.Ledger);
-        }
-        finally
-        {
-            entry.Lock.Release();
-        }
-    }
+    public Task<T> ReadLedgerAsync<T>(AgreementId id, Func<AgreementLedger, T> read, CancellationToken cancellationToken = default) =>
+        UnderLockAsync(id, entry => read(entry.Ledger), cancellationToken);
 
     /// <summary>Signs and stores a checkpoint for every agreement whose log grew since its last one.</summary>
     public async Task SignCheckpointsAsync(CancellationToken cancellationToken = default)
@@ -127,13 +116,16 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
     }
 
     /// <summary>Runs a read on the agreement's theater, with no write in between.</summary>
-    public async Task<T> ReadAsync<T>(AgreementId id, Func<Theater, T> read, CancellationToken cancellationToken = default)
+    public Task<T> ReadAsync<T>(AgreementId id, Func<Theater, T> read, CancellationToken cancellationToken = default) =>
+        UnderLockAsync(id, entry => read(entry.Theater), cancellationToken);
+
+    private async Task<T> UnderLockAsync<T>(AgreementId id, Func<Entry, T> read, CancellationToken cancellationToken)
     {
         var entry = Get(id);
         await entry.Lock.WaitAsync(cancellationToken);
         try
         {
-            return read(entry.Theater);
+            return read(entry);
         }
         finally
         {
