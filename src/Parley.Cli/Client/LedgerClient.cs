@@ -56,13 +56,28 @@ internal sealed class LedgerClient : IDisposable
         return status == HttpStatusCode.OK ? text : throw ParleyClient.Refusal(status, text);
     }
 
+    /// <summary>Posts a witness's cosignature lines on the checkpoint of <paramref name="size"/>; a refusal becomes a <see cref="CliException"/>.</summary>
+    public async Task PostCosignaturesAsync(long size, string lines, CancellationToken cancellationToken)
+    {
+        using var content = new System.Net.Http.StringContent(lines, System.Text.Encoding.UTF8, "text/plain");
+        var (status, body) = await SendAsync(HttpMethod.Post, $"{_agreementPath}ledger/cosignatures?size={size}", content, cancellationToken);
+        if (status is not (HttpStatusCode.Created or HttpStatusCode.OK))
+        {
+            throw ParleyClient.Refusal(status, System.Text.Encoding.UTF8.GetString(body));
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 
-    private async Task<(HttpStatusCode Status, byte[] Body)> SendAsync(string path, CancellationToken cancellationToken)
+    private Task<(HttpStatusCode Status, byte[] Body)> SendAsync(string path, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, path, null, cancellationToken);
+
+    private async Task<(HttpStatusCode Status, byte[] Body)> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
     {
         try
         {
-            using var response = await _http.GetAsync(path, cancellationToken);
+            using var request = new HttpRequestMessage(method, path) { Content = content };
+            using var response = await _http.SendAsync(request, cancellationToken);
             return (response.StatusCode, await response.Content.ReadAsByteArrayAsync(cancellationToken));
         }
         catch (HttpRequestException e)

@@ -108,10 +108,7 @@ public static partial class LedgerCommands
 
                 // The center keeps one cosignature per witness key and checkpoint: a newer one replaces the older.
                 var cosignature = signer.Cosign(checkpoint.Text, (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-                using (var poster = new CosignatureClient(url, client.Agreement, bearer))
-                {
-                    await poster.PostAsync(checkpoint.Size, cosignature.ToLine() + "\n", cancellationToken);
-                }
+                await client.PostCosignaturesAsync(checkpoint.Size, cosignature.ToLine() + "\n", cancellationToken);
 
                 posted = true;
 
