@@ -16,6 +16,7 @@ public static class Cli
         root.Subcommands.Add(ServeCommand.Create(console));
         root.Subcommands.Add(CheckCommand.Create(console));
         root.Subcommands.Add(TokenCommand.Create(console));
+        root.Subcommands.Add(KeygenCommand.Create(console));
         root.Subcommands.Add(ZoneCommands.Create(console));
         root.Subcommands.Add(OperationCommands.Create(console));
         root.Subcommands.Add(LedgerCommands.Create(console));

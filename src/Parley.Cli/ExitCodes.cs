@@ -18,4 +18,7 @@ public sealed class CliException(int exitCode, string message) : Exception(messa
 {
     /// <summary>The exit status to end with.</summary>
     public int ExitCode { get; } = exitCode;
+
+    /// <summary>Whether the failure may pass on its own (no answer, a timeout, a gateway error): a write may be retried.</summary>
+    public bool Transient { get; set; }
 }

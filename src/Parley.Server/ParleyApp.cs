@@ -46,6 +46,7 @@ public static class ParleyApp
         builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDirectory, "data-protection")));
 
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<SubmissionKeys>();
         builder.Services.AddSingleton<IParleyStore>(_ => new SqliteStore(Path.Combine(options.DataDirectory, DatabaseFileName)));
         byte[] ledgerSeed = SecretFiles.ReadOrCreate(Path.Combine(options.DataDirectory, "ledger-signing.key"), Parley.Ledger.NoteSigner.NewSeed);
         builder.Services.AddSingleton(sp => new TheaterRegistry(

@@ -11,7 +11,8 @@ public sealed class ClientCommandTests(ServerFixture server) : IClassFixture<Ser
     public void Dispose() => _dir.Dispose();
 
     private Task<CliResult> RunAsync(string party, params string[] args) =>
-        InProcess.RunAsync([.. args, "--server", server.Url, "--agreement", "demo", "--token", server.Token(party)]);
+        InProcess.RunAsync([.. args, "--server", server.Url, "--agreement", "demo", "--token", server.Token(party),
+            .. args is ["zone", "add", ..] or ["op", "submit", ..] ? new[] { "--key", KeyFiles.For(server.DataDirectory, party) } : []]);
 
     [Fact]
     public async Task Zone_add_declares_a_zone_that_zone_list_then_shows()

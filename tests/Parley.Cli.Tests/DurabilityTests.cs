@@ -20,6 +20,11 @@ public sealed partial class DurabilityTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         string token = (await ParleyBinary.RunAsync("token", "--data", _data.Path, "--agreement", "demo", "--party", "blue", "--role", "operator")).Stdout.Trim();
+        string keyFile = Path.Combine(_data.Path, "blue.pem");
+        var keygen = await ParleyBinary.RunAsync("keygen", "--development", "--data", _data.Path, "--agreement", "demo", "--party", "blue", "--out", keyFile);
+        Assert.True(keygen.ExitCode == 0, keygen.ToString());
+        using var key = Parley.Server.Security.SubmissionKey.FromPem(await File.ReadAllTextAsync(keyFile, ct));
+        Assert.Equal(key.PublicKey, keygen.Stdout.Trim());
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
@@ -27,8 +32,12 @@ public sealed partial class DurabilityTests : IDisposable
         using (var first = await StartServerAsync(ct))
         {
             url = first.Url;
-            using var content = new StringContent(Samples.DemoZone("durable-1"), Encoding.UTF8, "application/geo+json");
-            using var created = await http.PostAsync($"{url}/v1/agreements/demo/zones", content, ct);
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"{url}/v1/agreements/demo/zones")
+            {
+                Content = new StringContent(Samples.DemoZone("durable-1"), Encoding.UTF8, "application/geo+json"),
+            };
+            await Parley.Server.Security.SignedRequests.SignAsync(request, "demo", key, DateTimeOffset.UtcNow, ct);
+            using var created = await http.SendAsync(request, ct);
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
 
             first.Process.Kill(entireProcessTree: true); // no graceful shutdown: the write must already be on disk

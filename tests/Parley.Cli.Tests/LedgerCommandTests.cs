@@ -67,7 +67,7 @@ public sealed class LedgerCommandTests(ServerFixture server) : IClassFixture<Ser
         long before = Checkpoint.Parse(SignedNote.Parse(await File.ReadAllTextAsync(state, TestContext.Current.CancellationToken)).Text).Size;
 
         var add = await InProcess.RunAsync("zone", "add", _dir.File("zone.geojson", Samples.DemoZone("ledger-clinic")),
-            "--server", server.Url, "--agreement", "demo", "--token", server.Token("blue"));
+            "--server", server.Url, "--agreement", "demo", "--token", server.Token("blue"), "--key", KeyFiles.For(server.DataDirectory, "blue"));
         Assert.True(add.ExitCode == 0, add.ToString());
         var verify = await VerifyAsync(server.Url, server.Token("red"), key, "--state", state, "--json");
 
@@ -215,8 +215,13 @@ public sealed class LedgerCommandTests(ServerFixture server) : IClassFixture<Ser
             }
 
             using var blue = Http(server.Url, server.Token("blue"));
-            using var content = new StringContent(Samples.DemoZone($"tile-clinic-{i}"), Encoding.UTF8, "application/geo+json");
-            using var created = await blue.PostAsync("zones", content, ct);
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(blue.BaseAddress!, "zones"))
+            {
+                Content = new StringContent(Samples.DemoZone($"tile-clinic-{i}"), Encoding.UTF8, "application/geo+json"),
+            };
+            using var key = Parley.Server.Security.DevelopmentKeys.For(server.DataDirectory, "demo", "blue");
+            await Parley.Server.Security.SignedRequests.SignAsync(request, "demo", key, DateTimeOffset.UtcNow, ct);
+            using var created = await blue.SendAsync(request, ct);
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }
 

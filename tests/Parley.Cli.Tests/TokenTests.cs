@@ -62,7 +62,8 @@ public sealed class TokenTests(ServerFixture server) : IClassFixture<ServerFixtu
         using var dir = new TempDirectory();
 
         Assert.Equal(0, (await InProcess.RunAsync("zone", "list", "--server", server.Url, "--token", token)).ExitCode);
-        var add = await InProcess.RunAsync("zone", "add", dir.File("z.geojson", Samples.DemoZone("monitor-zone")), "--server", server.Url, "--token", token);
+        var add = await InProcess.RunAsync("zone", "add", dir.File("z.geojson", Samples.DemoZone("monitor-zone")), "--server", server.Url, "--token", token,
+            "--key", KeyFiles.For(server.DataDirectory, "aid"));
         Assert.Equal(2, add.ExitCode);
         Assert.Contains("403", add.Stderr, StringComparison.Ordinal);
     }
@@ -88,4 +89,37 @@ public sealed class TokenTests(ServerFixture server) : IClassFixture<ServerFixtu
     [InlineData("400d")]
     [InlineData("soon")]
     public void Invalid_lifetimes_are_refused(string text) => Assert.False(TokenCommand.TryParseDuration(text, out _));
+
+    [Fact]
+    public async Task Keygen_writes_an_owner_only_key_prints_its_public_key_and_never_overwrites()
+    {
+        using var dir = new TempDirectory();
+        string file = Path.Combine(dir.Path, "blue.pem");
+        var made = await InProcess.RunAsync("keygen", "--out", file);
+
+        Assert.True(made.ExitCode == 0, made.ToString());
+        using var key = Parley.Server.Security.SubmissionKey.FromPem(await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken));
+        Assert.Equal(key.PublicKey, made.Stdout.Trim());
+        Assert.True(Parley.Core.Agreements.AgreementReader.IsSigningKey(made.Stdout.Trim()));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        }
+
+        var again = await InProcess.RunAsync("keygen", "--out", file);
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("never overwritten", again.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, (await InProcess.RunAsync("keygen", "--out", Path.Combine(dir.Path, "x.pem"), "--development")).ExitCode);
+        Assert.NotEqual(made.Stdout, (await InProcess.RunAsync("keygen", "--out", Path.Combine(dir.Path, "other.pem"))).Stdout);
+    }
+
+    [Fact]
+    public async Task A_write_without_a_key_is_refused_before_anything_is_sent()
+    {
+        using var dir = new TempDirectory();
+        var add = await InProcess.RunAsync("zone", "add", dir.File("z.geojson", Samples.DemoZone("keyless")), "--server", server.Url, "--token", server.Token("blue"));
+
+        Assert.Equal(2, add.ExitCode);
+        Assert.Contains("no submission key", add.Stderr, StringComparison.Ordinal);
+    }
 }

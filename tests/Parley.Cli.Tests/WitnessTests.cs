@@ -36,7 +36,7 @@ public sealed class WitnessTests : IDisposable
     private async Task AddZoneAsync(Center center, string id)
     {
         var add = await InProcess.RunAsync("zone", "add", _dir.File($"{id}.geojson", Samples.DemoZone(id)),
-            "--server", center.Url, "--agreement", AgreementId, "--token", center.Token("blue"));
+            "--server", center.Url, "--agreement", AgreementId, "--token", center.Token("blue"), "--key", KeyFiles.For(center.DataDirectory, "blue", AgreementId));
         Assert.True(add.ExitCode == 0, add.ToString());
     }
 

@@ -170,7 +170,10 @@ public sealed class LedgerTests : IAsyncLifetime
         string commitment = entry.GetProperty("items")[0].GetProperty("commitment").GetString()!;
 
         var mine = await red.GetFromJsonAsync<JsonElement>($"/v1/agreements/demo/ledger/openings/{index}", Ct);
-        var opening = Assert.Single(mine.GetProperty("openings").EnumerateArray()).GetProperty("opening");
+        var openings = mine.GetProperty("openings").EnumerateArray().Select(o => o.GetProperty("opening")).ToList();
+        Assert.Equal(2, openings.Count);
+        var opening = openings[0];
+        AssertSignedSubmission(openings[1], "red", "POST", "/v1/agreements/demo/operations");
         var canonical = CanonicalJson.Canonicalize(Encoding.UTF8.GetBytes(opening.GetRawText()));
         Assert.Equal(commitment, Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(canonical)));
         Assert.Contains("CANARY-OP", opening.GetRawText(), StringComparison.Ordinal);
@@ -191,7 +194,10 @@ public sealed class LedgerTests : IAsyncLifetime
         long index = await LedgerSizeAsync() - 1;
 
         var mine = await blue.GetFromJsonAsync<JsonElement>($"/v1/agreements/demo/ledger/openings/{index}", Ct);
-        var content = Assert.Single(mine.GetProperty("openings").EnumerateArray()).GetProperty("opening").GetProperty("content");
+        var openings = mine.GetProperty("openings").EnumerateArray().Select(o => o.GetProperty("opening")).ToList();
+        Assert.Equal(2, openings.Count);
+        AssertSignedSubmission(openings[1], "blue", "DELETE", "/v1/agreements/demo/zones/blue-gone-1");
+        var content = openings[0].GetProperty("content");
         Assert.Equal("zone-withdrawal", content.GetProperty("type").GetString());
         Assert.Equal("blue-gone-1", content.GetProperty("id").GetString());
 
@@ -237,4 +243,19 @@ public sealed class LedgerTests : IAsyncLifetime
     }
 
     private static List<string> Snapshot(IEnumerable<string> items) => [.. items.Order(StringComparer.Ordinal)];
+
+    /// <summary>The signed request kept with an entry: its signature verifies under the party's key over the message it carries.</summary>
+    private void AssertSignedSubmission(JsonElement opening, string party, string method, string path)
+    {
+        var content = opening.GetProperty("content");
+        Assert.Equal("submission", content.GetProperty("type").GetString());
+        Assert.Equal(party, content.GetProperty("owner").GetString());
+        var message = content.GetProperty("message");
+        Assert.Equal(method, message.GetProperty("method").GetString());
+        Assert.Equal(path, message.GetProperty("path").GetString());
+        using var key = Parley.Server.Security.DevelopmentKeys.For(_server.DataDirectory, "demo", party);
+        Assert.Equal(key.PublicKey, content.GetProperty("key").GetString());
+        byte[] signed = CanonicalJson.Canonicalize(Encoding.UTF8.GetBytes(message.GetRawText()));
+        Assert.True(Parley.Server.Security.SignedRequests.Verify(key.PublicKey, signed, Convert.FromBase64String(content.GetProperty("signature").GetString()!)));
+    }
 }

@@ -86,8 +86,7 @@ public sealed class ReviewRegressionTests
             observer.DefaultRequestHeaders.Authorization = new("Bearer", TokenKeys.Issue(data, "pact", "un", Roles.Monitor, TimeSpan.FromHours(1)));
             Assert.Equal(HttpStatusCode.OK, (await observer.GetAsync("/v1/agreements/pact/zones", Ct)).StatusCode);
 
-            using var blue = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
-            blue.DefaultRequestHeaders.Authorization = new("Bearer", TokenKeys.Issue(data, "pact", "blue", Roles.Operator, TimeSpan.FromHours(1)));
+            using var blue = SigningHandler.Client(new Uri(app.Urls.First()), data, "pact", "blue");
             var three = $$"""{"type":"FeatureCollection","features":[{{string.Join(",", Enumerable.Range(0, 3).Select(i => Json.Zone($"b{i}", "protected", Json.Box(i, 0, i + 0.5, 0.5))))}}]}""";
             var response = await blue.PostAsync("/v1/agreements/pact/zones", new StringContent(three, Encoding.UTF8, "application/geo+json"), Ct);
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);

@@ -42,16 +42,9 @@ public sealed class RunningServer : IAsyncDisposable
     public string Token(string party, string role = Roles.Operator, string agreement = "demo") =>
         TokenKeys.Issue(DataDirectory, agreement, party, role, TimeSpan.FromHours(1));
 
-    public HttpClient Client(string? party = null, string role = Roles.Operator)
-    {
-        var client = new HttpClient { BaseAddress = BaseAddress };
-        if (party is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(party, role));
-        }
-
-        return client;
-    }
+    /// <summary>A client for <paramref name="party"/> (none: anonymous) whose writes are signed with its development key unless <paramref name="sign"/> is false.</summary>
+    public HttpClient Client(string? party = null, string role = Roles.Operator, bool sign = true, string agreement = "demo") =>
+        party is null ? new HttpClient { BaseAddress = BaseAddress } : SigningHandler.Client(BaseAddress, DataDirectory, agreement, party, role, sign);
 
     public static StringContent GeoJson(string json) => new(json, Encoding.UTF8, "application/geo+json");
 
@@ -71,5 +64,50 @@ public sealed class RunningServer : IAsyncDisposable
                 // A handle still closing; the temp folder is cleaned by the OS later.
             }
         }
+    }
+}
+
+/// <summary>Signs every write (POST, PUT, DELETE) with the party's development submission key, as <c>parley</c> does.</summary>
+public sealed class SigningHandler(SubmissionKey key, string agreement) : DelegatingHandler(new HttpClientHandler())
+{
+    /// <summary>A client with a token of <paramref name="party"/> for <paramref name="agreement"/> on a server's data folder.</summary>
+    public static HttpClient Client(Uri baseAddress, string dataDirectory, string agreement, string party, string role = Roles.Operator, bool sign = true)
+    {
+        var client = sign
+            ? new HttpClient(new SigningHandler(DevelopmentKeys.For(dataDirectory, agreement, party), agreement)) { BaseAddress = baseAddress }
+            : new HttpClient { BaseAddress = baseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TokenKeys.Issue(dataDirectory, agreement, party, role, TimeSpan.FromHours(1)));
+        return client;
+    }
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (request.Method != HttpMethod.Get && request.Method != HttpMethod.Head && !request.Headers.Contains(SignedRequests.SignatureHeader))
+        {
+            try
+            {
+                await SignedRequests.SignAsync(request, agreement, key, DateTimeOffset.UtcNow, cancellationToken);
+            }
+            catch (Parley.Core.InputRejectedException)
+            {
+                // A body with no canonical form cannot be signed: send well-formed headers so that the server
+                // judges the body itself.
+                request.Headers.Add(SignedRequests.SignatureHeader, Convert.ToBase64String(new byte[64]));
+                request.Headers.Add(SignedRequests.TimestampHeader, SignedRequests.Timestamp(DateTimeOffset.UtcNow));
+                request.Headers.Add(SignedRequests.NonceHeader, SignedRequests.NewNonce());
+            }
+        }
+
+        return await base.SendAsync(request, cancellationToken);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            key.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }

@@ -43,14 +43,25 @@ internal sealed class ClientOptions
         HelpName = "T",
     };
 
+    private readonly Option<FileInfo?> _key = new("--key")
+    {
+        Description = "The party's submission key file, to sign writes (env PARLEY_KEY; 'parley keygen' makes one).",
+        HelpName = "FILE",
+    };
+
     private readonly Option<bool> _json = new("--json") { Description = "Print the server's JSON answer instead of a table." };
 
-    /// <summary>Adds the options to <paramref name="command"/>.</summary>
-    public Command AddTo(Command command)
+    /// <summary>Adds the options to <paramref name="command"/> (and <c>--key</c> when it <paramref name="writes"/>).</summary>
+    public Command AddTo(Command command, bool writes = false)
     {
         command.Options.Add(_server);
         command.Options.Add(_agreement);
         command.Options.Add(_token);
+        if (writes)
+        {
+            command.Options.Add(_key);
+        }
+
         command.Options.Add(_json);
         return command;
     }
@@ -58,9 +69,10 @@ internal sealed class ClientOptions
     /// <summary>Whether <c>--json</c> was given.</summary>
     public bool Json(ParseResult parsed) => parsed.GetValue(_json);
 
-    /// <summary>A client for the parsed server, agreement and token.</summary>
-    public ParleyClient Connect(ParseResult parsed)
+    /// <summary>A client for the parsed server, agreement, token and, when it is to write, submission key.</summary>
+    public ParleyClient Connect(ParseResult parsed, bool signs = false)
     {
+        var key = signs ? LoadKey(parsed) : null;
         string? token = parsed.GetResult(_token) is null ? Environment.GetEnvironmentVariable("PARLEY_TOKEN") : parsed.GetValue(_token);
         if (string.IsNullOrWhiteSpace(token))
         {
@@ -74,6 +86,29 @@ internal sealed class ClientOptions
             server = new Uri(server.AbsoluteUri + "/");
         }
 
-        return new ParleyClient(server, agreement, token.Trim());
+        return new ParleyClient(server, agreement, token.Trim(), key);
+    }
+
+    private Parley.Server.Security.SubmissionKey LoadKey(ParseResult parsed)
+    {
+        string? path = parsed.GetValue(_key)?.FullName ?? (Environment.GetEnvironmentVariable("PARLEY_KEY") is { Length: > 0 } k ? k : null);
+        if (path is null)
+        {
+            throw new CliException(ExitCodes.InvalidInput, "no submission key: every write is signed; pass --key or set PARLEY_KEY " +
+                "('parley keygen --out FILE' makes one; 'parley keygen --development --agreement A --party P --out FILE' exports the embedded server's key for a party)");
+        }
+
+        try
+        {
+            return Parley.Server.Security.SubmissionKey.FromPem(File.ReadAllText(path));
+        }
+        catch (FormatException e)
+        {
+            throw new CliException(ExitCodes.InvalidInput, $"--key: {path}: {e.Message}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.InvalidInput, $"--key: cannot read {path}: {e.Message}");
+        }
     }
 }

@@ -9,9 +9,17 @@ internal sealed class ParleyClient : IDisposable
 {
     private readonly HttpClient _http;
     private readonly string _agreementPath;
+    private readonly string _agreement;
+    private readonly Parley.Server.Security.SubmissionKey? _key;
 
-    public ParleyClient(Uri server, string agreement, string token, HttpMessageHandler? handler = null)
+    // A write that failed on the way (no answer, a timeout, a gateway error) is sent again under the same
+    // idempotency key: the server answers a retry of an accepted write with its first answer.
+    private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2)];
+
+    public ParleyClient(Uri server, string agreement, string token, Parley.Server.Security.SubmissionKey? key = null, HttpMessageHandler? handler = null)
     {
+        _agreement = agreement;
+        _key = key;
         _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
         _http.BaseAddress = server;
         _http.Timeout = TimeSpan.FromSeconds(100);
@@ -28,15 +36,38 @@ internal sealed class ParleyClient : IDisposable
     public Task<string> GetAsync(string relative, CancellationToken cancellationToken) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Get, _agreementPath + relative), cancellationToken);
 
-    /// <summary>POST GeoJSON to a path under the agreement; returns the JSON body text.</summary>
-    public Task<string> PostGeoJsonAsync(string relative, byte[] body, CancellationToken cancellationToken)
+    /// <summary>POST GeoJSON to a path under the agreement, signed, retried safely; returns the JSON body text.</summary>
+    public async Task<string> PostGeoJsonAsync(string relative, byte[] body, CancellationToken cancellationToken)
     {
-        var content = new ByteArrayContent(body);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/geo+json");
-        return SendAsync(new HttpRequestMessage(HttpMethod.Post, _agreementPath + relative) { Content = content }, cancellationToken);
+        if (_key is null)
+        {
+            throw new InvalidOperationException("a write needs a submission key");
+        }
+
+        string idempotencyKey = Guid.NewGuid().ToString("N");
+        for (int attempt = 0; ; attempt++)
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/geo+json");
+            var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Server, _agreementPath + relative)) { Content = content };
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+            await Parley.Server.Security.SignedRequests.SignAsync(request, _agreement, _key, DateTimeOffset.UtcNow, cancellationToken);
+            try
+            {
+                return await SendAsync(request, cancellationToken);
+            }
+            catch (CliException e) when (e.Transient && attempt < RetryDelays.Length)
+            {
+                await Task.Delay(RetryDelays[attempt], cancellationToken);
+            }
+        }
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _key?.Dispose();
+    }
 
     private async Task<string> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -49,11 +80,11 @@ internal sealed class ParleyClient : IDisposable
             }
             catch (HttpRequestException e)
             {
-                throw new CliException(ExitCodes.Failure, $"cannot reach the server at {Server}: {e.Message}");
+                throw new CliException(ExitCodes.Failure, $"cannot reach the server at {Server}: {e.Message}") { Transient = true };
             }
             catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new CliException(ExitCodes.Failure, $"the server at {Server} did not answer within {_http.Timeout.TotalSeconds:F0} s");
+                throw new CliException(ExitCodes.Failure, $"the server at {Server} did not answer within {_http.Timeout.TotalSeconds:F0} s") { Transient = true };
             }
 
             using (response)
@@ -61,7 +92,9 @@ internal sealed class ParleyClient : IDisposable
                 string body = await response.Content.ReadAsStringAsync(cancellationToken);
                 if (!response.IsSuccessStatusCode)
                 {
-                    throw Refusal(response.StatusCode, body);
+                    var refusal = Refusal(response.StatusCode, body);
+                    refusal.Transient = response.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
+                    throw refusal;
                 }
 
                 return body;

@@ -22,11 +22,11 @@ public static class OperationCommands
     {
         var client = new ClientOptions();
         var file = new Argument<FileInfo>("FILE") { Description = "GeoJSON Feature of one operation (owner: the token's party)." };
-        var command = client.AddTo(new Command("submit", "Submit one operation; prints its state and its conflicts.") { file });
+        var command = client.AddTo(new Command("submit", "Submit one operation; prints its state and its conflicts.") { file }, writes: true);
         command.SetAction(async (parsed, cancellationToken) =>
         {
             byte[] body = await Files.ReadAsync(parsed.GetValue(file)!, cancellationToken);
-            using var server = client.Connect(parsed);
+            using var server = client.Connect(parsed, signs: true);
             string answer = await server.PostGeoJsonAsync("operations", body, cancellationToken);
             await WriteOperationAsync(console, answer, client.Json(parsed), "Submitted");
             return ExitCodes.Ok;

@@ -21,11 +21,11 @@ public static class ZoneCommands
     {
         var client = new ClientOptions();
         var file = new Argument<FileInfo>("FILE") { Description = "GeoJSON Feature or FeatureCollection of zones (owner: the token's party)." };
-        var command = client.AddTo(new Command("add", "Declare one zone (Feature) or several (FeatureCollection).") { file });
+        var command = client.AddTo(new Command("add", "Declare one zone (Feature) or several (FeatureCollection).") { file }, writes: true);
         command.SetAction(async (parsed, cancellationToken) =>
         {
             byte[] body = await Files.ReadAsync(parsed.GetValue(file)!, cancellationToken);
-            using var server = client.Connect(parsed);
+            using var server = client.Connect(parsed, signs: true);
             string answer = await server.PostGeoJsonAsync("zones", body, cancellationToken);
             if (client.Json(parsed))
             {

@@ -20,7 +20,22 @@ public enum PartyRole
 /// <param name="Name">Human-readable name.</param>
 /// <param name="Role">Member, observer or administrator.</param>
 /// <param name="WitnessKey">The party's ledger witness key (a C2SP vkey of type 0x04), if it cosigns checkpoints.</param>
-public sealed record Party(PartyId Id, string Name, PartyRole Role, string? WitnessKey = null);
+public sealed record Party(PartyId Id, string Name, PartyRole Role, string? WitnessKey = null)
+{
+    /// <summary>
+    /// The party's submission keys (<c>ed25519:</c> and the base64 of the 32-byte public key): every write it
+    /// makes is signed by one of them. None listed: the center's development key for the party is used.
+    /// </summary>
+    public IReadOnlyList<string> SigningKeys { get; init; } = [];
+
+    /// <summary>Parties are equal when every field is, the keys compared in order.</summary>
+    public bool Equals(Party? other) =>
+        other is not null && Id == other.Id && Name == other.Name && Role == other.Role && WitnessKey == other.WitnessKey &&
+        SigningKeys.SequenceEqual(other.SigningKeys);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Id, Name, Role, WitnessKey, SigningKeys.Count);
+}
 
 /// <summary>An operation kind conflicts with other parties' zones of these kinds.</summary>
 public sealed record ZoneRule(string OperationKind, IReadOnlyList<ZoneKind> ZoneKinds);
@@ -72,6 +87,9 @@ public sealed record Agreement
 
     /// <summary>How long an affected party has to answer a concurrence request.</summary>
     public TimeSpan ConcurrenceDeadline { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How far a signed submission's timestamp may lie from the center's clock.</summary>
+    public TimeSpan SignatureWindow { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Side of the coarse cell in which a hidden zone's conflict is disclosed, in metres.</summary>
     public double DisclosureResolutionMetres { get; init; } = 10_000;

@@ -11,7 +11,8 @@ namespace Parley.Core.Agreements;
 /// Fields: <c>id</c>, <c>name</c>, <c>version</c>, <c>parties</c> (<c>id</c>, <c>name</c>, <c>role</c>:
 /// member|observer|admin, <c>witness_key</c>: a vkey for cosigning checkpoints), <c>operation_kinds</c>, <c>airborne_kinds</c>, <c>rules</c>
 /// (<c>operation</c>, <c>zones</c>), <c>separation</c> (<c>lateral_m</c>, <c>vertical_m</c>),
-/// <c>max_vertices</c>, <c>concurrence_deadline_minutes</c>, <c>disclosure_resolution_m</c>.
+/// <c>max_vertices</c>, <c>concurrence_deadline_minutes</c>, <c>disclosure_resolution_m</c>,
+/// <c>signature_window_s</c>; per party also <c>signing_keys</c> (<c>ed25519:</c> base64 public keys).
 /// </remarks>
 public static class AgreementReader
 {
@@ -53,6 +54,11 @@ public static class AgreementReader
             MaxVerticesPerFeature = (int)(Num(o, "max_vertices", errors, 4, 10_000_000) ?? agreement.MaxVerticesPerFeature),
             DisclosureResolutionMetres = Num(o, "disclosure_resolution_m", errors, 100, 1_000_000) ?? agreement.DisclosureResolutionMetres,
         };
+        if (Num(o, "signature_window_s", errors, 5, 3600) is { } window)
+        {
+            agreement = agreement with { SignatureWindow = TimeSpan.FromSeconds(window) };
+        }
+
         if (Num(o, "concurrence_deadline_minutes", errors, 1, 525_600) is { } minutes)
         {
             agreement = agreement with { ConcurrenceDeadline = TimeSpan.FromMinutes(minutes) };
@@ -131,7 +137,13 @@ public static class AgreementReader
                 "admin" or "administrator" => PartyRole.Administrator,
                 var other => Invalid(errors, path + "role", $"unknown role '{other}' (member, observer, admin)"),
             };
-            parties.Add(new Party(new PartyId(id), Str(p, "name", errors, path) ?? id, role, Str(p, "witness_key", errors, path)));
+            var signingKeys = Strings(p, "signing_keys", errors, path) ?? [];
+            foreach (var key in signingKeys.Where(k => !IsSigningKey(k)))
+            {
+                errors.Add(new InputError(null, path + "signing_keys", $"'{(key.Length > 64 ? key[..64] + "…" : key)}' is not 'ed25519:' and the base64 of a 32-byte public key"));
+            }
+
+            parties.Add(new Party(new PartyId(id), Str(p, "name", errors, path) ?? id, role, Str(p, "witness_key", errors, path)) { SigningKeys = signingKeys });
         }
 
         return parties;
@@ -190,6 +202,15 @@ public static class AgreementReader
     {
         errors.Add(new InputError(null, field, message));
         return PartyRole.Member;
+    }
+
+    /// <summary>Whether <paramref name="key"/> reads as a submission key: <c>ed25519:</c> and 32 bytes in base64.</summary>
+    public static bool IsSigningKey(string key)
+    {
+        const string Prefix = "ed25519:";
+        Span<byte> bytes = stackalloc byte[33];
+        return key.StartsWith(Prefix, StringComparison.Ordinal) &&
+            Convert.TryFromBase64String(key[Prefix.Length..], bytes, out int written) && written == 32;
     }
 
     internal static bool IsToken(string s) =>

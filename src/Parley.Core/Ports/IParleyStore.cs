@@ -12,6 +12,27 @@ public sealed record LedgerAppend(long Index, byte[] Entry, IReadOnlyList<byte[]
 /// <summary>A stored ledger entry with its openings.</summary>
 public sealed record LedgerRecord(long Index, byte[] Entry, IReadOnlyList<byte[]> Openings);
 
+/// <summary>A write as its submitter signed it, kept with the accepted record so that the submitter cannot deny it.</summary>
+/// <param name="Key">The submission key that verified it (<c>ed25519:</c> base64).</param>
+/// <param name="Nonce">The submitter's nonce: used once per party and agreement.</param>
+/// <param name="Timestamp">The submitter's timestamp.</param>
+/// <param name="Signature">The Ed25519 signature.</param>
+/// <param name="Message">The signed bytes (RFC 8785 JSON of the agreement, method, path, body, timestamp and nonce).</param>
+public sealed record SignedSubmission(string Key, string Nonce, DateTimeOffset Timestamp, byte[] Signature, byte[] Message);
+
+/// <summary>The answer given to a write made under an <c>Idempotency-Key</c>, kept to answer its retries.</summary>
+/// <param name="Party">The party whose key it is (keys are per party).</param>
+/// <param name="Key">The client's key.</param>
+/// <param name="Fingerprint">SHA-256 of the request (method, path, canonical body): a retry must match it.</param>
+/// <param name="Status">The HTTP status answered.</param>
+/// <param name="ContentType">The content type answered, if any.</param>
+/// <param name="Body">The body answered.</param>
+/// <param name="ETag">The ETag header answered, if any.</param>
+/// <param name="Location">The Location header answered, if any.</param>
+/// <param name="Created">When the write was accepted.</param>
+public sealed record IdempotentAnswer(
+    PartyId Party, string Key, byte[] Fingerprint, int Status, string? ContentType, byte[] Body, string? ETag, string? Location, DateTimeOffset Created);
+
 /// <summary>A set of changes to one agreement's state that is committed atomically, or not at all.</summary>
 /// <remarks>Operations are never deleted: they end cancelled or completed, and the ledger keeps them.</remarks>
 public sealed class ChangeSet
@@ -27,6 +48,12 @@ public sealed class ChangeSet
     /// one leaf of the tlog-tiles format spans several).
     /// </summary>
     public List<LedgerAppend> Ledger { get; } = [];
+
+    /// <summary>The signed request that asked for the change; its nonce is spent in the same transaction.</summary>
+    public SignedSubmission? Submission { get; set; }
+
+    /// <summary>The answer to keep for retries under the request's idempotency key, if it carried one.</summary>
+    public IdempotentAnswer? Answer { get; set; }
 
     /// <summary>Zones to insert or replace.</summary>
     public List<Zone> UpsertZones { get; } = [];
@@ -75,6 +102,12 @@ public interface IParleyStore : IAsyncDisposable
     /// flush for many accepted commands). Their ledger entries must be consecutive.
     /// </summary>
     Task CommitBatchAsync(AgreementId agreement, IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether <paramref name="party"/> has already spent <paramref name="nonce"/> in an accepted write.</summary>
+    Task<bool> IsNonceSpentAsync(AgreementId agreement, PartyId party, string nonce, CancellationToken cancellationToken = default);
+
+    /// <summary>The answer kept for <paramref name="party"/>'s idempotency key, or null when none (or only an older one than <paramref name="notBefore"/>).</summary>
+    Task<IdempotentAnswer?> FindAnswerAsync(AgreementId agreement, PartyId party, string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default);
 
     /// <summary>Every ledger entry from <paramref name="fromIndex"/> on, in order, with openings.</summary>
     IAsyncEnumerable<LedgerRecord> ReadLedgerAsync(AgreementId agreement, long fromIndex = 0, CancellationToken cancellationToken = default);

@@ -9,9 +9,16 @@ namespace Parley.Server.Api;
 /// <summary>Plumbing shared by the endpoint groups.</summary>
 internal static class ApiSupport
 {
-    /// <summary>Reads the request body whole; Kestrel enforces the size limit.</summary>
+    /// <summary>Reads the request body whole (as verified by the signature, when there is one); Kestrel enforces the size limit.</summary>
     public static async Task<JsonDocument> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        if (Parley.Server.Security.SubmissionFilter.GetVerifiedBody(request.HttpContext) is { } verified)
+        {
+            return verified.Length == 0
+                ? throw new InputRejectedException(new InputError(null, "$", "the request body is empty: expected GeoJSON"))
+                : FeatureReader.ParseJson(verified);
+        }
+
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, cancellationToken);
         if (buffer.Length == 0)

@@ -16,7 +16,7 @@ internal static class OperationsApi
     {
         var operations = agreements.MapGroup("/operations").WithTags("Operations").WithDomainErrors();
 
-        operations.MapPost("/", SubmitAsync).RequireRole(Roles.Operator)
+        operations.MapPost("/", SubmitAsync).RequireRole(Roles.Operator).RequireSignature()
             .WithSummary("Submit an operation (one Feature). The answer carries its state and its conflicts.")
             .Accepts<System.Text.Json.JsonElement>("application/geo+json", "application/json")
             .Produces<OperationResponse>(StatusCodes.Status201Created).ProducesProblem(400).ProducesProblem(409);
@@ -40,22 +40,20 @@ internal static class OperationsApi
     {
         var caller = http.GetCaller();
         var proposed = await ReadOneAsync(http, caller, ct);
-        var decision = await registry.WriteAsync(new AgreementId(agreement), theater =>
+        return await Writes.RunAsync(http, registry, agreement, theater =>
         {
             if (theater.FindOperation(proposed.Id) is not null)
             {
                 throw new DomainException(DomainError.AlreadyExists, $"operation '{proposed.Id}' exists already");
             }
 
-            var decided = Decisions.Submit(theater, proposed);
+            var decision = Decisions.Submit(theater, proposed);
             var changes = new ChangeSet { Command = "operation.submit", Submitter = caller.Party };
-            changes.UpsertOperations.Add(decided.Operation);
-            return (changes, decided);
+            changes.UpsertOperations.Add(decision.Operation);
+            http.Response.Headers.ETag = ApiSupport.ETag(decision.Operation.Version);
+            http.Response.Headers.Location = $"{http.Request.PathBase}/v1/agreements/{agreement}/operations/{Uri.EscapeDataString(decision.Operation.Id.Value)}";
+            return (changes, ApiSupport.Json(Response(decision.Operation, decision.Conflicts, caller, disclosure), StatusCodes.Status201Created));
         }, ct);
-
-        http.Response.Headers.ETag = ApiSupport.ETag(decision.Operation.Version);
-        http.Response.Headers.Location = $"{http.Request.PathBase}/v1/agreements/{agreement}/operations/{Uri.EscapeDataString(decision.Operation.Id.Value)}";
-        return ApiSupport.Json(Response(decision.Operation, decision.Conflicts, caller, disclosure), StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> CheckAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry,

@@ -29,6 +29,26 @@ internal static class Problems
 
     public static IResult Forbidden(string detail) => Problem(StatusCodes.Status403Forbidden, "forbidden", "Forbidden", detail);
 
+    /// <summary>A write whose signature is missing or does not verify (the field is the header at fault).</summary>
+    public static IResult Unsigned(string header, string detail) => TypedResults.Problem(
+        title: "The request is not signed by the party",
+        detail: $"{header}: {detail}",
+        statusCode: StatusCodes.Status401Unauthorized,
+        type: TypeBase + "signature-invalid",
+        extensions: new Dictionary<string, object?> { ["errors"] = new[] { new FieldError(null, header, detail) } });
+
+    /// <summary>A signed write whose nonce an accepted write has already spent.</summary>
+    public static IResult Replayed() => Problem(StatusCodes.Status409Conflict, "replayed",
+        "The request was already accepted once", "Parley-Nonce: this nonce was spent by an accepted write; sign each request anew");
+
+    /// <summary>An idempotency key reused for a different request.</summary>
+    public static IResult IdempotencyMismatch() => TypedResults.Problem(
+        title: "The idempotency key was used for another request",
+        detail: "Idempotency-Key: a retry must repeat the method, path and body of the request that first used the key",
+        statusCode: StatusCodes.Status422UnprocessableEntity,
+        type: TypeBase + "idempotency-key-reused",
+        extensions: new Dictionary<string, object?> { ["errors"] = new[] { new FieldError(null, "Idempotency-Key", "used for another request") } });
+
     public static IResult PreconditionFailed(string detail) =>
         Problem(StatusCodes.Status412PreconditionFailed, "stale-version", "The version given in If-Match is not the current one", detail);
 

@@ -16,7 +16,7 @@ internal static class ZonesApi
     {
         var zones = agreements.MapGroup("/zones").WithTags("Zones").WithDomainErrors();
 
-        zones.MapPost("/", DeclareAsync).RequireRole(Roles.Operator)
+        zones.MapPost("/", DeclareAsync).RequireRole(Roles.Operator).RequireSignature()
             .WithSummary("Declare one zone (Feature) or several (FeatureCollection).")
             .Accepts<System.Text.Json.JsonElement>("application/geo+json", "application/json")
             .Produces<ZonesAccepted>(StatusCodes.Status201Created).ProducesProblem(400).ProducesProblem(409);
@@ -29,12 +29,12 @@ internal static class ZonesApi
             .WithSummary("One zone, if the caller may see it.")
             .Produces<System.Text.Json.JsonElement>(contentType: "application/geo+json").ProducesProblem(404);
 
-        zones.MapPut("/{id}", ReplaceAsync).RequireRole(Roles.Operator)
+        zones.MapPut("/{id}", ReplaceAsync).RequireRole(Roles.Operator).RequireSignature()
             .WithSummary("Replace a zone (owner only; If-Match with the ETag guards against lost updates).")
             .Accepts<System.Text.Json.JsonElement>("application/geo+json", "application/json")
             .Produces<System.Text.Json.JsonElement>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(412);
 
-        zones.MapDelete("/{id}", DeleteAsync).RequireRole(Roles.Operator)
+        zones.MapDelete("/{id}", DeleteAsync).RequireRole(Roles.Operator).RequireSignature()
             .WithSummary("Withdraw a zone (owner only).")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(404).ProducesProblem(412);
     }
@@ -53,10 +53,10 @@ internal static class ZonesApi
 
         var declared = FeatureReader.ReadZones(body.RootElement, caller.Agreement, caller.Party);
         RequireOwnership(declared, caller);
-        var (accepted, reopened) = await registry.WriteAsync(new AgreementId(agreement), theater =>
+        return await Writes.RunAsync(http, registry, agreement, theater =>
         {
             var changes = new ChangeSet { Command = "zone.declare", Submitter = caller.Party };
-            var reopenedIds = new List<string>();
+            var reopenedIds = new HashSet<string>(StringComparer.Ordinal);
             foreach (var zone in declared)
             {
                 if (theater.FindZone(zone.Id) is not null)
@@ -68,19 +68,16 @@ internal static class ZonesApi
                 foreach (var op in Decisions.ReopenedBy(theater, zone))
                 {
                     // Two zones of one request may touch the same operation: it is reopened once.
-                    if (!reopenedIds.Contains(op.Id.Value))
+                    if (reopenedIds.Add(op.Id.Value))
                     {
                         changes.UpsertOperations.Add(op);
-                        reopenedIds.Add(op.Id.Value);
                     }
                 }
             }
 
-            return (changes, (declared, reopenedIds));
+            // Reopened operations belong to other parties: their ids are not the declarer's to learn.
+            return (changes, ApiSupport.Json(new ZonesAccepted([.. declared.Select(ApiSupport.Feature)], []), StatusCodes.Status201Created));
         }, ct);
-
-        // Reopened operations belong to other parties: their ids are not the declarer's to learn.
-        return ApiSupport.Json(new ZonesAccepted([.. accepted.Select(ApiSupport.Feature)], []), StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> ListAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
@@ -116,7 +113,7 @@ internal static class ZonesApi
         }
 
         RequireOwnership(replacement, caller);
-        return await registry.WriteAsync(new AgreementId(agreement), theater =>
+        return await Writes.RunAsync(http, registry, agreement, theater =>
         {
             var current = theater.FindZone(new ZoneId(id));
             if (current is null || !current.IsVisibleTo(caller.Party))
@@ -139,14 +136,14 @@ internal static class ZonesApi
             changes.UpsertZones.Add(zone);
             changes.UpsertOperations.AddRange(Decisions.ReopenedBy(theater, zone));
             http.Response.Headers.ETag = ApiSupport.ETag(zone.Version);
-            return (changes, (IResult)ApiSupport.Json(ApiSupport.Feature(zone)));
+            return (changes, ApiSupport.Json(ApiSupport.Feature(zone)));
         }, ct);
     }
 
     private static async Task<IResult> DeleteAsync(string agreement, string id, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
     {
         var caller = http.GetCaller();
-        return await registry.WriteAsync(new AgreementId(agreement), theater =>
+        return await Writes.RunAsync(http, registry, agreement, theater =>
         {
             var current = theater.FindZone(new ZoneId(id));
             if (current is null || !current.IsVisibleTo(caller.Party))

@@ -54,6 +54,19 @@ public static class LedgerEntries
             }));
         }
 
+        if (changes.Submission is { } submission)
+        {
+            // The signed request, private to its submitter like its geometry: the entry commits to it, the
+            // submitter (or a judge it shows the opening to) checks the signature against the agreement's keys.
+            items.Add((changes.Submitter, Visibility.Private, new JsonObject
+            {
+                ["type"] = "submission", ["owner"] = changes.Submitter.Value, ["visibility"] = "private", ["key"] = submission.Key, ["nonce"] = submission.Nonce,
+                ["timestamp"] = FeatureWriter.Time(submission.Timestamp),
+                ["signature"] = Convert.ToBase64String(submission.Signature),
+                ["message"] = JsonNode.Parse(submission.Message),
+            }));
+        }
+
         return Build(index, agreement, changes.Command, changes.Submitter, time, items);
     }
 

@@ -114,6 +114,9 @@ public static class LedgerReplay
                 case "zone-withdrawal":
                     theater.Remove(new ZoneId(content["id"]!.GetValue<string>()));
                     break;
+                case "submission":
+                    // The signed request behind the entry's change: evidence, not state.
+                    break;
                 default:
                     throw Bad(record, $"item {item} has an unknown type '{type}'");
             }

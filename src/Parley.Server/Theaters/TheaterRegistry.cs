@@ -9,7 +9,7 @@ namespace Parley.Server.Theaters;
 
 /// <summary>
 /// The agreements this server serves, each with its in-memory theater rebuilt from the store.
-/// Every change goes through <see cref="WriteAsync{T}"/>: decide on the current state, commit, then apply.
+/// Every change goes through <c>WriteAsync</c>: decide on the current state, commit, then apply.
 /// </summary>
 /// <remarks>
 /// One lock per agreement serialises access to its theater: the decision and the commit that records it
@@ -47,7 +47,7 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
             if (await ReadLedgerAsync(id, l => l.Tree.Size, cancellationToken) == 0)
             {
                 // Stored before its ledger entry landed (a crash between the two): record it now.
-                await WriteCoreAsync(id, _ => (new ChangeSet { Command = "agreement.put" }, 0), cancellationToken, agreementSource: source);
+                await WriteCoreAsync(id, _ => (new ChangeSet { Command = "agreement.put" }, 0), cancellationToken, agreementSource: source, hooks: null);
             }
         }
     }
@@ -64,7 +64,7 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
 
         await Store.SaveAgreementAsync(agreement.Id, source, cancellationToken);
         await LoadAsync(agreement, cancellationToken);
-        await WriteCoreAsync(agreement.Id, _ => (new ChangeSet { Command = "agreement.put" }, 0), cancellationToken, agreementSource: source);
+        await WriteCoreAsync(agreement.Id, _ => (new ChangeSet { Command = "agreement.put" }, 0), cancellationToken, agreementSource: source, hooks: null);
         return agreement;
     }
 
@@ -138,15 +138,35 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
     /// If the decision throws or the commit fails, nothing changes.
     /// </summary>
     public Task<T> WriteAsync<T>(AgreementId id, Func<Theater, (ChangeSet Changes, T Result)> decide, CancellationToken cancellationToken = default) =>
-        WriteCoreAsync(id, decide, cancellationToken, agreementSource: null);
+        WriteCoreAsync(id, decide, cancellationToken, agreementSource: null, hooks: null);
 
-    private async Task<T> WriteCoreAsync<T>(AgreementId id, Func<Theater, (ChangeSet Changes, T Result)> decide, CancellationToken cancellationToken, string? agreementSource)
+    /// <summary>
+    /// As the other <c>WriteAsync</c>, with
+    /// steps that run under the agreement's lock: <see cref="WriteHooks{T}.Answered"/> before deciding (an answer
+    /// already given ends the write), <see cref="WriteHooks{T}.Accepting"/> once a change is decided, to add to it
+    /// what must be committed with it and to shape the result.
+    /// </summary>
+    public Task<T> WriteAsync<T>(AgreementId id, Func<Theater, (ChangeSet Changes, T Result)> decide, WriteHooks<T> hooks, CancellationToken cancellationToken = default) =>
+        WriteCoreAsync(id, decide, cancellationToken, agreementSource: null, hooks);
+
+    private async Task<T> WriteCoreAsync<T>(AgreementId id, Func<Theater, (ChangeSet Changes, T Result)> decide, CancellationToken cancellationToken,
+        string? agreementSource, WriteHooks<T>? hooks)
     {
         var entry = Get(id);
         await entry.Lock.WaitAsync(cancellationToken);
         try
         {
+            if (hooks?.Answered is { } answered && await answered(cancellationToken) is { } earlier)
+            {
+                return earlier;
+            }
+
             var (changes, result) = decide(entry.Theater);
+            if (!changes.IsEmpty && hooks?.Accepting is { } accepting)
+            {
+                result = await accepting(changes, result, cancellationToken);
+            }
+
             if (!changes.IsEmpty || agreementSource is not null)
             {
                 // The entry that records the change is committed with it, in one transaction.
@@ -244,3 +264,10 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
         return (theater, ledger);
     }
 }
+
+/// <summary>Steps of a write that run under its agreement's lock, around the decision.</summary>
+/// <param name="Answered">Before deciding: an answer already given to this request (a retry), or null to go on.</param>
+/// <param name="Accepting">Once a change is decided and before it is committed: adds what must be committed with it, returns the result to give.</param>
+public sealed record WriteHooks<T>(
+    Func<CancellationToken, Task<T?>>? Answered = null,
+    Func<ChangeSet, T, CancellationToken, Task<T>>? Accepting = null);

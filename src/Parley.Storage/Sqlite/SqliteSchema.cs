@@ -115,5 +115,32 @@ internal static class SqliteSchema
             FOREIGN KEY (agreement_id, size) REFERENCES checkpoints (agreement_id, size)
         ) STRICT;
         """,
+
+        // 3: signed submissions. A nonce is spent by the write it signed, in the same transaction, so a replay
+        // fails even across restarts and server processes; the signature itself is kept in the ledger. An
+        // idempotency key keeps the answer given to the write it named, for the party's retries.
+        """
+        CREATE TABLE nonces (
+            agreement_id TEXT NOT NULL,
+            party TEXT NOT NULL,
+            nonce TEXT NOT NULL,
+            timestamp_ticks INTEGER NOT NULL,
+            PRIMARY KEY (agreement_id, party, nonce)
+        ) STRICT;
+
+        CREATE TABLE idempotency_keys (
+            agreement_id TEXT NOT NULL,
+            party TEXT NOT NULL,
+            key TEXT NOT NULL,
+            fingerprint BLOB NOT NULL,
+            status INTEGER NOT NULL CHECK (status BETWEEN 100 AND 599),
+            content_type TEXT,
+            body BLOB NOT NULL,
+            etag TEXT,
+            location TEXT,
+            created_ticks INTEGER NOT NULL,
+            PRIMARY KEY (agreement_id, party, key)
+        ) STRICT;
+        """,
     ];
 }

@@ -251,6 +251,7 @@ public sealed class SqliteStore : IParleyStore
             foreach (var (changes, zones, operations) in serialised)
             {
                 await ApplyAsync(connection, transaction, agreement, changes, zones, operations, cancellationToken);
+                await RecordRequestAsync(connection, transaction, agreement, changes, cancellationToken);
                 foreach (var append in changes.Ledger)
                 {
                     await ledger.AppendAsync(append, cancellationToken);
@@ -317,6 +318,82 @@ public sealed class SqliteStore : IParleyStore
         }
 
 
+    }
+
+    /// <summary>Spends the signed request's nonce and keeps the idempotent answer; a spent nonce or a used key fails the transaction.</summary>
+    private static async Task RecordRequestAsync(
+        SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken)
+    {
+        if (changes.Submission is { } submission)
+        {
+            await using var nonce = Command(connection, """
+                INSERT INTO nonces (agreement_id, party, nonce, timestamp_ticks) VALUES ($agreement, $party, $nonce, $ticks);
+                """, transaction);
+            nonce.Parameters.AddWithValue("$agreement", agreement.Value);
+            nonce.Parameters.AddWithValue("$party", changes.Submitter.Value);
+            nonce.Parameters.AddWithValue("$nonce", submission.Nonce);
+            nonce.Parameters.AddWithValue("$ticks", submission.Timestamp.UtcTicks);
+            await nonce.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (changes.Answer is { } answer)
+        {
+            // A key older than the retention window may be reused: the new answer replaces it.
+            await using var keep = Command(connection, """
+                INSERT INTO idempotency_keys (agreement_id, party, key, fingerprint, status, content_type, body, etag, location, created_ticks)
+                VALUES ($agreement, $party, $key, $fingerprint, $status, $type, $body, $etag, $location, $created)
+                ON CONFLICT (agreement_id, party, key) DO UPDATE SET fingerprint = excluded.fingerprint, status = excluded.status,
+                    content_type = excluded.content_type, body = excluded.body, etag = excluded.etag, location = excluded.location,
+                    created_ticks = excluded.created_ticks;
+                """, transaction);
+            keep.Parameters.AddWithValue("$agreement", agreement.Value);
+            keep.Parameters.AddWithValue("$party", answer.Party.Value);
+            keep.Parameters.AddWithValue("$key", answer.Key);
+            keep.Parameters.AddWithValue("$fingerprint", answer.Fingerprint);
+            keep.Parameters.AddWithValue("$status", answer.Status);
+            keep.Parameters.AddWithValue("$type", (object?)answer.ContentType ?? DBNull.Value);
+            keep.Parameters.AddWithValue("$body", answer.Body);
+            keep.Parameters.AddWithValue("$etag", (object?)answer.ETag ?? DBNull.Value);
+            keep.Parameters.AddWithValue("$location", (object?)answer.Location ?? DBNull.Value);
+            keep.Parameters.AddWithValue("$created", answer.Created.UtcTicks);
+            await keep.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<bool> IsNonceSpentAsync(AgreementId agreement, PartyId party, string nonce, CancellationToken cancellationToken = default)
+    {
+        EnsureInitialized();
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, "SELECT 1 FROM nonces WHERE agreement_id = $agreement AND party = $party AND nonce = $nonce;");
+        command.Parameters.AddWithValue("$agreement", agreement.Value);
+        command.Parameters.AddWithValue("$party", party.Value);
+        command.Parameters.AddWithValue("$nonce", nonce);
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    /// <inheritdoc/>
+    public async Task<IdempotentAnswer?> FindAnswerAsync(AgreementId agreement, PartyId party, string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
+    {
+        EnsureInitialized();
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, """
+            SELECT fingerprint, status, content_type, body, etag, location, created_ticks FROM idempotency_keys
+            WHERE agreement_id = $agreement AND party = $party AND key = $key AND created_ticks >= $notBefore;
+            """);
+        command.Parameters.AddWithValue("$agreement", agreement.Value);
+        command.Parameters.AddWithValue("$party", party.Value);
+        command.Parameters.AddWithValue("$key", key);
+        command.Parameters.AddWithValue("$notBefore", notBefore.UtcTicks);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return new IdempotentAnswer(party, key, (byte[])reader.GetValue(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+            (byte[])reader.GetValue(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5),
+            new DateTimeOffset(reader.GetInt64(6), TimeSpan.Zero));
     }
 
     /// <summary>Appends ledger entries within one transaction: prepared once, the next index read once.</summary>

@@ -113,10 +113,26 @@ public class AgreementReaderTests
     [InlineData("""{"id":"a","rules":[{"operation":"raid","zones":["protected"]}]}""", "operation_kinds")]
     [InlineData("""{"id":"a","airborne_kinds":["balloon"]}""", "operation_kinds")]
     [InlineData("""{"id":"a","operation_kinds":"flight"}""", "operation_kinds")]
+    [InlineData("""{"id":"a","parties":[{"id":"x","signing_keys":["rsa:AAAA"]}]}""", "parties[0].signing_keys")]
+    [InlineData("""{"id":"a","parties":[{"id":"x","signing_keys":["ed25519:AAAA"]}]}""", "parties[0].signing_keys")]
+    [InlineData("""{"id":"a","parties":[{"id":"x","signing_keys":"ed25519:AAAA"}]}""", "parties[0].signing_keys")]
+    [InlineData("""{"id":"a","signature_window_s":1}""", "signature_window_s")]
     public void bad_fields_are_named(string text, string field)
     {
         var e = Assert.Throws<InputRejectedException>(() => AgreementReader.Parse(text));
         Assert.Contains(e.Errors, error => error.Field == field);
+    }
+
+    [Fact]
+    public void signing_keys_and_the_signature_window_are_read()
+    {
+        string key = "ed25519:" + Convert.ToBase64String(new byte[32]);
+        var agreement = AgreementReader.Parse($$"""{"id":"a","signature_window_s":60,"parties":[{"id":"x","signing_keys":["{{key}}"]},{"id":"y"}]}""");
+
+        Assert.Equal(TimeSpan.FromSeconds(60), agreement.SignatureWindow);
+        Assert.Equal([key], agreement.Parties[0].SigningKeys);
+        Assert.Empty(agreement.Parties[1].SigningKeys);
+        Assert.Equal(TimeSpan.FromMinutes(5), AgreementReader.Parse("""{"id":"b"}""").SignatureWindow);
     }
 
     [Theory]
