@@ -100,6 +100,7 @@ public sealed class PartyTokenTests : IAsyncLifetime
     [InlineData("flipped-eddsa-signature")]
     [InlineData("unknown-party")]
     [InlineData("unknown-agreement")]
+    [InlineData("agreement-as-a-number")]
     [InlineData("garbage")]
     [InlineData("three-segments-of-garbage")]
     public async Task a_bad_token_is_refused_with_401_a_problem_and_a_bearer_challenge(string fault)
@@ -200,6 +201,7 @@ public sealed class PartyTokenTests : IAsyncLifetime
         "flipped-eddsa-signature" => FlipLastSignatureByte(AidToken(Claims(AidIssuer, "aid"))),
         "unknown-party" => BlueToken(Claims(BlueIssuer, "green")),
         "unknown-agreement" => BlueToken(Claims(BlueIssuer, "blue", agreement: "nowhere")),
+        "agreement-as-a-number" => BlueToken(With(Claims(BlueIssuer, "blue"), "agreement", 7)),
         "garbage" => "not-a-jwt",
         "three-segments-of-garbage" => "bm90LWpzb24.bm90LWpzb24.bm90LWpzb24",
         _ => throw new ArgumentOutOfRangeException(nameof(fault)),
@@ -260,6 +262,12 @@ public sealed class PartyTokenTests : IAsyncLifetime
     private static JsonObject Without(JsonObject claims, string name)
     {
         claims.Remove(name);
+        return claims;
+    }
+
+    private static JsonObject With(JsonObject claims, string name, JsonNode value)
+    {
+        claims[name] = value;
         return claims;
     }
 
