@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.IdentityModel.Tokens;
 using Parley.Core.Conflicts;
 using Parley.Core.Ports;
 using Parley.Server.Api;
@@ -66,22 +64,9 @@ public static class ParleyApp
             return Task.CompletedTask;
         }));
 
-        var signingKey = TokenKeys.Load(options.DataDirectory);
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
-        {
-            o.MapInboundClaims = false;
-            o.RequireHttpsMetadata = false; // plain HTTP is refused off loopback, see RequireLoopbackForPlainHttp
-            o.TokenValidationParameters = new TokenValidationParameters
-            {
-                ValidIssuer = TokenKeys.Issuer,
-                ValidAudience = TokenKeys.Audience,
-                IssuerSigningKey = signingKey,
-                ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
-                ClockSkew = TimeSpan.FromSeconds(30),
-                RequireExpirationTime = true,
-                RequireSignedTokens = true,
-            };
-        });
+        // Each token is verified against the keys of the party it names: its own identity provider's, or the
+        // center's development key (kept in the data folder) for a party that has none.
+        builder.Services.AddPartyTokens(TokenKeys.Load(options.DataDirectory));
         // Any route that forgets to name its roles still refuses anonymous calls.
         builder.Services.AddAuthorization(o => o.FallbackPolicy = new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
 

@@ -151,7 +151,7 @@ public sealed class ApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task a_token_without_the_operator_role_or_for_another_agreement_is_refused_with_403()
+    public async Task a_token_without_the_operator_role_is_refused_with_403_and_one_naming_an_unknown_agreement_or_party_with_401()
     {
         using var monitor = _server.Client("red", Roles.Monitor);
         var declare = await monitor.PostAsync("/v1/agreements/demo/zones",
@@ -162,11 +162,11 @@ public sealed class ApiTests : IAsyncLifetime
         using var client = _server.Client();
         client.DefaultRequestHeaders.Authorization = new("Bearer", _server.Token("red", Roles.Operator, agreement: "other"));
         var list = await client.GetAsync("/v1/agreements/demo/zones", TestContext.Current.CancellationToken);
-        Assert.Equal(HttpStatusCode.Forbidden, list.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, list.StatusCode);
 
         using var stranger = _server.Client();
         stranger.DefaultRequestHeaders.Authorization = new("Bearer", _server.Token("green"));
-        Assert.Equal(HttpStatusCode.Forbidden, (await stranger.GetAsync("/v1/agreements/demo/zones", TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await stranger.GetAsync("/v1/agreements/demo/zones", TestContext.Current.CancellationToken)).StatusCode);
     }
 
     [Fact]

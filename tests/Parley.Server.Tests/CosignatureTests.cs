@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Parley.Ledger;
+using Parley.Server.Security;
 
 namespace Parley.Server.Tests;
 
@@ -26,7 +27,7 @@ public sealed class CosignatureTests
         try
         {
             using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
-            client.DefaultRequestHeaders.Authorization = new("Bearer", Parley.Server.Security.TokenKeys.Issue(data, "pact", "blue", "monitor", TimeSpan.FromHours(1)));
+            client.DefaultRequestHeaders.Authorization = new("Bearer", TokenKeys.Issue(data, "pact", "blue", "monitor", TimeSpan.FromHours(1)));
             var note = SignedNote.Parse(await client.GetStringAsync("/v1/agreements/pact/ledger/checkpoint", Ct));
             var checkpoint = Checkpoint.Parse(note.Text);
 
@@ -43,7 +44,7 @@ public sealed class CosignatureTests
             Assert.DoesNotContain(served.Signatures, s => s.ToLine() == forged);
 
             using var red = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
-            red.DefaultRequestHeaders.Authorization = new("Bearer", Parley.Server.Security.TokenKeys.Issue(data, "pact", "red", "monitor", TimeSpan.FromHours(1)));
+            red.DefaultRequestHeaders.Authorization = new("Bearer", TokenKeys.Issue(data, "pact", "red", "monitor", TimeSpan.FromHours(1)));
             var noKey = await red.PostAsync($"/v1/agreements/pact/ledger/cosignatures?size={checkpoint.Size}", new StringContent(line, Encoding.UTF8, "text/plain"), Ct);
             Assert.Equal(HttpStatusCode.Forbidden, noKey.StatusCode);
         }

@@ -25,7 +25,7 @@ public sealed class RunningServer : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<RunningServer> StartAsync(string? dataDirectory = null, bool demo = true)
+    public static async Task<RunningServer> StartAsync(string? dataDirectory = null, bool demo = true, IReadOnlyList<string>? agreementFiles = null)
     {
         bool owns = dataDirectory is null;
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "parley-server-tests-" + Guid.NewGuid().ToString("N"));
@@ -34,6 +34,7 @@ public sealed class RunningServer : IAsyncDisposable
             DataDirectory = dataDirectory,
             Urls = "http://127.0.0.1:0",
             Demo = demo,
+            AgreementFiles = agreementFiles ?? [],
             ConsoleLogging = false,
         });
         return new RunningServer(app, dataDirectory, owns);

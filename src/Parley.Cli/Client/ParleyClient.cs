@@ -132,7 +132,7 @@ internal sealed class ParleyClient : IDisposable
         }
 
         string reason = detail ?? fieldError ?? "";
-        string hint = status == HttpStatusCode.Unauthorized ? " (the token is missing, expired or from another data folder: see 'parley token')" : "";
+        string hint = status == HttpStatusCode.Unauthorized ? " (the token is missing, expired, or not from the party's identity provider or this server's data folder: see 'parley token')" : "";
         bool callerError = code is >= 400 and < 500;
         return new CliException(callerError ? ExitCodes.InvalidInput : ExitCodes.Failure,
             $"{(callerError ? "the server refused the request" : "the server failed")}: {code} {title ?? status.ToString()}" +

@@ -6,7 +6,11 @@ using Parley.Server.Security;
 
 namespace Parley.Cli.Commands;
 
-/// <summary><c>parley token</c>: issues a bearer token that the embedded server on the same data folder accepts.</summary>
+/// <summary><c>parley token</c>: issues a development bearer token that the embedded server on the same data folder accepts.</summary>
+/// <remarks>
+/// The server accepts development tokens only for parties without an <c>identity</c> in the agreement; a party with
+/// one gets its tokens from its own identity provider. This command works offline and cannot tell the two apart.
+/// </remarks>
 public static class TokenCommand
 {
     /// <summary>Creates the command.</summary>
@@ -25,7 +29,7 @@ public static class TokenCommand
             HelpName = "DURATION",
         };
 
-        var command = new Command("token", "Print a bearer token for a party of an agreement (one line).") { data, agreement, party, role, lifetime };
+        var command = new Command("token", "Print a development bearer token for a party of an agreement (one line); parties with their own identity provider get tokens from it.") { data, agreement, party, role, lifetime };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             string token = TokenKeys.Issue(parsed.GetValue(data)!, parsed.GetValue(agreement)!, parsed.GetValue(party)!,

@@ -20,7 +20,8 @@ public enum PartyRole
 /// <param name="Name">Human-readable name.</param>
 /// <param name="Role">Member, observer or administrator.</param>
 /// <param name="WitnessKey">The party's ledger witness key (a C2SP vkey of type 0x04), if it cosigns checkpoints.</param>
-public sealed record Party(PartyId Id, string Name, PartyRole Role, string? WitnessKey = null)
+/// <param name="Identity">The party's own identity provider; without one the party uses the center's development tokens.</param>
+public sealed record Party(PartyId Id, string Name, PartyRole Role, string? WitnessKey = null, PartyIdentity? Identity = null)
 {
     /// <summary>
     /// The party's submission keys (<c>ed25519:</c> and the base64 of the 32-byte public key): every write it
@@ -31,11 +32,19 @@ public sealed record Party(PartyId Id, string Name, PartyRole Role, string? Witn
     /// <summary>Parties are equal when every field is, the keys compared in order.</summary>
     public bool Equals(Party? other) =>
         other is not null && Id == other.Id && Name == other.Name && Role == other.Role && WitnessKey == other.WitnessKey &&
-        SigningKeys.SequenceEqual(other.SigningKeys);
+        Identity == other.Identity && SigningKeys.SequenceEqual(other.SigningKeys);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(Id, Name, Role, WitnessKey, SigningKeys.Count);
+    public override int GetHashCode() => HashCode.Combine(Id, Name, Role, WitnessKey, Identity, SigningKeys.Count);
 }
+
+/// <summary>The identity provider that issues a party's bearer tokens: its issuer, audience and public keys.</summary>
+/// <param name="Issuer">The <c>iss</c> the party's tokens must carry.</param>
+/// <param name="Audience">The <c>aud</c> they must carry; <see langword="null"/> means the agreement's <see cref="Agreement.TokenAudience"/>.</param>
+/// <param name="JwksJson">The provider's keys as an inline JWKS (<c>{"keys":[...]}</c>), or <see langword="null"/> when <paramref name="JwksFile"/> is given.</param>
+/// <param name="JwksFile">A JWKS file the server reads when it loads the agreement, or <see langword="null"/> when <paramref name="JwksJson"/> is given.</param>
+/// <remarks>Exactly one of <paramref name="JwksJson"/> and <paramref name="JwksFile"/> is set.</remarks>
+public sealed record PartyIdentity(string Issuer, string? Audience, string? JwksJson, string? JwksFile);
 
 /// <summary>An operation kind conflicts with other parties' zones of these kinds.</summary>
 public sealed record ZoneRule(string OperationKind, IReadOnlyList<ZoneKind> ZoneKinds);
@@ -94,11 +103,31 @@ public sealed record Agreement
     /// <summary>Side of the coarse cell in which a hidden zone's conflict is disclosed, in metres.</summary>
     public double DisclosureResolutionMetres { get; init; } = 10_000;
 
+    /// <summary>The audience that parties' tokens carry unless a party's identity names another.</summary>
+    public string TokenAudience { get; init; } = "parley";
+
+    /// <summary>How far a token's expiry and not-before may be off the server's clock.</summary>
+    public TimeSpan TokenClockSkew { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The default agreement: the standard rules, any party.</summary>
     public static Agreement Default(string id = "default") => new() { Id = new AgreementId(id), Name = "Default rules" };
 
     /// <summary>Whether the agreement accepts <paramref name="party"/> as an owner.</summary>
     public bool HasParty(PartyId party) => Parties.Count == 0 || Parties.Any(p => p.Id == party);
+
+    /// <summary>The listed party with this id, if any.</summary>
+    public Party? FindParty(PartyId party)
+    {
+        foreach (var p in Parties)
+        {
+            if (p.Id == party)
+            {
+                return p;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Whether operations of <paramref name="kind"/> may be declared.</summary>
     public bool HasOperationKind(string kind) => OperationKinds.Contains(kind);

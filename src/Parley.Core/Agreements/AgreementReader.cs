@@ -9,10 +9,13 @@ namespace Parley.Core.Agreements;
 /// <summary>Reads an agreement from its JSON or YAML text; fields not given keep the defaults.</summary>
 /// <remarks>
 /// Fields: <c>id</c>, <c>name</c>, <c>version</c>, <c>parties</c> (<c>id</c>, <c>name</c>, <c>role</c>:
-/// member|observer|admin, <c>witness_key</c>: a vkey for cosigning checkpoints), <c>operation_kinds</c>, <c>airborne_kinds</c>, <c>rules</c>
-/// (<c>operation</c>, <c>zones</c>), <c>separation</c> (<c>lateral_m</c>, <c>vertical_m</c>),
-/// <c>max_vertices</c>, <c>concurrence_deadline_minutes</c>, <c>disclosure_resolution_m</c>,
+/// member|observer|admin, <c>witness_key</c>: a vkey for cosigning checkpoints, <c>identity</c>: the party's identity
+/// provider with <c>issuer</c>, optional <c>audience</c> and one of <c>jwks</c> (inline) or <c>jwks_file</c>),
+/// <c>operation_kinds</c>, <c>airborne_kinds</c>, <c>rules</c> (<c>operation</c>, <c>zones</c>), <c>separation</c>
+/// (<c>lateral_m</c>, <c>vertical_m</c>), <c>max_vertices</c>, <c>concurrence_deadline_minutes</c>,
+/// <c>disclosure_resolution_m</c>, <c>token_audience</c>, <c>token_clock_skew_s</c>,
 /// <c>signature_window_s</c>; per party also <c>signing_keys</c> (<c>ed25519:</c> base64 public keys).
+/// The reader does no I/O: a <c>jwks_file</c> is kept as a path for the server to read.
 /// </remarks>
 public static class AgreementReader
 {
@@ -53,10 +56,16 @@ public static class AgreementReader
             ZoneRules = ReadRules(o, errors) ?? agreement.ZoneRules,
             MaxVerticesPerFeature = (int)(Num(o, "max_vertices", errors, 4, 10_000_000) ?? agreement.MaxVerticesPerFeature),
             DisclosureResolutionMetres = Num(o, "disclosure_resolution_m", errors, 100, 1_000_000) ?? agreement.DisclosureResolutionMetres,
+            TokenAudience = NonEmpty(o, "token_audience", errors) ?? agreement.TokenAudience,
         };
         if (Num(o, "signature_window_s", errors, 5, 3600) is { } window)
         {
             agreement = agreement with { SignatureWindow = TimeSpan.FromSeconds(window) };
+        }
+
+        if (Num(o, "token_clock_skew_s", errors, 0, 300) is { } skew)
+        {
+            agreement = agreement with { TokenClockSkew = TimeSpan.FromSeconds(skew) };
         }
 
         if (Num(o, "concurrence_deadline_minutes", errors, 1, 525_600) is { } minutes)
@@ -143,10 +152,71 @@ public static class AgreementReader
                 errors.Add(new InputError(null, path + "signing_keys", $"'{(key.Length > 64 ? key[..64] + "…" : key)}' is not 'ed25519:' and the base64 of a 32-byte public key"));
             }
 
-            parties.Add(new Party(new PartyId(id), Str(p, "name", errors, path) ?? id, role, Str(p, "witness_key", errors, path)) { SigningKeys = signingKeys });
+            parties.Add(new Party(new PartyId(id), Str(p, "name", errors, path) ?? id, role, Str(p, "witness_key", errors, path),
+                ReadIdentity(p, path, errors)) { SigningKeys = signingKeys });
         }
 
         return parties;
+    }
+
+    private static readonly string[] IdentityFields = ["issuer", "audience", "jwks", "jwks_file"];
+
+    private static PartyIdentity? ReadIdentity(JsonObject party, string path, List<InputError> errors)
+    {
+        var node = party["identity"];
+        if (node is null)
+        {
+            return null;
+        }
+
+        path += "identity";
+        if (node is not JsonObject o)
+        {
+            errors.Add(new InputError(null, path, "must be an object with issuer and jwks or jwks_file"));
+            return null;
+        }
+
+        path += ".";
+        int before = errors.Count;
+        foreach (var (name, _) in o)
+        {
+            if (!IdentityFields.Contains(name))
+            {
+                errors.Add(new InputError(null, path + name, $"unknown field ({string.Join(", ", IdentityFields)})"));
+            }
+        }
+
+        var issuer = NonEmpty(o, "issuer", errors, path);
+        if (issuer is null && o["issuer"] is null)
+        {
+            errors.Add(new InputError(null, path + "issuer", "required: the issuer (iss) of the party's tokens"));
+        }
+
+        var audience = NonEmpty(o, "audience", errors, path);
+        var file = NonEmpty(o, "jwks_file", errors, path);
+        string? jwks = null;
+        if (o["jwks"] is { } set)
+        {
+            if (set is JsonObject keySet && keySet["keys"] is JsonArray keys && keys.Count > 0 && keys.All(k => k is JsonObject))
+            {
+                jwks = keySet.ToJsonString();
+            }
+            else
+            {
+                errors.Add(new InputError(null, path + "jwks", "must be a JWKS: an object whose keys array holds at least one key object"));
+            }
+        }
+
+        if (o["jwks"] is not null && o["jwks_file"] is not null)
+        {
+            errors.Add(new InputError(null, path + "jwks", "give either jwks or jwks_file, not both"));
+        }
+        else if (o["jwks"] is null && o["jwks_file"] is null)
+        {
+            errors.Add(new InputError(null, path + "jwks", "required: the party's keys, inline (jwks) or in a file (jwks_file)"));
+        }
+
+        return errors.Count > before ? null : new PartyIdentity(issuer!, audience, jwks, file);
     }
 
     private static List<ZoneRule>? ReadRules(JsonObject o, List<InputError> errors)
@@ -231,6 +301,19 @@ public static class AgreementReader
 
         errors.Add(new InputError(null, path + name, "must be a string"));
         return null;
+    }
+
+    /// <summary>A string that, when given, must not be blank.</summary>
+    private static string? NonEmpty(JsonObject o, string name, List<InputError> errors, string path = "")
+    {
+        var s = Str(o, name, errors, path);
+        if (s is not null && string.IsNullOrWhiteSpace(s))
+        {
+            errors.Add(new InputError(null, path + name, "must not be empty"));
+            return null;
+        }
+
+        return s;
     }
 
     private static double? Num(JsonObject o, string name, List<InputError> errors, double min, double max, string path = "")

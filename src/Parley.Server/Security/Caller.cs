@@ -10,6 +10,10 @@ namespace Parley.Server.Security;
 public sealed record Caller(PartyId Party, string Role, Agreement Agreement);
 
 /// <summary>Turns a verified token into a <see cref="Caller"/> and enforces the agreement and role.</summary>
+/// <remarks>
+/// The token was verified by <see cref="PartyTokenHandler"/> against the keys of the party it names; this filter
+/// checks that it is for the route's agreement and carries a role the call needs and the party holds (403 if not).
+/// </remarks>
 internal static class CallerFilter
 {
     private const string ItemKey = "parley.caller";
@@ -36,7 +40,8 @@ internal static class CallerFilter
             var user = http.User;
             string? party = user.FindFirstValue("sub");
             string? tokenAgreement = user.FindFirstValue("agreement");
-            var scopes = (user.FindFirstValue("scope") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            // "scope" is one space-separated string (RFC 8693) or, from some providers, an array of them.
+            var scopes = user.FindAll("scope").SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToArray();
             string? routeAgreement = http.GetRouteValue("agreement") as string;
             if (party is null || tokenAgreement is null || routeAgreement is null)
             {

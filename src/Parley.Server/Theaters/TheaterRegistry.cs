@@ -4,6 +4,7 @@ using Parley.Core.Conflicts;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 using Parley.Server.Ledger;
+using Parley.Server.Security;
 
 namespace Parley.Server.Theaters;
 
@@ -20,9 +21,12 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
     private readonly Dictionary<AgreementId, Entry> _entries = [];
     private readonly Lock _gate = new();
 
-    private sealed class Entry(Theater theater, AgreementLedger ledger)
+    private sealed class Entry(Theater theater, AgreementLedger ledger, PartyTokenKeys tokenKeys)
     {
         public Theater Theater { get; set; } = theater;
+
+        /// <summary>The token keys of the agreement version the theater runs under; replaced with it.</summary>
+        public PartyTokenKeys TokenKeys { get; set; } = tokenKeys;
 
         public AgreementLedger Ledger { get; set; } = ledger;
 
@@ -31,8 +35,6 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
 
     /// <summary>The center name that prefixes every ledger origin.</summary>
     public string CenterName { get; } = centerName;
-
-
 
     /// <summary>The store behind the registry.</summary>
     public IParleyStore Store { get; } = store;
@@ -43,7 +45,8 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
         await Store.InitializeAsync(cancellationToken);
         foreach (var (id, source) in await Store.LoadAgreementsAsync(cancellationToken))
         {
-            await LoadAsync(AgreementReader.Parse(source), cancellationToken);
+            var stored = AgreementReader.Parse(source);
+            await LoadAsync(stored, PartyTokenKeys.Load(stored), cancellationToken);
             if (await ReadLedgerAsync(id, l => l.Tree.Size, cancellationToken) == 0)
             {
                 // Stored before its ledger entry landed (a crash between the two): record it now.
@@ -53,9 +56,11 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
     }
 
     /// <summary>Adds or updates an agreement from its source text, stores it and records it in its ledger.</summary>
+    /// <exception cref="InputRejectedException">The agreement is invalid or its parties' token keys cannot be read; nothing is stored.</exception>
     public async Task<Agreement> PutAgreementAsync(string source, CancellationToken cancellationToken = default)
     {
         var agreement = AgreementReader.Parse(source);
+        var tokenKeys = PartyTokenKeys.Load(agreement);
         var stored = await Store.LoadAgreementsAsync(cancellationToken);
         if (stored.TryGetValue(agreement.Id, out var existing) && existing == source && Find(agreement.Id) is not null)
         {
@@ -63,7 +68,7 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
         }
 
         await Store.SaveAgreementAsync(agreement.Id, source, cancellationToken);
-        await LoadAsync(agreement, cancellationToken);
+        await LoadAsync(agreement, tokenKeys, cancellationToken);
         await WriteCoreAsync(agreement.Id, _ => (new ChangeSet { Command = "agreement.put" }, 0), cancellationToken, agreementSource: source, hooks: null);
         return agreement;
     }
@@ -112,6 +117,15 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
         lock (_gate)
         {
             return _entries.TryGetValue(id, out var e) ? e.Theater.Agreement : null;
+        }
+    }
+
+    /// <summary>The agreement with this id and its parties' token keys, read together, if served.</summary>
+    public (Agreement Agreement, PartyTokenKeys Keys)? FindTokenKeys(AgreementId id)
+    {
+        lock (_gate)
+        {
+            return _entries.TryGetValue(id, out var e) ? (e.Theater.Agreement, e.TokenKeys) : null;
         }
     }
 
@@ -229,7 +243,7 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
         }
     }
 
-    private async Task LoadAsync(Agreement agreement, CancellationToken cancellationToken)
+    private async Task LoadAsync(Agreement agreement, PartyTokenKeys tokenKeys, CancellationToken cancellationToken)
     {
         var (theater, ledger) = await ReadStateAsync(agreement, cancellationToken);
         lock (_gate)
@@ -238,10 +252,11 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
             {
                 existing.Theater = theater;
                 existing.Ledger = ledger;
+                existing.TokenKeys = tokenKeys;
             }
             else
             {
-                _entries[agreement.Id] = new Entry(theater, ledger);
+                _entries[agreement.Id] = new Entry(theater, ledger, tokenKeys);
             }
         }
     }

@@ -117,6 +117,22 @@ public class AgreementReaderTests
     [InlineData("""{"id":"a","parties":[{"id":"x","signing_keys":["ed25519:AAAA"]}]}""", "parties[0].signing_keys")]
     [InlineData("""{"id":"a","parties":[{"id":"x","signing_keys":"ed25519:AAAA"}]}""", "parties[0].signing_keys")]
     [InlineData("""{"id":"a","signature_window_s":1}""", "signature_window_s")]
+    [InlineData("""{"id":"a","token_audience":""}""", "token_audience")]
+    [InlineData("""{"id":"a","token_audience":7}""", "token_audience")]
+    [InlineData("""{"id":"a","token_clock_skew_s":301}""", "token_clock_skew_s")]
+    [InlineData("""{"id":"a","token_clock_skew_s":-1}""", "token_clock_skew_s")]
+    [InlineData("""{"id":"a","parties":[{"id":"x"},{"id":"y","identity":"idp"}]}""", "parties[1].identity")]
+    [InlineData("""{"id":"a","parties":[{"id":"x"},{"id":"y","identity":{"jwks_file":"y.json"}}]}""", "parties[1].identity.issuer")]
+    [InlineData("""{"id":"a","parties":[{"id":"y","identity":{"issuer":"","jwks_file":"y.json"}}]}""", "parties[0].identity.issuer")]
+    [InlineData("""{"id":"a","parties":[{"id":"y","identity":{"issuer":5,"jwks_file":"y.json"}}]}""", "parties[0].identity.issuer")]
+    [InlineData("""{"id":"a","parties":[{"id":"y","identity":{"issuer":"i","audience":"","jwks_file":"y.json"}}]}""", "parties[0].identity.audience")]
+    [InlineData("""{"id":"a","parties":[{"id":"y","identity":{"issuer":"i"}}]}""", "parties[0].identity.jwks")]
+    [InlineData("""{"id":"a","parties":[{"id":"y","identity":{"issuer":"i","jwks_file":"y.json","jwks":{"keys":[{}]}}}]}""", "parties[0].identity.jwks")]
+    [InlineData("""{"id":"a","parties":[{"id":"y","identity":{"issuer":"i","jwks":{"keys":[]}}}]}""", "parties[0].identity.jwks")]
+    [InlineData("""{"id":"a","parties":[{"id":"y","identity":{"issuer":"i","jwks":[{"kty":"RSA"}]}}]}""", "parties[0].identity.jwks")]
+    [InlineData("""{"id":"a","parties":[{"id":"y","identity":{"issuer":"i","jwks":{"keys":["RSA"]}}}]}""", "parties[0].identity.jwks")]
+    [InlineData("""{"id":"a","parties":[{"id":"y","identity":{"issuer":"i","jwks_file":""}}]}""", "parties[0].identity.jwks_file")]
+    [InlineData("""{"id":"a","parties":[{"id":"y","identity":{"issuer":"i","jwks_file":"y.json","jwks_url":"https://idp"}}]}""", "parties[0].identity.jwks_url")]
     public void bad_fields_are_named(string text, string field)
     {
         var e = Assert.Throws<InputRejectedException>(() => AgreementReader.Parse(text));
@@ -150,5 +166,58 @@ public class AgreementReaderTests
     {
         var parsed = AgreementReader.Parse("id: a\nseparation:\n  lateral_m: 1852\n  vertical_m: 0\n");
         Assert.Equal(new SeparationMinima(1852, 0), parsed.Separation);
+    }
+
+    [Fact]
+    public void token_settings_default_to_audience_parley_and_thirty_seconds_of_skew()
+    {
+        var parsed = AgreementReader.Parse("id: a");
+        Assert.Equal("parley", parsed.TokenAudience);
+        Assert.Equal(TimeSpan.FromSeconds(30), parsed.TokenClockSkew);
+        Assert.All(parsed.Parties, p => Assert.Null(p.Identity));
+
+        var set = AgreementReader.Parse("""{"id":"a","token_audience":"https://parley.example","token_clock_skew_s":0}""");
+        Assert.Equal("https://parley.example", set.TokenAudience);
+        Assert.Equal(TimeSpan.Zero, set.TokenClockSkew);
+    }
+
+    [Fact]
+    public void party_identities_are_read_alike_from_json_and_yaml()
+    {
+        const string json = """
+            {
+              "id": "a",
+              "parties": [
+                { "id": "blue", "identity": { "issuer": "https://idp.blue", "jwks": { "keys": [ { "kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "kid": "b1" } ] } } },
+                { "id": "red", "identity": { "issuer": "https://idp.red", "audience": "parley-east", "jwks_file": "keys/red.jwks.json" } },
+                { "id": "aid" }
+              ]
+            }
+            """;
+        const string yaml = """
+            id: a
+            parties:
+              - id: blue
+                identity:
+                  issuer: https://idp.blue
+                  jwks:
+                    keys:
+                      - { kty: OKP, crv: Ed25519, x: 11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo, kid: b1 }
+              - id: red
+                identity: { issuer: https://idp.red, audience: parley-east, jwks_file: keys/red.jwks.json }
+              - id: aid
+            """;
+        var fromJson = AgreementReader.Parse(json);
+        Assert.Equal(fromJson.Parties, AgreementReader.Parse(yaml).Parties);
+
+        var blue = fromJson.Parties[0].Identity!;
+        Assert.Equal("https://idp.blue", blue.Issuer);
+        Assert.Null(blue.Audience);
+        Assert.Null(blue.JwksFile);
+        Assert.Equal("b1", System.Text.Json.JsonDocument.Parse(blue.JwksJson!).RootElement.GetProperty("keys")[0].GetProperty("kid").GetString());
+        Assert.Equal(new PartyIdentity("https://idp.red", "parley-east", null, "keys/red.jwks.json"), fromJson.Parties[1].Identity);
+        Assert.Null(fromJson.Parties[2].Identity);
+        Assert.Same(fromJson.Parties[1], fromJson.FindParty(new PartyId("red")));
+        Assert.Null(fromJson.FindParty(new PartyId("green")));
     }
 }

@@ -1,0 +1,152 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Parley.Core.Model;
+using Parley.Server.Api;
+using Parley.Server.Theaters;
+
+namespace Parley.Server.Security;
+
+/// <summary>The outcome of validating a bearer token: the verified identity, or why it was refused.</summary>
+/// <param name="Identity">The verified claims, when the token is valid.</param>
+/// <param name="Failure">Why it is not, in general terms that never repeat the token's content.</param>
+internal sealed record PartyTokenResult(ClaimsIdentity? Identity, string? Failure);
+
+/// <summary>
+/// Validates bearer tokens against the keys of the party they name: the token is read unverified only to find its
+/// <c>agreement</c> and <c>sub</c>, then verified against that party's identity provider alone (or the center's
+/// development key for a party without one).
+/// </summary>
+/// <remarks>Thread-safe; the per-party parameters come from <see cref="PartyTokenKeys"/> built when the agreement loaded.</remarks>
+internal sealed class PartyTokenValidator(TheaterRegistry registry, SecurityKey developmentKey)
+{
+    private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+
+    // Development tokens are validated the same way for every agreement but for its clock skew (0..300 s).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<TimeSpan, TokenValidationParameters> _development = new();
+
+    /// <summary>Validates <paramref name="token"/>.</summary>
+    public async Task<PartyTokenResult> ValidateAsync(string token)
+    {
+        JsonWebToken unverified;
+        try
+        {
+            if (!_handler.CanReadToken(token))
+            {
+                return Refused("the token is not a well-formed JWT");
+            }
+
+            unverified = new JsonWebToken(token);
+        }
+        catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException)
+        {
+            return Refused("the token is not a well-formed JWT");
+        }
+
+        if (unverified.IsEncrypted)
+        {
+            return Refused("encrypted tokens are not accepted");
+        }
+
+        if (!unverified.TryGetPayloadValue("agreement", out string? agreementId) || string.IsNullOrEmpty(agreementId) ||
+            !unverified.TryGetPayloadValue("sub", out string? partyId) || string.IsNullOrEmpty(partyId))
+        {
+            return Refused("the token does not name an agreement and a party");
+        }
+
+        if (registry.FindTokenKeys(new AgreementId(agreementId)) is not { } found || !found.Agreement.HasParty(new PartyId(partyId)))
+        {
+            return Refused("the token names an agreement or party this center does not serve");
+        }
+
+        var (agreement, keys) = found;
+        var parameters = keys.For(new PartyId(partyId)) ?? _development.GetOrAdd(agreement.TokenClockSkew, skew =>
+            PartyTokenKeys.Parameters(TokenKeys.Issuer, TokenKeys.Audience, [developmentKey], [SecurityAlgorithms.EcdsaSha256], skew));
+        if (!parameters.ValidAlgorithms.Contains(unverified.Alg))
+        {
+            return Refused("the token's signature algorithm is not accepted for its party");
+        }
+
+        var result = await _handler.ValidateTokenAsync(unverified, parameters);
+        return result.IsValid ? new PartyTokenResult(result.ClaimsIdentity, null) : Refused(Describe(result.Exception));
+    }
+
+    private static PartyTokenResult Refused(string why) => new(null, why);
+
+    private static string Describe(Exception? e) => e switch
+    {
+        SecurityTokenExpiredException => "the token has expired",
+        SecurityTokenNotYetValidException => "the token is not valid yet",
+        SecurityTokenNoExpirationException => "the token has no expiry",
+        SecurityTokenInvalidLifetimeException => "the token's lifetime is invalid",
+        SecurityTokenInvalidAudienceException => "the token is for another audience",
+        SecurityTokenInvalidIssuerException => "the token is not from its party's identity provider",
+        SecurityTokenInvalidAlgorithmException => "the token's signature algorithm is not accepted for its party",
+        SecurityTokenInvalidSignatureException => "the token's signature does not verify with its party's keys",
+        SecurityTokenMalformedException or ArgumentException => "the token is not a well-formed JWT",
+        _ => "the token is not valid",
+    };
+}
+
+/// <summary>Options of the party-aware bearer scheme.</summary>
+internal sealed class PartyTokenOptions : AuthenticationSchemeOptions;
+
+/// <summary>
+/// The <c>Bearer</c> scheme: authenticates with <see cref="PartyTokenValidator"/>; refuses with 401, an RFC 9457
+/// problem document and <c>WWW-Authenticate: Bearer</c> (RFC 6750).
+/// </summary>
+internal sealed class PartyTokenHandler(
+    IOptionsMonitor<PartyTokenOptions> options, ILoggerFactory logger, UrlEncoder encoder, PartyTokenValidator validator)
+    : AuthenticationHandler<PartyTokenOptions>(options, logger, encoder)
+{
+    /// <summary>The scheme name.</summary>
+    public const string SchemeName = "Bearer";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? authorization = Request.Headers.Authorization;
+        if (string.IsNullOrEmpty(authorization))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.Fail("only bearer tokens are accepted");
+        }
+
+        string token = authorization["Bearer ".Length..].Trim();
+        var result = await validator.ValidateAsync(token);
+        return result.Identity is { } identity
+            ? AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName))
+            : AuthenticateResult.Fail(result.Failure ?? "the token is not valid");
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var outcome = await HandleAuthenticateOnceSafeAsync();
+        string? failure = outcome.Failure?.Message;
+
+        // RFC 6750 §3.1: no error code when the request carried no credentials at all.
+        Response.Headers.WWWAuthenticate = failure is null
+            ? "Bearer"
+            : $"Bearer error=\"invalid_token\", error_description=\"{failure.Replace('"', '\'')}\"";
+        await Problems.Problem(StatusCodes.Status401Unauthorized, "unauthorized", "Unauthorized",
+            failure ?? "this call needs a bearer token").ExecuteAsync(Context);
+    }
+}
+
+/// <summary>Registers the party-aware bearer scheme.</summary>
+internal static class PartyTokenRegistration
+{
+    /// <summary>Adds the <c>Bearer</c> scheme, trusting <paramref name="developmentKey"/> for parties without an identity provider.</summary>
+    public static IServiceCollection AddPartyTokens(this IServiceCollection services, SecurityKey developmentKey)
+    {
+        services.AddSingleton(sp => new PartyTokenValidator(sp.GetRequiredService<TheaterRegistry>(), developmentKey));
+        services.AddAuthentication(PartyTokenHandler.SchemeName).AddScheme<PartyTokenOptions, PartyTokenHandler>(PartyTokenHandler.SchemeName, null);
+        return services;
+    }
+}
