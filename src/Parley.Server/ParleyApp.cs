@@ -22,14 +22,21 @@ public static class ParleyApp
     public static WebApplication Build(ParleyServerOptions options)
     {
         RequireLoopbackForPlainHttp(options.Urls);
+        var certificate = Transport.LoadCertificate(options);
         Directory.CreateDirectory(options.DataDirectory);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries));
+        builder.WebHost.UseKestrelHttpsConfiguration(); // the slim builder leaves TLS out unless asked
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
             k.AddServerHeader = false;
+            k.ConfigureHttpsDefaults(https =>
+            {
+                https.ServerCertificate = certificate;
+                https.SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13;
+            });
         });
         builder.Logging.ClearProviders();
         if (options.ConsoleLogging)

@@ -27,6 +27,18 @@ public sealed record ParleyServerOptions
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; init; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// The TLS certificate for <c>https://</c> addresses: a PEM certificate (with <see cref="CertificateKeyPath"/>,
+    /// or its key in the same file) or a PKCS#12 file (<c>.pfx</c>/<c>.p12</c>, with <see cref="CertificatePassword"/>).
+    /// </summary>
+    public string? CertificatePath { get; init; }
+
+    /// <summary>The PEM private key of <see cref="CertificatePath"/>, when it is in a file of its own.</summary>
+    public string? CertificateKeyPath { get; init; }
+
+    /// <summary>The password of a PKCS#12 certificate or of an encrypted PEM key.</summary>
+    public string? CertificatePassword { get; init; }
+
     /// <summary>Whether to write request logs to the console.</summary>
     public bool ConsoleLogging { get; init; } = true;
 }

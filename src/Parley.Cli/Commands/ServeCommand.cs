@@ -25,8 +25,10 @@ public static class ServeCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var quiet = new Option<bool>("--quiet") { Description = "Do not log requests to the console." };
+        var certificate = new Option<string?>("--certificate") { Description = "TLS certificate for https:// addresses: PEM (key in it or in --certificate-key) or PKCS#12. Password: env PARLEY_CERTIFICATE_PASSWORD.", HelpName = "FILE" };
+        var certificateKey = new Option<string?>("--certificate-key") { Description = "PEM private key of --certificate.", HelpName = "FILE" };
 
-        var command = new Command("serve", "Start the Parley server on the embedded store.") { data, urls, demo, agreements, quiet };
+        var command = new Command("serve", "Start the Parley server on the embedded store.") { data, urls, demo, agreements, quiet, certificate, certificateKey };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var options = new ParleyServerOptions
@@ -36,6 +38,9 @@ public static class ServeCommand
                 Demo = parsed.GetValue(demo),
                 AgreementFiles = parsed.GetValue(agreements) ?? [],
                 ConsoleLogging = !parsed.GetValue(quiet),
+                CertificatePath = parsed.GetValue(certificate),
+                CertificateKeyPath = parsed.GetValue(certificateKey),
+                CertificatePassword = Environment.GetEnvironmentVariable("PARLEY_CERTIFICATE_PASSWORD"),
             };
             return await RunAsync(options, console, cancellationToken);
         });
