@@ -18,6 +18,9 @@ public sealed class Theater(Agreement agreement)
     private readonly SpatioTemporalIndex<Zone>[] _zonesByKind = [new(), new(), new()];
     private readonly SpatioTemporalIndex<Operation> _operations = new();
 
+    /// <summary>The concurrence requests of the agreement's operations.</summary>
+    public Parley.Core.Workflow.ConcurrenceBook Requests { get; } = new();
+
     /// <summary>The rules in force.</summary>
     public Agreement Agreement { get; } = agreement;
 
@@ -53,6 +56,31 @@ public sealed class Theater(Agreement agreement)
     /// <summary>Removes a zone; false when absent.</summary>
     public bool Remove(ZoneId id) =>
         _zonesByKind[0].Remove(id.Value) | _zonesByKind[1].Remove(id.Value) | _zonesByKind[2].Remove(id.Value);
+
+    /// <summary>Applies a committed change set: deletions, then zones, operations and requests.</summary>
+    public void Apply(Parley.Core.Ports.ChangeSet changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        foreach (var zone in changes.DeleteZones)
+        {
+            Remove(zone);
+        }
+
+        foreach (var zone in changes.UpsertZones)
+        {
+            Upsert(zone);
+        }
+
+        foreach (var operation in changes.UpsertOperations)
+        {
+            Upsert(operation);
+        }
+
+        foreach (var request in changes.UpsertRequests)
+        {
+            Requests.Upsert(request);
+        }
+    }
 
     /// <summary>Removes an operation; false when absent.</summary>
     public bool Remove(OperationId id) => _operations.Remove(id.Value);

@@ -64,8 +64,11 @@ public sealed class ChangeSet
     /// <summary>Operations to insert or replace.</summary>
     public List<Operation> UpsertOperations { get; } = [];
 
+    /// <summary>Concurrence requests to insert or replace (requests are never deleted: they close).</summary>
+    public List<Parley.Core.Workflow.ConcurrenceRequest> UpsertRequests { get; } = [];
+
     /// <summary>Whether there is nothing to commit.</summary>
-    public bool IsEmpty => UpsertZones.Count == 0 && DeleteZones.Count == 0 && UpsertOperations.Count == 0 && Ledger.Count == 0;
+    public bool IsEmpty => UpsertZones.Count == 0 && DeleteZones.Count == 0 && UpsertOperations.Count == 0 && UpsertRequests.Count == 0 && Ledger.Count == 0;
 }
 
 /// <summary>

@@ -206,7 +206,7 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
                 {
                     entry.Ledger.Tree.Append(append.Entry);
                 }
-                Apply(entry.Theater, changes);
+                entry.Theater.Apply(changes);
             }
 
             return result;
@@ -214,24 +214,6 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
         finally
         {
             entry.Lock.Release();
-        }
-    }
-
-    private static void Apply(Theater theater, ChangeSet changes)
-    {
-        foreach (var zone in changes.DeleteZones)
-        {
-            theater.Remove(zone);
-        }
-
-        foreach (var zone in changes.UpsertZones)
-        {
-            theater.Upsert(zone);
-        }
-
-        foreach (var operation in changes.UpsertOperations)
-        {
-            theater.Upsert(operation);
         }
     }
 

@@ -1,0 +1,429 @@
+using Parley.Core.Conflicts;
+using Parley.Core.Features;
+using Parley.Core.Model;
+using Parley.Core.Ports;
+
+namespace Parley.Core.Workflow;
+
+/// <summary>How an affected party answers a concurrence request.</summary>
+public enum AnswerKind
+{
+    /// <summary>It agrees to the operation.</summary>
+    Concur,
+
+    /// <summary>It refuses, with a reason.</summary>
+    Refuse,
+
+    /// <summary>It proposes modified volumes, which become a new proposal, checked again.</summary>
+    CounterPropose,
+}
+
+/// <summary>An operation as decided, with the conflicts found and the requests opened for it.</summary>
+public sealed record WorkflowDecision(Operation Operation, IReadOnlyList<Conflict> Conflicts, IReadOnlyList<ConcurrenceRequest> Requests);
+
+/// <summary>
+/// The operation lifecycle: proposed → accepted (no conflict) or awaiting-concurrence (conflicts) → concurred |
+/// refused | expired → active → completed | cancelled. Every change goes through here, only along allowed
+/// transitions; each returns the <see cref="ChangeSet"/> to commit. Pure: the time is passed in.
+/// </summary>
+/// <remarks>
+/// The invariant it keeps (see <see cref="Invariants"/>): an operation that is accepted, concurred or active has,
+/// for each conflict of its current version with another party's zone or live operation, a concurred request —
+/// it was decided with no conflict at all, or every affected party concurred. Anything that could break that
+/// (a new or changed zone, a modification) opens requests again; silence is never consent.
+/// </remarks>
+public static class Lifecycle
+{
+    /// <summary>Decides a newly submitted operation.</summary>
+    /// <exception cref="DomainException">An operation with this id exists already.</exception>
+    public static (ChangeSet Changes, WorkflowDecision Decision) Submit(Theater theater, Operation proposed, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(theater);
+        ArgumentNullException.ThrowIfNull(proposed);
+        if (theater.FindOperation(proposed.Id) is not null)
+        {
+            throw new DomainException(DomainError.AlreadyExists, $"operation '{proposed.Id}' exists already");
+        }
+
+        var pending = new Pending(theater);
+        var decision = Decide(theater, proposed with { Version = 1 }, now, pending, concurredBy: null);
+        return (pending.ToChangeSet("operation.submit", proposed.Owner), decision);
+    }
+
+    /// <summary>Replaces an operation's volumes (by its owner): the new version is checked from scratch and earlier requests are withdrawn.</summary>
+    public static (ChangeSet Changes, WorkflowDecision Decision) Modify(Theater theater, Operation current, Operation replacement, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(replacement);
+        Require(current, "modify", OperationState.Accepted, OperationState.AwaitingConcurrence, OperationState.Concurred, OperationState.Refused, OperationState.Expired);
+        var pending = new Pending(theater);
+        WithdrawOpen(theater, current, now, pending);
+        var decision = Decide(theater, replacement with { Id = current.Id, Owner = current.Owner, Version = current.Version + 1 }, now, pending, concurredBy: null);
+        return (pending.ToChangeSet("operation.modify", current.Owner), decision);
+    }
+
+    /// <summary>Withdraws an operation (by its owner), from any state but completed or cancelled.</summary>
+    public static ChangeSet Cancel(Theater theater, Operation current, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        Require(current, "cancel", OperationState.Proposed, OperationState.Accepted, OperationState.AwaitingConcurrence, OperationState.Concurred,
+            OperationState.Refused, OperationState.Expired, OperationState.Active);
+        return End(theater, current, OperationState.Cancelled, now, "operation.cancel");
+    }
+
+    /// <summary>Starts an accepted or concurred operation (by its owner).</summary>
+    public static ChangeSet Activate(Theater theater, Operation current, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        Require(current, "activate", OperationState.Accepted, OperationState.Concurred);
+        var pending = new Pending(theater);
+        pending.Put(current with { State = OperationState.Active, Version = current.Version + 1 });
+        _ = now;
+        return pending.ToChangeSet("operation.activate", current.Owner);
+    }
+
+    /// <summary>Ends an active operation (by its owner).</summary>
+    public static ChangeSet Complete(Theater theater, Operation current, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        Require(current, "complete", OperationState.Active);
+        return End(theater, current, OperationState.Completed, now, "operation.complete");
+    }
+
+    /// <summary>
+    /// The affected party's answer to an open request. Concur: the operation is concurred once every request of
+    /// its version is. Refuse (a reason is required): the operation is refused. Counter-propose: the operation is
+    /// refused and <paramref name="counter"/> becomes a new operation of the submitter, checked again, which the
+    /// counter-proposing party has concurred with already.
+    /// </summary>
+    /// <exception cref="DomainException">The request is not the party's, is closed, or a refusal has no reason.</exception>
+    public static (ChangeSet Changes, WorkflowDecision? CounterProposal) Answer(
+        Theater theater, ConcurrenceRequest request, PartyId party, AnswerKind kind, string? reason, Operation? counter, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(theater);
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Affected != party)
+        {
+            throw new DomainException(DomainError.Forbidden, "only the party asked may answer a concurrence request");
+        }
+
+        if (!request.IsOpen)
+        {
+            throw new DomainException(DomainError.InvalidTransition, $"the request is {RequestStates.Name(request.State)}, not open: it takes no answer");
+        }
+
+        if (kind != AnswerKind.Concur && string.IsNullOrWhiteSpace(reason))
+        {
+            throw new InputRejectedException(new InputError(null, "reason", "required to refuse or counter-propose"));
+        }
+
+        var operation = theater.FindOperation(request.Operation)
+            ?? throw new DomainException(DomainError.NotFound, "the operation of the request is gone");
+        if (operation.State != OperationState.AwaitingConcurrence)
+        {
+            throw new DomainException(DomainError.InvalidTransition, $"operation '{operation.Id}' is {OperationStates.Name(operation.State)}: it awaits no answer");
+        }
+
+        var pending = new Pending(theater);
+        WorkflowDecision? counterDecision = null;
+        switch (kind)
+        {
+            case AnswerKind.Concur:
+                pending.Put(request.Close(RequestState.Concurred, now));
+                Settle(theater, operation, pending);
+                break;
+            case AnswerKind.Refuse:
+                pending.Put(request.Close(RequestState.Refused, now, reason));
+                Decline(theater, operation, OperationState.Refused, now, pending);
+                break;
+            default:
+                ArgumentNullException.ThrowIfNull(counter);
+                var id = CounterProposalId(theater, operation);
+                pending.Put(request.Close(RequestState.CounterProposed, now, reason, id));
+                Decline(theater, operation, OperationState.Refused, now, pending);
+                var proposal = counter with
+                {
+                    Id = id, Owner = operation.Owner, Kind = operation.Kind, Name = operation.Name,
+                    Visibility = operation.Visibility, SharedWith = operation.SharedWith, Version = 1,
+                };
+                counterDecision = Decide(theater, proposal, now, pending, concurredBy: party);
+                break;
+        }
+
+        return (pending.ToChangeSet(kind switch
+        {
+            AnswerKind.Concur => "concurrence.concur",
+            AnswerKind.Refuse => "concurrence.refuse",
+            _ => "concurrence.counter-propose",
+        }, party), counterDecision);
+    }
+
+    /// <summary>Expires every open request whose deadline has passed, and the operations they belonged to.</summary>
+    public static ChangeSet ExpireDue(Theater theater, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(theater);
+        var pending = new Pending(theater);
+        foreach (var due in theater.Requests.DueAt(now))
+        {
+            var request = pending.Request(due.Id)!;
+            if (!request.IsOpen)
+            {
+                continue; // closed by an earlier expiry in this pass
+            }
+
+            pending.Put(request.Close(RequestState.Expired, now, "no answer before the deadline"));
+            if (pending.Operation(request.Operation) is { } operation)
+            {
+                Decline(theater, operation, OperationState.Expired, now, pending);
+            }
+        }
+
+        return pending.ToChangeSet("concurrence.expire", new PartyId("center"));
+    }
+
+    /// <summary>Declares a zone (new, or replacing the owner's zone of that id), reopening the operations it now conflicts with.</summary>
+    public static ChangeSet DeclareZone(Theater theater, Zone zone, DateTimeOffset now, string command = "zone.declare")
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        var changes = new ChangeSet { Command = command, Submitter = zone.Owner };
+        changes.UpsertZones.Add(zone);
+        Reopen(theater, zone, now, changes);
+        return changes;
+    }
+
+    /// <summary>Withdraws a zone; requests about it are withdrawn and the operations waiting on them settled.</summary>
+    public static ChangeSet WithdrawZone(Theater theater, Zone zone, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        var changes = new ChangeSet { Command = "zone.withdraw", Submitter = zone.Owner };
+        changes.DeleteZones.Add(zone.Id);
+        TargetGone(theater, "zone", zone.Id.Value, now, changes);
+        return changes;
+    }
+
+    /// <summary>
+    /// Puts back into concurrence the pending operations that a new or changed zone now conflicts with (accepted,
+    /// awaiting or concurred; an active one is under way and keeps its state), asking the zone's owner again.
+    /// </summary>
+    public static void Reopen(Theater theater, Zone zone, DateTimeOffset now, ChangeSet changes)
+    {
+        ArgumentNullException.ThrowIfNull(theater);
+        ArgumentNullException.ThrowIfNull(zone);
+        ArgumentNullException.ThrowIfNull(changes);
+        var pending = new Pending(theater, changes);
+        foreach (var affected in theater.OperationsAffectedBy(zone))
+        {
+            var operation = pending.Operation(affected.Id)!;
+            if (operation.State is not (OperationState.Accepted or OperationState.AwaitingConcurrence or OperationState.Concurred))
+            {
+                continue;
+            }
+
+            // An earlier request about this zone (an older version of it) no longer speaks for the new one.
+            foreach (var earlier in pending.RequestsOf(operation).Where(r => r.TargetType == "zone" && r.TargetId == zone.Id.Value && r.State is RequestState.Open or RequestState.Concurred))
+            {
+                pending.Put(earlier.Close(RequestState.Withdrawn, now, "the zone changed"));
+            }
+
+            var reopened = operation with { State = OperationState.AwaitingConcurrence, Version = operation.Version + 1 };
+            pending.Put(NewRequest(theater, reopened, Conflict.WithZone(reopened, zone), pending.NextRequestNumber(reopened), now));
+            pending.Put(reopened);
+        }
+
+        pending.FlushInto(changes);
+    }
+
+    /// <summary>Withdraws the requests about a zone that is withdrawn, and settles the operations that were waiting on them.</summary>
+    public static void TargetGone(Theater theater, string targetType, string targetId, DateTimeOffset now, ChangeSet changes)
+    {
+        ArgumentNullException.ThrowIfNull(theater);
+        ArgumentNullException.ThrowIfNull(changes);
+        var pending = new Pending(theater, changes);
+        TargetGone(theater, targetType, targetId, now, pending);
+        pending.FlushInto(changes);
+    }
+
+    private static void TargetGone(Theater theater, string targetType, string targetId, DateTimeOffset now, Pending pending)
+    {
+        foreach (var request in theater.Requests.All.Where(r => r.IsOpen && r.TargetType == targetType && r.TargetId == targetId).ToList())
+        {
+            pending.Put(pending.Request(request.Id)!.Close(RequestState.Withdrawn, now, $"the {targetType} is gone"));
+            if (pending.Operation(request.Operation) is { } operation)
+            {
+                Settle(theater, operation, pending);
+            }
+        }
+    }
+
+    private static WorkflowDecision Decide(Theater theater, Operation candidate, DateTimeOffset now, Pending pending, PartyId? concurredBy)
+    {
+        var conflicts = theater.FindConflicts(candidate with { State = OperationState.Proposed });
+        var requests = new List<ConcurrenceRequest>();
+        int number = pending.NextRequestNumber(candidate);
+        foreach (var conflict in conflicts)
+        {
+            var request = NewRequest(theater, candidate, conflict, number++, now);
+            if (concurredBy is { } party && request.Affected == party)
+            {
+                request = request.Close(RequestState.Concurred, now, "counter-proposed by this party");
+            }
+
+            requests.Add(request);
+            pending.Put(request);
+        }
+
+        var state = requests.Count == 0 ? OperationState.Accepted
+            : requests.All(r => r.State == RequestState.Concurred) ? OperationState.Concurred
+            : OperationState.AwaitingConcurrence;
+        var decided = candidate with { State = state };
+        pending.Put(decided);
+        return new WorkflowDecision(decided, conflicts, requests);
+    }
+
+    private static ConcurrenceRequest NewRequest(Theater theater, Operation operation, Conflict conflict, int number, DateTimeOffset now) => new()
+    {
+        Id = $"{operation.Id.Value}.v{operation.Version}.{number}",
+        Operation = operation.Id,
+        OperationVersion = operation.Version,
+        Submitter = operation.Owner,
+        Affected = conflict.AffectedParty,
+        TargetType = conflict.Zone is not null ? "zone" : "operation",
+        TargetId = conflict.TargetId,
+        Opened = now,
+        Deadline = now + theater.Agreement.ConcurrenceDeadline,
+    };
+
+    /// <summary>An awaiting operation whose open requests are all answered or withdrawn becomes concurred (or accepted, when none is left).</summary>
+    private static void Settle(Theater theater, Operation operation, Pending pending)
+    {
+        _ = theater;
+        if (operation.State != OperationState.AwaitingConcurrence)
+        {
+            return;
+        }
+
+        // The requests that speak for the operation's current volumes: a modification withdrew the others.
+        var requests = pending.RequestsOf(operation).Where(r => r.State is RequestState.Open or RequestState.Concurred).ToList();
+        if (requests.Any(r => r.IsOpen))
+        {
+            return;
+        }
+
+        var state = requests.Count == 0 ? OperationState.Accepted : OperationState.Concurred;
+        pending.Put(operation with { State = state, Version = operation.Version + 1 });
+    }
+
+    /// <summary>The operation is refused or expired: its other open requests are withdrawn.</summary>
+    private static void Decline(Theater theater, Operation operation, OperationState state, DateTimeOffset now, Pending pending)
+    {
+        if (operation.State != OperationState.AwaitingConcurrence)
+        {
+            return;
+        }
+
+        WithdrawOpen(theater, operation, now, pending);
+        pending.Put(operation with { State = state, Version = operation.Version + 1 });
+    }
+
+    private static ChangeSet End(Theater theater, Operation current, OperationState state, DateTimeOffset now, string command)
+    {
+        var pending = new Pending(theater);
+        WithdrawOpen(theater, current, now, pending);
+        pending.Put(current with { State = state, Version = current.Version + 1 });
+
+        // Operations that were waiting on this one's owner no longer need to.
+        TargetGone(theater, "operation", current.Id.Value, now, pending);
+        return pending.ToChangeSet(command, current.Owner);
+    }
+
+    /// <summary>Withdraws the requests that speak for the operation's current volumes (open or concurred): it changed or ended.</summary>
+    private static void WithdrawOpen(Theater theater, Operation operation, DateTimeOffset now, Pending pending)
+    {
+        _ = theater;
+        foreach (var request in pending.RequestsOf(operation).Where(r => r.State is RequestState.Open or RequestState.Concurred).ToList())
+        {
+            pending.Put(request.Close(RequestState.Withdrawn, now, "the operation changed"));
+        }
+    }
+
+    private static void Require(Operation current, string action, params OperationState[] allowed)
+    {
+        if (!allowed.Contains(current.State))
+        {
+            throw new DomainException(DomainError.InvalidTransition,
+                $"cannot {action} operation '{current.Id}': it is {OperationStates.Name(current.State)} " +
+                $"(allowed from {string.Join(", ", allowed.Select(OperationStates.Name))})");
+        }
+    }
+
+    private static OperationId CounterProposalId(Theater theater, Operation operation)
+    {
+        for (int n = 1; ; n++)
+        {
+            var id = new OperationId($"{operation.Id.Value}-cp{n}");
+            if (theater.FindOperation(id) is null)
+            {
+                return id;
+            }
+        }
+    }
+
+    /// <summary>The operations and requests a decision changes, latest first, read through to the theater.</summary>
+    private sealed class Pending(Theater theater, ChangeSet? seed = null)
+    {
+        private readonly Dictionary<OperationId, Operation> _operations = seed?.UpsertOperations.ToDictionary(o => o.Id) ?? [];
+        private readonly Dictionary<string, ConcurrenceRequest> _requests = seed?.UpsertRequests.ToDictionary(r => r.Id, StringComparer.Ordinal) ?? new(StringComparer.Ordinal);
+        private readonly List<OperationId> _operationOrder = seed?.UpsertOperations.Select(o => o.Id).ToList() ?? [];
+        private readonly List<string> _requestOrder = seed?.UpsertRequests.Select(r => r.Id).ToList() ?? [];
+
+        public Operation? Operation(OperationId id) => _operations.GetValueOrDefault(id) ?? theater.FindOperation(id);
+
+        public ConcurrenceRequest? Request(string id) => _requests.GetValueOrDefault(id) ?? theater.Requests.Find(id);
+
+        public IEnumerable<ConcurrenceRequest> RequestsOf(Operation operation) =>
+            theater.Requests.Of(operation.Id).Select(r => _requests.GetValueOrDefault(r.Id) ?? r)
+                .Concat(_requests.Values.Where(r => r.Operation == operation.Id && theater.Requests.Find(r.Id) is null));
+
+        public int NextRequestNumber(Operation operation) =>
+            RequestsOf(operation).Count(r => r.OperationVersion == operation.Version) + 1;
+
+        public void Put(Operation operation)
+        {
+            if (_operations.TryAdd(operation.Id, operation))
+            {
+                _operationOrder.Add(operation.Id);
+            }
+            else
+            {
+                _operations[operation.Id] = operation;
+            }
+        }
+
+        public void Put(ConcurrenceRequest request)
+        {
+            if (_requests.TryAdd(request.Id, request))
+            {
+                _requestOrder.Add(request.Id);
+            }
+            else
+            {
+                _requests[request.Id] = request;
+            }
+        }
+
+        public ChangeSet ToChangeSet(string command, PartyId submitter)
+        {
+            var changes = new ChangeSet { Command = command, Submitter = submitter };
+            FlushInto(changes);
+            return changes;
+        }
+
+        public void FlushInto(ChangeSet changes)
+        {
+            changes.UpsertOperations.Clear();
+            changes.UpsertOperations.AddRange(_operationOrder.Select(id => _operations[id]));
+            changes.UpsertRequests.Clear();
+            changes.UpsertRequests.AddRange(_requestOrder.Select(id => _requests[id]));
+        }
+    }
+}

@@ -1,0 +1,195 @@
+using System.Globalization;
+using CsCheck;
+using Parley.Core.Agreements;
+using Parley.Core.Conflicts;
+using Parley.Core.Features;
+using Parley.Core.Model;
+using Parley.Core.Ports;
+using Parley.Core.Workflow;
+
+namespace Parley.Core.Tests.Workflow;
+
+/// <summary>
+/// Random sequences of everything parties can do in one small hot area — submit, modify, cancel, activate,
+/// complete, answer, declare and withdraw zones, let deadlines pass — checked after every step against the
+/// brute-force invariant (every pair, every zone) and the allowed state transitions.
+/// </summary>
+public sealed class LifecyclePropertyTests
+{
+    private static readonly Agreement Pact = Agreement.Default("pact") with
+    {
+        Parties = [new Party(new PartyId("blue"), "Blue", PartyRole.Member), new Party(new PartyId("red"), "Red", PartyRole.Member), new Party(new PartyId("aid"), "Aid", PartyRole.Member)],
+        ConcurrenceDeadline = TimeSpan.FromMinutes(30),
+    };
+
+    private static readonly string[] Parties = ["blue", "red", "aid"];
+
+    private static readonly Dictionary<OperationState, OperationState[]> Allowed = new()
+    {
+        [OperationState.Accepted] = [OperationState.Accepted, OperationState.AwaitingConcurrence, OperationState.Concurred, OperationState.Active, OperationState.Cancelled],
+        [OperationState.AwaitingConcurrence] = [OperationState.AwaitingConcurrence, OperationState.Accepted, OperationState.Concurred, OperationState.Refused, OperationState.Expired, OperationState.Cancelled],
+        [OperationState.Concurred] = [OperationState.Concurred, OperationState.Accepted, OperationState.AwaitingConcurrence, OperationState.Active, OperationState.Cancelled],
+        [OperationState.Refused] = [OperationState.Refused, OperationState.Accepted, OperationState.AwaitingConcurrence, OperationState.Concurred, OperationState.Cancelled],
+        [OperationState.Expired] = [OperationState.Expired, OperationState.Accepted, OperationState.AwaitingConcurrence, OperationState.Concurred, OperationState.Cancelled],
+        [OperationState.Active] = [OperationState.Active, OperationState.Completed, OperationState.Cancelled],
+        [OperationState.Completed] = [OperationState.Completed],
+        [OperationState.Cancelled] = [OperationState.Cancelled],
+    };
+
+    [Fact]
+    public void no_interleaving_leaves_a_conflict_without_concurrence_or_takes_a_forbidden_transition()
+    {
+        var seen = new HashSet<string>();
+        Gen.Int.Sample(seed => Scenario(new Random(seed), steps: 80, seen), iter: 150, threads: 1);
+
+        // The runs reach every state and every way a request closes, so the invariant was tested where it matters.
+        foreach (var state in Enum.GetValues<OperationState>().Where(s => s != OperationState.Proposed))
+        {
+            Assert.Contains(OperationStates.Name(state), seen);
+        }
+
+        foreach (var state in Enum.GetValues<RequestState>())
+        {
+            Assert.Contains("request:" + RequestStates.Name(state), seen);
+        }
+    }
+
+    private static void Scenario(Random random, int steps, HashSet<string> seen)
+    {
+        var theater = new Theater(Pact);
+        var now = new DateTimeOffset(2026, 12, 1, 6, 0, 0, TimeSpan.Zero);
+        int serial = 0;
+        for (int step = 0; step < steps; step++)
+        {
+            var before = theater.Operations.ToDictionary(o => o.Id, o => o.State);
+            ChangeSet? changes = null;
+            try
+            {
+                changes = Act(theater, random, ref now, ref serial);
+            }
+            catch (DomainException)
+            {
+                // A refused transition changes nothing.
+            }
+            catch (InputRejectedException)
+            {
+            }
+
+            if (changes is not null)
+            {
+                theater.Apply(changes);
+            }
+
+            var violations = Invariants.Check(theater);
+            Assert.True(violations.Count == 0, $"step {step}: {string.Join("; ", violations)}");
+            foreach (var operation in theater.Operations)
+            {
+                if (before.TryGetValue(operation.Id, out var previous))
+                {
+                    Assert.True(Allowed[previous].Contains(operation.State), $"step {step}: '{operation.Id}' went from {previous} to {operation.State}");
+                }
+                else
+                {
+                    Assert.True(operation.State is OperationState.Accepted or OperationState.AwaitingConcurrence or OperationState.Concurred, $"new '{operation.Id}' is {operation.State}");
+                }
+            }
+
+            seen.UnionWith(theater.Operations.Select(o => OperationStates.Name(o.State)));
+            seen.UnionWith(theater.Requests.All.Select(r => "request:" + RequestStates.Name(r.State)));
+            foreach (var request in theater.Requests.All.Where(r => r.IsOpen))
+            {
+                Assert.Equal(OperationState.AwaitingConcurrence, theater.FindOperation(request.Operation)!.State);
+            }
+        }
+    }
+
+    private static ChangeSet? Act(Theater theater, Random random, ref DateTimeOffset now, ref int serial)
+    {
+        string party = Parties[random.Next(Parties.Length)];
+        var operations = theater.Operations.ToList();
+        var own = operations.Where(o => o.Owner.Value == party).ToList();
+        switch (random.Next(11))
+        {
+            case 0 or 1 or 2:
+                return Lifecycle.Submit(theater, RandomOperation(random, $"op-{++serial}", party), now).Changes;
+            case 3:
+                {
+                    if (own.Count == 0)
+                    {
+                        return null;
+                    }
+
+                    var current = Pick(random, own);
+                    return Lifecycle.Modify(theater, current, RandomOperation(random, current.Id.Value, party), now).Changes;
+                }
+            case 4:
+                return own.Count == 0 ? null : Lifecycle.Cancel(theater, Pick(random, own), now);
+            case 5:
+                return own.Count == 0 ? null : random.Next(2) == 0 ? Lifecycle.Activate(theater, Pick(random, own), now) : Lifecycle.Complete(theater, Pick(random, own), now);
+            case 6 or 7:
+                {
+                    var open = theater.Requests.All.Where(r => r.IsOpen).ToList();
+                    if (open.Count == 0)
+                    {
+                        return null;
+                    }
+
+                    var request = Pick(random, open);
+                    var kind = (AnswerKind)random.Next(3);
+                    var counter = kind == AnswerKind.CounterPropose ? RandomOperation(random, "counter", request.Submitter.Value) : null;
+                    return Lifecycle.Answer(theater, request, request.Affected, kind, kind == AnswerKind.Concur ? null : "not there", counter, now).Changes;
+                }
+
+            case 8:
+                {
+                    var zones = theater.Zones.Where(z => z.Owner.Value == party).ToList();
+                    if (zones.Count > 0 && random.Next(3) == 0)
+                    {
+                        return Lifecycle.WithdrawZone(theater, Pick(random, zones), now);
+                    }
+
+                    var zone = RandomZone(random, zones.Count > 0 && random.Next(2) == 0 ? Pick(random, zones).Id.Value : $"zone-{++serial}", party);
+                    var existing = theater.FindZone(zone.Id);
+                    return Lifecycle.DeclareZone(theater, zone with { Version = (existing?.Version ?? 0) + 1 }, now);
+                }
+
+            case 9:
+                now += TimeSpan.FromMinutes(random.Next(5, 40));
+                return Lifecycle.ExpireDue(theater, now);
+            default:
+                return null;
+        }
+    }
+
+    private static T Pick<T>(Random random, IReadOnlyList<T> items) => items[random.Next(items.Count)];
+
+    // Everything within a few kilometres of one point: airborne operations of different parties are always within
+    // the separation minima, so most pairs conflict when their hours and altitudes meet.
+    private static string Box(Random random)
+    {
+        double west = 10 + (random.Next(8) * 0.01), south = 45 + (random.Next(8) * 0.01);
+        double east = west + 0.005 + (random.Next(4) * 0.01), north = south + 0.005 + (random.Next(4) * 0.01);
+        return string.Create(CultureInfo.InvariantCulture,
+            $$"""{"type":"Polygon","coordinates":[[[{{west}},{{south}}],[{{east}},{{south}}],[{{east}},{{north}}],[{{west}},{{north}}],[{{west}},{{south}}]]]}""");
+    }
+
+    private static Operation RandomOperation(Random random, string id, string owner)
+    {
+        string kind = random.Next(4) switch { 0 => "strike", 1 => "ground-movement", _ => "flight" };
+        int hour = 8 + random.Next(4), alt = random.Next(3) * 400;
+        string properties = string.Create(CultureInfo.InvariantCulture,
+            $$"""{"kind":"{{kind}}","owner":"{{owner}}","alt_min_m":{{alt}},"alt_max_m":{{alt + 300}},"start":"2026-12-01T{{hour:00}}:00:00Z","end":"2026-12-01T{{hour + 1 + random.Next(2):00}}:00:00Z"}""");
+        string json = $$"""{"type":"Feature","id":"{{id}}","geometry":{{Box(random)}},"properties":{{properties}}}""";
+        using var document = FeatureReader.ParseJson(System.Text.Encoding.UTF8.GetBytes(json));
+        return FeatureReader.ReadOperations(document.RootElement, Pact)[0];
+    }
+
+    private static Zone RandomZone(Random random, string id, string owner)
+    {
+        string kind = random.Next(2) == 0 ? "protected" : "restricted";
+        string properties = $$"""{"kind":"{{kind}}","owner":"{{owner}}","start":"2026-11-01T00:00:00Z"}""";
+        string json = $$"""{"type":"Feature","id":"{{id}}","geometry":{{Box(random)}},"properties":{{properties}}}""";
+        using var document = FeatureReader.ParseJson(System.Text.Encoding.UTF8.GetBytes(json));
+        return FeatureReader.ReadZones(document.RootElement, Pact)[0];
+    }
+}
