@@ -25,29 +25,42 @@ public sealed class RunningServer : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<RunningServer> StartAsync(string? dataDirectory = null, bool demo = true)
+    /// <summary>Starts a server; <paramref name="agreements"/> are agreement texts loaded at start-up, <paramref name="time"/> its clock.</summary>
+    public static async Task<RunningServer> StartAsync(string? dataDirectory = null, bool demo = true, TimeProvider? time = null, IReadOnlyList<string>? agreements = null)
     {
         bool owns = dataDirectory is null;
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "parley-server-tests-" + Guid.NewGuid().ToString("N"));
+        var files = new List<string>();
+        foreach (var text in agreements ?? [])
+        {
+            Directory.CreateDirectory(dataDirectory);
+            var file = Path.Combine(dataDirectory, $"agreement-{files.Count}.json");
+            await File.WriteAllTextAsync(file, text);
+            files.Add(file);
+        }
+
         var app = await ParleyApp.StartAsync(new ParleyServerOptions
         {
             DataDirectory = dataDirectory,
             Urls = "http://127.0.0.1:0",
             Demo = demo,
             ConsoleLogging = false,
+            AgreementFiles = files,
+            Time = time,
         });
         return new RunningServer(app, dataDirectory, owns);
     }
 
+    // Long-lived tokens: tests that move a fake clock forward by a day still hold valid ones.
     public string Token(string party, string role = Roles.Operator, string agreement = "demo") =>
-        TokenKeys.Issue(DataDirectory, agreement, party, role, TimeSpan.FromHours(1));
+        TokenKeys.Issue(DataDirectory, agreement, party, role, TimeSpan.FromDays(30));
 
-    public HttpClient Client(string? party = null, string role = Roles.Operator)
+    public HttpClient Client(string? party = null, string role = Roles.Operator, string agreement = "demo")
     {
         var client = new HttpClient { BaseAddress = BaseAddress };
         if (party is not null)
         {
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(party, role));
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(party, role, agreement));
         }
 
         return client;

@@ -3,6 +3,7 @@ using Parley.Core.Agreements;
 using Parley.Core.Conflicts;
 using Parley.Core.Model;
 using Parley.Core.Ports;
+using Parley.Core.Probing;
 using Parley.Server.Ledger;
 
 namespace Parley.Server.Theaters;
@@ -13,26 +14,35 @@ namespace Parley.Server.Theaters;
 /// </summary>
 /// <remarks>
 /// One lock per agreement serialises access to its theater: the decision and the commit that records it
-/// happen with no other change in between, so two conflicting operations cannot both be accepted.
+/// happen with no other change in between, so two conflicting operations cannot both be accepted. Checks
+/// and submissions go through <see cref="ProbeAsync{T}"/>, which checks the requester's probing budget and
+/// records its touches of hidden zones under the same lock, so concurrent requests cannot overshoot it.
 /// </remarks>
 public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, string centerName, TimeProvider time)
 {
     private readonly Dictionary<AgreementId, Entry> _entries = [];
     private readonly Lock _gate = new();
 
-    private sealed class Entry(Theater theater, AgreementLedger ledger)
+    private sealed class Entry(AgreementState state)
     {
-        public Theater Theater { get; set; } = theater;
+        public Theater Theater { get; set; } = state.Theater;
 
-        public AgreementLedger Ledger { get; set; } = ledger;
+        public AgreementLedger Ledger { get; set; } = state.Ledger;
+
+        public ProbingWatch Watch { get; set; } = state.Watch;
 
         public SemaphoreSlim Lock { get; } = new(1, 1);
+
+        public void Set(AgreementState state) => (Theater, Ledger, Watch) = (state.Theater, state.Ledger, state.Watch);
     }
+
+    private sealed record AgreementState(Theater Theater, AgreementLedger Ledger, ProbingWatch Watch);
 
     /// <summary>The center name that prefixes every ledger origin.</summary>
     public string CenterName { get; } = centerName;
 
-
+    /// <summary>Signalled after every commit that appended events (for live event streams).</summary>
+    public EventSignal Events { get; } = new();
 
     /// <summary>The store behind the registry.</summary>
     public IParleyStore Store { get; } = store;
@@ -147,39 +157,132 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
         try
         {
             var (changes, result) = decide(entry.Theater);
-            if (!changes.IsEmpty || agreementSource is not null)
-            {
-                // The entry that records the change is committed with it, in one transaction.
-                long index = entry.Ledger.Tree.Size;
-                changes.Ledger.AddRange(agreementSource is not null
-                    ? LedgerEntries.ForAgreement(index, id, agreementSource, time.GetUtcNow())
-                    : LedgerEntries.Build(index, id, changes, entry.Theater, time.GetUtcNow()));
-
-                // Once the commit starts, finish it: an acknowledged write must not depend on the client staying.
-                try
-                {
-                    await Store.CommitAsync(id, changes, CancellationToken.None);
-                }
-                catch
-                {
-                    // The commit may have landed before it failed (a flush that reported an error, a dropped
-                    // connection): take the state back from the store so memory never drifts from it.
-                    (entry.Theater, entry.Ledger) = await ReadStateAsync(entry.Theater.Agreement, CancellationToken.None);
-                    throw;
-                }
-
-                foreach (var append in changes.Ledger)
-                {
-                    entry.Ledger.Tree.Append(append.Entry);
-                }
-                Apply(entry.Theater, changes);
-            }
-
+            await CommitAsync(id, entry, changes, agreementSource);
             return result;
         }
         finally
         {
             entry.Lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Runs a check or submission of <paramref name="probe"/> by <paramref name="requester"/> under the probing
+    /// budget: refused before anything is decided when the budget is spent (so the refusal says nothing about
+    /// where zones are); otherwise decided, and its touches of zones hidden from the requester recorded (one
+    /// per zone) and committed with the change, with the mapping alerts they raise.
+    /// </summary>
+    /// <param name="id">The agreement.</param>
+    /// <param name="requester">The party asking.</param>
+    /// <param name="probe">The operation checked or submitted.</param>
+    /// <param name="decide">Decides on the current state: the change to commit (empty for a check), the result, and the conflicts answered.</param>
+    /// <param name="cancellationToken">Cancels the wait for the lock.</param>
+    public async Task<ProbeOutcome<T>> ProbeAsync<T>(AgreementId id, PartyId requester, Operation probe,
+        Func<Theater, (ChangeSet Changes, T Result, IReadOnlyList<Conflict> Conflicts)> decide, CancellationToken cancellationToken = default)
+    {
+        var entry = Get(id);
+        await entry.Lock.WaitAsync(cancellationToken);
+        try
+        {
+            var now = time.GetUtcNow();
+            if (entry.Watch.Refusal(requester, now, entry.Theater.Agreement.ProbingBudget) is { } wait)
+            {
+                return new ProbeOutcome<T>(default, wait);
+            }
+
+            var (changes, result, conflicts) = decide(entry.Theater);
+            var hidden = conflicts.Select(c => c.Zone).OfType<Zone>().Where(z => !z.IsVisibleTo(requester)).DistinctBy(z => z.Id).ToList();
+            List<ProbeTouch> touches = [];
+            List<ProbingAlert> alerts = [];
+            if (hidden.Count > 0)
+            {
+                string request = Guid.CreateVersion7(now).ToString("N");
+                bool small = entry.Theater.Grid.FitsInOneCell(probe.Volume.Footprint);
+                string fingerprint = ProbingWatch.Fingerprint(probe.Volume);
+                touches = [.. hidden.Select(z => new ProbeTouch(request, now, requester, z.Id, z.Owner, small, fingerprint))];
+                alerts = entry.Watch.Suspicions(touches, now);
+                changes.Touches.AddRange(touches);
+                changes.Events.AddRange(alerts.Select(a => new EventAppend(a.ZoneOwner, ProbingAlert.EventType, AlertPayload(a), now)));
+            }
+
+            await CommitAsync(id, entry, changes, agreementSource: null);
+            entry.Watch.Record(touches, alerts);
+            return new ProbeOutcome<T>(result, null);
+        }
+        finally
+        {
+            entry.Lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Commits a decided change (called under the agreement's lock) and applies it. Declarations and agreement
+    /// texts get their ledger entry in the same transaction; touches and events alone get none.
+    /// </summary>
+    private async Task CommitAsync(AgreementId id, Entry entry, ChangeSet changes, string? agreementSource)
+    {
+        if (changes.IsEmpty && agreementSource is null)
+        {
+            return;
+        }
+
+        if (changes.HasDeclarations || agreementSource is not null)
+        {
+            // The entry that records the change is committed with it, in one transaction.
+            long index = entry.Ledger.Tree.Size;
+            changes.Ledger.AddRange(agreementSource is not null
+                ? LedgerEntries.ForAgreement(index, id, agreementSource, time.GetUtcNow())
+                : LedgerEntries.Build(index, id, changes, entry.Theater, time.GetUtcNow()));
+        }
+
+        // Once the commit starts, finish it: an acknowledged write must not depend on the client staying.
+        try
+        {
+            await Store.CommitAsync(id, changes, CancellationToken.None);
+        }
+        catch
+        {
+            // The commit may have landed before it failed (a flush that reported an error, a dropped
+            // connection): take the state back from the store so memory never drifts from it.
+            entry.Set(await ReadStateAsync(entry.Theater.Agreement, CancellationToken.None));
+            throw;
+        }
+
+        foreach (var append in changes.Ledger)
+        {
+            entry.Ledger.Tree.Append(append.Entry);
+        }
+
+        Apply(entry.Theater, changes);
+        if (changes.Events.Count > 0)
+        {
+            Events.Notify();
+        }
+    }
+
+    /// <summary>The payload of a <c>probing.suspected</c> event: only what the zone's owner may know.</summary>
+    internal static string AlertPayload(ProbingAlert alert) => new System.Text.Json.Nodes.JsonObject
+    {
+        ["requester"] = alert.Requester.Value,
+        ["zone"] = alert.Zone.Value,
+        ["count"] = alert.Count,
+        ["from"] = Parley.Core.Features.FeatureWriter.Time(alert.From),
+        ["to"] = Parley.Core.Features.FeatureWriter.Time(alert.To),
+        ["window_minutes"] = (int)ProbingWatch.Hour.TotalMinutes,
+    }.ToJsonString();
+
+    /// <summary>An alert read back from its event, to remember it across a restart.</summary>
+    private static ProbingAlert? ReadAlert(StoredEvent stored)
+    {
+        try
+        {
+            var o = System.Text.Json.Nodes.JsonNode.Parse(stored.Payload)!.AsObject();
+            return new ProbingAlert(new PartyId((string)o["requester"]!), new ZoneId((string)o["zone"]!), stored.Recipient,
+                (int)o["count"]!, DateTimeOffset.Parse((string)o["from"]!, System.Globalization.CultureInfo.InvariantCulture), stored.Created);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException or NullReferenceException)
+        {
+            return null; // not an alert this version wrote: nothing to remember
         }
     }
 
@@ -211,23 +314,22 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
 
     private async Task LoadAsync(Agreement agreement, CancellationToken cancellationToken)
     {
-        var (theater, ledger) = await ReadStateAsync(agreement, cancellationToken);
+        var state = await ReadStateAsync(agreement, cancellationToken);
         lock (_gate)
         {
             if (_entries.TryGetValue(agreement.Id, out var existing))
             {
-                existing.Theater = theater;
-                existing.Ledger = ledger;
+                existing.Set(state);
             }
             else
             {
-                _entries[agreement.Id] = new Entry(theater, ledger);
+                _entries[agreement.Id] = new Entry(state);
             }
         }
     }
 
-    /// <summary>The agreement's theater and ledger as the store holds them (the snapshot and its log).</summary>
-    private async Task<(Theater Theater, AgreementLedger Ledger)> ReadStateAsync(Agreement agreement, CancellationToken cancellationToken)
+    /// <summary>The agreement's theater, ledger and recent touches as the store holds them (the snapshot, its log, the last day's touches).</summary>
+    private async Task<AgreementState> ReadStateAsync(Agreement agreement, CancellationToken cancellationToken)
     {
         var ledger = await AgreementLedger.LoadAsync(Store, agreement.Id, CenterName, ledgerSeed, cancellationToken);
         var theater = new Theater(agreement);
@@ -241,6 +343,22 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
             theater.Upsert(operation);
         }
 
-        return (theater, ledger);
+        var now = time.GetUtcNow();
+        var touches = await Store.LoadTouchesAsync(agreement.Id, now - ProbingWatch.Day, cancellationToken);
+        var alerts = new List<ProbingAlert>();
+        for (long after = 0; ;)
+        {
+            // Events are rare (alerts only), so reading them all at start-up is cheap.
+            var page = await Store.ReadEventsAsync(agreement.Id, null, after, 1000, cancellationToken);
+            alerts.AddRange(page.Where(e => e.Type == ProbingAlert.EventType && e.Created > now - ProbingWatch.Hour).Select(ReadAlert).OfType<ProbingAlert>());
+            if (page.Count < 1000)
+            {
+                break;
+            }
+
+            after = page[^1].Sequence;
+        }
+
+        return new AgreementState(theater, ledger, new ProbingWatch(touches, alerts));
     }
 }
