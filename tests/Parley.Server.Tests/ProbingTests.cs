@@ -301,6 +301,24 @@ public sealed class ProbingTests
     }
 
     [Fact]
+    public async Task concurrent_touching_requests_cannot_overshoot_the_budget()
+    {
+        await using var server = await RunningServer.StartAsync(demo: false,
+            agreements: [AgreementText("small", ",\"probing_budget\":{\"per_hour\":3,\"per_day\":10}")]);
+        await DeclareAsync(server, "small", "red-post", Inside(0.3, 0.6));
+        using var blue = server.Client("blue", agreement: "small");
+        var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => i % 2 == 0
+            ? CheckAsync(blue, "small", SmallStrike($"c{i}", Inside(0.05 + (0.07 * i), 0.3)))
+            : SubmitAsync(blue, "small", SmallStrike($"s{i}", Inside(0.05 + (0.07 * i), 0.3)))));
+        Assert.Equal(3, responses.Count(r => r.IsSuccessStatusCode));
+        Assert.Equal(9, responses.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests));
+
+        using var red = server.Client("red", agreement: "small");
+        var report = await red.GetFromJsonAsync<JsonElement>("/v1/agreements/small/probing", Ct);
+        Assert.Equal(3, Assert.Single(report.GetProperty("requesters").EnumerateArray()).GetProperty("total").GetInt64());
+    }
+
+    [Fact]
     public async Task the_budget_survives_a_restart()
     {
         string data = Path.Combine(Path.GetTempPath(), "parley-probing-" + Guid.NewGuid().ToString("N"));
