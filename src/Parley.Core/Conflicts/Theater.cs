@@ -65,8 +65,9 @@ public sealed class Theater(Agreement agreement)
     public bool Remove(OperationId id) => _operations.Remove(id.Value);
 
     /// <summary>
-    /// Every conflict of <paramref name="operation"/> with the zones and the live operations held here
-    /// (the operation itself, under its id, is ignored).
+    /// Every conflict of <paramref name="operation"/> with the zones and the live operations held here, on
+    /// the exact volumes (the operation itself, under its id, is ignored). For the offline checker and the
+    /// center; what a party is answered is <see cref="FindConflictsFor"/>.
     /// </summary>
     public List<Conflict> FindConflicts(Operation operation)
     {
