@@ -58,7 +58,7 @@ public static class ParleyApp
             sp.GetRequiredService<IParleyStore>(), ledgerSeed, CenterName(options.CenterName), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<CheckpointSigner>();
         builder.Services.AddSingleton(new Disclosure(CenterSecret(options.DataDirectory)));
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(options.Time ?? TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJson.Default));
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
@@ -97,6 +97,7 @@ public static class ParleyApp
         LedgerApi.Map(agreements);
         LedgerTilesApi.Map(agreements);
         OperationsApi.Map(agreements);
+        ProbingApi.Map(agreements);
         return app;
     }
 

@@ -41,4 +41,10 @@ public sealed record ParleyServerOptions
 
     /// <summary>Whether to write request logs to the console.</summary>
     public bool ConsoleLogging { get; init; } = true;
+
+    /// <summary>The clock for ledger entries, probing budgets and event times; the system clock when null (tests pass a fake one).</summary>
+    public TimeProvider? Time { get; init; }
+
+    /// <summary>How often an idle event stream sends a comment line, so that proxies and clients know it is alive.</summary>
+    public TimeSpan EventHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(15);
 }

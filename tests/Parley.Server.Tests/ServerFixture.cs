@@ -25,27 +25,41 @@ public sealed class RunningServer : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<RunningServer> StartAsync(string? dataDirectory = null, bool demo = true, IReadOnlyList<string>? agreementFiles = null)
+    /// <summary>Starts a server; <paramref name="agreements"/> are agreement texts loaded at start-up (besides <paramref name="agreementFiles"/>), <paramref name="time"/> its clock.</summary>
+    public static async Task<RunningServer> StartAsync(string? dataDirectory = null, bool demo = true, IReadOnlyList<string>? agreementFiles = null,
+        TimeProvider? time = null, IReadOnlyList<string>? agreements = null)
     {
         bool owns = dataDirectory is null;
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "parley-server-tests-" + Guid.NewGuid().ToString("N"));
+        var files = new List<string>();
+        foreach (var text in agreements ?? [])
+        {
+            Directory.CreateDirectory(dataDirectory);
+            var file = Path.Combine(dataDirectory, $"agreement-{files.Count}.json");
+            await File.WriteAllTextAsync(file, text);
+            files.Add(file);
+        }
+
         var app = await ParleyApp.StartAsync(new ParleyServerOptions
         {
             DataDirectory = dataDirectory,
             Urls = "http://127.0.0.1:0",
             Demo = demo,
-            AgreementFiles = agreementFiles ?? [],
             ConsoleLogging = false,
+            AgreementFiles = [.. agreementFiles ?? [], .. files],
+            Time = time,
         });
         return new RunningServer(app, dataDirectory, owns);
     }
 
+    // Long-lived tokens: tests that move a fake clock forward by a day still hold valid ones.
     public string Token(string party, string role = Roles.Operator, string agreement = "demo") =>
-        TokenKeys.Issue(DataDirectory, agreement, party, role, TimeSpan.FromHours(1));
+        TokenKeys.Issue(DataDirectory, agreement, party, role, TimeSpan.FromDays(30));
 
     /// <summary>A client for <paramref name="party"/> (none: anonymous) whose writes are signed with its development key unless <paramref name="sign"/> is false.</summary>
     public HttpClient Client(string? party = null, string role = Roles.Operator, bool sign = true, string agreement = "demo") =>
-        party is null ? new HttpClient { BaseAddress = BaseAddress } : SigningHandler.Client(BaseAddress, DataDirectory, agreement, party, role, sign);
+        party is null ? new HttpClient { BaseAddress = BaseAddress }
+            : SigningHandler.Client(BaseAddress, DataDirectory, agreement, party, role, sign, App.Services.GetService(typeof(TimeProvider)) as TimeProvider);
 
     public static StringContent GeoJson(string json) => new(json, Encoding.UTF8, "application/geo+json");
 
@@ -69,15 +83,20 @@ public sealed class RunningServer : IAsyncDisposable
 }
 
 /// <summary>Signs every write (POST, PUT, DELETE) with the party's development submission key, as <c>parley</c> does.</summary>
-public sealed class SigningHandler(SubmissionKey key, string agreement) : DelegatingHandler(new HttpClientHandler())
+public sealed class SigningHandler(SubmissionKey key, string agreement, TimeProvider time) : DelegatingHandler(new HttpClientHandler())
 {
-    /// <summary>A client with a token of <paramref name="party"/> for <paramref name="agreement"/> on a server's data folder.</summary>
-    public static HttpClient Client(Uri baseAddress, string dataDirectory, string agreement, string party, string role = Roles.Operator, bool sign = true)
+    /// <summary>
+    /// A client with a token of <paramref name="party"/> for <paramref name="agreement"/> on a server's data folder, signing
+    /// with the server's clock <paramref name="time"/> (a fake one in tests that move time). Tokens last 30 days, so tests
+    /// that move a fake clock forward keep valid ones.
+    /// </summary>
+    public static HttpClient Client(Uri baseAddress, string dataDirectory, string agreement, string party, string role = Roles.Operator, bool sign = true, TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         var client = sign
-            ? new HttpClient(new SigningHandler(DevelopmentKeys.For(dataDirectory, agreement, party), agreement)) { BaseAddress = baseAddress }
+            ? new HttpClient(new SigningHandler(DevelopmentKeys.For(dataDirectory, agreement, party), agreement, time)) { BaseAddress = baseAddress }
             : new HttpClient { BaseAddress = baseAddress };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TokenKeys.Issue(dataDirectory, agreement, party, role, TimeSpan.FromHours(1)));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TokenKeys.Issue(dataDirectory, agreement, party, role, TimeSpan.FromDays(30)));
         return client;
     }
 
@@ -87,14 +106,14 @@ public sealed class SigningHandler(SubmissionKey key, string agreement) : Delega
         {
             try
             {
-                await SignedRequests.SignAsync(request, agreement, key, DateTimeOffset.UtcNow, cancellationToken);
+                await SignedRequests.SignAsync(request, agreement, key, time.GetUtcNow(), cancellationToken);
             }
             catch (Parley.Core.InputRejectedException)
             {
                 // A body with no canonical form cannot be signed: send well-formed headers so that the server
                 // judges the body itself.
                 request.Headers.Add(SignedRequests.SignatureHeader, Convert.ToBase64String(new byte[64]));
-                request.Headers.Add(SignedRequests.TimestampHeader, SignedRequests.Timestamp(DateTimeOffset.UtcNow));
+                request.Headers.Add(SignedRequests.TimestampHeader, SignedRequests.Timestamp(time.GetUtcNow()));
                 request.Headers.Add(SignedRequests.NonceHeader, SignedRequests.NewNonce());
             }
         }

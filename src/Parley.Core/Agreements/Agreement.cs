@@ -53,6 +53,13 @@ public sealed record ZoneRule(string OperationKind, IReadOnlyList<ZoneKind> Zone
 public sealed record SeparationMinima(double LateralMetres, double VerticalMetres);
 
 /// <summary>
+/// How many checks and submissions that touch other parties' hidden zones one party may make: a request
+/// is refused (429) once the party's touching requests in the last hour reach <paramref name="PerHour"/> or
+/// those in the last day reach <paramref name="PerDay"/>.
+/// </summary>
+public sealed record ProbingBudget(int PerHour, int PerDay);
+
+/// <summary>
 /// The pact a theater runs under: its parties, which operation kinds conflict with which zone kinds,
 /// separation minima, limits and deadlines.
 /// </summary>
@@ -108,6 +115,15 @@ public sealed record Agreement
 
     /// <summary>How far a token's expiry and not-before may be off the server's clock.</summary>
     public TimeSpan TokenClockSkew { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Length of the time slots (aligned to the Unix epoch) in which a hidden zone's time window is disclosed:
+    /// an operation and a zone the requester may not see meet in time when their windows touch a common slot.
+    /// </summary>
+    public TimeSpan DisclosureTimeResolution { get; init; } = TimeSpan.FromDays(1);
+
+    /// <summary>Each party's budget of checks and submissions that touch other parties' hidden zones.</summary>
+    public ProbingBudget ProbingBudget { get; init; } = new(30, 200);
 
     /// <summary>The default agreement: the standard rules, any party.</summary>
     public static Agreement Default(string id = "default") => new() { Id = new AgreementId(id), Name = "Default rules" };

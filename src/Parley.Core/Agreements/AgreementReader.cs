@@ -14,7 +14,8 @@ namespace Parley.Core.Agreements;
 /// <c>operation_kinds</c>, <c>airborne_kinds</c>, <c>rules</c> (<c>operation</c>, <c>zones</c>), <c>separation</c>
 /// (<c>lateral_m</c>, <c>vertical_m</c>), <c>max_vertices</c>, <c>concurrence_deadline_minutes</c>,
 /// <c>disclosure_resolution_m</c>, <c>token_audience</c>, <c>token_clock_skew_s</c>,
-/// <c>signature_window_s</c>; per party also <c>signing_keys</c> (<c>ed25519:</c> base64 public keys).
+/// <c>signature_window_s</c>, <c>disclosure_time_resolution_minutes</c>, <c>probing_budget</c>
+/// (<c>per_hour</c>, <c>per_day</c>); per party also <c>signing_keys</c> (<c>ed25519:</c> base64 public keys).
 /// The reader does no I/O: a <c>jwks_file</c> is kept as a path for the server to read.
 /// </remarks>
 public static class AgreementReader
@@ -71,6 +72,32 @@ public static class AgreementReader
         if (Num(o, "concurrence_deadline_minutes", errors, 1, 525_600) is { } minutes)
         {
             agreement = agreement with { ConcurrenceDeadline = TimeSpan.FromMinutes(minutes) };
+        }
+
+        if (Num(o, "disclosure_time_resolution_minutes", errors, 1, 525_600) is { } slot)
+        {
+            if (slot != Math.Floor(slot))
+            {
+                errors.Add(new InputError(null, "disclosure_time_resolution_minutes", "must be a whole number of minutes"));
+            }
+            else
+            {
+                agreement = agreement with { DisclosureTimeResolution = TimeSpan.FromMinutes(slot) };
+            }
+        }
+
+        if (o["probing_budget"] is JsonObject budget)
+        {
+            agreement = agreement with
+            {
+                ProbingBudget = new ProbingBudget(
+                    Count(budget, "per_hour", errors, 1_000_000, "probing_budget.") ?? agreement.ProbingBudget.PerHour,
+                    Count(budget, "per_day", errors, 10_000_000, "probing_budget.") ?? agreement.ProbingBudget.PerDay),
+            };
+        }
+        else if (o["probing_budget"] is not null)
+        {
+            errors.Add(new InputError(null, "probing_budget", "must be an object with per_hour and per_day"));
         }
 
         if (o["separation"] is JsonObject sep)
@@ -347,6 +374,22 @@ public static class AgreementReader
         }
 
         return value;
+    }
+
+    private static int? Count(JsonObject o, string name, List<InputError> errors, int max, string path)
+    {
+        if (Num(o, name, errors, 1, max, path) is not { } value)
+        {
+            return null;
+        }
+
+        if (value != Math.Floor(value))
+        {
+            errors.Add(new InputError(null, path + name, "must be a whole number"));
+            return null;
+        }
+
+        return (int)value;
     }
 
     private static List<string>? Strings(JsonObject o, string name, List<InputError> errors, string path = "")

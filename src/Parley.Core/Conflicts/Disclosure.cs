@@ -18,8 +18,12 @@ public sealed record CoarseCell(double West, double South, double East, double N
 /// <param name="Handle">An opaque handle, stable for this requester and unlinkable across requesters; set when redacted.</param>
 /// <param name="Area">The coarse cell containing the conflict; set when redacted.</param>
 /// <param name="Name">The zone or operation name, when visible.</param>
+/// <param name="Exact">
+/// For the owner of the zone only: whether the exact volumes overlap (a conflict with a zone its requester
+/// may not see is decided on disclosure cells and slots, so it may be reported without an exact overlap).
+/// </param>
 public sealed record ConflictView(
-    string Operation, string Type, string Owner, string Kind, string? Id, string? Handle, CoarseCell? Area, string? Name)
+    string Operation, string Type, string Owner, string Kind, string? Id, string? Handle, CoarseCell? Area, string? Name, bool? Exact = null)
 {
     /// <summary>Whether details were withheld.</summary>
     public bool Redacted => Id is null;
@@ -31,6 +35,10 @@ public sealed record ConflictView(
 /// coarse cell of the conflict at the agreement's disclosure resolution — never geometry, name,
 /// altitude or exact time.
 /// </summary>
+/// <remarks>
+/// The cell reported for a hidden zone is the southernmost, then westernmost, cell of the disclosure grid that
+/// both footprints touch: a function of the two covers alone, never a vertex of the zone.
+/// </remarks>
 public sealed class Disclosure(byte[] centerSecret)
 {
     private readonly byte[] _secret = centerSecret;
@@ -43,12 +51,24 @@ public sealed class Disclosure(byte[] centerSecret)
         string kind = conflict.Zone is { } z ? ZoneKinds.Name(z.Kind) : conflict.OtherOperation!.Kind;
         if (target.IsVisibleTo(requester))
         {
-            return new ConflictView(conflict.Operation.Id.Value, type, target.Owner.Value, kind, conflict.TargetId, null, null, target.Name);
+            bool? exact = conflict.Zone is not null && target.Owner == requester ? conflict.Exact : null;
+            return new ConflictView(conflict.Operation.Id.Value, type, target.Owner.Value, kind, conflict.TargetId, null, null, target.Name, exact);
         }
 
-        var (lon, lat) = Witness(conflict.Operation.Volume.Footprint, target.Volume.Footprint);
+        var grid = new DisclosureGrid(agreement.DisclosureResolutionMetres);
+        CoarseCell area;
+        if (conflict.Zone is not null && grid.FirstSharedCell(conflict.Operation.Volume.Footprint, target.Volume.Footprint) is { } shared)
+        {
+            area = grid.Area(shared);
+        }
+        else
+        {
+            var (lon, lat) = Witness(conflict.Operation.Volume.Footprint, target.Volume.Footprint);
+            area = grid.Area(grid.CellAt(lon, lat));
+        }
+
         return new ConflictView(conflict.Operation.Id.Value, type, target.Owner.Value, kind, null,
-            Handle(requester, type, conflict.TargetId), Cell(lon, lat, agreement.DisclosureResolutionMetres), null);
+            Handle(requester, type, conflict.TargetId), area, null);
     }
 
     /// <summary>An opaque handle for a zone or operation, stable per requester, unlinkable across requesters.</summary>
@@ -61,22 +81,14 @@ public sealed class Disclosure(byte[] centerSecret)
     /// <summary>The disclosure cell containing a point: rows of <paramref name="resolutionMetres"/> of latitude, columns of as many metres at the row's middle.</summary>
     public static CoarseCell Cell(double lon, double lat, double resolutionMetres)
     {
-        const double MetresPerDegree = 111_320;
-        double dLat = resolutionMetres / MetresPerDegree;
-        int rows = (int)Math.Ceiling(180 / dLat);
-        dLat = 180.0 / rows;
-        int row = Math.Min(rows - 1, (int)Math.Floor((lat + 90) / dLat));
-        double south = -90 + (row * dLat), north = south + dLat;
-        double middle = Math.Min(89.9, Math.Abs((south + north) / 2));
-        double dLon = resolutionMetres / (MetresPerDegree * Math.Cos(middle * Math.PI / 180));
-        int columns = Math.Max(1, (int)Math.Floor(360 / Math.Min(360, dLon)));
-        dLon = 360.0 / columns;
-        int column = Math.Min(columns - 1, (int)Math.Floor((lon + 180) / dLon));
-        double west = -180 + (column * dLon);
-        return new CoarseCell(Math.Round(west, 6), Math.Round(south, 6), Math.Round(west + dLon, 6), Math.Round(north, 6), resolutionMetres);
+        var grid = new DisclosureGrid(resolutionMetres);
+        return grid.Area(grid.CellAt(lon, lat));
     }
 
-    /// <summary>A point where the two footprints meet (or come closest): a vertex of one lying in the other, else the operation's first vertex.</summary>
+    /// <summary>
+    /// For a separation conflict: a point where the two footprints meet, a vertex of one lying in the other,
+    /// else the operation's first vertex (operations within the separation minima need not overlap).
+    /// </summary>
     private static (double Lon, double Lat) Witness(Shape operation, Shape target)
     {
         foreach (var (x, y) in Vertices(operation))

@@ -8,6 +8,10 @@ namespace Parley.Core.Conflicts;
 /// The live zones and operations of one agreement, indexed, and the conflict rules applied to them.
 /// </summary>
 /// <remarks>
+/// Two relations: <see cref="FindConflicts"/> is exact (the offline checker, benchmarks); <see cref="FindConflictsFor"/>
+/// is what the operation's owner may learn: exact for the zones it may see, and for the zones it may not see
+/// decided on the disclosure grid's cells and time slots (<see cref="DisclosureGrid"/>), so that no sequence
+/// of questions locates a hidden zone better than a cell. The latter is a superset of the former.
 /// Pure and in memory: it decides, it does not store. Not thread-safe for writes: the caller serialises
 /// changes (one writer per agreement); reads may run concurrently when no write does.
 /// </remarks>
@@ -23,6 +27,9 @@ public sealed class Theater(Agreement agreement)
 
     /// <summary>The rules in force.</summary>
     public Agreement Agreement { get; } = agreement;
+
+    /// <summary>The disclosure grid at the agreement's resolution.</summary>
+    public DisclosureGrid Grid { get; } = new(agreement.DisclosureResolutionMetres);
 
     /// <summary>Number of zones.</summary>
     public int ZoneCount => _zonesByKind.Sum(i => i.Count);
@@ -86,8 +93,9 @@ public sealed class Theater(Agreement agreement)
     public bool Remove(OperationId id) => _operations.Remove(id.Value);
 
     /// <summary>
-    /// Every conflict of <paramref name="operation"/> with the zones and the live operations held here
-    /// (the operation itself, under its id, is ignored).
+    /// Every conflict of <paramref name="operation"/> with the zones and the live operations held here, on
+    /// the exact volumes (the operation itself, under its id, is ignored). For the offline checker and the
+    /// center; what a party is answered is <see cref="FindConflictsFor"/>.
     /// </summary>
     public List<Conflict> FindConflicts(Operation operation)
     {
@@ -97,6 +105,73 @@ public sealed class Theater(Agreement agreement)
             conflicts.Add(Conflict.WithZone(operation, zone));
         }
 
+        AddSeparationConflicts(operation, conflicts);
+        return conflicts;
+    }
+
+    /// <summary>
+    /// Every conflict of <paramref name="operation"/> under the relation its owner may learn: zones it may see
+    /// (public, or shared with it) conflict exactly; a zone it may not see conflicts when the agreement forbids
+    /// the kinds and the two share a disclosure cell and a disclosure time slot, whatever the altitudes (each
+    /// such conflict records in <see cref="Conflict.Exact"/> whether the exact volumes overlap). Separation
+    /// conflicts with other operations stay exact. A superset of <see cref="FindConflicts"/>.
+    /// </summary>
+    /// <remarks>Zones it may see come first, in index order; then hidden zones by id; then operations.</remarks>
+    public List<Conflict> FindConflictsFor(Operation operation)
+    {
+        var conflicts = new List<Conflict>();
+        HashSet<ZoneId>? exactHidden = null;
+        foreach (var zone in ZonesAffectedBy(operation))
+        {
+            if (zone.IsVisibleTo(operation.Owner))
+            {
+                conflicts.Add(Conflict.WithZone(operation, zone));
+            }
+            else
+            {
+                (exactHidden ??= []).Add(zone.Id);
+            }
+        }
+
+        foreach (var zone in HiddenZonesMeeting(operation))
+        {
+            conflicts.Add(Conflict.WithZone(operation, zone, exactHidden?.Contains(zone.Id) == true));
+        }
+
+        AddSeparationConflicts(operation, conflicts);
+        return conflicts;
+    }
+
+    /// <summary>
+    /// The zones of other parties, hidden from the operation's owner, of a kind the agreement forbids to the
+    /// operation, that share a disclosure cell and slot with it; by id.
+    /// </summary>
+    public List<Zone> HiddenZonesMeeting(Operation operation)
+    {
+        var window = DisclosureSlots.Widen(operation.Volume.Time, Agreement.DisclosureTimeResolution);
+        var candidates = new List<Zone>();
+        Func<Zone, bool> hidden = zone => zone.Owner != operation.Owner && !zone.IsVisibleTo(operation.Owner);
+        foreach (var rectangle in Grid.Region(operation.Volume.Footprint))
+        {
+            var query = new Volume(rectangle, AnyAltitude, window);
+            foreach (var kind in ZoneKindsInIndexOrder)
+            {
+                if (Agreement.Forbids(operation.Kind, kind))
+                {
+                    _zonesByKind[(int)kind].Query(query, 0, 0, hidden, candidates);
+                }
+            }
+        }
+
+        return [.. candidates.DistinctBy(z => z.Id)
+            .Where(z => Grid.ShareCell(operation.Volume.Footprint, z.Volume.Footprint))
+            .OrderBy(z => z.Id.Value, StringComparer.Ordinal)];
+    }
+
+    private static readonly AltitudeBand AnyAltitude = new(double.NegativeInfinity, double.PositiveInfinity);
+
+    private void AddSeparationConflicts(Operation operation, List<Conflict> conflicts)
+    {
         if (Agreement.IsAirborne(operation.Kind))
         {
             var others = new List<Operation>();
@@ -109,8 +184,6 @@ public sealed class Theater(Agreement agreement)
                 conflicts.Add(Conflict.WithOperation(operation, other));
             }
         }
-
-        return conflicts;
     }
 
     /// <summary>The zones of other parties that the agreement forbids <paramref name="operation"/> to touch and that it touches.</summary>
@@ -134,6 +207,29 @@ public sealed class Theater(Agreement agreement)
     {
         var operations = new List<Operation>();
         _operations.Query(zone.Volume, 0, 0, op => op.Owner != zone.Owner && IsLive(op.State) && Agreement.Forbids(op.Kind, zone.Kind), operations);
+        return operations;
+    }
+
+    /// <summary>
+    /// The live operations of other parties that a new or changed zone conflicts with, each under the relation
+    /// its owner would see (<see cref="FindConflictsFor"/>): exact where the owner may see the zone, on
+    /// disclosure cells and slots where it may not.
+    /// </summary>
+    public List<Operation> OperationsConcernedBy(Zone zone)
+    {
+        var operations = new List<Operation>();
+        _operations.Query(zone.Volume, 0, 0,
+            op => op.Owner != zone.Owner && IsLive(op.State) && Agreement.Forbids(op.Kind, zone.Kind) && zone.IsVisibleTo(op.Owner), operations);
+
+        var window = DisclosureSlots.Widen(zone.Volume.Time, Agreement.DisclosureTimeResolution);
+        var candidates = new List<Operation>();
+        foreach (var rectangle in Grid.Region(zone.Volume.Footprint))
+        {
+            _operations.Query(new Volume(rectangle, AnyAltitude, window), 0, 0,
+                op => op.Owner != zone.Owner && IsLive(op.State) && Agreement.Forbids(op.Kind, zone.Kind) && !zone.IsVisibleTo(op.Owner), candidates);
+        }
+
+        operations.AddRange(candidates.DistinctBy(op => op.Id).Where(op => Grid.ShareCell(op.Volume.Footprint, zone.Volume.Footprint)));
         return operations;
     }
 

@@ -1,5 +1,6 @@
 using Parley.Core.Agreements;
 using Parley.Core.Model;
+using Parley.Core.Probing;
 
 namespace Parley.Core.Ports;
 
@@ -32,6 +33,29 @@ public sealed record SignedSubmission(string Key, string Nonce, DateTimeOffset T
 /// <param name="Created">When the write was accepted.</param>
 public sealed record IdempotentAnswer(
     PartyId Party, string Key, byte[] Fingerprint, int Status, string? ContentType, byte[] Body, string? ETag, string? Location, DateTimeOffset Created);
+
+/// <summary>An event for one party, appended to the agreement's outbox in the transaction of the change that raised it.</summary>
+/// <param name="Recipient">The only party that may read it.</param>
+/// <param name="Type">The event type, e.g. <c>probing.suspected</c>.</param>
+/// <param name="Payload">The event as a JSON object; never anything the recipient may not see.</param>
+/// <param name="Created">When it was raised.</param>
+public sealed record EventAppend(PartyId Recipient, string Type, string Payload, DateTimeOffset Created);
+
+/// <summary>A stored event with its sequence number (1, 2, … per agreement, in commit order).</summary>
+public sealed record StoredEvent(long Sequence, PartyId Recipient, string Type, string Payload, DateTimeOffset Created);
+
+/// <summary>How often one requester touched one zone.</summary>
+public sealed record ZoneTouchCount(ZoneId Zone, long Count);
+
+/// <summary>How often one requesting party touched one owner's hidden zones, and when.</summary>
+/// <param name="Requester">The requesting party.</param>
+/// <param name="LastHour">Touches in the hour before the report.</param>
+/// <param name="LastDay">Touches in the day before the report.</param>
+/// <param name="Total">Touches ever.</param>
+/// <param name="First">The first touch.</param>
+/// <param name="Last">The last touch.</param>
+/// <param name="Zones">Touches per zone, by zone id.</param>
+public sealed record TouchSummary(PartyId Requester, long LastHour, long LastDay, long Total, DateTimeOffset First, DateTimeOffset Last, IReadOnlyList<ZoneTouchCount> Zones);
 
 /// <summary>A set of changes to one agreement's state that is committed atomically, or not at all.</summary>
 /// <remarks>Operations are never deleted: they end cancelled or completed, and the ledger keeps them.</remarks>
@@ -67,8 +91,17 @@ public sealed class ChangeSet
     /// <summary>Concurrence requests to insert or replace (requests are never deleted: they close).</summary>
     public List<Parley.Core.Workflow.ConcurrenceRequest> UpsertRequests { get; } = [];
 
+    /// <summary>Touches of hidden zones to record (the probing budget and the owners' reports).</summary>
+    public List<ProbeTouch> Touches { get; } = [];
+
+    /// <summary>Events to append to the agreement's outbox.</summary>
+    public List<EventAppend> Events { get; } = [];
+
+    /// <summary>Whether zones, operations or requests change (what the ledger records; touches and events are not ledger entries).</summary>
+    public bool HasDeclarations => UpsertZones.Count > 0 || DeleteZones.Count > 0 || UpsertOperations.Count > 0 || UpsertRequests.Count > 0;
+
     /// <summary>Whether there is nothing to commit.</summary>
-    public bool IsEmpty => UpsertZones.Count == 0 && DeleteZones.Count == 0 && UpsertOperations.Count == 0 && UpsertRequests.Count == 0 && Ledger.Count == 0;
+    public bool IsEmpty => !HasDeclarations && Ledger.Count == 0 && Touches.Count == 0 && Events.Count == 0;
 }
 
 /// <summary>
@@ -132,4 +165,19 @@ public interface IParleyStore : IAsyncDisposable
 
     /// <summary>The cosignature lines of the checkpoint of <paramref name="size"/>.</summary>
     Task<IReadOnlyList<string>> LoadCosignaturesAsync(AgreementId agreement, long size, CancellationToken cancellationToken = default);
+
+    /// <summary>Every touch recorded at or after <paramref name="since"/>, oldest first.</summary>
+    Task<IReadOnlyList<ProbeTouch>> LoadTouchesAsync(AgreementId agreement, DateTimeOffset since, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Per requesting party, how often the zones of <paramref name="zoneOwner"/> were touched: in the hour and
+    /// the day before <paramref name="now"/>, ever, first and last, and per zone; by requester.
+    /// </summary>
+    Task<IReadOnlyList<TouchSummary>> SummarizeTouchesAsync(AgreementId agreement, PartyId zoneOwner, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> events after sequence number <paramref name="afterSequence"/>, in order: those
+    /// of <paramref name="recipient"/>, or every party's when null (for the center itself).
+    /// </summary>
+    Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(AgreementId agreement, PartyId? recipient, long afterSequence, int limit, CancellationToken cancellationToken = default);
 }

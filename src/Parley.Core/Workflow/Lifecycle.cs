@@ -211,7 +211,7 @@ public static class Lifecycle
         ArgumentNullException.ThrowIfNull(zone);
         ArgumentNullException.ThrowIfNull(changes);
         var pending = new Pending(theater, changes);
-        foreach (var affected in theater.OperationsAffectedBy(zone))
+        foreach (var affected in theater.OperationsConcernedBy(zone))
         {
             var operation = pending.Operation(affected.Id)!;
             if (operation.State is not (OperationState.Accepted or OperationState.AwaitingConcurrence or OperationState.Concurred))
@@ -257,7 +257,7 @@ public static class Lifecycle
 
     private static WorkflowDecision Decide(Theater theater, Operation candidate, DateTimeOffset now, Pending pending, PartyId? concurredBy)
     {
-        var conflicts = theater.FindConflicts(candidate with { State = OperationState.Proposed });
+        var conflicts = theater.FindConflictsFor(candidate with { State = OperationState.Proposed });
         var requests = new List<ConcurrenceRequest>();
         int number = pending.NextRequestNumber(candidate);
         foreach (var conflict in conflicts)

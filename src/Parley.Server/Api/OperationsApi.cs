@@ -19,7 +19,7 @@ internal static class OperationsApi
         operations.MapPost("/", SubmitAsync).RequireRole(Roles.Operator).RequireSignature()
             .WithSummary("Submit an operation (one Feature). The answer carries its state and its conflicts.")
             .Accepts<System.Text.Json.JsonElement>("application/geo+json", "application/json")
-            .Produces<OperationResponse>(StatusCodes.Status201Created).ProducesProblem(400).ProducesProblem(409);
+            .Produces<OperationResponse>(StatusCodes.Status201Created).ProducesProblem(400).ProducesProblem(409).ProducesProblem(429);
 
         operations.MapGet("/", ListAsync).RequireRole(Roles.All.ToArray())
             .WithSummary("The operations the caller may see, as a FeatureCollection (state in properties.state).")
@@ -30,9 +30,9 @@ internal static class OperationsApi
             .Produces<OperationResponse>().ProducesProblem(404);
 
         agreements.MapPost("/check", CheckAsync).WithTags("Operations").WithDomainErrors().RequireRole(Roles.Operator)
-            .WithSummary("Dry run: the conflicts a proposed operation would have. Stores nothing.")
+            .WithSummary("Dry run: the conflicts a proposed operation would have. Stores no operation (a touch of a hidden zone is recorded).")
             .Accepts<System.Text.Json.JsonElement>("application/geo+json", "application/json")
-            .Produces<CheckResponse>().ProducesProblem(400);
+            .Produces<CheckResponse>().ProducesProblem(400).ProducesProblem(429);
     }
 
     private static async Task<IResult> SubmitAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry,
@@ -40,7 +40,8 @@ internal static class OperationsApi
     {
         var caller = http.GetCaller();
         var proposed = await ReadOneAsync(http, caller, ct);
-        return await Writes.RunAsync(http, registry, agreement, theater =>
+        var id = new AgreementId(agreement);
+        var outcome = await registry.ProbeAsync(id, caller.Party, proposed, theater =>
         {
             if (theater.FindOperation(proposed.Id) is not null)
             {
@@ -52,8 +53,11 @@ internal static class OperationsApi
             changes.UpsertOperations.Add(decision.Operation);
             http.Response.Headers.ETag = ApiSupport.ETag(decision.Operation.Version);
             http.Response.Headers.Location = $"{http.Request.PathBase}/v1/agreements/{agreement}/operations/{Uri.EscapeDataString(decision.Operation.Id.Value)}";
-            return (changes, ApiSupport.Json(Response(decision.Operation, decision.Conflicts, caller, disclosure), StatusCodes.Status201Created));
-        }, ct);
+            return (changes, ApiSupport.Json(Response(decision.Operation, decision.Conflicts, caller, disclosure), StatusCodes.Status201Created), decision.Conflicts);
+        }, Writes.Hooks(http, registry, id), ct);
+        return outcome.RetryAfter is { } wait
+            ? Problems.ProbingBudgetSpent(http.Response, wait, caller.Agreement.ProbingBudget)
+            : outcome.Result!;
     }
 
     private static async Task<IResult> CheckAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry,
@@ -61,8 +65,17 @@ internal static class OperationsApi
     {
         var caller = http.GetCaller();
         var proposed = await ReadOneAsync(http, caller, ct);
-        var conflicts = await registry.ReadAsync(new AgreementId(agreement), theater => theater.FindConflicts(proposed), ct);
-        return ApiSupport.Json(new CheckResponse(proposed.Id.Value, Views(conflicts, caller, disclosure)));
+        var outcome = await registry.ProbeAsync(new AgreementId(agreement), caller.Party, proposed, theater =>
+        {
+            var conflicts = theater.FindConflictsFor(proposed);
+            return (new ChangeSet { Command = "check", Submitter = caller.Party }, conflicts, conflicts);
+        }, cancellationToken: ct);
+        if (outcome.RetryAfter is { } wait)
+        {
+            return Problems.ProbingBudgetSpent(http.Response, wait, caller.Agreement.ProbingBudget);
+        }
+
+        return ApiSupport.Json(new CheckResponse(proposed.Id.Value, Views(outcome.Result!, caller, disclosure)));
     }
 
     private static async Task<IResult> ListAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
@@ -85,7 +98,7 @@ internal static class OperationsApi
                 return ((Operation?)null, (IReadOnlyList<Conflict>)[]);
             }
 
-            return (op, op.Owner == caller.Party && Theater.IsLive(op.State) ? theater.FindConflicts(op) : []);
+            return (op, op.Owner == caller.Party && Theater.IsLive(op.State) ? theater.FindConflictsFor(op) : []);
         }, ct);
 
         if (found.Item1 is not { } operation)

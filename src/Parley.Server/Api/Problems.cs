@@ -52,6 +52,18 @@ internal static class Problems
     public static IResult PreconditionFailed(string detail) =>
         Problem(StatusCodes.Status412PreconditionFailed, "stale-version", "The version given in If-Match is not the current one", detail);
 
+    /// <summary>
+    /// 429 with <c>Retry-After</c> (whole seconds, rounded up): the caller's budget of checks and submissions that
+    /// touch other parties' hidden zones is spent. Says nothing about where any zone is.
+    /// </summary>
+    public static IResult ProbingBudgetSpent(HttpResponse response, TimeSpan wait, Parley.Core.Agreements.ProbingBudget budget)
+    {
+        long seconds = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds));
+        response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problem(StatusCodes.Status429TooManyRequests, "probing-budget", "The probing budget is spent",
+            $"checks and submissions whose answers touch other parties' hidden zones are limited to {budget.PerHour} per hour and {budget.PerDay} per day; retry after {seconds} s");
+    }
+
     /// <summary>Clips caller-supplied text before it is echoed in a message.</summary>
     public static string Clip(string s) => s.Length <= 64 ? s : s[..64] + "…";
 

@@ -60,6 +60,30 @@ public sealed record OpeningsResponse(
     [property: JsonPropertyName("index")] long Index,
     [property: JsonPropertyName("openings")] IReadOnlyList<OpeningView> Openings);
 
+/// <summary>How often one requester touched one of the caller's zones.</summary>
+public sealed record ProbingZoneCount(
+    [property: JsonPropertyName("zone")] string Zone,
+    [property: JsonPropertyName("count")] long Count);
+
+/// <summary>One requesting party's touches of the caller's hidden zones: counts over the last hour, the last day and all time, first and last.</summary>
+public sealed record ProbingRequester(
+    [property: JsonPropertyName("party")] string Party,
+    [property: JsonPropertyName("last_hour")] long LastHour,
+    [property: JsonPropertyName("last_day")] long LastDay,
+    [property: JsonPropertyName("total")] long Total,
+    [property: JsonPropertyName("first")] string First,
+    [property: JsonPropertyName("last")] string Last,
+    [property: JsonPropertyName("zones")] IReadOnlyList<ProbingZoneCount> Zones);
+
+/// <summary>
+/// Who touched the caller's zones while they were hidden from it: a touch is a check or submission whose
+/// answer carried a conflict with one of them. Nothing about the requesters' operations beyond that.
+/// </summary>
+public sealed record ProbingReport(
+    [property: JsonPropertyName("party")] string Party,
+    [property: JsonPropertyName("as_of")] string AsOf,
+    [property: JsonPropertyName("requesters")] IReadOnlyList<ProbingRequester> Requesters);
+
 /// <summary>Source-generated JSON for every wire type.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
@@ -74,4 +98,5 @@ public sealed record OpeningsResponse(
 [JsonSerializable(typeof(InclusionProofResponse))]
 [JsonSerializable(typeof(OpeningsResponse))]
 [JsonSerializable(typeof(ConsistencyProofResponse))]
+[JsonSerializable(typeof(ProbingReport))]
 public sealed partial class WireJson : JsonSerializerContext;

@@ -24,12 +24,18 @@ internal static class Writes
     public static Task<IResult> RunAsync(HttpContext http, TheaterRegistry registry, string agreement,
         Func<Theater, (ChangeSet Changes, IResult Result)> decide, CancellationToken cancellationToken)
     {
-        var caller = http.GetCaller();
         var id = new AgreementId(agreement);
+        return registry.WriteAsync(id, decide, Hooks(http, registry, id), cancellationToken);
+    }
+
+    /// <summary>The steps a write runs under its agreement's lock: answered retries, spent nonces, and what is kept with the change.</summary>
+    public static WriteHooks<IResult> Hooks(HttpContext http, TheaterRegistry registry, AgreementId id)
+    {
+        var caller = http.GetCaller();
         var submission = http.GetSubmission();
         var time = http.RequestServices.GetRequiredService<TimeProvider>();
         var retry = RetryKey(http, caller);
-        return registry.WriteAsync(id, decide, new WriteHooks<IResult>(
+        return new WriteHooks<IResult>(
             Answered: async ct =>
             {
                 if (retry is { } r && await registry.Store.FindAnswerAsync(id, caller.Party, r.Key, time.GetUtcNow() - Retention, ct) is { } answer)
@@ -55,7 +61,7 @@ internal static class Writes
 
                 // What is sent is what was kept: a retry gets these very bytes.
                 return new StoredResult(answer, Replayed: false);
-            }), cancellationToken);
+            });
     }
 
     private sealed record Retry(string Key, byte[] Fingerprint);

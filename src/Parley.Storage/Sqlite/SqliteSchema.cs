@@ -142,5 +142,38 @@ internal static class SqliteSchema
             PRIMARY KEY (agreement_id, party, key)
         ) STRICT;
         """,
+
+        // 4: probing and events. A touch is one check or submission whose answer carried a conflict with a
+        // zone hidden from the requester, one row per (request, zone); the budget counts requests, the owners'
+        // reports count rows. Events are each party's outbox, numbered per agreement in commit order. Times are
+        // UTC ticks, so windows are integer ranges.
+        """
+        CREATE TABLE probing_touches (
+            agreement_id TEXT NOT NULL,
+            request TEXT NOT NULL,
+            zone_id TEXT NOT NULL,
+            time_ticks INTEGER NOT NULL,
+            requester TEXT NOT NULL,
+            zone_owner TEXT NOT NULL,
+            small INTEGER NOT NULL CHECK (small IN (0, 1)),
+            probe TEXT NOT NULL,
+            PRIMARY KEY (agreement_id, request, zone_id)
+        ) STRICT;
+
+        CREATE INDEX probing_touches_by_time ON probing_touches (agreement_id, time_ticks);
+        CREATE INDEX probing_touches_by_owner ON probing_touches (agreement_id, zone_owner, requester);
+
+        CREATE TABLE events (
+            agreement_id TEXT NOT NULL,
+            seq INTEGER NOT NULL CHECK (seq >= 1),
+            recipient TEXT NOT NULL,
+            type TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_ticks INTEGER NOT NULL,
+            PRIMARY KEY (agreement_id, seq)
+        ) STRICT;
+
+        CREATE INDEX events_by_recipient ON events (agreement_id, recipient, seq);
+        """,
     ];
 }

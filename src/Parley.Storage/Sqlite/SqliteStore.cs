@@ -6,6 +6,7 @@ using Parley.Core.Agreements;
 using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Ports;
+using Parley.Core.Probing;
 
 namespace Parley.Storage.Sqlite;
 
@@ -248,10 +249,13 @@ public sealed class SqliteStore : IParleyStore
             // lock up front, so another process cannot make this one fail half-way with SQLITE_BUSY.
             await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
             await using var ledger = new LedgerWriter(connection, transaction, agreement);
+            long nextEvent = -1;
             foreach (var (changes, zones, operations) in serialised)
             {
                 await ApplyAsync(connection, transaction, agreement, changes, zones, operations, cancellationToken);
                 await RecordRequestAsync(connection, transaction, agreement, changes, cancellationToken);
+                await InsertTouchesAsync(connection, transaction, agreement, changes.Touches, cancellationToken);
+                nextEvent = await InsertEventsAsync(connection, transaction, agreement, changes.Events, nextEvent, cancellationToken);
                 foreach (var append in changes.Ledger)
                 {
                     await ledger.AppendAsync(append, cancellationToken);
@@ -395,6 +399,179 @@ public sealed class SqliteStore : IParleyStore
             (byte[])reader.GetValue(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5),
             new DateTimeOffset(reader.GetInt64(6), TimeSpan.Zero));
     }
+
+    private static async Task InsertTouchesAsync(
+        SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, List<ProbeTouch> touches, CancellationToken cancellationToken)
+    {
+        if (touches.Count == 0)
+        {
+            return;
+        }
+
+        await using var insert = Command(connection, """
+            INSERT INTO probing_touches (agreement_id, request, zone_id, time_ticks, requester, zone_owner, small, probe)
+            VALUES ($agreement, $request, $zone, $time, $requester, $owner, $small, $probe);
+            """, transaction);
+        insert.Parameters.AddWithValue("$agreement", agreement.Value);
+        var request = insert.Parameters.Add("$request", SqliteType.Text);
+        var zone = insert.Parameters.Add("$zone", SqliteType.Text);
+        var time = insert.Parameters.Add("$time", SqliteType.Integer);
+        var requester = insert.Parameters.Add("$requester", SqliteType.Text);
+        var owner = insert.Parameters.Add("$owner", SqliteType.Text);
+        var small = insert.Parameters.Add("$small", SqliteType.Integer);
+        var probe = insert.Parameters.Add("$probe", SqliteType.Text);
+        foreach (var touch in touches)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            request.Value = touch.Request;
+            zone.Value = touch.Zone.Value;
+            time.Value = touch.Time.UtcTicks;
+            requester.Value = touch.Requester.Value;
+            owner.Value = touch.ZoneOwner.Value;
+            small.Value = touch.Small ? 1 : 0;
+            probe.Value = touch.Probe;
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Appends events with the next sequence numbers; returns the one after the last (or <paramref name="next"/> when none, -1 meaning not read yet).</summary>
+    private static async Task<long> InsertEventsAsync(
+        SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, List<EventAppend> events, long next, CancellationToken cancellationToken)
+    {
+        if (events.Count == 0)
+        {
+            return next;
+        }
+
+        if (next < 0)
+        {
+            await using var max = Command(connection, "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE agreement_id = $agreement;", transaction);
+            max.Parameters.AddWithValue("$agreement", agreement.Value);
+            next = (long)(await max.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        await using var insert = Command(connection, """
+            INSERT INTO events (agreement_id, seq, recipient, type, payload, created_ticks)
+            VALUES ($agreement, $seq, $recipient, $type, $payload, $created);
+            """, transaction);
+        insert.Parameters.AddWithValue("$agreement", agreement.Value);
+        var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
+        var recipient = insert.Parameters.Add("$recipient", SqliteType.Text);
+        var type = insert.Parameters.Add("$type", SqliteType.Text);
+        var payload = insert.Parameters.Add("$payload", SqliteType.Text);
+        var created = insert.Parameters.Add("$created", SqliteType.Integer);
+        foreach (var e in events)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            seq.Value = next++;
+            recipient.Value = e.Recipient.Value;
+            type.Value = e.Type;
+            payload.Value = e.Payload;
+            created.Value = e.Created.UtcTicks;
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return next;
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<ProbeTouch>> LoadTouchesAsync(AgreementId agreement, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        EnsureInitialized();
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, """
+            SELECT request, time_ticks, requester, zone_id, zone_owner, small, probe FROM probing_touches
+            WHERE agreement_id = $agreement AND time_ticks >= $since ORDER BY time_ticks, request, zone_id;
+            """);
+        command.Parameters.AddWithValue("$agreement", agreement.Value);
+        command.Parameters.AddWithValue("$since", since.UtcTicks);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<ProbeTouch>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new ProbeTouch(reader.GetString(0), Time(reader.GetInt64(1)), new PartyId(reader.GetString(2)),
+                new ZoneId(reader.GetString(3)), new PartyId(reader.GetString(4)), reader.GetInt64(5) != 0, reader.GetString(6)));
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<TouchSummary>> SummarizeTouchesAsync(AgreementId agreement, PartyId zoneOwner, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        EnsureInitialized();
+        await using var connection = await OpenReaderAsync(cancellationToken);
+
+        // One read transaction: the totals and the per-zone counts from the same snapshot.
+        await using var transaction = connection.BeginTransaction(deferred: true);
+        var zones = new Dictionary<string, List<ZoneTouchCount>>(StringComparer.Ordinal);
+        await using (var perZone = Command(connection, """
+            SELECT requester, zone_id, COUNT(*) FROM probing_touches WHERE agreement_id = $agreement AND zone_owner = $owner
+            GROUP BY requester, zone_id ORDER BY requester, zone_id;
+            """, transaction))
+        {
+            perZone.Parameters.AddWithValue("$agreement", agreement.Value);
+            perZone.Parameters.AddWithValue("$owner", zoneOwner.Value);
+            await using var reader = await perZone.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var requester = reader.GetString(0);
+                if (!zones.TryGetValue(requester, out var list))
+                {
+                    zones[requester] = list = [];
+                }
+
+                list.Add(new ZoneTouchCount(new ZoneId(reader.GetString(1)), reader.GetInt64(2)));
+            }
+        }
+
+        await using var totals = Command(connection, """
+            SELECT requester, SUM(time_ticks > $hour), SUM(time_ticks > $day), COUNT(*), MIN(time_ticks), MAX(time_ticks)
+            FROM probing_touches WHERE agreement_id = $agreement AND zone_owner = $owner
+            GROUP BY requester ORDER BY requester;
+            """, transaction);
+        totals.Parameters.AddWithValue("$agreement", agreement.Value);
+        totals.Parameters.AddWithValue("$owner", zoneOwner.Value);
+        totals.Parameters.AddWithValue("$hour", (now - ProbingWatch.Hour).UtcTicks);
+        totals.Parameters.AddWithValue("$day", (now - ProbingWatch.Day).UtcTicks);
+        await using var rows = await totals.ExecuteReaderAsync(cancellationToken);
+        var result = new List<TouchSummary>();
+        while (await rows.ReadAsync(cancellationToken))
+        {
+            var requester = rows.GetString(0);
+            result.Add(new TouchSummary(new PartyId(requester), rows.GetInt64(1), rows.GetInt64(2), rows.GetInt64(3),
+                Time(rows.GetInt64(4)), Time(rows.GetInt64(5)), zones.TryGetValue(requester, out var list) ? list : []));
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(AgreementId agreement, PartyId? recipient, long afterSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        EnsureInitialized();
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, """
+            SELECT seq, recipient, type, payload, created_ticks FROM events
+            WHERE agreement_id = $agreement AND seq > $after AND ($recipient IS NULL OR recipient = $recipient)
+            ORDER BY seq LIMIT $limit;
+            """);
+        command.Parameters.AddWithValue("$agreement", agreement.Value);
+        command.Parameters.AddWithValue("$after", afterSequence);
+        command.Parameters.AddWithValue("$recipient", recipient is { } r ? r.Value : DBNull.Value);
+        command.Parameters.AddWithValue("$limit", limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<StoredEvent>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new StoredEvent(reader.GetInt64(0), new PartyId(reader.GetString(1)), reader.GetString(2), reader.GetString(3), Time(reader.GetInt64(4))));
+        }
+
+        return result;
+    }
+
+    private static DateTimeOffset Time(long utcTicks) => new(utcTicks, TimeSpan.Zero);
 
     /// <summary>Appends ledger entries within one transaction: prepared once, the next index read once.</summary>
     private sealed class LedgerWriter(SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement) : IAsyncDisposable

@@ -133,6 +133,12 @@ public class AgreementReaderTests
     [InlineData("""{"id":"a","parties":[{"id":"y","identity":{"issuer":"i","jwks":{"keys":["RSA"]}}}]}""", "parties[0].identity.jwks")]
     [InlineData("""{"id":"a","parties":[{"id":"y","identity":{"issuer":"i","jwks_file":""}}]}""", "parties[0].identity.jwks_file")]
     [InlineData("""{"id":"a","parties":[{"id":"y","identity":{"issuer":"i","jwks_file":"y.json","jwks_url":"https://idp"}}]}""", "parties[0].identity.jwks_url")]
+    [InlineData("""{"id":"a","disclosure_time_resolution_minutes":0}""", "disclosure_time_resolution_minutes")]
+    [InlineData("""{"id":"a","disclosure_time_resolution_minutes":1.5}""", "disclosure_time_resolution_minutes")]
+    [InlineData("""{"id":"a","probing_budget":30}""", "probing_budget")]
+    [InlineData("""{"id":"a","probing_budget":{"per_hour":0}}""", "probing_budget.per_hour")]
+    [InlineData("""{"id":"a","probing_budget":{"per_day":"many"}}""", "probing_budget.per_day")]
+    [InlineData("""{"id":"a","probing_budget":{"per_day":2.5}}""", "probing_budget.per_day")]
     public void bad_fields_are_named(string text, string field)
     {
         var e = Assert.Throws<InputRejectedException>(() => AgreementReader.Parse(text));
@@ -159,6 +165,28 @@ public class AgreementReaderTests
     {
         var e = Assert.Throws<InputRejectedException>(() => AgreementReader.Parse(text));
         Assert.Equal("$", e.Errors[0].Field);
+    }
+
+    [Fact]
+    public void the_disclosure_time_resolution_and_the_probing_budget_default_to_a_day_and_30_per_hour_200_per_day()
+    {
+        var parsed = AgreementReader.Parse("id: a");
+        Assert.Equal(TimeSpan.FromDays(1), parsed.DisclosureTimeResolution);
+        Assert.Equal(new ProbingBudget(30, 200), parsed.ProbingBudget);
+    }
+
+    [Fact]
+    public void the_disclosure_time_resolution_and_the_probing_budget_are_read_in_both_forms()
+    {
+        var json = AgreementReader.Parse("""{"id":"a","disclosure_time_resolution_minutes":60,"probing_budget":{"per_hour":5,"per_day":20}}""");
+        var yaml = AgreementReader.Parse("id: a\ndisclosure_time_resolution_minutes: 60\nprobing_budget: { per_hour: 5, per_day: 20 }\n");
+        Assert.Equal(TimeSpan.FromHours(1), json.DisclosureTimeResolution);
+        Assert.Equal(new ProbingBudget(5, 20), json.ProbingBudget);
+        Assert.Equal(json.DisclosureTimeResolution, yaml.DisclosureTimeResolution);
+        Assert.Equal(json.ProbingBudget, yaml.ProbingBudget);
+
+        // One side given, the other keeps its default.
+        Assert.Equal(new ProbingBudget(7, 200), AgreementReader.Parse("""{"id":"a","probing_budget":{"per_hour":7}}""").ProbingBudget);
     }
 
     [Fact]

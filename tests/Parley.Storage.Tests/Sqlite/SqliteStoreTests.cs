@@ -283,7 +283,7 @@ public sealed class SqliteStoreTests : IDisposable
         Assert.True(SqliteStore.LatestSchemaVersion >= 1);
         using var raw = RawConnection(path);
         Assert.Equal(1, Scalar(raw, "SELECT COUNT(*) FROM pragma_journal_mode WHERE journal_mode = 'wal';"));
-        foreach (var table in new[] { "agreements", "zones", "operations" })
+        foreach (var table in new[] { "agreements", "zones", "operations", "probing_touches", "events" })
         {
             Assert.Equal(1, Scalar(raw, $"SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = '{table}';"));
         }
