@@ -237,6 +237,36 @@ public class FeatureReaderTests
         Assert.Contains("malformed JSON", e.Errors[0].Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{\"type\":\"Feature\",\"type\":\"FeatureCollection\"}", "Duplicate property")]
+    [InlineData("{\"a\":{\"b\":1,\"\\u0062\":2}}", "Duplicate property")]
+    [InlineData("{\"\\udc00\\udc00\":1}", "lone UTF-16 surrogate")]
+    public void a_property_name_repeated_in_one_object_or_holding_a_lone_surrogate_is_refused(string text, string reason)
+    {
+        var e = Assert.Throws<InputRejectedException>(() => FeatureReader.ParseJson(Encoding.UTF8.GetBytes(text)));
+        Assert.Equal("$", e.Errors[0].Field);
+        Assert.Contains(reason, e.Errors[0].Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { (byte)'"', 0xFF, (byte)'"' }, 2)]
+    [InlineData(new byte[] { (byte)'"', (byte)'a', 0xC0, 0xAF, (byte)'"' }, 3)]
+    [InlineData(new byte[] { (byte)'"', 0xED, 0xA0, 0x80, (byte)'"' }, 2)]
+    [InlineData(new byte[] { (byte)'"', (byte)'"', 0xE2, 0x82 }, 3)]
+    public void text_that_is_not_utf8_is_refused_naming_the_first_bad_byte(byte[] text, int position)
+    {
+        var e = Assert.Throws<InputRejectedException>(() => FeatureReader.ParseJson(text));
+        Assert.Equal("$", e.Errors[0].Field);
+        Assert.Equal($"not valid UTF-8 (byte {position})", e.Errors[0].Message);
+    }
+
+    [Fact]
+    public void a_position_whose_altitude_is_not_a_finite_number_is_refused()
+    {
+        var error = RejectedZone(Feature(type: "Point", coordinates: "[0,0,1e400]", extra: ",\"radius_m\":5"));
+        Assert.Equal("geometry.coordinates", error.Field);
+    }
+
     public static TheoryData<string, string> ValidGeometries => new()
     {
         { "Polygon", Square },
