@@ -30,7 +30,7 @@ public static class ParleyApp
         builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries));
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            RequestLimits.ApplyTo(k.Limits, options);
             k.AddServerHeader = false;
         });
         builder.Logging.ClearProviders();
@@ -55,6 +55,7 @@ public static class ParleyApp
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJson.Default));
         builder.Services.AddProblemDetails();
+        builder.Services.AddRequestLimits(options);
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Parley";
@@ -92,6 +93,7 @@ public static class ParleyApp
         });
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseRequestLimits();
         app.UseAuthorization();
 
         app.MapGet("/health", (TheaterRegistry registry) =>

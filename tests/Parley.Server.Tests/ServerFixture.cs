@@ -25,17 +25,22 @@ public sealed class RunningServer : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<RunningServer> StartAsync(string? dataDirectory = null, bool demo = true)
+    /// <param name="dataDirectory">The data folder; a new temporary one when null.</param>
+    /// <param name="demo">Whether to load the demo agreement.</param>
+    /// <param name="configure">Changes to the options, e.g. tighter request limits.</param>
+    public static async Task<RunningServer> StartAsync(string? dataDirectory = null, bool demo = true,
+        Func<ParleyServerOptions, ParleyServerOptions>? configure = null)
     {
         bool owns = dataDirectory is null;
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "parley-server-tests-" + Guid.NewGuid().ToString("N"));
-        var app = await ParleyApp.StartAsync(new ParleyServerOptions
+        var options = new ParleyServerOptions
         {
             DataDirectory = dataDirectory,
             Urls = "http://127.0.0.1:0",
             Demo = demo,
             ConsoleLogging = false,
-        });
+        };
+        var app = await ParleyApp.StartAsync(configure is null ? options : configure(options));
         return new RunningServer(app, dataDirectory, owns);
     }
 

@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+
+namespace Parley.Server.Tests;
+
+/// <summary>Per-party rate limits and request time limits answer with problem documents.</summary>
+public sealed class RequestLimitTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static Task<RunningServer> StartAsync(int perSecond = 1, int burst = 5, TimeSpan? timeout = null) =>
+        RunningServer.StartAsync(configure: o => o with
+        {
+            RateLimitPerSecond = perSecond,
+            RateLimitBurst = burst,
+            RequestTimeout = timeout ?? o.RequestTimeout,
+        });
+
+    [Fact]
+    public async Task a_party_over_its_rate_gets_429_with_retry_after_and_a_problem_while_another_party_is_served()
+    {
+        await using var server = await StartAsync();
+        using var red = server.Client("red");
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await red.GetAsync("/v1/agreements/demo/zones", Ct)).StatusCode);
+        }
+
+        HttpResponseMessage? refused = null;
+        for (int i = 0; i < 10 && refused is null; i++)
+        {
+            var response = await red.GetAsync("/v1/agreements/demo/zones", Ct);
+            refused = response.StatusCode == HttpStatusCode.TooManyRequests ? response : null;
+        }
+
+        Assert.NotNull(refused);
+        var problem = await Problem.AssertAsync(refused, 429);
+        Assert.EndsWith("/rate-limited", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        var retryAfter = Assert.Single(refused.Headers.GetValues("Retry-After"));
+        Assert.InRange(int.Parse(retryAfter, System.Globalization.CultureInfo.InvariantCulture), 1, 60);
+
+        // Another role of the same party draws on the same bucket; another party has its own.
+        using var redMonitor = server.Client("red", Parley.Server.Security.Roles.Monitor);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await redMonitor.GetAsync("/v1/agreements/demo/zones", Ct)).StatusCode);
+        using var blue = server.Client("blue");
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await blue.GetAsync("/v1/agreements/demo/zones", Ct)).StatusCode);
+        }
+
+        // Health is never limited.
+        using var anonymous = server.Client();
+        for (int i = 0; i < 20; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health", Ct)).StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task calls_without_a_valid_token_are_limited_per_address_apart_from_the_parties()
+    {
+        await using var server = await StartAsync();
+        using var forger = server.Client();
+        forger.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "not-a-jwt");
+        var statuses = new List<HttpStatusCode>();
+        for (int i = 0; i < 12; i++)
+        {
+            statuses.Add((await forger.GetAsync("/v1/agreements/demo/zones", Ct)).StatusCode);
+        }
+
+        Assert.All(statuses.Take(5), s => Assert.Equal(HttpStatusCode.Unauthorized, s));
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+
+        using var blue = server.Client("blue");
+        Assert.Equal(HttpStatusCode.OK, (await blue.GetAsync("/v1/agreements/demo/zones", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task a_request_whose_body_arrives_too_slowly_gets_a_503_problem_and_writes_nothing()
+    {
+        await using var server = await StartAsync(perSecond: 1000, burst: 1000, timeout: TimeSpan.FromMilliseconds(300));
+        using var blue = server.Client("blue");
+        var zone = Json.Zone("slow-zone-1", "protected", Json.Box(3, 3, 3.1, 3.1));
+        using var content = new SlowContent(Encoding.UTF8.GetBytes(zone), TimeSpan.FromSeconds(3));
+        var response = await blue.PostAsync("/v1/agreements/demo/zones", content, Ct);
+
+        var problem = await Problem.AssertAsync(response, 503);
+        Assert.EndsWith("/timeout", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await blue.GetAsync("/v1/agreements/demo/zones/slow-zone-1", Ct)).StatusCode);
+
+        // The server goes on serving.
+        Assert.Equal(HttpStatusCode.OK, (await blue.GetAsync("/health", Ct)).StatusCode);
+    }
+
+    /// <summary>Sends the first half of a body, pauses, then the rest.</summary>
+    private sealed class SlowContent : HttpContent
+    {
+        private readonly byte[] _body;
+        private readonly TimeSpan _pause;
+
+        public SlowContent(byte[] body, TimeSpan pause)
+        {
+            _body = body;
+            _pause = pause;
+            Headers.ContentType = new MediaTypeHeaderValue("application/geo+json");
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            int half = _body.Length / 2;
+            await stream.WriteAsync(_body.AsMemory(0, half), cancellationToken);
+            await stream.FlushAsync(cancellationToken);
+            await Task.Delay(_pause, cancellationToken);
+            await stream.WriteAsync(_body.AsMemory(half), cancellationToken);
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _body.Length;
+            return true;
+        }
+    }
+}
