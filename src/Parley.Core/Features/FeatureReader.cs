@@ -368,8 +368,10 @@ public static class FeatureReader
             return null;
         }
 
-        if (value.ValueKind == JsonValueKind.String &&
-            DateTimeOffset.TryParseExact(value.GetString(), TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+        // The format's K also matches no offset at all, which would read the time in the server's own zone;
+        // and it takes 'Z' but not the 'z' that RFC 3339 allows as well.
+        if (value.ValueKind == JsonValueKind.String && value.GetString() is { } text && HasOffset(text) &&
+            DateTimeOffset.TryParseExact(text.EndsWith('z') ? text[..^1] + "Z" : text, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
         {
             return time.ToUniversalTime();
         }
@@ -377,6 +379,9 @@ public static class FeatureReader
         errors.Add(new InputError(id, path + "properties." + field, "must be an RFC 3339 time with a zone offset, such as 2026-05-01T06:00:00Z"));
         return null;
     }
+
+    private static bool HasOffset(string time) =>
+        time.EndsWith('Z') || time.EndsWith('z') || (time.Length > 6 && time[^6] is '+' or '-' && time[^3] == ':');
 
     internal static string Clip(string s, int length = 40) => s.Length <= length ? s : s[..length] + "…";
 }

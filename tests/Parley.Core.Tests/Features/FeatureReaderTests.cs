@@ -149,6 +149,26 @@ public class FeatureReaderTests
         AssertNames(RejectedZone(Feature(extra: $$""","end":"{{end}}" """)), "properties.end");
     }
 
+    [Theory]
+    [InlineData("2026-05-01T08:00:00")]
+    [InlineData("2026-05-01 08:00:00")]
+    [InlineData("2026-05-01T08:00:00.5")]
+    public void Bug_a_time_without_a_zone_offset_is_refused_not_read_in_the_servers_zone(string end)
+    {
+        AssertNames(RejectedZone(Feature(extra: $$""","end":"{{end}}" """)), "properties.end");
+    }
+
+    [Theory]
+    [InlineData("2026-05-01T09:00:00+01:00", 2)]
+    [InlineData("2026-05-01T08:00:00-02:30", 4.5)]
+    [InlineData("2026-05-01t08:00:00z", 2)]
+    public void a_time_with_a_zone_offset_is_read_in_utc(string end, double hoursAfterStart)
+    {
+        using var doc = JsonDocument.Parse(Feature(extra: $$""","end":"{{end}}" """));
+        var zone = Assert.Single(FeatureReader.ReadZones(doc.RootElement, Agreement.Default()));
+        Assert.Equal(TimeSpan.FromHours(hoursAfterStart), zone.Volume.Time.End - zone.Volume.Time.Start);
+    }
+
     [Fact]
     public void a_missing_start_is_refused()
     {
