@@ -1,6 +1,12 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Parley.Core.Agreements;
+using Parley.Core.Features;
+using Parley.Core.Model;
+using Parley.Core.Ports;
+using Parley.Server.Theaters;
+using Parley.Storage.Sqlite;
 
 namespace Parley.Server.Tests;
 
@@ -91,6 +97,99 @@ public sealed class RequestLimitTests
 
         // The server goes on serving.
         Assert.Equal(HttpStatusCode.OK, (await blue.GetAsync("/health", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task a_write_whose_request_times_out_once_its_commit_has_started_is_finished_whole()
+    {
+        string data = Path.Combine(Path.GetTempPath(), "parley-timeout-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var timeout = new CancellationTokenSource();
+            await using var store = new CancelOnCommit(new SqliteStore(Path.Combine(data, "parley.db")), timeout);
+            var registry = new TheaterRegistry(store, new byte[32], "test.center", TimeProvider.System);
+            await registry.InitializeAsync(Ct);
+            var agreement = await registry.PutAgreementAsync("""{"id":"p","parties":[{"id":"a"}]}""", Ct);
+            using var doc = FeatureReader.ParseJson(Encoding.UTF8.GetBytes(
+                Json.Zone("z1", "protected", Json.Box(0, 0, 1, 1)).Replace("\"start\"", "\"owner\":\"a\",\"start\"", StringComparison.Ordinal)));
+            var zone = FeatureReader.ReadZones(doc.RootElement, agreement)[0];
+
+            // The request's token fires as the commit starts, as a time limit would: the write still lands, in memory and on disk.
+            store.Armed = true;
+            await registry.WriteAsync(agreement.Id, _ =>
+            {
+                var changes = new ChangeSet { Command = "zone.declare", Submitter = zone.Owner };
+                changes.UpsertZones.Add(zone);
+                return (changes, 0);
+            }, timeout.Token);
+
+            Assert.True(timeout.IsCancellationRequested);
+            Assert.False(store.CommitTokenCouldBeCancelled);
+            Assert.NotNull(await registry.ReadAsync(agreement.Id, t => t.FindZone(new ZoneId("z1")), Ct));
+            Assert.Single(await store.LoadZonesAsync(agreement, Ct));
+            Assert.Equal(2, await registry.ReadLedgerAsync(agreement.Id, l => l.Tree.Size, Ct));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    /// <summary>A store that cancels the request's token when a commit starts, and notes the token the commit was given.</summary>
+    private sealed class CancelOnCommit(IParleyStore inner, CancellationTokenSource request) : IParleyStore
+    {
+        public bool Armed { get; set; }
+
+        public bool CommitTokenCouldBeCancelled { get; private set; }
+
+        public async Task CommitAsync(AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken = default)
+        {
+            if (Armed)
+            {
+                await request.CancelAsync();
+                CommitTokenCouldBeCancelled = cancellationToken.CanBeCanceled;
+            }
+
+            await inner.CommitAsync(agreement, changes, cancellationToken);
+        }
+
+        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
+
+        public Task<IReadOnlyDictionary<AgreementId, string>> LoadAgreementsAsync(CancellationToken cancellationToken = default) =>
+            inner.LoadAgreementsAsync(cancellationToken);
+
+        public Task SaveAgreementAsync(AgreementId id, string sourceJson, CancellationToken cancellationToken = default) =>
+            inner.SaveAgreementAsync(id, sourceJson, cancellationToken);
+
+        public Task<IReadOnlyList<Zone>> LoadZonesAsync(Agreement agreement, CancellationToken cancellationToken = default) =>
+            inner.LoadZonesAsync(agreement, cancellationToken);
+
+        public Task<IReadOnlyList<Operation>> LoadOperationsAsync(Agreement agreement, CancellationToken cancellationToken = default) =>
+            inner.LoadOperationsAsync(agreement, cancellationToken);
+
+        public Task CommitBatchAsync(AgreementId agreement, IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default) =>
+            inner.CommitBatchAsync(agreement, batch, cancellationToken);
+
+        public IAsyncEnumerable<LedgerRecord> ReadLedgerAsync(AgreementId agreement, long fromIndex = 0, CancellationToken cancellationToken = default) =>
+            inner.ReadLedgerAsync(agreement, fromIndex, cancellationToken);
+
+        public Task<byte[]?> ReadLedgerEntryAsync(AgreementId agreement, long index, CancellationToken cancellationToken = default) =>
+            inner.ReadLedgerEntryAsync(agreement, index, cancellationToken);
+
+        public Task SaveCheckpointAsync(AgreementId agreement, long size, string signedNote, CancellationToken cancellationToken = default) =>
+            inner.SaveCheckpointAsync(agreement, size, signedNote, cancellationToken);
+
+        public Task<IReadOnlyList<(long Size, string SignedNote)>> LoadCheckpointsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
+            inner.LoadCheckpointsAsync(agreement, cancellationToken);
+
+        public Task SetCosignatureAsync(AgreementId agreement, long size, string signer, string signatureLine, CancellationToken cancellationToken = default) =>
+            inner.SetCosignatureAsync(agreement, size, signer, signatureLine, cancellationToken);
+
+        public Task<IReadOnlyList<string>> LoadCosignaturesAsync(AgreementId agreement, long size, CancellationToken cancellationToken = default) =>
+            inner.LoadCosignaturesAsync(agreement, size, cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
     /// <summary>Sends the first half of a body, pauses, then the rest.</summary>
