@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace Parley.Server.Tests;
@@ -23,7 +22,4 @@ internal static class Problem
     /// <summary>The field named by the first error of a 400 input problem.</summary>
     public static string? FirstField(JsonElement problem) =>
         problem.TryGetProperty("errors", out var errors) ? errors[0].GetProperty("field").GetString() : null;
-
-    public static Task<JsonElement> ReadAsync(HttpResponseMessage response) =>
-        response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
 }
