@@ -30,7 +30,7 @@ public static class ParleyApp
         builder.WebHost.UseKestrelHttpsConfiguration(); // the slim builder leaves TLS out unless asked
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            RequestLimits.ApplyTo(k.Limits, options);
             k.AddServerHeader = false;
             k.ConfigureHttpsDefaults(https =>
             {
@@ -61,6 +61,7 @@ public static class ParleyApp
         builder.Services.AddSingleton(options.Time ?? TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJson.Default));
         builder.Services.AddProblemDetails();
+        builder.Services.AddRequestLimits(options);
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Parley";
@@ -85,6 +86,7 @@ public static class ParleyApp
         });
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseRequestLimits();
         app.UseAuthorization();
 
         app.MapGet("/health", (TheaterRegistry registry) =>

@@ -39,6 +39,27 @@ public sealed record ParleyServerOptions
     /// <summary>The password of a PKCS#12 certificate or of an encrypted PEM key.</summary>
     public string? CertificatePassword { get; init; }
 
+    /// <summary>
+    /// Requests per second each party may make, sustained (a token bucket refilled every second); calls without a
+    /// valid token are counted per remote address. Zero or less turns rate limiting off. <c>/health</c> is never limited.
+    /// </summary>
+    public int RateLimitPerSecond { get; init; } = 50;
+
+    /// <summary>Requests a party may make at once above the sustained rate: the size of its token bucket.</summary>
+    public int RateLimitBurst { get; init; } = 200;
+
+    /// <summary>
+    /// Longest time a request may take before it is answered 503; a write whose commit has started is finished
+    /// regardless. <see cref="Timeout.InfiniteTimeSpan"/> turns the limit off.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Slowest rate, in bytes per second, at which a client may send a request body once a grace period of
+    /// 10 s has passed; a slower client is disconnected (slow-loris).
+    /// </summary>
+    public double MinRequestBodyBytesPerSecond { get; init; } = 1024;
+
     /// <summary>Whether to write request logs to the console.</summary>
     public bool ConsoleLogging { get; init; } = true;
 

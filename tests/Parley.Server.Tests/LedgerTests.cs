@@ -250,12 +250,13 @@ public sealed class LedgerTests : IAsyncLifetime
         var content = opening.GetProperty("content");
         Assert.Equal("submission", content.GetProperty("type").GetString());
         Assert.Equal(party, content.GetProperty("owner").GetString());
-        var message = content.GetProperty("message");
+        byte[] signed = Convert.FromBase64String(content.GetProperty("message").GetString()!);
+        var message = JsonDocument.Parse(signed).RootElement;
         Assert.Equal(method, message.GetProperty("method").GetString());
         Assert.Equal(path, message.GetProperty("path").GetString());
+        Assert.Equal(signed, CanonicalJson.Canonicalize(signed));
         using var key = Parley.Server.Security.DevelopmentKeys.For(_server.DataDirectory, "demo", party);
         Assert.Equal(key.PublicKey, content.GetProperty("key").GetString());
-        byte[] signed = CanonicalJson.Canonicalize(Encoding.UTF8.GetBytes(message.GetRawText()));
         Assert.True(Parley.Server.Security.SignedRequests.Verify(key.PublicKey, signed, Convert.FromBase64String(content.GetProperty("signature").GetString()!)));
     }
 }

@@ -26,8 +26,14 @@ public sealed class RunningServer : IAsyncDisposable
     public Uri BaseAddress { get; }
 
     /// <summary>Starts a server; <paramref name="agreements"/> are agreement texts loaded at start-up (besides <paramref name="agreementFiles"/>), <paramref name="time"/> its clock.</summary>
+    /// <param name="dataDirectory">The data folder; a new temporary one when null.</param>
+    /// <param name="demo">Whether to load the demo agreement.</param>
+    /// <param name="agreementFiles">Agreement files to load.</param>
+    /// <param name="time">The server's clock.</param>
+    /// <param name="agreements">Agreement texts to load.</param>
+    /// <param name="configure">Changes to the options, e.g. tighter request limits.</param>
     public static async Task<RunningServer> StartAsync(string? dataDirectory = null, bool demo = true, IReadOnlyList<string>? agreementFiles = null,
-        TimeProvider? time = null, IReadOnlyList<string>? agreements = null)
+        TimeProvider? time = null, IReadOnlyList<string>? agreements = null, Func<ParleyServerOptions, ParleyServerOptions>? configure = null)
     {
         bool owns = dataDirectory is null;
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "parley-server-tests-" + Guid.NewGuid().ToString("N"));
@@ -40,7 +46,7 @@ public sealed class RunningServer : IAsyncDisposable
             files.Add(file);
         }
 
-        var app = await ParleyApp.StartAsync(new ParleyServerOptions
+        var options = new ParleyServerOptions
         {
             DataDirectory = dataDirectory,
             Urls = "http://127.0.0.1:0",
@@ -48,7 +54,8 @@ public sealed class RunningServer : IAsyncDisposable
             ConsoleLogging = false,
             AgreementFiles = [.. agreementFiles ?? [], .. files],
             Time = time,
-        });
+        };
+        var app = await ParleyApp.StartAsync(configure is null ? options : configure(options));
         return new RunningServer(app, dataDirectory, owns);
     }
 

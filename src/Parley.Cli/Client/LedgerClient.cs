@@ -72,13 +72,25 @@ internal sealed class LedgerClient : IDisposable
     private Task<(HttpStatusCode Status, byte[] Body)> SendAsync(string path, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, path, null, cancellationToken);
 
+    // An audit reads one request per entry it may open: past the center's per-party rate limit it waits as told.
+    private const int RateLimitedRetries = 60;
+
     private async Task<(HttpStatusCode Status, byte[] Body)> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
     {
         try
         {
-            using var request = new HttpRequestMessage(method, path) { Content = content };
-            using var response = await _http.SendAsync(request, cancellationToken);
-            return (response.StatusCode, await response.Content.ReadAsByteArrayAsync(cancellationToken));
+            for (int attempt = 0; ; attempt++)
+            {
+                using var request = new HttpRequestMessage(method, path) { Content = content };
+                using var response = await _http.SendAsync(request, cancellationToken);
+                if (response.StatusCode == HttpStatusCode.TooManyRequests && content is null && attempt < RateLimitedRetries)
+                {
+                    await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1), cancellationToken);
+                    continue;
+                }
+
+                return (response.StatusCode, await response.Content.ReadAsByteArrayAsync(cancellationToken));
+            }
         }
         catch (HttpRequestException e)
         {

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Parley.Core.Agreements;
 using Parley.Core.Geometry;
 using Parley.Core.Model;
@@ -25,18 +27,44 @@ public static class FeatureReader
         "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd HH:mm:ss.FFFFFFFK",
     ];
 
-    /// <summary>Parses UTF-8 JSON text into a document, refusing malformed JSON with a clear error.</summary>
+    /// <summary>
+    /// Parses UTF-8 JSON text into a document, refusing malformed JSON with a clear error: invalid UTF-8, nesting
+    /// deeper than 64, and a property name repeated in one object (readers differ on which one counts).
+    /// </summary>
     public static JsonDocument ParseJson(ReadOnlyMemory<byte> utf8)
     {
+        if (!Utf8.IsValid(utf8.Span))
+        {
+            throw new InputRejectedException(new InputError(null, "$", $"not valid UTF-8 (byte {FirstInvalidUtf8(utf8.Span) + 1})"));
+        }
+
         try
         {
-            return JsonDocument.Parse(utf8, new JsonDocumentOptions { MaxDepth = 64 });
+            return JsonDocument.Parse(utf8, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
+        }
+        catch (InvalidOperationException)
+        {
+            // Checking property names for repeats decodes them: one holding a lone UTF-16 surrogate escape fails.
+            throw new InputRejectedException(new InputError(null, "$", "a property name holds an invalid \\u escape (a lone UTF-16 surrogate)"));
         }
         catch (JsonException e)
         {
+            // The parser's own message says what is wrong; its position suffix is given separately.
+            string reason = e.Message.Split(" LineNumber:", 2)[0].Trim().TrimEnd('.');
             throw new InputRejectedException(new InputError(null, "$",
-                $"malformed JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}"));
+                $"malformed JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}: {Clip(reason, 120)}"));
         }
+    }
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> utf8)
+    {
+        int offset = 0;
+        while (offset < utf8.Length && Rune.DecodeFromUtf8(utf8[offset..], out _, out int consumed) == System.Buffers.OperationStatus.Done)
+        {
+            offset += consumed;
+        }
+
+        return offset;
     }
 
     /// <summary>Reads zones; <paramref name="caller"/>, when given, is the owner of features that name none.</summary>
@@ -170,6 +198,7 @@ public static class FeatureReader
         }
         else if (id.Length > 128 || id.Any(char.IsControl) || id.Contains('/'))
         {
+            id = Clip(id, 128); // every error names it: a 10,000-character id is not echoed whole
             Error("id", "must be at most 128 characters, without '/' or control characters");
         }
 
@@ -339,8 +368,10 @@ public static class FeatureReader
             return null;
         }
 
-        if (value.ValueKind == JsonValueKind.String &&
-            DateTimeOffset.TryParseExact(value.GetString(), TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+        // The format's K also matches no offset at all, which would read the time in the server's own zone;
+        // and it takes 'Z' but not the 'z' that RFC 3339 allows as well.
+        if (value.ValueKind == JsonValueKind.String && value.GetString() is { } text && HasOffset(text) &&
+            DateTimeOffset.TryParseExact(text.EndsWith('z') ? text[..^1] + "Z" : text, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
         {
             return time.ToUniversalTime();
         }
@@ -349,5 +380,8 @@ public static class FeatureReader
         return null;
     }
 
-    internal static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";
+    private static bool HasOffset(string time) =>
+        time.EndsWith('Z') || time.EndsWith('z') || (time.Length > 6 && time[^6] is '+' or '-' && time[^3] == ':');
+
+    internal static string Clip(string s, int length = 40) => s.Length <= length ? s : s[..length] + "…";
 }

@@ -281,7 +281,7 @@ internal static class GeometryReader
         var lat = position[1];
         if (lon.ValueKind != JsonValueKind.Number || !lon.TryGetDouble(out var x) || !double.IsFinite(x) ||
             lat.ValueKind != JsonValueKind.Number || !lat.TryGetDouble(out var y) || !double.IsFinite(y) ||
-            (position.GetArrayLength() == 3 && position[2].ValueKind != JsonValueKind.Number))
+            (position.GetArrayLength() == 3 && (position[2].ValueKind != JsonValueKind.Number || !position[2].TryGetDouble(out var z) || !double.IsFinite(z))))
         {
             error(field, "coordinates must be finite numbers (no NaN, no strings)");
             return null;

@@ -10,8 +10,15 @@ namespace Parley.Server.Api;
 internal static class ApiSupport
 {
     /// <summary>Reads the request body whole (as verified by the signature, when there is one); Kestrel enforces the size limit.</summary>
+    /// <exception cref="BadHttpRequestException">415 when the body is not declared as JSON in UTF-8.</exception>
     public static async Task<JsonDocument> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        if (!IsJsonContentType(request.ContentType))
+        {
+            throw new BadHttpRequestException(
+                "Content-Type must be application/geo+json or application/json (UTF-8)", StatusCodes.Status415UnsupportedMediaType);
+        }
+
         if (Parley.Server.Security.SubmissionFilter.GetVerifiedBody(request.HttpContext) is { } verified)
         {
             return verified.Length == 0
@@ -28,6 +35,12 @@ internal static class ApiSupport
 
         return FeatureReader.ParseJson(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
     }
+
+    private static bool IsJsonContentType(string? contentType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media) &&
+        (media.MediaType.Equals("application/geo+json", StringComparison.OrdinalIgnoreCase) ||
+         media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)) &&
+        (!media.Charset.HasValue || media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase));
 
     public static JsonElement ToElement(string json)
     {
@@ -75,7 +88,12 @@ internal static class ApiSupport
             }
             catch (BadHttpRequestException e)
             {
-                return Problems.Problem(e.StatusCode, "bad-request", "The request could not be read", e.Message);
+                return e.StatusCode switch
+                {
+                    StatusCodes.Status413PayloadTooLarge => Problems.Problem(e.StatusCode, "too-large", "The request body is too large", e.Message),
+                    StatusCodes.Status415UnsupportedMediaType => Problems.Problem(e.StatusCode, "unsupported-media-type", "The body is not JSON", e.Message),
+                    _ => Problems.Problem(e.StatusCode, "bad-request", "The request could not be read", e.Message),
+                };
             }
         });
         return group;

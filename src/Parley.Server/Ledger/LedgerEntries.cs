@@ -63,7 +63,8 @@ public static class LedgerEntries
                 ["type"] = "submission", ["owner"] = changes.Submitter.Value, ["visibility"] = "private", ["key"] = submission.Key, ["nonce"] = submission.Nonce,
                 ["timestamp"] = FeatureWriter.Time(submission.Timestamp),
                 ["signature"] = Convert.ToBase64String(submission.Signature),
-                ["message"] = JsonNode.Parse(submission.Message),
+                // The exact signed bytes, so the signature is checked on them and not on a re-serialisation.
+                ["message"] = Convert.ToBase64String(submission.Message),
             }));
         }
 

@@ -44,6 +44,12 @@ public static class SignedRequests
         JsonNode? parsed = null;
         if (!body.IsEmpty)
         {
+            // The reader's own checks first (UTF-8, depth, repeated names), so a body is refused the same way
+            // whether or not it is signed.
+            using (Parley.Core.Features.FeatureReader.ParseJson(body.ToArray()))
+            {
+            }
+
             try
             {
                 parsed = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
@@ -52,6 +58,12 @@ public static class SignedRequests
             {
                 throw new InputRejectedException(new InputError(null, "$", $"malformed JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}"));
             }
+        }
+
+        if (parsed is not null && Uncanonical(parsed, "") is { } bad)
+        {
+            // RFC 8785 has no form for a number beyond the double range or a lone surrogate: nothing can be signed.
+            throw new InputRejectedException(new InputError(bad.FeatureId, bad.Field, bad.Message));
         }
 
         var message = new JsonObject
@@ -73,6 +85,82 @@ public static class SignedRequests
             // RFC 8785 has no form for some JSON (numbers beyond double range, lone surrogates): nothing to sign.
             throw new InputRejectedException(new InputError(null, "$", $"the body has no canonical form (RFC 8785): {e.Message}"));
         }
+    }
+
+    /// <summary>The first value with no RFC 8785 form, named as the reader names fields (features by their id).</summary>
+    private static InputError? Uncanonical(JsonNode node, string path, string? feature = null)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                if (path == "features." && o["id"] is JsonValue id && id.TryGetValue(out string? featureId))
+                {
+                    (feature, path) = (featureId, "");
+                }
+
+                foreach (var (name, child) in o)
+                {
+                    if (!IsWellFormed(name))
+                    {
+                        return new InputError(feature, path.Length == 0 ? "$" : path.TrimEnd('.'), "a property name with an unpaired surrogate");
+                    }
+
+                    if (child is not null && Uncanonical(child, path + name + ".", feature) is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+
+                return null;
+            case JsonArray a:
+                foreach (var child in a)
+                {
+                    if (child is not null && Uncanonical(child, path, feature) is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+
+                return null;
+            default:
+                var element = node.GetValue<JsonElement>();
+                string field = path.Length == 0 ? "$" : path.TrimEnd('.');
+                if (element.ValueKind == JsonValueKind.Number && !(element.TryGetDouble(out double d) && double.IsFinite(d)))
+                {
+                    return new InputError(feature, field, "a number beyond the range of a 64-bit float");
+                }
+
+                if (element.ValueKind == JsonValueKind.String)
+                {
+                    try
+                    {
+                        return IsWellFormed(element.GetString()!) ? null : new InputError(feature, field, "a string with an unpaired surrogate");
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return new InputError(feature, field, "a string with an unpaired surrogate");
+                    }
+                }
+
+                return null;
+        }
+    }
+
+    private static bool IsWellFormed(string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>A fresh nonce.</summary>

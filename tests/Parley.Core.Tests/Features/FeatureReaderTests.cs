@@ -149,6 +149,26 @@ public class FeatureReaderTests
         AssertNames(RejectedZone(Feature(extra: $$""","end":"{{end}}" """)), "properties.end");
     }
 
+    [Theory]
+    [InlineData("2026-05-01T08:00:00")]
+    [InlineData("2026-05-01 08:00:00")]
+    [InlineData("2026-05-01T08:00:00.5")]
+    public void Bug_a_time_without_a_zone_offset_is_refused_not_read_in_the_servers_zone(string end)
+    {
+        AssertNames(RejectedZone(Feature(extra: $$""","end":"{{end}}" """)), "properties.end");
+    }
+
+    [Theory]
+    [InlineData("2026-05-01T09:00:00+01:00", 2)]
+    [InlineData("2026-05-01T08:00:00-02:30", 4.5)]
+    [InlineData("2026-05-01t08:00:00z", 2)]
+    public void a_time_with_a_zone_offset_is_read_in_utc(string end, double hoursAfterStart)
+    {
+        using var doc = JsonDocument.Parse(Feature(extra: $$""","end":"{{end}}" """));
+        var zone = Assert.Single(FeatureReader.ReadZones(doc.RootElement, Agreement.Default()));
+        Assert.Equal(TimeSpan.FromHours(hoursAfterStart), zone.Volume.Time.End - zone.Volume.Time.Start);
+    }
+
     [Fact]
     public void a_missing_start_is_refused()
     {
@@ -235,6 +255,36 @@ public class FeatureReaderTests
         var e = Assert.Throws<InputRejectedException>(() => FeatureReader.ParseJson(Encoding.UTF8.GetBytes(text)));
         Assert.Equal("$", e.Errors[0].Field);
         Assert.Contains("malformed JSON", e.Errors[0].Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"type\":\"Feature\",\"type\":\"FeatureCollection\"}", "Duplicate property")]
+    [InlineData("{\"a\":{\"b\":1,\"\\u0062\":2}}", "Duplicate property")]
+    [InlineData("{\"\\udc00\\udc00\":1}", "lone UTF-16 surrogate")]
+    public void a_property_name_repeated_in_one_object_or_holding_a_lone_surrogate_is_refused(string text, string reason)
+    {
+        var e = Assert.Throws<InputRejectedException>(() => FeatureReader.ParseJson(Encoding.UTF8.GetBytes(text)));
+        Assert.Equal("$", e.Errors[0].Field);
+        Assert.Contains(reason, e.Errors[0].Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { (byte)'"', 0xFF, (byte)'"' }, 2)]
+    [InlineData(new byte[] { (byte)'"', (byte)'a', 0xC0, 0xAF, (byte)'"' }, 3)]
+    [InlineData(new byte[] { (byte)'"', 0xED, 0xA0, 0x80, (byte)'"' }, 2)]
+    [InlineData(new byte[] { (byte)'"', (byte)'"', 0xE2, 0x82 }, 3)]
+    public void text_that_is_not_utf8_is_refused_naming_the_first_bad_byte(byte[] text, int position)
+    {
+        var e = Assert.Throws<InputRejectedException>(() => FeatureReader.ParseJson(text));
+        Assert.Equal("$", e.Errors[0].Field);
+        Assert.Equal($"not valid UTF-8 (byte {position})", e.Errors[0].Message);
+    }
+
+    [Fact]
+    public void a_position_whose_altitude_is_not_a_finite_number_is_refused()
+    {
+        var error = RejectedZone(Feature(type: "Point", coordinates: "[0,0,1e400]", extra: ",\"radius_m\":5"));
+        Assert.Equal("geometry.coordinates", error.Field);
     }
 
     public static TheoryData<string, string> ValidGeometries => new()

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Parley.Server.Api;
+
+namespace Parley.Server.Security;
+
+/// <summary>
+/// Bounds on what one caller can make the server do: connection and header limits in Kestrel, a token bucket
+/// per party, and a time limit per request. Every refusal the pipeline reaches is an RFC 9457 problem document.
+/// </summary>
+/// <remarks>
+/// Refusals that Kestrel makes before any middleware runs (a request line or headers over their limits, a
+/// malformed HTTP message, a client too slow to send its body) close the exchange without a body.
+/// </remarks>
+internal static class RequestLimits
+{
+    /// <summary>Sets Kestrel's limits on connections, headers and bodies.</summary>
+    public static void ApplyTo(KestrelServerLimits limits, ParleyServerOptions options)
+    {
+        limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+        limits.MaxRequestLineSize = 8 * 1024;
+        limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        limits.MaxRequestHeaderCount = 64;
+        limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
+        limits.KeepAliveTimeout = TimeSpan.FromSeconds(60);
+        limits.MinRequestBodyDataRate = new MinDataRate(options.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(10));
+        limits.MinResponseDataRate = new MinDataRate(1024, TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Registers the per-party rate limiter and the request time limit.</summary>
+    public static IServiceCollection AddRequestLimits(this IServiceCollection services, ParleyServerOptions options)
+    {
+        services.AddRateLimiter(o =>
+        {
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, (string Kind, string Agreement, string Party)>(http => Partition(http, options));
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = (context, _) => RejectAsync(context, options);
+        });
+
+        services.AddRequestTimeouts(o =>
+        {
+            if (options.RequestTimeout > TimeSpan.Zero && options.RequestTimeout != Timeout.InfiniteTimeSpan)
+            {
+                o.DefaultPolicy = new RequestTimeoutPolicy
+                {
+                    Timeout = options.RequestTimeout,
+                    TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
+                    WriteTimeoutResponse = http => Problems.Problem(StatusCodes.Status503ServiceUnavailable, "timeout",
+                        "The request took too long",
+                        $"the request was not done within {options.RequestTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s and was abandoned; nothing was changed")
+                        .ExecuteAsync(http),
+                };
+            }
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// Adds the rate limiter and the time limit to the pipeline. Call after authentication, so that calls are
+    /// counted per party, and before authorisation, so that calls with a bad token are counted per address.
+    /// </summary>
+    public static IApplicationBuilder UseRequestLimits(this IApplicationBuilder app) =>
+        app.UseRateLimiter().UseRequestTimeouts();
+
+    private static RateLimitPartition<(string, string, string)> Partition(HttpContext http, ParleyServerOptions options)
+    {
+        if (options.RateLimitPerSecond <= 0 || http.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal))
+        {
+            return RateLimitPartition.GetNoLimiter(("exempt", "", ""));
+        }
+
+        // The token is verified by now: its agreement and subject name the party, whatever route it calls.
+        var user = http.User;
+        var key = user.Identity?.IsAuthenticated == true && user.FindFirstValue("agreement") is { } agreement && user.FindFirstValue("sub") is { } party
+            ? ("party", agreement, party)
+            : ("address", "", http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+        return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = Math.Max(options.RateLimitBurst, options.RateLimitPerSecond),
+            TokensPerPeriod = options.RateLimitPerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
+    }
+
+    private static async ValueTask RejectAsync(OnRejectedContext context, ParleyServerOptions options)
+    {
+        var http = context.HttpContext;
+        int seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
+            ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
+            : 1;
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        await Problems.Problem(StatusCodes.Status429TooManyRequests, "rate-limited", "Too many requests",
+            $"more than {options.RateLimitPerSecond} requests per second (bursts of {options.RateLimitBurst}) from this caller; retry after {seconds} s")
+            .ExecuteAsync(http);
+    }
+}
