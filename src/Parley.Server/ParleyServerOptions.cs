@@ -41,4 +41,10 @@ public sealed record ParleyServerOptions
 
     /// <summary>Whether to write request logs to the console.</summary>
     public bool ConsoleLogging { get; init; } = true;
+
+    /// <summary>
+    /// Configures logging once the default providers are cleared: lets a host add providers of its own, e.g. a test
+    /// capturing every log line.
+    /// </summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 }
