@@ -25,7 +25,8 @@ public sealed class RunningServer : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<RunningServer> StartAsync(string? dataDirectory = null, bool demo = true, IReadOnlyList<string>? agreementFiles = null)
+    public static async Task<RunningServer> StartAsync(string? dataDirectory = null, bool demo = true, IReadOnlyList<string>? agreementFiles = null,
+        Action<Microsoft.Extensions.Logging.ILoggingBuilder>? configureLogging = null)
     {
         bool owns = dataDirectory is null;
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "parley-server-tests-" + Guid.NewGuid().ToString("N"));
@@ -36,6 +37,7 @@ public sealed class RunningServer : IAsyncDisposable
             Demo = demo,
             AgreementFiles = agreementFiles ?? [],
             ConsoleLogging = false,
+            ConfigureLogging = configureLogging,
         });
         return new RunningServer(app, dataDirectory, owns);
     }
