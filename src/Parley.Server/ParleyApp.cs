@@ -45,6 +45,8 @@ public static class ParleyApp
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
         }
 
+        options.ConfigureLogging?.Invoke(builder.Logging);
+
         // Authentication pulls in data protection; keep its keys with the rest of this server's state. Like the
         // token key beside them, they are protected by the data folder's permissions, not by an XML encryptor.
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);

@@ -68,4 +68,10 @@ public sealed record ParleyServerOptions
 
     /// <summary>How often an idle event stream sends a comment line, so that proxies and clients know it is alive.</summary>
     public TimeSpan EventHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Configures logging once the default providers are cleared: lets a host add providers of its own, e.g. a test
+    /// capturing every log line.
+    /// </summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 }

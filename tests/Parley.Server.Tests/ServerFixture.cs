@@ -32,8 +32,10 @@ public sealed class RunningServer : IAsyncDisposable
     /// <param name="time">The server's clock.</param>
     /// <param name="agreements">Agreement texts to load.</param>
     /// <param name="configure">Changes to the options, e.g. tighter request limits.</param>
+    /// <param name="configureLogging">Adds logging providers, e.g. to capture every line.</param>
     public static async Task<RunningServer> StartAsync(string? dataDirectory = null, bool demo = true, IReadOnlyList<string>? agreementFiles = null,
-        TimeProvider? time = null, IReadOnlyList<string>? agreements = null, Func<ParleyServerOptions, ParleyServerOptions>? configure = null)
+        TimeProvider? time = null, IReadOnlyList<string>? agreements = null, Func<ParleyServerOptions, ParleyServerOptions>? configure = null,
+        Action<Microsoft.Extensions.Logging.ILoggingBuilder>? configureLogging = null)
     {
         bool owns = dataDirectory is null;
         dataDirectory ??= Path.Combine(Path.GetTempPath(), "parley-server-tests-" + Guid.NewGuid().ToString("N"));
@@ -54,6 +56,7 @@ public sealed class RunningServer : IAsyncDisposable
             ConsoleLogging = false,
             AgreementFiles = [.. agreementFiles ?? [], .. files],
             Time = time,
+            ConfigureLogging = configureLogging,
         };
         var app = await ParleyApp.StartAsync(configure is null ? options : configure(options));
         return new RunningServer(app, dataDirectory, owns);
