@@ -59,6 +59,7 @@ public static class ParleyApp
         builder.Services.AddSingleton(sp => new TheaterRegistry(
             sp.GetRequiredService<IParleyStore>(), ledgerSeed, CenterName(options.CenterName), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<CheckpointSigner>();
+        builder.Services.AddHostedService<Parley.Server.Workflow.ConcurrenceClock>();
         builder.Services.AddSingleton(new Disclosure(CenterSecret(options.DataDirectory)));
         builder.Services.AddSingleton(options.Time ?? TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJson.Default));
@@ -101,6 +102,7 @@ public static class ParleyApp
         LedgerApi.Map(agreements);
         LedgerTilesApi.Map(agreements);
         OperationsApi.Map(agreements);
+        ConcurrenceApi.Map(agreements);
         ProbingApi.Map(agreements);
         return app;
     }

@@ -18,6 +18,9 @@ public sealed record ParleyServerOptions
     /// <summary>The center's name: the prefix of every ledger origin and checkpoint key name (no spaces, no '+').</summary>
     public string CenterName { get; init; } = "parley.local";
 
+    /// <summary>How often concurrence requests past their deadline are expired (as refusals).</summary>
+    public TimeSpan ConcurrenceTickInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often the checkpoint signer looks for new entries (a new checkpoint follows new entries within this).</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 

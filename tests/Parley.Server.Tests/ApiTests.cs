@@ -200,8 +200,8 @@ public sealed class ApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         Assert.NotEqual(etag, put.Headers.ETag!.Tag);
 
-        Assert.Equal(HttpStatusCode.Forbidden, (await red.DeleteAsync("/v1/agreements/demo/zones/blue-school-2", TestContext.Current.CancellationToken)).StatusCode);
-        Assert.Equal(HttpStatusCode.NoContent, (await blue.DeleteAsync("/v1/agreements/demo/zones/blue-school-2", TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await red.DeleteIfMatchAsync("/v1/agreements/demo/zones/blue-school-2", TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await blue.DeleteIfMatchAsync("/v1/agreements/demo/zones/blue-school-2", TestContext.Current.CancellationToken)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await blue.GetAsync("/v1/agreements/demo/zones/blue-school-2", TestContext.Current.CancellationToken)).StatusCode);
     }
 

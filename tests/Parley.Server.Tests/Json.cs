@@ -17,3 +17,15 @@ internal static class Json
     public static string Zone(string id, string kind, string geometry, string extra = "") =>
         Feature(id, geometry, $$"""{"kind":"{{kind}}","start":"2026-01-01T00:00:00Z"{{extra}}}""");
 }
+
+/// <summary>Requests that change a versioned resource: they name the version they change (If-Match).</summary>
+internal static class VersionedRequests
+{
+    /// <summary>DELETE with If-Match (any version unless <paramref name="etag"/> is given).</summary>
+    public static async Task<HttpResponseMessage> DeleteIfMatchAsync(this HttpClient client, string url, CancellationToken cancellationToken, string etag = "*")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, url);
+        request.Headers.TryAddWithoutValidation("If-Match", etag);
+        return await client.SendAsync(request, cancellationToken);
+    }
+}

@@ -140,7 +140,7 @@ public sealed class LedgerTests : IAsyncLifetime
         await blue.PostAsync("/v1/agreements/demo/zones", RunningServer.GeoJson(Json.Zone("blue-replay-1", "restricted", Json.Box(25, 25, 25.2, 25.2))), Ct);
         await red.PostAsync("/v1/agreements/demo/operations", RunningServer.GeoJson(Json.Operation("red-replay-1", "flight", Json.Box(25.1, 25.1, 25.3, 25.3))), Ct);
         await blue.PostAsync("/v1/agreements/demo/zones", RunningServer.GeoJson(Json.Zone("blue-replay-2", "protected", Json.Box(26, 26, 26.2, 26.2))), Ct);
-        await blue.DeleteAsync("/v1/agreements/demo/zones/blue-replay-2", Ct);
+        await blue.DeleteIfMatchAsync("/v1/agreements/demo/zones/blue-replay-2", Ct);
         await red.PostAsync("/v1/agreements/demo/operations", RunningServer.GeoJson(Json.Operation("red-replay-2", "strike", Json.Box(9.15, 42.14, 9.16, 42.15))), Ct);
 
         var registry = _server.App.Services.GetRequiredService<TheaterRegistry>();
@@ -190,7 +190,7 @@ public sealed class LedgerTests : IAsyncLifetime
         using var blue = _server.Client("blue");
         var zone = Json.Zone("blue-gone-1", "protected", Json.Box(31, 31, 31.1, 31.1));
         Assert.Equal(HttpStatusCode.Created, (await blue.PostAsync("/v1/agreements/demo/zones", RunningServer.GeoJson(zone), Ct)).StatusCode);
-        Assert.Equal(HttpStatusCode.NoContent, (await blue.DeleteAsync("/v1/agreements/demo/zones/blue-gone-1", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await blue.DeleteIfMatchAsync("/v1/agreements/demo/zones/blue-gone-1", Ct)).StatusCode);
         long index = await LedgerSizeAsync() - 1;
 
         var mine = await blue.GetFromJsonAsync<JsonElement>($"/v1/agreements/demo/ledger/openings/{index}", Ct);

@@ -214,6 +214,9 @@ public sealed class RequestLimitTests
         public Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(AgreementId agreement, PartyId? recipient, long after, int limit, CancellationToken cancellationToken = default) =>
             inner.ReadEventsAsync(agreement, recipient, after, limit, cancellationToken);
 
+        public Task<IReadOnlyList<Parley.Core.Workflow.ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
+            inner.LoadRequestsAsync(agreement, cancellationToken);
+
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 

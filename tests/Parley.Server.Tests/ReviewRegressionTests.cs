@@ -33,7 +33,7 @@ public sealed class ReviewRegressionTests
             await using (var first = await RunningServer.StartAsync(data))
             {
                 using var blue = first.Client("blue");
-                Assert.Equal(HttpStatusCode.NoContent, (await blue.DeleteAsync("/v1/agreements/demo/zones/blue-school-2", Ct)).StatusCode);
+                Assert.Equal(HttpStatusCode.NoContent, (await blue.DeleteIfMatchAsync("/v1/agreements/demo/zones/blue-school-2", Ct)).StatusCode);
             }
 
             await using var second = await RunningServer.StartAsync(data);

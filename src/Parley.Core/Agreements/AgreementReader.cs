@@ -166,6 +166,13 @@ public static class AgreementReader
                 continue;
             }
 
+            if (id == "center")
+            {
+                // The center's own records in the ledger are owned by "center": no party may take that name.
+                errors.Add(new InputError(null, path + "id", "'center' is reserved for the center itself"));
+                continue;
+            }
+
             var role = (Str(p, "role", errors, path) ?? "member") switch
             {
                 "member" => PartyRole.Member,

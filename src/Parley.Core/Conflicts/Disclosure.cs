@@ -71,6 +71,14 @@ public sealed class Disclosure(byte[] centerSecret)
             Handle(requester, type, conflict.TargetId), area, null);
     }
 
+    /// <summary>The disclosure cell of a point where two footprints meet (or come closest).</summary>
+    public static CoarseCell MeetingCell(Shape a, Shape b, Agreement agreement)
+    {
+        ArgumentNullException.ThrowIfNull(agreement);
+        var (lon, lat) = Witness(a, b);
+        return Cell(lon, lat, agreement.DisclosureResolutionMetres);
+    }
+
     /// <summary>An opaque handle for a zone or operation, stable per requester, unlinkable across requesters.</summary>
     public string Handle(PartyId requester, string type, string targetId)
     {

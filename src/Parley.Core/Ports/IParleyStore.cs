@@ -129,6 +129,9 @@ public interface IParleyStore : IAsyncDisposable
     /// <summary>Every operation of an agreement, with state and version.</summary>
     Task<IReadOnlyList<Operation>> LoadOperationsAsync(Agreement agreement, CancellationToken cancellationToken = default);
 
+    /// <summary>Every concurrence request of an agreement, in any state.</summary>
+    Task<IReadOnlyList<Parley.Core.Workflow.ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, CancellationToken cancellationToken = default);
+
     /// <summary>Commits a change set atomically and durably, its ledger entry included.</summary>
     /// <exception cref="InvalidOperationException">The ledger entry is not the next index (another writer appended first).</exception>
     Task CommitAsync(AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken = default);

@@ -30,7 +30,7 @@ public enum RequestState
 /// </summary>
 public sealed record ConcurrenceRequest
 {
-    /// <summary>The request id: <c>{operation}.v{version}.{n}</c>.</summary>
+    /// <summary>The request id: <c>cr-</c> and a number, unique in the agreement (it names neither party's items).</summary>
     public required string Id { get; init; }
 
     /// <summary>The operation that asks.</summary>

@@ -225,8 +225,9 @@ public static class Lifecycle
                 pending.Put(earlier.Close(RequestState.Withdrawn, now, "the zone changed"));
             }
 
-            var reopened = operation with { State = OperationState.AwaitingConcurrence, Version = operation.Version + 1 };
-            pending.Put(NewRequest(theater, reopened, Conflict.WithZone(reopened, zone), pending.NextRequestNumber(reopened), now));
+            // One change raises an operation's version once, however many of its zones reopen it.
+            var reopened = operation with { State = OperationState.AwaitingConcurrence, Version = operation.Version + (pending.Changes(operation.Id) ? 0 : 1) };
+            pending.Put(NewRequest(theater, reopened, Conflict.WithZone(reopened, zone), pending.NextRequestId(), now));
             pending.Put(reopened);
         }
 
@@ -259,10 +260,9 @@ public static class Lifecycle
     {
         var conflicts = theater.FindConflictsFor(candidate with { State = OperationState.Proposed });
         var requests = new List<ConcurrenceRequest>();
-        int number = pending.NextRequestNumber(candidate);
         foreach (var conflict in conflicts)
         {
-            var request = NewRequest(theater, candidate, conflict, number++, now);
+            var request = NewRequest(theater, candidate, conflict, pending.NextRequestId(), now);
             if (concurredBy is { } party && request.Affected == party)
             {
                 request = request.Close(RequestState.Concurred, now, "counter-proposed by this party");
@@ -280,9 +280,9 @@ public static class Lifecycle
         return new WorkflowDecision(decided, conflicts, requests);
     }
 
-    private static ConcurrenceRequest NewRequest(Theater theater, Operation operation, Conflict conflict, int number, DateTimeOffset now) => new()
+    private static ConcurrenceRequest NewRequest(Theater theater, Operation operation, Conflict conflict, string id, DateTimeOffset now) => new()
     {
-        Id = $"{operation.Id.Value}.v{operation.Version}.{number}",
+        Id = id,
         Operation = operation.Id,
         OperationVersion = operation.Version,
         Submitter = operation.Owner,
@@ -378,14 +378,20 @@ public static class Lifecycle
 
         public Operation? Operation(OperationId id) => _operations.GetValueOrDefault(id) ?? theater.FindOperation(id);
 
+        public bool Changes(OperationId id) => _operations.ContainsKey(id);
+
         public ConcurrenceRequest? Request(string id) => _requests.GetValueOrDefault(id) ?? theater.Requests.Find(id);
 
         public IEnumerable<ConcurrenceRequest> RequestsOf(Operation operation) =>
             theater.Requests.Of(operation.Id).Select(r => _requests.GetValueOrDefault(r.Id) ?? r)
                 .Concat(_requests.Values.Where(r => r.Operation == operation.Id && theater.Requests.Find(r.Id) is null));
 
-        public int NextRequestNumber(Operation operation) =>
-            RequestsOf(operation).Count(r => r.OperationVersion == operation.Version) + 1;
+        /// <summary>
+        /// The next request id of the agreement, <c>cr-1</c>, <c>cr-2</c>, …: requests are never deleted, so the count
+        /// only grows. Opaque on purpose: an id built from the operation's would show it to the party asked.
+        /// </summary>
+        public string NextRequestId() =>
+            $"cr-{theater.Requests.Count + _requests.Keys.Count(id => theater.Requests.Find(id) is null) + 1}";
 
         public void Put(Operation operation)
         {

@@ -54,6 +54,15 @@ internal static class ApiSupport
 
     public static string ETag(long version) => $"\"{version}\"";
 
+    /// <summary>
+    /// Null when the request's If-Match names the current version (or <c>*</c>); 428 when it has none (an update must
+    /// say which version it changes), 412 when it names another.
+    /// </summary>
+    public static IResult? RequireIfMatch(HttpRequest request, long currentVersion) =>
+        request.Headers.IfMatch.Count == 0
+            ? Problems.PreconditionRequired($"If-Match: send the ETag of the version you change (now {ETag(currentVersion)})")
+            : CheckIfMatch(request, currentVersion);
+
     /// <summary>Null when the request's If-Match (if any) names the current version; otherwise a 412 problem.</summary>
     public static IResult? CheckIfMatch(HttpRequest request, long currentVersion)
     {

@@ -4,6 +4,7 @@ using Parley.Core.Conflicts;
 using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Ports;
+using Parley.Core.Workflow;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
 
@@ -21,6 +22,24 @@ internal static class OperationsApi
             .Accepts<System.Text.Json.JsonElement>("application/geo+json", "application/json")
             .Produces<OperationResponse>(StatusCodes.Status201Created).ProducesProblem(400).ProducesProblem(409).ProducesProblem(429);
 
+        operations.MapPut("/{id}", ModifyAsync).RequireRole(Roles.Operator).RequireSignature()
+            .WithSummary("Modify an operation (owner; If-Match): its new volumes are checked from scratch and earlier requests withdrawn.")
+            .Accepts<System.Text.Json.JsonElement>("application/geo+json", "application/json")
+            .Produces<OperationResponse>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(412).ProducesProblem(428).ProducesProblem(429);
+
+        foreach (var (action, summary) in new[]
+        {
+            ("cancel", "Cancel an operation (owner; If-Match), from any state but completed or cancelled."),
+            ("activate", "Start an accepted or concurred operation (owner; If-Match)."),
+            ("complete", "End an active operation (owner; If-Match)."),
+        })
+        {
+            operations.MapPost($"/{{id}}/{action}", (string agreement, string id, HttpContext http, TheaterRegistry registry, Disclosure disclosure, TimeProvider time, CancellationToken ct) =>
+                    TransitionAsync(agreement, id, action, http, registry, disclosure, time, ct))
+                .RequireRole(Roles.Operator).RequireSignature().WithSummary(summary)
+                .Produces<OperationResponse>().ProducesProblem(404).ProducesProblem(409).ProducesProblem(412).ProducesProblem(428);
+        }
+
         operations.MapGet("/", ListAsync).RequireRole(Roles.All.ToArray())
             .WithSummary("The operations the caller may see, as a FeatureCollection (state in properties.state).")
             .Produces<FeatureCollectionResponse>();
@@ -36,28 +55,92 @@ internal static class OperationsApi
     }
 
     private static async Task<IResult> SubmitAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry,
-        [FromServices] Disclosure disclosure, CancellationToken ct)
+        [FromServices] Disclosure disclosure, [FromServices] TimeProvider time, CancellationToken ct)
     {
         var caller = http.GetCaller();
         var proposed = await ReadOneAsync(http, caller, ct);
         var id = new AgreementId(agreement);
         var outcome = await registry.ProbeAsync(id, caller.Party, proposed, theater =>
         {
-            if (theater.FindOperation(proposed.Id) is not null)
-            {
-                throw new DomainException(DomainError.AlreadyExists, $"operation '{proposed.Id}' exists already");
-            }
-
-            var decision = Decisions.Submit(theater, proposed);
-            var changes = new ChangeSet { Command = "operation.submit", Submitter = caller.Party };
-            changes.UpsertOperations.Add(decision.Operation);
+            var (changes, decision) = Lifecycle.Submit(theater, proposed, time.GetUtcNow());
             http.Response.Headers.ETag = ApiSupport.ETag(decision.Operation.Version);
             http.Response.Headers.Location = $"{http.Request.PathBase}/v1/agreements/{agreement}/operations/{Uri.EscapeDataString(decision.Operation.Id.Value)}";
-            return (changes, ApiSupport.Json(Response(decision.Operation, decision.Conflicts, caller, disclosure), StatusCodes.Status201Created), decision.Conflicts);
+            return (changes, ApiSupport.Json(Response(decision.Operation, decision.Conflicts, decision.Requests, theater, caller, disclosure), StatusCodes.Status201Created),
+                decision.Conflicts);
         }, Writes.Hooks(http, registry, id), ct);
         return outcome.RetryAfter is { } wait
             ? Problems.ProbingBudgetSpent(http.Response, wait, caller.Agreement.ProbingBudget)
             : outcome.Result!;
+    }
+
+    private static async Task<IResult> ModifyAsync(string agreement, string id, HttpContext http, [FromServices] TheaterRegistry registry,
+        [FromServices] Disclosure disclosure, [FromServices] TimeProvider time, CancellationToken ct)
+    {
+        var caller = http.GetCaller();
+        var replacement = await ReadOneAsync(http, caller, ct);
+        if (replacement.Id.Value != id)
+        {
+            throw new InputRejectedException(new InputError(replacement.Id.Value, "id", "the body must be one Feature whose id is the operation id of the URL"));
+        }
+
+        var agreementId = new AgreementId(agreement);
+        var outcome = await registry.ProbeAsync(agreementId, caller.Party, replacement, theater =>
+        {
+            if (Owned(theater, id, caller, http) is { Refusal: { } refusal })
+            {
+                return (new ChangeSet(), refusal, []);
+            }
+
+            var current = theater.FindOperation(new OperationId(id))!;
+            var (changes, decision) = Lifecycle.Modify(theater, current, replacement, time.GetUtcNow());
+            http.Response.Headers.ETag = ApiSupport.ETag(decision.Operation.Version);
+            return (changes, ApiSupport.Json(Response(decision.Operation, decision.Conflicts, decision.Requests, theater, caller, disclosure)), (IReadOnlyList<Conflict>)decision.Conflicts);
+        }, Writes.Hooks(http, registry, agreementId), ct);
+        return outcome.RetryAfter is { } wait
+            ? Problems.ProbingBudgetSpent(http.Response, wait, caller.Agreement.ProbingBudget)
+            : outcome.Result!;
+    }
+
+    private static Task<IResult> TransitionAsync(string agreement, string id, string action, HttpContext http, TheaterRegistry registry,
+        Disclosure disclosure, TimeProvider time, CancellationToken ct)
+    {
+        var caller = http.GetCaller();
+        return Writes.RunAsync(http, registry, agreement, theater =>
+        {
+            if (Owned(theater, id, caller, http) is { Refusal: { } refusal })
+            {
+                return (new ChangeSet(), refusal);
+            }
+
+            var current = theater.FindOperation(new OperationId(id))!;
+            var now = time.GetUtcNow();
+            var changes = action switch
+            {
+                "cancel" => Lifecycle.Cancel(theater, current, now),
+                "activate" => Lifecycle.Activate(theater, current, now),
+                _ => Lifecycle.Complete(theater, current, now),
+            };
+            var operation = changes.UpsertOperations.First(o => o.Id == current.Id);
+            http.Response.Headers.ETag = ApiSupport.ETag(operation.Version);
+            return (changes, ApiSupport.Json(Response(operation, [], [], theater, caller, disclosure)));
+        }, ct);
+    }
+
+    /// <summary>A refusal unless the caller owns the visible operation <paramref name="id"/> and names its version in If-Match.</summary>
+    private static (IResult? Refusal, int _) Owned(Theater theater, string id, Caller caller, HttpContext http)
+    {
+        var current = theater.FindOperation(new OperationId(id));
+        if (current is null || !current.IsVisibleTo(caller.Party))
+        {
+            return (Problems.NotFound($"no operation '{Problems.Clip(id)}' that you may see"), 0);
+        }
+
+        if (current.Owner != caller.Party)
+        {
+            return (Problems.Forbidden("only the owner may change an operation"), 0);
+        }
+
+        return (ApiSupport.RequireIfMatch(http.Request, current.Version), 0);
     }
 
     private static async Task<IResult> CheckAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry,
@@ -95,10 +178,12 @@ internal static class OperationsApi
             var op = theater.FindOperation(new OperationId(id));
             if (op is null || !op.IsVisibleTo(caller.Party))
             {
-                return ((Operation?)null, (IReadOnlyList<Conflict>)[]);
+                return ((Operation?)null, (OperationResponse?)null);
             }
 
-            return (op, op.Owner == caller.Party && Theater.IsLive(op.State) ? theater.FindConflictsFor(op) : []);
+            var conflicts = op.Owner == caller.Party && Theater.IsLive(op.State) ? theater.FindConflictsFor(op) : [];
+            var requests = theater.Requests.Of(op.Id).Where(r => r.Submitter == caller.Party || r.Affected == caller.Party).ToList();
+            return (op, Response(op, conflicts, requests, theater, caller, disclosure));
         }, ct);
 
         if (found.Item1 is not { } operation)
@@ -107,7 +192,7 @@ internal static class OperationsApi
         }
 
         http.Response.Headers.ETag = ApiSupport.ETag(operation.Version);
-        return ApiSupport.Json(Response(operation, found.Item2, caller, disclosure));
+        return ApiSupport.Json(found.Item2!);
     }
 
     private static async Task<Operation> ReadOneAsync(HttpContext http, Caller caller, CancellationToken ct)
@@ -123,9 +208,10 @@ internal static class OperationsApi
         return operations[0];
     }
 
-    private static OperationResponse Response(Operation operation, IReadOnlyList<Conflict> conflicts, Caller caller, Disclosure disclosure) =>
+    private static OperationResponse Response(Operation operation, IReadOnlyList<Conflict> conflicts, IEnumerable<ConcurrenceRequest> requests,
+        Theater theater, Caller caller, Disclosure disclosure) =>
         new(operation.Id.Value, OperationStates.Name(operation.State), operation.Version, ApiSupport.Feature(operation),
-            Views(conflicts, caller, disclosure));
+            Views(conflicts, caller, disclosure), [.. requests.Select(r => ConcurrenceApi.View(r, theater, caller.Party, disclosure))]);
 
     private static ConflictView[] Views(IEnumerable<Conflict> conflicts, Caller caller, Disclosure disclosure) =>
         [.. conflicts.Select(c => disclosure.View(c, caller.Party, caller.Agreement))];

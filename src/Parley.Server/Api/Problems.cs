@@ -49,6 +49,13 @@ internal static class Problems
         type: TypeBase + "idempotency-key-reused",
         extensions: new Dictionary<string, object?> { ["errors"] = new[] { new FieldError(null, "Idempotency-Key", "used for another request") } });
 
+    public static IResult PreconditionRequired(string detail) => TypedResults.Problem(
+        title: "An update must name the version it changes",
+        detail: detail,
+        statusCode: StatusCodes.Status428PreconditionRequired,
+        type: TypeBase + "if-match-required",
+        extensions: new Dictionary<string, object?> { ["errors"] = new[] { new FieldError(null, "If-Match", "required: the ETag of the current version") } });
+
     public static IResult PreconditionFailed(string detail) =>
         Problem(StatusCodes.Status412PreconditionFailed, "stale-version", "The version given in If-Match is not the current one", detail);
 

@@ -15,7 +15,36 @@ public sealed record OperationResponse(
     [property: JsonPropertyName("state")] string State,
     [property: JsonPropertyName("version")] long Version,
     [property: JsonPropertyName("operation")] JsonElement Operation,
-    [property: JsonPropertyName("conflicts")] IReadOnlyList<ConflictView> Conflicts);
+    [property: JsonPropertyName("conflicts")] IReadOnlyList<ConflictView> Conflicts,
+    [property: JsonPropertyName("requests")] IReadOnlyList<RequestView>? Requests = null,
+    [property: JsonPropertyName("counter_proposal")] OperationResponse? CounterProposal = null);
+
+/// <summary>
+/// A concurrence request as one of its two parties may see it: the party asked sees what it is asked about (its own
+/// zone or operation and the asking operation); the submitter sees the target only if it may see it, else a handle.
+/// </summary>
+public sealed record RequestView(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("operation")] string? Operation,
+    [property: JsonPropertyName("operation_handle")] string? OperationHandle,
+    [property: JsonPropertyName("area")] CoarseCell? Area,
+    [property: JsonPropertyName("operation_version")] long OperationVersion,
+    [property: JsonPropertyName("submitter")] string Submitter,
+    [property: JsonPropertyName("affected")] string Affected,
+    [property: JsonPropertyName("target_type")] string TargetType,
+    [property: JsonPropertyName("target_id")] string? TargetId,
+    [property: JsonPropertyName("target_handle")] string? TargetHandle,
+    [property: JsonPropertyName("state")] string State,
+    [property: JsonPropertyName("opened")] string Opened,
+    [property: JsonPropertyName("deadline")] string Deadline,
+    [property: JsonPropertyName("closed")] string? Closed,
+    [property: JsonPropertyName("reason")] string? Reason,
+    [property: JsonPropertyName("counter_proposal")] string? CounterProposal,
+    [property: JsonPropertyName("version")] long Version,
+    [property: JsonPropertyName("operation_feature")] JsonElement? OperationFeature);
+
+/// <summary>The concurrence requests a party is part of.</summary>
+public sealed record RequestList([property: JsonPropertyName("requests")] IReadOnlyList<RequestView> Requests);
 
 /// <summary>A dry-run answer: the conflicts a proposed operation would have. Nothing is stored.</summary>
 public sealed record CheckResponse(
@@ -99,4 +128,6 @@ public sealed record ProbingReport(
 [JsonSerializable(typeof(OpeningsResponse))]
 [JsonSerializable(typeof(ConsistencyProofResponse))]
 [JsonSerializable(typeof(ProbingReport))]
+[JsonSerializable(typeof(RequestView))]
+[JsonSerializable(typeof(RequestList))]
 public sealed partial class WireJson : JsonSerializerContext;

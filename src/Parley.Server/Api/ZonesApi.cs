@@ -4,6 +4,7 @@ using Parley.Core.Conflicts;
 using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Ports;
+using Parley.Core.Workflow;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
 
@@ -32,15 +33,15 @@ internal static class ZonesApi
         zones.MapPut("/{id}", ReplaceAsync).RequireRole(Roles.Operator).RequireSignature()
             .WithSummary("Replace a zone (owner only; If-Match with the ETag guards against lost updates).")
             .Accepts<System.Text.Json.JsonElement>("application/geo+json", "application/json")
-            .Produces<System.Text.Json.JsonElement>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(412);
+            .Produces<System.Text.Json.JsonElement>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(412).ProducesProblem(428);
 
         zones.MapDelete("/{id}", DeleteAsync).RequireRole(Roles.Operator).RequireSignature()
             .WithSummary("Withdraw a zone (owner only).")
-            .Produces(StatusCodes.Status204NoContent).ProducesProblem(404).ProducesProblem(412);
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(404).ProducesProblem(412).ProducesProblem(428);
     }
 
     private static async Task<IResult> DeclareAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry,
-        [FromServices] ParleyServerOptions options, CancellationToken ct)
+        [FromServices] ParleyServerOptions options, [FromServices] TimeProvider time, CancellationToken ct)
     {
         var caller = http.GetCaller();
         using var body = await ApiSupport.ReadJsonAsync(http.Request, ct);
@@ -56,7 +57,7 @@ internal static class ZonesApi
         return await Writes.RunAsync(http, registry, agreement, theater =>
         {
             var changes = new ChangeSet { Command = "zone.declare", Submitter = caller.Party };
-            var reopenedIds = new HashSet<string>(StringComparer.Ordinal);
+            var now = time.GetUtcNow();
             foreach (var zone in declared)
             {
                 if (theater.FindZone(zone.Id) is not null)
@@ -64,15 +65,9 @@ internal static class ZonesApi
                     throw new DomainException(DomainError.AlreadyExists, $"zone '{zone.Id}' exists already: use PUT to replace it");
                 }
 
+                // Pending operations of other parties that the zone now touches wait again for its owner.
                 changes.UpsertZones.Add(zone);
-                foreach (var op in Decisions.ReopenedBy(theater, zone))
-                {
-                    // Two zones of one request may touch the same operation: it is reopened once.
-                    if (reopenedIds.Add(op.Id.Value))
-                    {
-                        changes.UpsertOperations.Add(op);
-                    }
-                }
+                Lifecycle.Reopen(theater, zone, now, changes);
             }
 
             // Reopened operations belong to other parties: their ids are not the declarer's to learn.
@@ -101,7 +96,8 @@ internal static class ZonesApi
         return ApiSupport.Json(ApiSupport.Feature(zone));
     }
 
-    private static async Task<IResult> ReplaceAsync(string agreement, string id, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
+    private static async Task<IResult> ReplaceAsync(string agreement, string id, HttpContext http, [FromServices] TheaterRegistry registry,
+        [FromServices] TimeProvider time, CancellationToken ct)
     {
         var caller = http.GetCaller();
         using var body = await ApiSupport.ReadJsonAsync(http.Request, ct);
@@ -126,21 +122,20 @@ internal static class ZonesApi
                 return (new ChangeSet(), Problems.Forbidden("only the owner may change a zone"));
             }
 
-            if (ApiSupport.CheckIfMatch(http.Request, current.Version) is { } stale)
+            if (ApiSupport.RequireIfMatch(http.Request, current.Version) is { } stale)
             {
                 return (new ChangeSet(), stale);
             }
 
             var zone = replacement[0] with { Version = current.Version + 1 };
-            var changes = new ChangeSet { Command = "zone.replace", Submitter = caller.Party };
-            changes.UpsertZones.Add(zone);
-            changes.UpsertOperations.AddRange(Decisions.ReopenedBy(theater, zone));
+            var changes = Lifecycle.DeclareZone(theater, zone, time.GetUtcNow(), "zone.replace");
             http.Response.Headers.ETag = ApiSupport.ETag(zone.Version);
             return (changes, ApiSupport.Json(ApiSupport.Feature(zone)));
         }, ct);
     }
 
-    private static async Task<IResult> DeleteAsync(string agreement, string id, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(string agreement, string id, HttpContext http, [FromServices] TheaterRegistry registry,
+        [FromServices] TimeProvider time, CancellationToken ct)
     {
         var caller = http.GetCaller();
         return await Writes.RunAsync(http, registry, agreement, theater =>
@@ -156,13 +151,13 @@ internal static class ZonesApi
                 return (new ChangeSet(), Problems.Forbidden("only the owner may withdraw a zone"));
             }
 
-            if (ApiSupport.CheckIfMatch(http.Request, current.Version) is { } stale)
+            if (ApiSupport.RequireIfMatch(http.Request, current.Version) is { } stale)
             {
                 return (new ChangeSet(), stale);
             }
 
-            var changes = new ChangeSet { Command = "zone.withdraw", Submitter = caller.Party };
-            changes.DeleteZones.Add(current.Id);
+            // Requests about the zone are withdrawn and the operations that waited on them settled.
+            var changes = Lifecycle.WithdrawZone(theater, current, time.GetUtcNow());
             return (changes, Results.NoContent());
         }, ct);
     }

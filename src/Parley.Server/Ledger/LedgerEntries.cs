@@ -54,6 +54,13 @@ public static class LedgerEntries
             }));
         }
 
+        foreach (var request in changes.UpsertRequests)
+        {
+            // Kept by the center alone: the record names both parties' items, and each may be hidden from the other.
+            // Each party reads its side through the API; its own signed answer is its own item of the entry.
+            items.Add((Center, Visibility.Private, ConcurrenceRecords.ToContent(request)));
+        }
+
         if (changes.Submission is { } submission)
         {
             // The signed request, private to its submitter like its geometry: the entry commits to it, the
@@ -75,6 +82,9 @@ public static class LedgerEntries
     public static List<LedgerAppend> ForAgreement(long index, AgreementId agreement, string source, DateTimeOffset time) =>
         Build(index, agreement, "agreement.put", new PartyId("center"), time,
             [(new PartyId("center"), Visibility.Public, new JsonObject { ["type"] = "agreement", ["source"] = source })]);
+
+    /// <summary>The owner of items no party may open (the center's own records).</summary>
+    public static readonly PartyId Center = new("center");
 
     /// <summary>Largest leaf: the C2SP tlog-tiles entry bundle gives each entry a 16-bit length.</summary>
     public const int MaxEntryBytes = 65_535;

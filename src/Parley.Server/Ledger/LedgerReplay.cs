@@ -114,6 +114,17 @@ public static class LedgerReplay
                 case "zone-withdrawal":
                     theater.Remove(new ZoneId(content["id"]!.GetValue<string>()));
                     break;
+                case ConcurrenceRecords.Type:
+                    try
+                    {
+                        theater.Requests.Upsert(ConcurrenceRecords.FromContent(content));
+                    }
+                    catch (FormatException)
+                    {
+                        throw Bad(record, $"item {item} is not a concurrence request record");
+                    }
+
+                    break;
                 case "submission":
                     // The signed request behind the entry's change: evidence, not state.
                     break;

@@ -373,6 +373,11 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
             theater.Upsert(operation);
         }
 
+        foreach (var request in await Store.LoadRequestsAsync(agreement.Id, cancellationToken))
+        {
+            theater.Requests.Upsert(request);
+        }
+
         var now = time.GetUtcNow();
         var touches = await Store.LoadTouchesAsync(agreement.Id, now - ProbingWatch.Day, cancellationToken);
         var alerts = new List<ProbingAlert>();

@@ -175,5 +175,30 @@ internal static class SqliteSchema
 
         CREATE INDEX events_by_recipient ON events (agreement_id, recipient, seq);
         """,
+
+        // 5: concurrence requests. One row per request, replaced as it closes; never deleted (the ledger keeps
+        // the history, this is the current state). Open requests are found by deadline for expiry.
+        """
+        CREATE TABLE concurrence_requests (
+            agreement_id TEXT NOT NULL,
+            id TEXT NOT NULL,
+            operation_id TEXT NOT NULL,
+            operation_version INTEGER NOT NULL,
+            submitter TEXT NOT NULL,
+            affected TEXT NOT NULL,
+            target_type TEXT NOT NULL CHECK (target_type IN ('zone', 'operation')),
+            target_id TEXT NOT NULL,
+            opened_ticks INTEGER NOT NULL,
+            deadline_ticks INTEGER NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('open', 'concurred', 'refused', 'counter-proposed', 'expired', 'withdrawn')),
+            closed_ticks INTEGER,
+            reason TEXT,
+            counter_proposal TEXT,
+            version INTEGER NOT NULL CHECK (version >= 1),
+            PRIMARY KEY (agreement_id, id)
+        ) STRICT;
+
+        CREATE INDEX concurrence_requests_open ON concurrence_requests (agreement_id, state, deadline_ticks);
+        """,
     ];
 }

@@ -6,6 +6,7 @@ using Parley.Core.Agreements;
 using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Ports;
+using Parley.Core.Workflow;
 using Parley.Core.Probing;
 
 namespace Parley.Storage.Sqlite;
@@ -254,6 +255,7 @@ public sealed class SqliteStore : IParleyStore
             {
                 await ApplyAsync(connection, transaction, agreement, changes, zones, operations, cancellationToken);
                 await RecordRequestAsync(connection, transaction, agreement, changes, cancellationToken);
+                await UpsertConcurrenceRequestsAsync(connection, transaction, agreement, changes.UpsertRequests, cancellationToken);
                 await InsertTouchesAsync(connection, transaction, agreement, changes.Touches, cancellationToken);
                 nextEvent = await InsertEventsAsync(connection, transaction, agreement, changes.Events, nextEvent, cancellationToken);
                 foreach (var append in changes.Ledger)
@@ -322,6 +324,75 @@ public sealed class SqliteStore : IParleyStore
         }
 
 
+    }
+
+    private static async Task UpsertConcurrenceRequestsAsync(
+        SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, List<ConcurrenceRequest> requests, CancellationToken cancellationToken)
+    {
+        if (requests.Count == 0)
+        {
+            return;
+        }
+
+        await using var upsert = Command(connection, """
+            INSERT INTO concurrence_requests (agreement_id, id, operation_id, operation_version, submitter, affected, target_type, target_id,
+                opened_ticks, deadline_ticks, state, closed_ticks, reason, counter_proposal, version)
+            VALUES ($agreement, $id, $operation, $operationVersion, $submitter, $affected, $targetType, $targetId,
+                $opened, $deadline, $state, $closed, $reason, $counter, $version)
+            ON CONFLICT (agreement_id, id) DO UPDATE SET state = excluded.state, closed_ticks = excluded.closed_ticks,
+                reason = excluded.reason, counter_proposal = excluded.counter_proposal, version = excluded.version;
+            """, transaction);
+        upsert.Parameters.AddWithValue("$agreement", agreement.Value);
+        var p = new[] { "$id", "$operation", "$operationVersion", "$submitter", "$affected", "$targetType", "$targetId", "$opened", "$deadline", "$state", "$closed", "$reason", "$counter", "$version" }
+            .ToDictionary(n => n, n => upsert.Parameters.Add(n, SqliteType.Text), StringComparer.Ordinal);
+        foreach (var r in requests)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            p["$id"].Value = r.Id;
+            p["$operation"].Value = r.Operation.Value;
+            p["$operationVersion"].Value = r.OperationVersion;
+            p["$submitter"].Value = r.Submitter.Value;
+            p["$affected"].Value = r.Affected.Value;
+            p["$targetType"].Value = r.TargetType;
+            p["$targetId"].Value = r.TargetId;
+            p["$opened"].Value = r.Opened.UtcTicks;
+            p["$deadline"].Value = r.Deadline.UtcTicks;
+            p["$state"].Value = RequestStates.Name(r.State);
+            p["$closed"].Value = r.Closed is { } closed ? closed.UtcTicks : DBNull.Value;
+            p["$reason"].Value = (object?)r.Reason ?? DBNull.Value;
+            p["$counter"].Value = r.CounterProposal is { } counter ? counter.Value : DBNull.Value;
+            p["$version"].Value = r.Version;
+            await upsert.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, CancellationToken cancellationToken = default)
+    {
+        EnsureInitialized();
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, """
+            SELECT id, operation_id, operation_version, submitter, affected, target_type, target_id, opened_ticks, deadline_ticks,
+                   state, closed_ticks, reason, counter_proposal, version
+            FROM concurrence_requests WHERE agreement_id = $agreement ORDER BY opened_ticks, id;
+            """);
+        command.Parameters.AddWithValue("$agreement", agreement.Value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<ConcurrenceRequest>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new ConcurrenceRequest
+            {
+                Id = reader.GetString(0), Operation = new OperationId(reader.GetString(1)), OperationVersion = reader.GetInt64(2),
+                Submitter = new PartyId(reader.GetString(3)), Affected = new PartyId(reader.GetString(4)), TargetType = reader.GetString(5),
+                TargetId = reader.GetString(6), Opened = Time(reader.GetInt64(7)), Deadline = Time(reader.GetInt64(8)),
+                State = RequestStates.Parse(reader.GetString(9)), Closed = reader.IsDBNull(10) ? null : Time(reader.GetInt64(10)),
+                Reason = reader.IsDBNull(11) ? null : reader.GetString(11),
+                CounterProposal = reader.IsDBNull(12) ? null : new OperationId(reader.GetString(12)), Version = reader.GetInt64(13),
+            });
+        }
+
+        return result;
     }
 
     /// <summary>Spends the signed request's nonce and keeps the idempotent answer; a spent nonce or a used key fails the transaction.</summary>

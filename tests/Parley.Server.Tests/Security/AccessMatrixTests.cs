@@ -74,6 +74,13 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         ["GET /v1/agreements/{agreement}/ledger/tile/{path}"] = AnyRole,
         ["POST /v1/agreements/{agreement}/ledger/cosignatures"] = AnyRole,
         ["GET /v1/agreements/{agreement}/probing"] = [Roles.Operator, Roles.Monitor],
+        ["PUT /v1/agreements/{agreement}/operations/{id}"] = [Roles.Operator],
+        ["POST /v1/agreements/{agreement}/operations/{id}/cancel"] = [Roles.Operator],
+        ["POST /v1/agreements/{agreement}/operations/{id}/activate"] = [Roles.Operator],
+        ["POST /v1/agreements/{agreement}/operations/{id}/complete"] = [Roles.Operator],
+        ["GET /v1/agreements/{agreement}/requests"] = AnyRole,
+        ["GET /v1/agreements/{agreement}/requests/{id}"] = AnyRole,
+        ["POST /v1/agreements/{agreement}/requests/{id}/answer"] = [Roles.Approver],
         ["GET /v1/agreements/{agreement}/events"] = AnyRole,
     };
 
@@ -621,6 +628,8 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         {
             "index" => (size - 1).ToString(CultureInfo.InvariantCulture),
             "size" or "to" => size.ToString(CultureInfo.InvariantCulture),
+            "state" => "open",
+            "role" => "affected",
             _ => "1",
         };
 

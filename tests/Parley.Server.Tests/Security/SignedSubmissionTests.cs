@@ -145,7 +145,7 @@ public sealed class SignedSubmissionTests : IAsyncLifetime
                 await SignedRequests.SignAsync(original, "demo", key, DateTimeOffset.UtcNow, Ct);
                 using var blue = first.Client("blue", sign: false);
                 Assert.Equal(HttpStatusCode.Created, (await blue.SendAsync(Replay(original, zone), Ct)).StatusCode);
-                Assert.Equal(HttpStatusCode.NoContent, (await first.Client("blue").DeleteAsync("/v1/agreements/demo/zones/replayed-1", Ct)).StatusCode);
+                Assert.Equal(HttpStatusCode.NoContent, (await first.Client("blue").DeleteIfMatchAsync("/v1/agreements/demo/zones/replayed-1", Ct)).StatusCode);
 
                 // The zone is gone, so the replay would be accepted again if the nonce were not spent.
                 var again = await blue.SendAsync(Replay(original, zone), Ct);

@@ -1,0 +1,47 @@
+using Parley.Core.Model;
+using Parley.Core.Ports;
+using Parley.Core.Workflow;
+using Parley.Server.Theaters;
+
+namespace Parley.Server.Workflow;
+
+/// <summary>
+/// Expires concurrence requests at their deadline: an unanswered request is a refusal (silence is never consent),
+/// committed and recorded like any other change.
+/// </summary>
+internal sealed class ConcurrenceClock(TheaterRegistry registry, ParleyServerOptions options, TimeProvider time, ILogger<ConcurrenceClock> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.ConcurrenceTickInterval, time);
+        do
+        {
+            foreach (var id in registry.AgreementIds)
+            {
+                try
+                {
+                    await ExpireAsync(registry, id, time.GetUtcNow(), stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The next tick tries again: nothing was applied unless it was committed.
+                    log.LogWarning("expiring concurrence requests failed: {Reason}", e.GetType().Name);
+                }
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Expires what is due in one agreement; returns how many requests expired.</summary>
+    public static Task<int> ExpireAsync(TheaterRegistry registry, AgreementId id, DateTimeOffset now, CancellationToken cancellationToken) =>
+        registry.WriteAsync(id, theater =>
+        {
+            if (theater.Requests.NextDeadline is not { } next || next > now)
+            {
+                return (new ChangeSet(), 0);
+            }
+
+            var changes = Lifecycle.ExpireDue(theater, now);
+            return (changes, changes.UpsertRequests.Count(r => r.State == RequestState.Expired));
+        }, cancellationToken);
+}
