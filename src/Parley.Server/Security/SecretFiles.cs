@@ -15,7 +15,8 @@ internal static class SecretFiles
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        string temporary = $"{path}.{Environment.ProcessId}.tmp";
+        // Unique per call: two threads of one process may race to create the same secret.
+        string temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         File.WriteAllBytes(temporary, create());
         if (!OperatingSystem.IsWindows())
         {

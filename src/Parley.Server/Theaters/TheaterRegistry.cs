@@ -273,6 +273,11 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
             return;
         }
 
+        if (changes.HasDeclarations)
+        {
+            Parley.Server.Workflow.LifecycleEvents.Add(entry.Theater, changes, time.GetUtcNow());
+        }
+
         if (changes.HasDeclarations || agreementSource is not null)
         {
             // The entry that records the change is committed with it, in one transaction.
