@@ -59,6 +59,8 @@ public static class ParleyApp
         builder.Services.AddSingleton(sp => new TheaterRegistry(
             sp.GetRequiredService<IParleyStore>(), ledgerSeed, CenterName(options.CenterName), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<CheckpointSigner>();
+        builder.Services.AddSingleton(new Notifications.WebhookSigner(ledgerSeed, CenterName(options.CenterName)));
+        builder.Services.AddHostedService<Notifications.WebhookDispatcher>();
         builder.Services.AddSingleton(new Disclosure(CenterSecret(options.DataDirectory)));
         builder.Services.AddSingleton(options.Time ?? TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJson.Default));
