@@ -104,6 +104,7 @@ public static class ParleyApp
         LedgerTilesApi.Map(agreements);
         OperationsApi.Map(agreements);
         ProbingApi.Map(agreements);
+        SubscriptionsApi.Map(agreements);
         return app;
     }
 
