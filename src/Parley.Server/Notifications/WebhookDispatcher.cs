@@ -58,7 +58,16 @@ internal sealed class WebhookDispatcher(
             {
                 // Take the wake-up before looking, so that a subscription made in between is not missed.
                 var changed = registry.SubscriptionsChanged.Next;
-                await ReconcileAsync(http, stoppingToken);
+                try
+                {
+                    await ReconcileAsync(http, stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The next round tries again; a failure here must not stop the server (nor delivery already under way).
+                    log.LogWarning("webhook delivery could not list subscriptions: {Reason}", e.GetType().Name);
+                }
+
                 await WaitAsync(changed, options.WebhookPollInterval, stoppingToken);
             }
         }
