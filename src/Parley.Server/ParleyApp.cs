@@ -60,6 +60,8 @@ public static class ParleyApp
             sp.GetRequiredService<IParleyStore>(), ledgerSeed, CenterName(options.CenterName), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<CheckpointSigner>();
         builder.Services.AddHostedService<Parley.Server.Workflow.ConcurrenceClock>();
+        builder.Services.AddSingleton(new Notifications.WebhookSigner(ledgerSeed, CenterName(options.CenterName)));
+        builder.Services.AddHostedService<Notifications.WebhookDispatcher>();
         builder.Services.AddSingleton(new Disclosure(CenterSecret(options.DataDirectory)));
         builder.Services.AddSingleton(options.Time ?? TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJson.Default));
@@ -104,6 +106,7 @@ public static class ParleyApp
         OperationsApi.Map(agreements);
         ConcurrenceApi.Map(agreements);
         ProbingApi.Map(agreements);
+        SubscriptionsApi.Map(agreements);
         return app;
     }
 

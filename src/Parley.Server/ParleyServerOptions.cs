@@ -72,6 +72,24 @@ public sealed record ParleyServerOptions
     /// <summary>How often an idle event stream sends a comment line, so that proxies and clients know it is alive.</summary>
     public TimeSpan EventHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>Most subscriptions one party may hold in one agreement (each is matched against every change).</summary>
+    public int MaxSubscriptionsPerParty { get; init; } = 100;
+
+    /// <summary>Longest a webhook endpoint may take to accept a connection and answer; a slower one counts as a failure.</summary>
+    public TimeSpan WebhookTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The wait before the first retry of a failed webhook delivery; it doubles with each failure, with jitter.</summary>
+    public TimeSpan WebhookRetryInitial { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between two attempts at one webhook delivery.</summary>
+    public TimeSpan WebhookRetryMax { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How often webhook delivery looks for new events and subscriptions when nothing in this process signalled any
+    /// (another process may share the store).
+    /// </summary>
+    public TimeSpan WebhookPollInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// Configures logging once the default providers are cleared: lets a host add providers of its own, e.g. a test
     /// capturing every log line.

@@ -217,6 +217,15 @@ public sealed class RequestLimitTests
         public Task<IReadOnlyList<Parley.Core.Workflow.ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
             inner.LoadRequestsAsync(agreement, cancellationToken);
 
+        public Task<IReadOnlyList<Parley.Core.Notifications.Subscription>> LoadSubscriptionsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
+            inner.LoadSubscriptionsAsync(agreement, cancellationToken);
+
+        public Task<long?> ReadWebhookCursorAsync(AgreementId agreement, Parley.Core.Notifications.SubscriptionId subscription, CancellationToken cancellationToken = default) =>
+            inner.ReadWebhookCursorAsync(agreement, subscription, cancellationToken);
+
+        public Task SaveWebhookCursorAsync(AgreementId agreement, Parley.Core.Notifications.SubscriptionId subscription, long sequence, CancellationToken cancellationToken = default) =>
+            inner.SaveWebhookCursorAsync(agreement, subscription, sequence, cancellationToken);
+
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 

@@ -25,6 +25,9 @@ public sealed class Theater(Agreement agreement)
     /// <summary>The concurrence requests of the agreement's operations.</summary>
     public Parley.Core.Workflow.ConcurrenceBook Requests { get; } = new();
 
+    /// <summary>The parties' subscriptions.</summary>
+    public Parley.Core.Notifications.SubscriptionBook Subscriptions { get; } = new();
+
     /// <summary>The rules in force.</summary>
     public Agreement Agreement { get; } = agreement;
 
@@ -64,7 +67,7 @@ public sealed class Theater(Agreement agreement)
     public bool Remove(ZoneId id) =>
         _zonesByKind[0].Remove(id.Value) | _zonesByKind[1].Remove(id.Value) | _zonesByKind[2].Remove(id.Value);
 
-    /// <summary>Applies a committed change set: deletions, then zones, operations and requests.</summary>
+    /// <summary>Applies a committed change set: deletions, then zones, operations, requests and subscriptions.</summary>
     public void Apply(Parley.Core.Ports.ChangeSet changes)
     {
         ArgumentNullException.ThrowIfNull(changes);
@@ -86,6 +89,16 @@ public sealed class Theater(Agreement agreement)
         foreach (var request in changes.UpsertRequests)
         {
             Requests.Upsert(request);
+        }
+
+        foreach (var subscription in changes.DeleteSubscriptions)
+        {
+            Subscriptions.Remove(subscription);
+        }
+
+        foreach (var subscription in changes.UpsertSubscriptions)
+        {
+            Subscriptions.Upsert(subscription);
         }
     }
 

@@ -368,16 +368,29 @@ public static class FeatureReader
             return null;
         }
 
-        // The format's K also matches no offset at all, which would read the time in the server's own zone;
-        // and it takes 'Z' but not the 'z' that RFC 3339 allows as well.
-        if (value.ValueKind == JsonValueKind.String && value.GetString() is { } text && HasOffset(text) &&
-            DateTimeOffset.TryParseExact(text.EndsWith('z') ? text[..^1] + "Z" : text, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+        if (value.ValueKind == JsonValueKind.String && TryParseTime(value.GetString(), out var time))
         {
-            return time.ToUniversalTime();
+            return time;
         }
 
         errors.Add(new InputError(id, path + "properties." + field, "must be an RFC 3339 time with a zone offset, such as 2026-05-01T06:00:00Z"));
         return null;
+    }
+
+    /// <summary>Parses an RFC 3339 time that carries a zone offset, as UTC.</summary>
+    internal static bool TryParseTime(string? text, out DateTimeOffset time)
+    {
+        // The format's K also matches no offset at all, which would read the time in the server's own zone;
+        // and it takes 'Z' but not the 'z' that RFC 3339 allows as well.
+        if (text is not null && HasOffset(text) &&
+            DateTimeOffset.TryParseExact(text.EndsWith('z') ? text[..^1] + "Z" : text, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+        {
+            time = parsed.ToUniversalTime();
+            return true;
+        }
+
+        time = default;
+        return false;
     }
 
     private static bool HasOffset(string time) =>

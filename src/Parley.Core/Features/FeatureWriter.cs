@@ -105,6 +105,9 @@ public static class FeatureWriter
     public static string Time(DateTimeOffset t) =>
         t.UtcDateTime.ToString(t.UtcTicks % TimeSpan.TicksPerSecond == 0 ? "yyyy-MM-dd'T'HH:mm:ss'Z'" : "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
 
+    /// <summary>The base geometry of a shape as GeoJSON geometry text.</summary>
+    public static string GeometryJson(Shape shape) => ToJson(w => WriteGeometry(w, shape));
+
     /// <summary>Writes the base geometry of a shape as a GeoJSON geometry object.</summary>
     public static void WriteGeometry(Utf8JsonWriter w, Shape shape)
     {

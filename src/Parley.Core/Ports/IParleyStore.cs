@@ -97,11 +97,26 @@ public sealed class ChangeSet
     /// <summary>Events to append to the agreement's outbox.</summary>
     public List<EventAppend> Events { get; } = [];
 
+    /// <summary>Subscriptions to insert or replace (a new one's webhook starts after the last event committed before it).</summary>
+    public List<Parley.Core.Notifications.Subscription> UpsertSubscriptions { get; } = [];
+
+    /// <summary>Subscriptions to delete, with their webhook cursors.</summary>
+    public List<Parley.Core.Notifications.SubscriptionId> DeleteSubscriptions { get; } = [];
+
     /// <summary>Whether zones, operations or requests change (what the ledger records; touches and events are not ledger entries).</summary>
     public bool HasDeclarations => UpsertZones.Count > 0 || DeleteZones.Count > 0 || UpsertOperations.Count > 0 || UpsertRequests.Count > 0;
 
+    /// <summary>Whether subscriptions change.</summary>
+    public bool HasSubscriptions => UpsertSubscriptions.Count > 0 || DeleteSubscriptions.Count > 0;
+
+    /// <summary>
+    /// Whether the change is a party's command that the ledger records with its signed request: declarations, or the
+    /// party's subscriptions (whose content stays private to it, in the request's opening).
+    /// </summary>
+    public bool IsRecorded => HasDeclarations || HasSubscriptions;
+
     /// <summary>Whether there is nothing to commit.</summary>
-    public bool IsEmpty => !HasDeclarations && Ledger.Count == 0 && Touches.Count == 0 && Events.Count == 0;
+    public bool IsEmpty => !IsRecorded && Ledger.Count == 0 && Touches.Count == 0 && Events.Count == 0;
 }
 
 /// <summary>
@@ -183,4 +198,19 @@ public interface IParleyStore : IAsyncDisposable
     /// of <paramref name="recipient"/>, or every party's when null (for the center itself).
     /// </summary>
     Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(AgreementId agreement, PartyId? recipient, long afterSequence, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Every subscription of an agreement, oldest first.</summary>
+    Task<IReadOnlyList<Parley.Core.Notifications.Subscription>> LoadSubscriptionsAsync(AgreementId agreement, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The sequence number of the last event acknowledged by the subscription's webhook (when it was made: the last event
+    /// committed before it), or null when the subscription does not exist.
+    /// </summary>
+    Task<long?> ReadWebhookCursorAsync(AgreementId agreement, Parley.Core.Notifications.SubscriptionId subscription, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Durably records that the subscription's webhook acknowledged every event up to <paramref name="sequence"/>. The
+    /// cursor only moves forward; a subscription that no longer exists is left alone.
+    /// </summary>
+    Task SaveWebhookCursorAsync(AgreementId agreement, Parley.Core.Notifications.SubscriptionId subscription, long sequence, CancellationToken cancellationToken = default);
 }

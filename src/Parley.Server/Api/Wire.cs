@@ -113,6 +113,31 @@ public sealed record ProbingReport(
     [property: JsonPropertyName("as_of")] string AsOf,
     [property: JsonPropertyName("requesters")] IReadOnlyList<ProbingRequester> Requesters);
 
+/// <summary>
+/// A subscription as its party asks for it: an area (GeoJSON Polygon or MultiPolygon), a time window, kinds (empty:
+/// every kind) and an optional webhook (https://, or http:// to a loopback host).
+/// </summary>
+public sealed record SubscriptionRequest(
+    [property: JsonPropertyName("area")] JsonElement Area,
+    [property: JsonPropertyName("start")] string Start,
+    [property: JsonPropertyName("end")] string? End,
+    [property: JsonPropertyName("kinds")] IReadOnlyList<string>? Kinds,
+    [property: JsonPropertyName("webhook")] string? Webhook);
+
+/// <summary>A subscription, as shown to the party that made it (and to no other).</summary>
+public sealed record SubscriptionView(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("area")] JsonElement Area,
+    [property: JsonPropertyName("start")] string Start,
+    [property: JsonPropertyName("end"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? End,
+    [property: JsonPropertyName("kinds")] IReadOnlyList<string> Kinds,
+    [property: JsonPropertyName("webhook")] string? Webhook,
+    [property: JsonPropertyName("created")] string Created);
+
+/// <summary>The caller's subscriptions, oldest first.</summary>
+public sealed record SubscriptionList(
+    [property: JsonPropertyName("subscriptions")] IReadOnlyList<SubscriptionView> Subscriptions);
+
 /// <summary>Source-generated JSON for every wire type.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
@@ -130,4 +155,7 @@ public sealed record ProbingReport(
 [JsonSerializable(typeof(ProbingReport))]
 [JsonSerializable(typeof(RequestView))]
 [JsonSerializable(typeof(RequestList))]
+[JsonSerializable(typeof(SubscriptionRequest))]
+[JsonSerializable(typeof(SubscriptionView))]
+[JsonSerializable(typeof(SubscriptionList))]
 public sealed partial class WireJson : JsonSerializerContext;

@@ -2,6 +2,7 @@ using Parley.Core;
 using Parley.Core.Agreements;
 using Parley.Core.Conflicts;
 using Parley.Core.Model;
+using Parley.Core.Notifications;
 using Parley.Core.Ports;
 using Parley.Core.Probing;
 using Parley.Server.Ledger;
@@ -47,6 +48,9 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
 
     /// <summary>Signalled after every commit that appended events (for live event streams).</summary>
     public EventSignal Events { get; } = new();
+
+    /// <summary>Signalled after every commit that changed subscriptions, and when an agreement is loaded (for webhook delivery).</summary>
+    public EventSignal SubscriptionsChanged { get; } = new();
 
     /// <summary>The store behind the registry.</summary>
     public IParleyStore Store { get; } = store;
@@ -188,7 +192,7 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
             }
 
             var (changes, result) = decide(entry.Theater);
-            if (changes.HasDeclarations && hooks?.Accepting is { } accepting)
+            if (changes.IsRecorded && hooks?.Accepting is { } accepting)
             {
                 result = await accepting(changes, result, cancellationToken);
             }
@@ -233,7 +237,7 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
             }
 
             var (changes, result, conflicts) = decide(entry.Theater);
-            if (changes.HasDeclarations && hooks?.Accepting is { } accepting)
+            if (changes.IsRecorded && hooks?.Accepting is { } accepting)
             {
                 result = await accepting(changes, result, cancellationToken);
             }
@@ -263,8 +267,10 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
     }
 
     /// <summary>
-    /// Commits a decided change (called under the agreement's lock) and applies it. Declarations and agreement
-    /// texts get their ledger entry in the same transaction; touches and events alone get none.
+    /// Commits a decided change (called under the agreement's lock) and applies it. Declarations, subscriptions and
+    /// agreement texts get their ledger entry in the same transaction; touches and events alone get none. Changed
+    /// declarations raise their subscription events here, for every write route alike, so that they are committed with
+    /// the change or not at all.
     /// </summary>
     private async Task CommitAsync(AgreementId id, Entry entry, ChangeSet changes, string? agreementSource)
     {
@@ -276,9 +282,10 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
         if (changes.HasDeclarations)
         {
             Parley.Server.Workflow.LifecycleEvents.Add(entry.Theater, changes, time.GetUtcNow());
+            changes.Events.AddRange(SubscriptionEvents.For(entry.Theater, changes, time.GetUtcNow()));
         }
 
-        if (changes.HasDeclarations || agreementSource is not null)
+        if (changes.IsRecorded || agreementSource is not null)
         {
             // The entry that records the change is committed with it, in one transaction.
             long index = entry.Ledger.Tree.Size;
@@ -309,6 +316,11 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
         if (changes.Events.Count > 0)
         {
             Events.Notify();
+        }
+
+        if (changes.HasSubscriptions)
+        {
+            SubscriptionsChanged.Notify();
         }
     }
 
@@ -361,6 +373,8 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
                 _entries[agreement.Id] = new Entry(state, tokenKeys);
             }
         }
+
+        SubscriptionsChanged.Notify();
     }
 
     /// <summary>The agreement's theater, ledger and recent touches as the store holds them (the snapshot, its log, the last day's touches).</summary>
@@ -381,6 +395,11 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
         foreach (var request in await Store.LoadRequestsAsync(agreement.Id, cancellationToken))
         {
             theater.Requests.Upsert(request);
+        }
+
+        foreach (var subscription in await Store.LoadSubscriptionsAsync(agreement.Id, cancellationToken))
+        {
+            theater.Subscriptions.Upsert(subscription);
         }
 
         var now = time.GetUtcNow();

@@ -200,5 +200,27 @@ internal static class SqliteSchema
 
         CREATE INDEX concurrence_requests_open ON concurrence_requests (agreement_id, state, deadline_ticks);
         """,
+
+        // 6: subscriptions. The area is the GeoJSON geometry as written; kinds a JSON array of wire names; times UTC
+        // ticks (no end: NULL). The webhook cursor is the last event sequence number its endpoint acknowledged; a new
+        // subscription starts at the last event committed before it, so it is sent only what comes after.
+        """
+        CREATE TABLE subscriptions (
+            agreement_id TEXT NOT NULL,
+            id TEXT NOT NULL,
+            party TEXT NOT NULL,
+            area_json TEXT NOT NULL,
+            start_ticks INTEGER NOT NULL,
+            end_ticks INTEGER,
+            kinds_json TEXT NOT NULL,
+            webhook TEXT,
+            created_ticks INTEGER NOT NULL,
+            webhook_cursor INTEGER NOT NULL CHECK (webhook_cursor >= 0),
+            PRIMARY KEY (agreement_id, id),
+            CHECK (end_ticks IS NULL OR end_ticks > start_ticks)
+        ) STRICT;
+
+        CREATE INDEX subscriptions_by_party ON subscriptions (agreement_id, party);
+        """,
     ];
 }

@@ -5,6 +5,7 @@ using Parley.Core;
 using Parley.Core.Agreements;
 using Parley.Core.Features;
 using Parley.Core.Model;
+using Parley.Core.Notifications;
 using Parley.Core.Ports;
 using Parley.Core.Workflow;
 using Parley.Core.Probing;
@@ -323,7 +324,60 @@ public sealed class SqliteStore : IParleyStore
             }
         }
 
+        await ApplySubscriptionsAsync(connection, transaction, agreement, changes, cancellationToken);
+    }
 
+    private static async Task ApplySubscriptionsAsync(
+        SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken)
+    {
+        if (changes.DeleteSubscriptions.Count > 0)
+        {
+            await using var delete = Command(connection, "DELETE FROM subscriptions WHERE agreement_id = $agreement AND id = $id;", transaction);
+            delete.Parameters.AddWithValue("$agreement", agreement.Value);
+            var id = delete.Parameters.Add("$id", SqliteType.Text);
+            foreach (var subscription in changes.DeleteSubscriptions)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                id.Value = subscription.Value;
+                await delete.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        if (changes.UpsertSubscriptions.Count > 0)
+        {
+            // A new subscription's cursor is the last event committed so far (in this transaction too): its webhook is
+            // sent what comes after. A replaced one keeps its cursor.
+            await using var upsert = Command(connection, """
+                INSERT INTO subscriptions (agreement_id, id, party, area_json, start_ticks, end_ticks, kinds_json, webhook, created_ticks, webhook_cursor)
+                VALUES ($agreement, $id, $party, $area, $start, $end, $kinds, $webhook, $created,
+                        (SELECT COALESCE(MAX(seq), 0) FROM events WHERE agreement_id = $agreement))
+                ON CONFLICT (agreement_id, id) DO UPDATE SET party = excluded.party, area_json = excluded.area_json,
+                    start_ticks = excluded.start_ticks, end_ticks = excluded.end_ticks, kinds_json = excluded.kinds_json,
+                    webhook = excluded.webhook, created_ticks = excluded.created_ticks;
+                """, transaction);
+            upsert.Parameters.AddWithValue("$agreement", agreement.Value);
+            var id = upsert.Parameters.Add("$id", SqliteType.Text);
+            var party = upsert.Parameters.Add("$party", SqliteType.Text);
+            var area = upsert.Parameters.Add("$area", SqliteType.Text);
+            var start = upsert.Parameters.Add("$start", SqliteType.Integer);
+            var end = upsert.Parameters.Add("$end", SqliteType.Integer);
+            var kinds = upsert.Parameters.Add("$kinds", SqliteType.Text);
+            var webhook = upsert.Parameters.Add("$webhook", SqliteType.Text);
+            var created = upsert.Parameters.Add("$created", SqliteType.Integer);
+            foreach (var subscription in changes.UpsertSubscriptions)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                id.Value = subscription.Id.Value;
+                party.Value = subscription.Party.Value;
+                area.Value = FeatureWriter.GeometryJson(subscription.Area);
+                start.Value = subscription.Window.StartTicks;
+                end.Value = subscription.Window.End is { } e ? e.UtcTicks : DBNull.Value;
+                kinds.Value = KindsJson(subscription.Kinds);
+                webhook.Value = subscription.Webhook is { } uri ? uri.OriginalString : DBNull.Value;
+                created.Value = subscription.Created.UtcTicks;
+                await upsert.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
     }
 
     private static async Task UpsertConcurrenceRequestsAsync(
@@ -643,6 +697,104 @@ public sealed class SqliteStore : IParleyStore
     }
 
     private static DateTimeOffset Time(long utcTicks) => new(utcTicks, TimeSpan.Zero);
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidDataException">A stored subscription does not read back.</exception>
+    public async Task<IReadOnlyList<Subscription>> LoadSubscriptionsAsync(AgreementId agreement, CancellationToken cancellationToken = default)
+    {
+        EnsureInitialized();
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, """
+            SELECT id, party, area_json, start_ticks, end_ticks, kinds_json, webhook, created_ticks FROM subscriptions
+            WHERE agreement_id = $agreement ORDER BY created_ticks, id;
+            """);
+        command.Parameters.AddWithValue("$agreement", agreement.Value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<Subscription>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            string id = reader.GetString(0);
+            try
+            {
+                using var area = FeatureReader.ParseJson(reader.GetFieldValue<byte[]>(2));
+                result.Add(new Subscription
+                {
+                    Id = new SubscriptionId(id),
+                    Party = new PartyId(reader.GetString(1)),
+                    // Read back without the agreement's vertex limit: it was checked when the subscription was made.
+                    Area = SubscriptionReader.ReadArea(area.RootElement, int.MaxValue),
+                    Window = new TimeWindow(Time(reader.GetInt64(3)), reader.IsDBNull(4) ? null : Time(reader.GetInt64(4))),
+                    Kinds = ReadKinds(reader.GetString(5)),
+                    Webhook = reader.IsDBNull(6) ? null : new Uri(reader.GetString(6), UriKind.Absolute),
+                    Created = Time(reader.GetInt64(7)),
+                });
+            }
+            catch (Exception e) when (e is InputRejectedException or System.Text.Json.JsonException or UriFormatException or ArgumentException)
+            {
+                // Name the subscription and the field only: an area is a party's private interest and stays out of messages.
+                throw new InvalidDataException($"The stored subscription '{id}' of agreement '{agreement}' in '{FilePath}' does not read back ({e.GetType().Name}).");
+            }
+        }
+
+        return result;
+    }
+
+    private static string KindsJson(IReadOnlyList<string> kinds)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new System.Text.Json.Utf8JsonWriter(stream))
+        {
+            w.WriteStartArray();
+            foreach (var kind in kinds)
+            {
+                w.WriteStringValue(kind);
+            }
+
+            w.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static List<string> ReadKinds(string json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return [.. document.RootElement.EnumerateArray().Select(k => k.GetString() ?? throw new System.Text.Json.JsonException("a kind is not a string"))];
+    }
+
+    /// <inheritdoc/>
+    public async Task<long?> ReadWebhookCursorAsync(AgreementId agreement, SubscriptionId subscription, CancellationToken cancellationToken = default)
+    {
+        EnsureInitialized();
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, "SELECT webhook_cursor FROM subscriptions WHERE agreement_id = $agreement AND id = $id;");
+        command.Parameters.AddWithValue("$agreement", agreement.Value);
+        command.Parameters.AddWithValue("$id", subscription.Value);
+        return await command.ExecuteScalarAsync(cancellationToken) is long cursor ? cursor : null;
+    }
+
+    /// <inheritdoc/>
+    public async Task SaveWebhookCursorAsync(AgreementId agreement, SubscriptionId subscription, long sequence, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(sequence);
+        var connection = EnsureInitialized();
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            await using var command = Command(connection, """
+                UPDATE subscriptions SET webhook_cursor = MAX(webhook_cursor, $seq) WHERE agreement_id = $agreement AND id = $id;
+                """);
+            command.Parameters.AddWithValue("$agreement", agreement.Value);
+            command.Parameters.AddWithValue("$id", subscription.Value);
+            command.Parameters.AddWithValue("$seq", sequence);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
 
     /// <summary>Appends ledger entries within one transaction: prepared once, the next index read once.</summary>
     private sealed class LedgerWriter(SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement) : IAsyncDisposable

@@ -82,6 +82,11 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         ["GET /v1/agreements/{agreement}/requests/{id}"] = AnyRole,
         ["POST /v1/agreements/{agreement}/requests/{id}/answer"] = [Roles.Approver],
         ["GET /v1/agreements/{agreement}/events"] = AnyRole,
+        ["POST /v1/agreements/{agreement}/subscriptions"] = [Roles.Operator, Roles.Approver, Roles.Monitor],
+        ["GET /v1/agreements/{agreement}/subscriptions"] = [Roles.Operator, Roles.Approver, Roles.Monitor],
+        ["GET /v1/agreements/{agreement}/subscriptions/{id}"] = [Roles.Operator, Roles.Approver, Roles.Monitor],
+        ["DELETE /v1/agreements/{agreement}/subscriptions/{id}"] = [Roles.Operator, Roles.Approver, Roles.Monitor],
+        ["GET /v1/agreements/{agreement}/webhooks/key"] = AnyRole,
     };
 
     private static readonly string[] AnonymousRoutes = ["GET /health", "GET /openapi/v1.json"];
@@ -184,8 +189,10 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         var tally = new Tally();
 
         // Writes first, so that the reads meet what they made: operations in conflict with the canaries, the
-        // ledger entries that record them. Each route's parameters take the values the center holds when it is reached.
-        foreach (var route in routes.OrderBy(r => r.Method == HttpMethod.Get ? 1 : 0))
+        // ledger entries that record them, the events they raise. Subscriptions come first among them, so that
+        // every later change is matched against them and the event streams have something to leak, or not. Each
+        // route's parameters take the values the center holds when it is reached.
+        foreach (var route in routes.OrderBy(r => r.Method == HttpMethod.Get ? 1 : 0).ThenBy(r => r.Name.StartsWith("POST", StringComparison.Ordinal) && r.Template.EndsWith("/subscriptions", StringComparison.Ordinal) ? 0 : 1))
         {
             foreach (var call in route.Calls(await CurrentAsync()))
             {
@@ -371,6 +378,12 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         if (call.ContentType == "text/plain")
         {
             return "— parley.local/matrix AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
+        }
+
+        if (call.Template.EndsWith("/subscriptions", StringComparison.Ordinal))
+        {
+            // Over the whole theater, so that every later change meets the subscriptions and raises events.
+            return $$"""{"area":{{Json.Box(23, 41, 24, 42)}},"start":"2026-01-01T00:00:00Z","end":null,"kinds":[]}""";
         }
 
         if (call.Template.EndsWith("/zones/{id}", StringComparison.Ordinal))
