@@ -1,4 +1,5 @@
 using Parley.Core.Geometry;
+using Parley.Core.Tests.Support;
 using static Parley.Core.Tests.Support.Fixtures;
 
 namespace Parley.Core.Tests.Geometry;
@@ -12,6 +13,20 @@ public class ShapeRelationsEdgeCaseTests
     private const double HundredthDegreeOfEquator = 1113.194908;
     private const double PoleToLatitude89_9 = 11169.397841;
     private const double From0_89_5To170_89_6 = 100146.757457;
+
+    // Near the north pole (property-test seed dSBAzNRv7Dc6): the first edge of PolarLineB runs 52° of longitude
+    // straight in lon/lat, from 88.30° N up to 89.25° N, and passes 547.008 m from the first vertex of
+    // PolarLineA. The edge's lon/lat middle is far from its middle on the ground: a degree of longitude is
+    // more than twice as long at its southern end as at its northern one.
+    private static readonly double[] PolarLineA =
+        [103.30768795838009, 88.31231211021651, 103.37811500313933, 88.3181444723614, 103.185501806559, 88.32062211383561];
+
+    private static readonly double[] PolarLineB =
+        [103.47120384541962, 88.30360933909373, 51.220491881370734, 89.24866223279246, 17.078270520610573, 87.66771094114733];
+
+    private const double PolarLineAToPolarLineB = 547.008019;
+    private const double Point103_88_3ToPolarLineB = 1156.163496;
+    private const double PolarTriangleToPolarLineB = 720.400325;
 
     [Fact]
     public void polygons_sharing_an_edge_conflict()
@@ -272,5 +287,70 @@ public class ShapeRelationsEdgeCaseTests
     {
         Assert.True(ShapeRelations.WithinDistance(Box(0, 0, 10, 10), Box(4, 4, 6, 6)));
         Assert.True(ShapeRelations.WithinDistance(Box(4, 4, 6, 6), Box(0, 0, 10, 10)));
+    }
+
+    [Fact]
+    public void polar_corridors_whose_half_widths_exceed_the_gap_between_their_lines_overlap()
+    {
+        // The shapes of property-test seed dSBAzNRv7Dc6: 95.90 + 575.51 m of half-widths across a 547.008 m gap.
+        var a = Shape.Corridor(PolarLineA, 95.90256147814554);
+        var b = Shape.Corridor(PolarLineB, 575.5068227943194);
+        Assert.True(ShapeRelations.WithinDistance(a, b));
+        Assert.True(ShapeRelations.WithinDistance(b, a));
+        Assert.Equal(0, ShapeRelations.Distance(a, b));
+        Assert.Equal(0, ShapeRelations.Distance(b, a));
+        Assert.Equal(0, GeometryOracle.FootprintDistance(a, b));
+        Assert.Equal(0, GeometryOracle.FootprintDistance(b, a));
+    }
+
+    public static TheoryData<string> PolarCases => ["corridor", "corridor mirrored south", "corridor turned 120° west", "point", "triangle"];
+
+    [Theory]
+    [MemberData(nameof(PolarCases))]
+    public void a_long_polar_edge_is_measured_to_the_millimetre_near_its_end(string name)
+    {
+        var (other, line, metres) = PolarCase(name, halfWidth: 0);
+
+        Assert.Equal(metres, ShapeRelations.Distance(other, line), 0.001);
+        Assert.Equal(metres, ShapeRelations.Distance(line, other), 0.001);
+        Assert.False(ShapeRelations.WithinDistance(other, line, metres - 0.01));
+        Assert.False(ShapeRelations.WithinDistance(line, other, metres - 0.01));
+        Assert.True(ShapeRelations.WithinDistance(other, line, metres + 0.01));
+        Assert.True(ShapeRelations.WithinDistance(line, other, metres + 0.01));
+
+        // The brute-force model of the property tests must find it too.
+        Assert.Equal(metres, GeometryOracle.BaseDistance(other, line), 0.001);
+        Assert.Equal(metres, GeometryOracle.BaseDistance(line, other), 0.001);
+    }
+
+    [Theory]
+    [MemberData(nameof(PolarCases))]
+    public void a_polar_corridor_reaches_a_shape_when_its_half_width_covers_the_gap(string name)
+    {
+        double gap = PolarCase(name, halfWidth: 0).Metres;
+        var (other, narrow, _) = PolarCase(name, halfWidth: gap - 0.01);
+        var (_, wide, _) = PolarCase(name, halfWidth: gap + 0.01);
+        Assert.False(ShapeRelations.WithinDistance(other, narrow));
+        Assert.False(ShapeRelations.WithinDistance(narrow, other));
+        Assert.True(ShapeRelations.WithinDistance(other, wide));
+        Assert.True(ShapeRelations.WithinDistance(wide, other));
+    }
+
+    /// <summary>A base shape near the first edge of <see cref="PolarLineB"/>, that line as a corridor, and their GeographicLib distance.</summary>
+    private static (Shape Other, Shape Line, double Metres) PolarCase(string name, double halfWidth)
+    {
+        static double[] Map(double[] packed, Func<double, double> lon, Func<double, double> lat) =>
+            [.. packed.Select((v, i) => i % 2 == 0 ? lon(v) : lat(v))];
+        return name switch
+        {
+            "corridor" => (Shape.Corridor(PolarLineA, 0), Shape.Corridor(PolarLineB, halfWidth), PolarLineAToPolarLineB),
+            "corridor mirrored south" => (
+                Shape.Corridor(Map(PolarLineA, x => x, y => -y), 0), Shape.Corridor(Map(PolarLineB, x => x, y => -y), halfWidth), PolarLineAToPolarLineB),
+            "corridor turned 120° west" => (
+                Shape.Corridor(Map(PolarLineA, x => x - 120, y => y), 0), Shape.Corridor(Map(PolarLineB, x => x - 120, y => y), halfWidth), PolarLineAToPolarLineB),
+            "point" => (Shape.Circle(103.0, 88.3, 0), Shape.Corridor(PolarLineB, halfWidth), Point103_88_3ToPolarLineB),
+            "triangle" => (Polygon(Ring(103.2, 88.3, 103.6, 88.295, 103.4, 88.29)), Shape.Corridor(PolarLineB, halfWidth), PolarTriangleToPolarLineB),
+            _ => throw new ArgumentOutOfRangeException(nameof(name)),
+        };
     }
 }

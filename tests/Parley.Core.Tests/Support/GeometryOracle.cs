@@ -109,8 +109,17 @@ internal static class GeometryOracle
         /// <summary>Largest geodesic step between consecutive samples.</summary>
         public double Step { get; private set; }
 
-        /// <summary>Half the length of the edge along its lon/lat-straight course, with margin.</summary>
-        public double HalfLength { get; private set; }
+        /// <summary>
+        /// A radius around the edge's parameter middle (<see cref="Segment.At"/> 0.5) that holds every point of
+        /// the edge, with margin.
+        /// </summary>
+        /// <remarks>
+        /// Not half the edge's length: the middle in lon/lat is not the middle along the ground. Near a pole,
+        /// where a degree of longitude shrinks fast with latitude, an edge over 52° of longitude from 88.30° to
+        /// 89.25° is 91 km long on its southern half and 73 km on its northern one: its southern end lies 90 km
+        /// from its middle, 7 km beyond half its length, and a pair of edges near that end was wrongly ruled out.
+        /// </remarks>
+        public double Radius { get; private set; }
 
         public static Sampled Of(Segment s)
         {
@@ -121,16 +130,23 @@ internal static class GeometryOracle
             n = length == 0 ? 0 : Math.Max(n, (int)Math.Min(64, Math.Ceiling(Math.Max(Math.Abs(s.Bx - s.Ax), Math.Abs(s.By - s.Ay)) / 0.5)));
             sampled.N = n;
             sampled.Points = [.. Enumerable.Range(0, n + 1).Select(i => s.At(n == 0 ? 0 : (double)i / n))];
-            double step = 0, total = 0;
+            double step = 0;
             for (int i = 0; i < n; i++)
             {
                 double piece = Geodesy.Distance(sampled.Points[i].X, sampled.Points[i].Y, sampled.Points[i + 1].X, sampled.Points[i + 1].Y);
                 step = Math.Max(step, piece);
-                total += piece;
+            }
+
+            // Every point of the edge lies within half a step (along the edge, hence the margin) of a sample.
+            var (mx, my) = s.At(0.5);
+            double farthest = 0;
+            foreach (var (px, py) in sampled.Points)
+            {
+                farthest = Math.Max(farthest, Geodesy.Distance(mx, my, px, py));
             }
 
             sampled.Step = step;
-            sampled.HalfLength = length == 0 ? 0 : (total * 1.01 / 2) + 1e-6;
+            sampled.Radius = length == 0 ? 0 : farthest + (step * 1.05 / 2) + 1e-6;
             return sampled;
         }
     }
@@ -140,9 +156,9 @@ internal static class GeometryOracle
         var sa = Segments(a).Select(Sampled.Of).ToList();
         var sb = Segments(b).Select(Sampled.Of).ToList();
 
-        // Branch and bound over pairs of edges: every point of an edge lies within half its length of its
-        // middle, so a pair whose middles are farther apart than the best distance found plus both half
-        // lengths cannot hold the minimum.
+        // Branch and bound over pairs of edges: every point of an edge lies within its radius of its middle,
+        // so a pair whose middles are farther apart than the best distance found plus both radii cannot hold
+        // the minimum.
         var pairs = new List<(double Bound, Sampled A, Sampled B)>();
         foreach (var ea in sa)
         {
@@ -150,7 +166,7 @@ internal static class GeometryOracle
             {
                 var (ax, ay) = ea.Segment.At(0.5);
                 var (bx, by) = eb.Segment.At(0.5);
-                pairs.Add((Geodesy.Distance(ax, ay, bx, by) - ea.HalfLength - eb.HalfLength, ea, eb));
+                pairs.Add((Geodesy.Distance(ax, ay, bx, by) - ea.Radius - eb.Radius, ea, eb));
             }
         }
 
