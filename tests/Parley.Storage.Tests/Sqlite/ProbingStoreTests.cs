@@ -7,23 +7,11 @@ using Parley.Storage.Sqlite;
 namespace Parley.Storage.Tests.Sqlite;
 
 /// <summary>Touches of hidden zones and the event outbox: committed with their change, kept across restarts.</summary>
-public sealed class ProbingStoreTests : IDisposable
+public sealed class ProbingStoreTests : StoreTest
 {
     private static readonly AgreementId Agreement = Samples.Agreement.Id;
     private static readonly AgreementId Other = new("theater-2");
     private static readonly DateTimeOffset Now = new(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
-    private readonly TempFolder _folder = new();
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public void Dispose() => _folder.Dispose();
-
-    private async Task<SqliteStore> OpenAsync()
-    {
-        var store = new SqliteStore(_folder.File("data", SqliteStore.DefaultFileName));
-        await store.InitializeAsync(Ct);
-        return store;
-    }
 
     private static ProbeTouch Touch(string request, TimeSpan ago, string requester, string zone, string owner = "red", bool small = true) =>
         new(request, Now - ago, new PartyId(requester), new ZoneId(zone), new PartyId(owner), small, "p-" + request);

@@ -5,23 +5,11 @@ using Parley.Storage.Sqlite;
 namespace Parley.Storage.Tests.Sqlite;
 
 /// <summary>Nonces and idempotent answers are committed with the write they belong to, or not at all.</summary>
-public sealed class SubmissionStoreTests : IDisposable
+public sealed class SubmissionStoreTests : StoreTest
 {
     private static readonly AgreementId Pact = Samples.Agreement.Id;
     private static readonly PartyId Blue = new("blue");
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
-    private readonly TempFolder _folder = new();
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public void Dispose() => _folder.Dispose();
-
-    private async Task<SqliteStore> OpenAsync()
-    {
-        var store = new SqliteStore(_folder.File("data", SqliteStore.DefaultFileName));
-        await store.InitializeAsync(Ct);
-        return store;
-    }
 
     private static ChangeSet Declare(string zone, string nonce, IdempotentAnswer? answer = null)
     {

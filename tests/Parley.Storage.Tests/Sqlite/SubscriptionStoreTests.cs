@@ -8,23 +8,11 @@ using Parley.Storage.Sqlite;
 namespace Parley.Storage.Tests.Sqlite;
 
 /// <summary>Subscriptions and their webhook cursors: committed with their change, kept across restarts, cursors only moving forward.</summary>
-public sealed class SubscriptionStoreTests : IDisposable
+public sealed class SubscriptionStoreTests : StoreTest
 {
     private static readonly AgreementId Agreement = Samples.Agreement.Id;
     private static readonly AgreementId Other = new("theater-2");
     private static readonly DateTimeOffset Now = new(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
-    private readonly TempFolder _folder = new();
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public void Dispose() => _folder.Dispose();
-
-    private async Task<SqliteStore> OpenAsync()
-    {
-        var store = new SqliteStore(_folder.File("data", SqliteStore.DefaultFileName));
-        await store.InitializeAsync(Ct);
-        return store;
-    }
 
     private static Shape Area(string geometry)
     {
