@@ -19,6 +19,7 @@ public static class Cli
         root.Subcommands.Add(KeygenCommand.Create(console));
         root.Subcommands.Add(ZoneCommands.Create(console));
         root.Subcommands.Add(OperationCommands.Create(console));
+        root.Subcommands.Add(RequestCommands.Create(console));
         root.Subcommands.Add(LedgerCommands.Create(console));
         return root;
     }

@@ -85,8 +85,14 @@ public sealed class WorkflowTests : IAsyncLifetime
 
         var receipt = await SendAsync(blue, HttpMethod.Post, url, """{"answer":"concur"}""", ETag(request));
         Assert.Equal(HttpStatusCode.OK, receipt.StatusCode);
-        var answered = Assert.Single((await receipt.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("requests").EnumerateArray());
+        string receiptText = await receipt.Content.ReadAsStringAsync(Ct);
+        var answered = JsonDocument.Parse(receiptText).RootElement.GetProperty("request");
         Assert.Equal("concurred", answered.GetProperty("state").GetString());
+
+        // The receipt tells blue nothing of red's private operation: not its id, geometry or state.
+        Assert.DoesNotContain("wf-strike-1", receiptText, StringComparison.Ordinal);
+        Assert.DoesNotContain("9.149", receiptText, StringComparison.Ordinal);
+        Assert.False(JsonDocument.Parse(receiptText).RootElement.TryGetProperty("operation_state", out _));
 
         var operation = await red.GetFromJsonAsync<JsonElement>("/v1/agreements/demo/operations/wf-strike-1", Ct);
         Assert.Equal("concurred", operation.GetProperty("state").GetString());
@@ -118,12 +124,13 @@ public sealed class WorkflowTests : IAsyncLifetime
         var counter = await SendAsync(blue, HttpMethod.Post, url, $$"""{"answer":"counter-propose","reason":"further north","counter":{{away}}}""", ETag(request));
         Assert.Equal(HttpStatusCode.OK, counter.StatusCode);
         var proposal = (await counter.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("counter_proposal");
-        Assert.Equal("wf-strike-3-cp1", proposal.GetProperty("id").GetString());
+        string proposalId = proposal.GetProperty("id").GetString()!;
+        Assert.Equal($"{request.GetProperty("id").GetString()}-counter", proposalId);
         Assert.Equal("accepted", proposal.GetProperty("state").GetString());
 
         var original = await red.GetFromJsonAsync<JsonElement>("/v1/agreements/demo/operations/wf-strike-3", Ct);
         Assert.Equal("refused", original.GetProperty("state").GetString());
-        var offered = await red.GetFromJsonAsync<JsonElement>("/v1/agreements/demo/operations/wf-strike-3-cp1", Ct);
+        var offered = await red.GetFromJsonAsync<JsonElement>($"/v1/agreements/demo/operations/{proposalId}", Ct);
         Assert.Equal("red", offered.GetProperty("operation").GetProperty("properties").GetProperty("owner").GetString());
     }
 

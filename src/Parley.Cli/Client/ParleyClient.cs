@@ -37,7 +37,22 @@ internal sealed class ParleyClient : IDisposable
         SendAsync(new HttpRequestMessage(HttpMethod.Get, _agreementPath + relative), cancellationToken);
 
     /// <summary>POST GeoJSON to a path under the agreement, signed, retried safely; returns the JSON body text.</summary>
-    public async Task<string> PostGeoJsonAsync(string relative, byte[] body, CancellationToken cancellationToken)
+    public Task<string> PostGeoJsonAsync(string relative, byte[] body, CancellationToken cancellationToken) =>
+        PostSignedAsync(relative, body, "application/geo+json", ifMatch: null, cancellationToken);
+
+    /// <summary>POST JSON to a path under the agreement as an update of the version <paramref name="ifMatch"/>, signed, retried safely.</summary>
+    public Task<string> PostJsonAsync(string relative, byte[] body, string? ifMatch, CancellationToken cancellationToken) =>
+        PostSignedAsync(relative, body, "application/json", ifMatch, cancellationToken);
+
+    /// <summary>GET a path under the agreement; returns the JSON body text and the ETag.</summary>
+    public async Task<(string Body, string? ETag)> GetWithETagAsync(string relative, CancellationToken cancellationToken)
+    {
+        string? etag = null;
+        string body = await SendAsync(new HttpRequestMessage(HttpMethod.Get, _agreementPath + relative), cancellationToken, r => etag = r.Headers.ETag?.Tag);
+        return (body, etag);
+    }
+
+    private async Task<string> PostSignedAsync(string relative, byte[] body, string contentType, string? ifMatch, CancellationToken cancellationToken)
     {
         if (_key is null)
         {
@@ -48,9 +63,13 @@ internal sealed class ParleyClient : IDisposable
         for (int attempt = 0; ; attempt++)
         {
             var content = new ByteArrayContent(body);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/geo+json");
+            content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
             var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Server, _agreementPath + relative)) { Content = content };
             request.Headers.Add("Idempotency-Key", idempotencyKey);
+            if (ifMatch is not null)
+            {
+                request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+            }
             await Parley.Server.Security.SignedRequests.SignAsync(request, _agreement, _key, DateTimeOffset.UtcNow, cancellationToken);
             try
             {
@@ -69,7 +88,7 @@ internal sealed class ParleyClient : IDisposable
         _key?.Dispose();
     }
 
-    private async Task<string> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    private async Task<string> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken, Action<HttpResponseMessage>? inspect = null)
     {
         using (request)
         {
@@ -89,6 +108,7 @@ internal sealed class ParleyClient : IDisposable
 
             using (response)
             {
+                inspect?.Invoke(response);
                 string body = await response.Content.ReadAsStringAsync(cancellationToken);
                 if (!response.IsSuccessStatusCode)
                 {

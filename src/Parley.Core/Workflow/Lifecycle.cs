@@ -93,8 +93,8 @@ public static class Lifecycle
     /// <summary>
     /// The affected party's answer to an open request. Concur: the operation is concurred once every request of
     /// its version is. Refuse (a reason is required): the operation is refused. Counter-propose: the operation is
-    /// refused and <paramref name="counter"/> becomes a new operation of the submitter, checked again, which the
-    /// counter-proposing party has concurred with already.
+    /// refused and <paramref name="counter"/> becomes a new operation of the submitter (<c>{request}-counter</c>),
+    /// checked again, which the counter-proposing party has concurred with already.
     /// </summary>
     /// <exception cref="DomainException">The request is not the party's, is closed, or a refusal has no reason.</exception>
     public static (ChangeSet Changes, WorkflowDecision? CounterProposal) Answer(
@@ -138,7 +138,7 @@ public static class Lifecycle
                 break;
             default:
                 ArgumentNullException.ThrowIfNull(counter);
-                var id = CounterProposalId(theater, operation);
+                var id = CounterProposalId(theater, request);
                 pending.Put(request.Close(RequestState.CounterProposed, now, reason, id));
                 Decline(theater, operation, OperationState.Refused, now, pending);
                 var proposal = counter with
@@ -356,11 +356,15 @@ public static class Lifecycle
         }
     }
 
-    private static OperationId CounterProposalId(Theater theater, Operation operation)
+    /// <summary>
+    /// The id of a counter-proposal: named after the request, not the operation, whose id the counter-proposing party
+    /// may not know (<c>cr-7-counter</c>).
+    /// </summary>
+    private static OperationId CounterProposalId(Theater theater, ConcurrenceRequest request)
     {
         for (int n = 1; ; n++)
         {
-            var id = new OperationId($"{operation.Id.Value}-cp{n}");
+            var id = new OperationId(n == 1 ? $"{request.Id}-counter" : $"{request.Id}-counter{n}");
             if (theater.FindOperation(id) is null)
             {
                 return id;

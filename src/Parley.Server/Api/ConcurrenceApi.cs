@@ -31,7 +31,7 @@ internal static class ConcurrenceApi
         requests.MapPost("/{id}/answer", AnswerAsync).RequireRole(Roles.Approver).RequireSignature()
             .WithSummary("Answer a request put to the caller's party: {\"answer\":\"concur\"|\"refuse\"|\"counter-propose\",\"reason\":…,\"counter\":Feature}. Needs If-Match.")
             .Accepts<JsonElement>("application/json")
-            .Produces<OperationResponse>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(412).ProducesProblem(428);
+            .Produces<AnswerReceipt>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(412).ProducesProblem(428);
     }
 
     /// <summary>How <paramref name="caller"/> sees a request it is part of.</summary>
@@ -141,11 +141,12 @@ internal static class ConcurrenceApi
             var answered = changes.UpsertRequests.First(r => r.Id == request.Id);
             http.Response.Headers.ETag = ApiSupport.ETag(answered.Version);
 
-            // The receipt: the request as answered and the operation's state (the party asked may see the operation).
-            var receipt = new OperationResponse(operation.Id.Value, OperationStates.Name(operation.State), operation.Version, ApiSupport.Feature(operation), [],
-                [View(answered, theater, caller.Party, disclosure)],
-                counterDecision is null ? null : new OperationResponse(counterDecision.Operation.Id.Value, OperationStates.Name(counterDecision.Operation.State),
-                    counterDecision.Operation.Version, ApiSupport.Feature(counterDecision.Operation), []));
+            // The receipt says no more of the asking operation than the party asked may see.
+            var receipt = new AnswerReceipt(
+                View(answered, theater, caller.Party, disclosure),
+                operation.IsVisibleTo(caller.Party) ? OperationStates.Name(operation.State) : null,
+                counterDecision is null ? null : new CounterProposalView(counterDecision.Operation.Id.Value,
+                    OperationStates.Name(counterDecision.Operation.State), counterDecision.Operation.Owner.Value));
             return (changes, ApiSupport.Json(receipt));
         }, ct);
     }

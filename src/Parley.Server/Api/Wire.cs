@@ -43,6 +43,21 @@ public sealed record RequestView(
     [property: JsonPropertyName("version")] long Version,
     [property: JsonPropertyName("operation_feature")] JsonElement? OperationFeature);
 
+/// <summary>
+/// The receipt of an answer: the request as answered; the asking operation's state only when the answering party may
+/// see that operation; and the counter-proposal the answer made, if any (its volumes are the answering party's own).
+/// </summary>
+public sealed record AnswerReceipt(
+    [property: JsonPropertyName("request")] RequestView Request,
+    [property: JsonPropertyName("operation_state")] string? OperationState,
+    [property: JsonPropertyName("counter_proposal")] CounterProposalView? CounterProposal);
+
+/// <summary>A counter-proposal as the party that made it sees it: its id, state and the volumes it proposed.</summary>
+public sealed record CounterProposalView(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("state")] string State,
+    [property: JsonPropertyName("owner")] string Owner);
+
 /// <summary>The concurrence requests a party is part of.</summary>
 public sealed record RequestList([property: JsonPropertyName("requests")] IReadOnlyList<RequestView> Requests);
 
@@ -155,6 +170,7 @@ public sealed record SubscriptionList(
 [JsonSerializable(typeof(ProbingReport))]
 [JsonSerializable(typeof(RequestView))]
 [JsonSerializable(typeof(RequestList))]
+[JsonSerializable(typeof(AnswerReceipt))]
 [JsonSerializable(typeof(SubscriptionRequest))]
 [JsonSerializable(typeof(SubscriptionView))]
 [JsonSerializable(typeof(SubscriptionList))]

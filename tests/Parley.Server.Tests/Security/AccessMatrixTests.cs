@@ -367,7 +367,8 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
     {
         var id = new AgreementId(AgreementId);
         long size = await _registry.ReadLedgerAsync(id, l => l.Tree.Size, Ct);
-        var ids = await _registry.ReadAsync(id, t => t.Zones.Select(z => z.Id.Value).Concat(t.Operations.Select(o => o.Id.Value)).Order(StringComparer.Ordinal).ToList(), Ct);
+        var ids = await _registry.ReadAsync(id, t => t.Zones.Select(z => z.Id.Value).Concat(t.Operations.Select(o => o.Id.Value))
+            .Concat(t.Requests.All.Select(r => r.Id)).Order(StringComparer.Ordinal).ToList(), Ct);
         return new CenterState(size, ids);
     }
 
@@ -378,6 +379,11 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         if (call.ContentType == "text/plain")
         {
             return "— parley.local/matrix AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
+        }
+
+        if (call.Template.EndsWith("/answer", StringComparison.Ordinal))
+        {
+            return """{"answer":"concur"}""";
         }
 
         if (call.Template.EndsWith("/subscriptions", StringComparison.Ordinal))
@@ -511,6 +517,8 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
 
         if (method != HttpMethod.Get && method != HttpMethod.Head)
         {
+            // Every update names a version; "*" lets each reach the checks under test.
+            request.Headers.TryAddWithoutValidation("If-Match", "*");
             try
             {
                 await SignedRequests.SignAsync(request, AgreementId, _keys[signer], DateTimeOffset.UtcNow, Ct);
