@@ -161,4 +161,30 @@ public sealed class ClientCommandTests(ServerFixture server) : IClassFixture<Ser
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("no such file", result.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Request_list_shows_the_request_a_strike_opens_and_request_answer_concurs_with_it()
+    {
+        Assert.Equal(0, (await RunAsync("red", "op", "submit", _dir.File("op.geojson", Samples.StrikeOnSchool("strike-asked")))).ExitCode);
+
+        var listed = await InProcess.RunAsync("request", "list", "--role", "affected", "--state", "open", "--json",
+            "--server", server.Url, "--agreement", "demo", "--token", server.Token("blue", Parley.Server.Security.Roles.Approver));
+        Assert.True(listed.ExitCode == 0, listed.ToString());
+        using var document = System.Text.Json.JsonDocument.Parse(listed.Stdout);
+        var request = document.RootElement.GetProperty("requests").EnumerateArray()
+            .Last(r => r.GetProperty("submitter").GetString() == "red" && r.GetProperty("target_id").GetString() == "blue-school-2");
+        string id = request.GetProperty("id").GetString()!;
+
+        var table = await InProcess.RunAsync("request", "list", "--server", server.Url, "--agreement", "demo", "--token", server.Token("blue", Parley.Server.Security.Roles.Approver));
+        Assert.Contains(id, table.Stdout, StringComparison.Ordinal);
+
+        var answered = await InProcess.RunAsync("request", "answer", id, "--concur", "--server", server.Url, "--agreement", "demo",
+            "--token", server.Token("blue", Parley.Server.Security.Roles.Approver), "--key", KeyFiles.For(server.DataDirectory, "blue"));
+        Assert.True(answered.ExitCode == 0, answered.ToString());
+        Assert.Contains($"Request {id}: concurred", answered.Stdout, StringComparison.Ordinal);
+
+        var twice = await InProcess.RunAsync("request", "answer", id, "--concur", "--refuse", "no", "--server", server.Url, "--token", server.Token("blue", Parley.Server.Security.Roles.Approver),
+            "--key", KeyFiles.For(server.DataDirectory, "blue"));
+        Assert.Equal(2, twice.ExitCode);
+    }
 }
