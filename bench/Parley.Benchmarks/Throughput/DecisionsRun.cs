@@ -222,10 +222,15 @@ internal static class DecisionsRun
             Line();
             Line(n.Description);
             Line();
-            Line("| writes/s (target / achieved) | writes | max send lag (ms) | write p50 / p99 / max (ms) | outcomes | events expected / received / measured | delivery from event time p50 / p99 / max (ms) | delivery from write's answer p50 / p99 / max (ms) | events before the answer | CPU cores busy |");
+            Line("| writes/s (target / sent / answered) | writes | max send lag (ms) | write p50 / p99 / max (ms) | outcomes | events expected / received / measured | delivery from event time p50 / p99 / max (ms) | delivery from write's answer p50 / p99 / max (ms) | events before the answer | CPU cores busy |");
             Line("|---|---:|---:|---|---|---|---|---|---:|---:|");
-            Line($"| {n.Rate} / {F(n.AchievedRate, 0)} | {n.Writes:N0} | {F(n.MaxSendLagMs)} | {Ms(n.WriteLatency)} | {string.Join(", ", n.Outcomes.OrderBy(o => o.Key).Select(o => $"{o.Value:N0} {LoadResult.Name(o.Key)}"))} | {n.ExpectedEvents:N0} / {n.ReceivedEvents:N0} / {n.MeasuredEvents:N0} | {Ms(n.FromEventTime)} | {Ms(n.FromResponse)} | {n.EventsBeforeResponse:N0} | {F(n.CpuCores, 2)} |");
+            Line($"| {n.Rate} / {F(n.AchievedRate, 0)} / {F(n.AnsweredRate, 0)} | {n.Writes:N0} | {F(n.MaxSendLagMs)} | {Ms(n.WriteLatency)} | {string.Join(", ", n.Outcomes.OrderBy(o => o.Key).Select(o => $"{o.Value:N0} {LoadResult.Name(o.Key)}"))} | {n.ExpectedEvents:N0} / {n.ReceivedEvents:N0} / {n.MeasuredEvents:N0} | {Ms(n.FromEventTime)} | {Ms(n.FromResponse)} | {n.EventsBeforeResponse:N0} | {F(n.CpuCores, 2)} |");
             Line();
+            if (n.StreamCloses.Count > 0)
+            {
+                Line($"The server ended the subscriber's stream {n.StreamCloses.Count} time(s), after {string.Join(", ", n.StreamCloses.Select(c => F(c) + " s"))}; the reader reconnected with Last-Event-ID each time.");
+                Line();
+            }
         }
 
         Line($"load average at the end: {Machine.LoadAverage()}");

@@ -196,25 +196,37 @@ internal static class NotificationRun
         });
         await LiveProgress.WatchAsync(sending, "notification writes", () => Volatile.Read(ref completed), start, warmupEnd, end);
 
-        // Let the last events arrive.
+        // Let the last events arrive: until all are in, or none came for five seconds.
         int expected = workload.RaisingWrite.Count;
-        for (int i = 0; i < 100 && Count(received) < expected; i++)
+        long answered = Stopwatch.GetTimestamp();
+        for (int seen = Count(received), quiet = 0; seen < expected && quiet < 100; quiet++)
         {
             await Task.Delay(50);
+            if (Count(received) != seen)
+            {
+                (seen, quiet) = (Count(received), 0);
+            }
         }
+
+        var keys = Snapshot(received).Where(e => e.Type == workload.EventType)
+            .Select(e => workload.Key(JsonNode.Parse(e.Data)!.AsObject())).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var missing = workload.RaisingWrite.Keys.Where(k => !keys.Contains(k)).Order(StringComparer.Ordinal).ToList();
+        Console.Error.WriteLine($"  notification: {keys.Count:N0} of {expected:N0} expected events received, the last {Stopwatch.GetElapsedTime(answered).TotalSeconds:F1} s after the last answer" +
+            (missing.Count > 0 ? $"; missing {missing.Count:N0}, e.g. {string.Join(", ", missing.Take(5))}" : ""));
 
         counters.Stop();
         await stop.CancelAsync();
+        List<double> closes = [];
         try
         {
-            await reading;
+            closes = await reading;
         }
         catch (Exception e) when (e is OperationCanceledException or HttpRequestException or IOException)
         {
             // The stream ends with the run.
         }
 
-        return NotificationResult.Build(workload, rate, records, Snapshot(received), start, warmupEnd, maxLag, counters);
+        return NotificationResult.Build(workload, rate, records, Snapshot(received), start, warmupEnd, maxLag, counters) with { StreamCloses = closes };
     }
 
     private static int Count(List<ReceivedEvent> received)
@@ -233,56 +245,81 @@ internal static class NotificationRun
         }
     }
 
-    /// <summary>Reads <c>text/event-stream</c>: fields until a blank line, then one event; comment lines are ignored.</summary>
-    private static async Task ReadStreamAsync(HttpClient client, string token, List<ReceivedEvent> received, TaskCompletionSource connected, CancellationToken ct)
+    /// <summary>
+    /// Reads <c>text/event-stream</c>: fields until a blank line, then one event; comment lines are ignored. When the
+    /// server ends the stream, reconnects at once with <c>Last-Event-ID</c>, as an EventSource client does.
+    /// </summary>
+    /// <returns>The times the server ended the stream, in seconds after it was opened.</returns>
+    private static async Task<List<double>> ReadStreamAsync(HttpClient client, string token, List<ReceivedEvent> received, TaskCompletionSource connected, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/v1/agreements/{DecisionWorkload.AgreementId}/events", UriKind.Relative));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-        response.EnsureSuccessStatusCode();
-        connected.TrySetResult();
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct), Encoding.UTF8);
-        string? id = null, type = null;
-        var data = new StringBuilder();
-        while (await reader.ReadLineAsync(ct) is { } line)
+        var closes = new List<double>();
+        string? lastId = null;
+        while (!ct.IsCancellationRequested)
         {
-            if (line.Length == 0)
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/v1/agreements/{DecisionWorkload.AgreementId}/events", UriKind.Relative));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+            if (lastId is not null)
             {
-                if (type is not null || data.Length > 0)
-                {
-                    var e = new ReceivedEvent(Stopwatch.GetTimestamp(), DateTimeOffset.UtcNow, id, type ?? "message", data.ToString());
-                    lock (received)
-                    {
-                        received.Add(e);
-                    }
-                }
+                request.Headers.TryAddWithoutValidation("Last-Event-ID", lastId);
+            }
 
-                (id, type) = (null, null);
-                data.Clear();
-            }
-            else if (line.StartsWith("id:", StringComparison.Ordinal))
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            response.EnsureSuccessStatusCode();
+            connected.TrySetResult();
+            long opened = Stopwatch.GetTimestamp();
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct), Encoding.UTF8);
+            string? id = null, type = null;
+            var data = new StringBuilder();
+            while (await reader.ReadLineAsync(ct) is { } line)
             {
-                id = line[3..].TrimStart();
+                if (line.Length == 0)
+                {
+                    if (type is not null || data.Length > 0)
+                    {
+                        var e = new ReceivedEvent(Stopwatch.GetTimestamp(), DateTimeOffset.UtcNow, id, type ?? "message", data.ToString());
+                        lock (received)
+                        {
+                            received.Add(e);
+                        }
+
+                        lastId = id ?? lastId;
+                    }
+
+                    (id, type) = (null, null);
+                    data.Clear();
+                }
+                else if (line.StartsWith("id:", StringComparison.Ordinal))
+                {
+                    id = line[3..].TrimStart();
+                }
+                else if (line.StartsWith("event:", StringComparison.Ordinal))
+                {
+                    type = line[6..].TrimStart();
+                }
+                else if (line.StartsWith("data:", StringComparison.Ordinal))
+                {
+                    data.Append(data.Length > 0 ? "\n" : "").Append(line[5..].TrimStart());
+                }
             }
-            else if (line.StartsWith("event:", StringComparison.Ordinal))
-            {
-                type = line[6..].TrimStart();
-            }
-            else if (line.StartsWith("data:", StringComparison.Ordinal))
-            {
-                data.Append(data.Length > 0 ? "\n" : "").Append(line[5..].TrimStart());
-            }
+
+            closes.Add(Stopwatch.GetElapsedTime(opened).TotalSeconds);
+            Console.Error.WriteLine($"  notification: the server closed the event stream after {closes[^1]:F1} s; reconnecting after event {lastId ?? "none"}");
         }
+
+        return closes;
     }
 }
 
 /// <summary>The figures of a notification run.</summary>
 internal sealed record NotificationResult(
-    string Description, int Rate, int Writes, double AchievedRate, double MaxSendLagMs, LatencySummary WriteLatency,
+    string Description, int Rate, int Writes, double AchievedRate, double AnsweredRate, double MaxSendLagMs, LatencySummary WriteLatency,
     IReadOnlyDictionary<Outcome, int> Outcomes, int ExpectedEvents, int ReceivedEvents, int MeasuredEvents,
     LatencySummary? FromEventTime, LatencySummary? FromResponse, int EventsBeforeResponse, double CpuCores)
 {
+    /// <summary>When the server ended the subscriber's stream (seconds after each connection opened); the reader reconnected each time.</summary>
+    public IReadOnlyList<double> StreamCloses { get; init; } = [];
+
     public static NotificationResult Build(EventWorkload workload, int rate, RequestRecord[] records, List<ReceivedEvent> received,
         long start, long warmupEnd, long maxLag, RunCounters counters)
     {
@@ -324,7 +361,8 @@ internal sealed record NotificationResult(
         }
 
         double span = sent.Length < 2 ? 1 : (sent.Max(r => r.Start) - sent.Min(r => r.Start)) / (double)Stopwatch.Frequency;
-        return new NotificationResult(workload.Description, rate, sent.Length, (sent.Length - 1) / span, maxLag * 1e3 / Stopwatch.Frequency,
+        double answered = sent.Length < 2 ? 1 : (sent.Max(r => r.End) - sent.Min(r => r.Start)) / (double)Stopwatch.Frequency;
+        return new NotificationResult(workload.Description, rate, sent.Length, (sent.Length - 1) / span, sent.Length / answered, maxLag * 1e3 / Stopwatch.Frequency,
             writeLatency.Summarise(), sent.GroupBy(r => r.Outcome).ToDictionary(g => g.Key, g => g.Count()),
             workload.RaisingWrite.Count, received.Count(e => e.Type == workload.EventType), matched,
             Summarise(fromTime), Summarise(fromResponse), before, counters.CpuSeconds / counters.WallSeconds);
@@ -355,7 +393,8 @@ internal sealed record NotificationResult(
             ["workload"] = Description,
             ["target_writes_per_s"] = Rate,
             ["writes"] = Writes,
-            ["achieved_writes_per_s"] = LoadResult.Round(AchievedRate),
+            ["sent_writes_per_s"] = LoadResult.Round(AchievedRate),
+            ["answered_writes_per_s"] = LoadResult.Round(AnsweredRate),
             ["max_send_lag_ms"] = LoadResult.Round(MaxSendLagMs),
             ["write_latency_ms"] = Ms(WriteLatency),
             ["outcomes"] = new JsonObject([.. Outcomes.OrderBy(o => o.Key).Select(o => KeyValuePair.Create(LoadResult.Name(o.Key), (JsonNode?)o.Value))]),
@@ -366,6 +405,7 @@ internal sealed record NotificationResult(
             ["delivery_ms_from_response"] = Ms(FromResponse),
             ["events_before_response"] = EventsBeforeResponse,
             ["cpu_cores_busy"] = LoadResult.Round(CpuCores),
+            ["stream_closed_by_server_after_s"] = new JsonArray([.. StreamCloses.Select(c => (JsonNode)LoadResult.Round(c))]),
         };
     }
 }
