@@ -16,6 +16,7 @@ try
         "postgis" => PostGisRun.Run(options.Sizes("sizes", [10_000, 100_000, 1_000_000]), options.Int("queries", 20_000), seed),
         "check-files" => FileCheckRun.Run(options.Text("zones", "bench/data/zones.geojson"), options.Text("operations", "bench/data/operations.geojson")),
         "ledger" => LedgerRun.Run(options.Int("leaves", 10_000_000), options.Int("entries", 1_000_000), options.Int("proofs", 100_000)),
+        "decisions" => Parley.Benchmarks.Throughput.DecisionsRun.Run(options, args, seed),
         "bdn" => RunBenchmarkDotNet(args.Skip(1).ToArray()),
         _ => Help(),
     };
@@ -42,6 +43,10 @@ static int Help()
           postgis  [--sizes 10000,100000,1000000] [--queries 20000]
           check-files --zones FILE --operations FILE    read, index and check generated files in process
           ledger   [--leaves 10000000] [--entries 1000000] [--proofs 100000]   proofs at 10M leaves, verifying 1M entries
+          decisions [--parts http,inproc,phases,notify] [--scenarios spread,hotspot] [--clients 16] [--warmup 3] [--seconds 20]
+                   [--hot-seconds 20] [--hot-ops 20000] [--max-ops 100000] [--inproc plain,route] [--window 5]
+                   [--rate 500] [--notify-seconds 12] [--phase-calls 2000] [--json]
+                   decisions per second through a real server and in process, steps of one submission, event delivery
           bdn      [BenchmarkDotNet arguments, e.g. --filter *Check*]
         every mode takes --seed N (default 20250301)
         """);
