@@ -147,13 +147,13 @@ public sealed class RequestLimitTests
     }
 
     /// <summary>A store that cancels the request's token when a commit starts, and notes the token the commit was given.</summary>
-    private sealed class CancelOnCommit(IParleyStore inner, CancellationTokenSource request) : IParleyStore
+    private sealed class CancelOnCommit(IParleyStore inner, CancellationTokenSource request) : DelegatingStore(inner)
     {
         public bool Armed { get; set; }
 
         public bool CommitTokenCouldBeCancelled { get; private set; }
 
-        public async Task CommitAsync(AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken = default)
+        public override async Task CommitAsync(AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken = default)
         {
             if (Armed)
             {
@@ -161,72 +161,8 @@ public sealed class RequestLimitTests
                 CommitTokenCouldBeCancelled = cancellationToken.CanBeCanceled;
             }
 
-            await inner.CommitAsync(agreement, changes, cancellationToken);
+            await Inner.CommitAsync(agreement, changes, cancellationToken);
         }
-
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
-
-        public Task<IReadOnlyDictionary<AgreementId, string>> LoadAgreementsAsync(CancellationToken cancellationToken = default) =>
-            inner.LoadAgreementsAsync(cancellationToken);
-
-        public Task SaveAgreementAsync(AgreementId id, string sourceJson, CancellationToken cancellationToken = default) =>
-            inner.SaveAgreementAsync(id, sourceJson, cancellationToken);
-
-        public Task<IReadOnlyList<Zone>> LoadZonesAsync(Agreement agreement, CancellationToken cancellationToken = default) =>
-            inner.LoadZonesAsync(agreement, cancellationToken);
-
-        public Task<IReadOnlyList<Operation>> LoadOperationsAsync(Agreement agreement, CancellationToken cancellationToken = default) =>
-            inner.LoadOperationsAsync(agreement, cancellationToken);
-
-        public Task CommitBatchAsync(AgreementId agreement, IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default) =>
-            inner.CommitBatchAsync(agreement, batch, cancellationToken);
-
-        public IAsyncEnumerable<LedgerRecord> ReadLedgerAsync(AgreementId agreement, long fromIndex = 0, CancellationToken cancellationToken = default) =>
-            inner.ReadLedgerAsync(agreement, fromIndex, cancellationToken);
-
-        public Task<byte[]?> ReadLedgerEntryAsync(AgreementId agreement, long index, CancellationToken cancellationToken = default) =>
-            inner.ReadLedgerEntryAsync(agreement, index, cancellationToken);
-
-        public Task SaveCheckpointAsync(AgreementId agreement, long size, string signedNote, CancellationToken cancellationToken = default) =>
-            inner.SaveCheckpointAsync(agreement, size, signedNote, cancellationToken);
-
-        public Task<IReadOnlyList<(long Size, string SignedNote)>> LoadCheckpointsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
-            inner.LoadCheckpointsAsync(agreement, cancellationToken);
-
-        public Task SetCosignatureAsync(AgreementId agreement, long size, string signer, string signatureLine, CancellationToken cancellationToken = default) =>
-            inner.SetCosignatureAsync(agreement, size, signer, signatureLine, cancellationToken);
-
-        public Task<IReadOnlyList<string>> LoadCosignaturesAsync(AgreementId agreement, long size, CancellationToken cancellationToken = default) =>
-            inner.LoadCosignaturesAsync(agreement, size, cancellationToken);
-
-        public Task<bool> IsNonceSpentAsync(AgreementId agreement, PartyId party, string nonce, CancellationToken cancellationToken = default) =>
-            inner.IsNonceSpentAsync(agreement, party, nonce, cancellationToken);
-
-        public Task<IdempotentAnswer?> FindAnswerAsync(AgreementId agreement, PartyId party, string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default) =>
-            inner.FindAnswerAsync(agreement, party, key, notBefore, cancellationToken);
-
-        public Task<IReadOnlyList<Parley.Core.Probing.ProbeTouch>> LoadTouchesAsync(AgreementId agreement, DateTimeOffset since, CancellationToken cancellationToken = default) =>
-            inner.LoadTouchesAsync(agreement, since, cancellationToken);
-
-        public Task<IReadOnlyList<TouchSummary>> SummarizeTouchesAsync(AgreementId agreement, PartyId zoneOwner, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-            inner.SummarizeTouchesAsync(agreement, zoneOwner, now, cancellationToken);
-
-        public Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(AgreementId agreement, PartyId? recipient, long after, int limit, CancellationToken cancellationToken = default) =>
-            inner.ReadEventsAsync(agreement, recipient, after, limit, cancellationToken);
-
-        public Task<IReadOnlyList<Parley.Core.Workflow.ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
-            inner.LoadRequestsAsync(agreement, cancellationToken);
-
-        public Task<IReadOnlyList<Parley.Core.Notifications.Subscription>> LoadSubscriptionsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
-            inner.LoadSubscriptionsAsync(agreement, cancellationToken);
-
-        public Task<long?> ReadWebhookCursorAsync(AgreementId agreement, Parley.Core.Notifications.SubscriptionId subscription, CancellationToken cancellationToken = default) =>
-            inner.ReadWebhookCursorAsync(agreement, subscription, cancellationToken);
-
-        public Task SaveWebhookCursorAsync(AgreementId agreement, Parley.Core.Notifications.SubscriptionId subscription, long sequence, CancellationToken cancellationToken = default) =>
-            inner.SaveWebhookCursorAsync(agreement, subscription, sequence, cancellationToken);
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
     /// <summary>Sends the first half of a body, pauses, then the rest.</summary>

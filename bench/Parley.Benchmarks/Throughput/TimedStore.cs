@@ -44,48 +44,12 @@ internal sealed class LockClock
 }
 
 /// <summary>The store with its commit timed (and reported to a <see cref="LockClock"/>); everything else passes through.</summary>
-internal sealed class TimedStore(IParleyStore inner, LockClock clock) : IParleyStore
+internal sealed class TimedStore(IParleyStore inner, LockClock clock) : DelegatingStore(inner)
 {
-    public async Task CommitAsync(AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken = default)
+    public override async Task CommitAsync(AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken = default)
     {
         long start = Stopwatch.GetTimestamp();
-        await inner.CommitAsync(agreement, changes, cancellationToken);
+        await Inner.CommitAsync(agreement, changes, cancellationToken);
         clock.Committed(start, Stopwatch.GetTimestamp());
     }
-
-    public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
-
-    public Task<IReadOnlyDictionary<AgreementId, string>> LoadAgreementsAsync(CancellationToken cancellationToken = default) => inner.LoadAgreementsAsync(cancellationToken);
-
-    public Task SaveAgreementAsync(AgreementId id, string sourceJson, CancellationToken cancellationToken = default) => inner.SaveAgreementAsync(id, sourceJson, cancellationToken);
-
-    public Task<IReadOnlyList<Zone>> LoadZonesAsync(Agreement agreement, CancellationToken cancellationToken = default) => inner.LoadZonesAsync(agreement, cancellationToken);
-
-    public Task<IReadOnlyList<Operation>> LoadOperationsAsync(Agreement agreement, CancellationToken cancellationToken = default) => inner.LoadOperationsAsync(agreement, cancellationToken);
-
-    public Task CommitBatchAsync(AgreementId agreement, IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default) => inner.CommitBatchAsync(agreement, batch, cancellationToken);
-
-    public Task<bool> IsNonceSpentAsync(AgreementId agreement, PartyId party, string nonce, CancellationToken cancellationToken = default) => inner.IsNonceSpentAsync(agreement, party, nonce, cancellationToken);
-
-    public Task<IdempotentAnswer?> FindAnswerAsync(AgreementId agreement, PartyId party, string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default) => inner.FindAnswerAsync(agreement, party, key, notBefore, cancellationToken);
-
-    public IAsyncEnumerable<LedgerRecord> ReadLedgerAsync(AgreementId agreement, long fromIndex = 0, CancellationToken cancellationToken = default) => inner.ReadLedgerAsync(agreement, fromIndex, cancellationToken);
-
-    public Task<byte[]?> ReadLedgerEntryAsync(AgreementId agreement, long index, CancellationToken cancellationToken = default) => inner.ReadLedgerEntryAsync(agreement, index, cancellationToken);
-
-    public Task SaveCheckpointAsync(AgreementId agreement, long size, string signedNote, CancellationToken cancellationToken = default) => inner.SaveCheckpointAsync(agreement, size, signedNote, cancellationToken);
-
-    public Task<IReadOnlyList<(long Size, string SignedNote)>> LoadCheckpointsAsync(AgreementId agreement, CancellationToken cancellationToken = default) => inner.LoadCheckpointsAsync(agreement, cancellationToken);
-
-    public Task SetCosignatureAsync(AgreementId agreement, long size, string signer, string signatureLine, CancellationToken cancellationToken = default) => inner.SetCosignatureAsync(agreement, size, signer, signatureLine, cancellationToken);
-
-    public Task<IReadOnlyList<string>> LoadCosignaturesAsync(AgreementId agreement, long size, CancellationToken cancellationToken = default) => inner.LoadCosignaturesAsync(agreement, size, cancellationToken);
-
-    public Task<IReadOnlyList<ProbeTouch>> LoadTouchesAsync(AgreementId agreement, DateTimeOffset since, CancellationToken cancellationToken = default) => inner.LoadTouchesAsync(agreement, since, cancellationToken);
-
-    public Task<IReadOnlyList<TouchSummary>> SummarizeTouchesAsync(AgreementId agreement, PartyId zoneOwner, DateTimeOffset now, CancellationToken cancellationToken = default) => inner.SummarizeTouchesAsync(agreement, zoneOwner, now, cancellationToken);
-
-    public Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(AgreementId agreement, PartyId? recipient, long afterSequence, int limit, CancellationToken cancellationToken = default) => inner.ReadEventsAsync(agreement, recipient, afterSequence, limit, cancellationToken);
-
-    public ValueTask DisposeAsync() => inner.DisposeAsync();
 }

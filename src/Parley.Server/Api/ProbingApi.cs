@@ -24,9 +24,11 @@ internal static class ProbingApi
             .WithSummary("For the caller's own zones: per requesting party, how often checks and submissions touched them while hidden from it, and when.")
             .Produces<ProbingReport>();
 
+        // A stream lives as long as its subscriber: the request time limit does not apply to it.
         agreements.MapGet("/events", StreamAsync).WithTags("Probing").WithDomainErrors().RequireRole(Roles.All.ToArray())
             .WithSummary("The caller's events as a server-sent event stream (id, event, data: JSON); resumes after Last-Event-ID.")
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(400);
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(400)
+            .DisableRequestTimeout();
     }
 
     private static async Task<IResult> ReportAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry,

@@ -1,0 +1,107 @@
+using Parley.Core.Agreements;
+using Parley.Core.Model;
+using Parley.Core.Probing;
+
+namespace Parley.Core.Ports;
+
+/// <summary>A store that passes every call to another: derive from it to watch or change a few calls (tests, measurements).</summary>
+public abstract class DelegatingStore(IParleyStore inner) : IParleyStore
+{
+    /// <summary>The store the calls go to.</summary>
+    protected IParleyStore Inner { get; } = inner;
+
+    /// <inheritdoc/>
+    public virtual Task InitializeAsync(CancellationToken cancellationToken = default) =>
+        Inner.InitializeAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task<IReadOnlyDictionary<AgreementId, string>> LoadAgreementsAsync(CancellationToken cancellationToken = default) =>
+        Inner.LoadAgreementsAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task SaveAgreementAsync(AgreementId id, string sourceJson, CancellationToken cancellationToken = default) =>
+        Inner.SaveAgreementAsync(id, sourceJson, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task<IReadOnlyList<Zone>> LoadZonesAsync(Agreement agreement, CancellationToken cancellationToken = default) =>
+        Inner.LoadZonesAsync(agreement, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task<IReadOnlyList<Operation>> LoadOperationsAsync(Agreement agreement, CancellationToken cancellationToken = default) =>
+        Inner.LoadOperationsAsync(agreement, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task<IReadOnlyList<Parley.Core.Workflow.ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
+        Inner.LoadRequestsAsync(agreement, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task CommitAsync(AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken = default) =>
+        Inner.CommitAsync(agreement, changes, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task CommitBatchAsync(AgreementId agreement, IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default) =>
+        Inner.CommitBatchAsync(agreement, batch, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task<bool> IsNonceSpentAsync(AgreementId agreement, PartyId party, string nonce, CancellationToken cancellationToken = default) =>
+        Inner.IsNonceSpentAsync(agreement, party, nonce, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task<IdempotentAnswer?> FindAnswerAsync(AgreementId agreement, PartyId party, string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default) =>
+        Inner.FindAnswerAsync(agreement, party, key, notBefore, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual IAsyncEnumerable<LedgerRecord> ReadLedgerAsync(AgreementId agreement, long fromIndex = 0, CancellationToken cancellationToken = default) =>
+        Inner.ReadLedgerAsync(agreement, fromIndex, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task<byte[]?> ReadLedgerEntryAsync(AgreementId agreement, long index, CancellationToken cancellationToken = default) =>
+        Inner.ReadLedgerEntryAsync(agreement, index, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task SaveCheckpointAsync(AgreementId agreement, long size, string signedNote, CancellationToken cancellationToken = default) =>
+        Inner.SaveCheckpointAsync(agreement, size, signedNote, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task<IReadOnlyList<(long Size, string SignedNote)>> LoadCheckpointsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
+        Inner.LoadCheckpointsAsync(agreement, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task SetCosignatureAsync(AgreementId agreement, long size, string signer, string signatureLine, CancellationToken cancellationToken = default) =>
+        Inner.SetCosignatureAsync(agreement, size, signer, signatureLine, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task<IReadOnlyList<string>> LoadCosignaturesAsync(AgreementId agreement, long size, CancellationToken cancellationToken = default) =>
+        Inner.LoadCosignaturesAsync(agreement, size, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task<IReadOnlyList<ProbeTouch>> LoadTouchesAsync(AgreementId agreement, DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        Inner.LoadTouchesAsync(agreement, since, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task<IReadOnlyList<TouchSummary>> SummarizeTouchesAsync(AgreementId agreement, PartyId zoneOwner, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        Inner.SummarizeTouchesAsync(agreement, zoneOwner, now, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(AgreementId agreement, PartyId? recipient, long afterSequence, int limit, CancellationToken cancellationToken = default) =>
+        Inner.ReadEventsAsync(agreement, recipient, afterSequence, limit, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task<IReadOnlyList<Parley.Core.Notifications.Subscription>> LoadSubscriptionsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
+        Inner.LoadSubscriptionsAsync(agreement, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task<long?> ReadWebhookCursorAsync(AgreementId agreement, Parley.Core.Notifications.SubscriptionId subscription, CancellationToken cancellationToken = default) =>
+        Inner.ReadWebhookCursorAsync(agreement, subscription, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task SaveWebhookCursorAsync(AgreementId agreement, Parley.Core.Notifications.SubscriptionId subscription, long sequence, CancellationToken cancellationToken = default) =>
+        Inner.SaveWebhookCursorAsync(agreement, subscription, sequence, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return Inner.DisposeAsync();
+    }
+}
