@@ -32,15 +32,21 @@ public sealed class PostgresBackend : IStoreBackend
 
     public async Task<IParleyStore> OpenAsync(CancellationToken cancellationToken)
     {
+        var store = new PostgresStore(await ConnectionStringAsync(cancellationToken));
+        await store.InitializeAsync(cancellationToken);
+        return store;
+    }
+
+    /// <summary>The connection string to the test's schema, created on first use.</summary>
+    public async Task<string> ConnectionStringAsync(CancellationToken cancellationToken)
+    {
         if (_connectionString is null)
         {
             var cluster = await PostgresTestCluster.SharedAsync();
             _connectionString = await cluster.CreateSchemaAsync(_schema, cancellationToken);
         }
 
-        var store = new PostgresStore(_connectionString);
-        await store.InitializeAsync(cancellationToken);
-        return store;
+        return _connectionString;
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
