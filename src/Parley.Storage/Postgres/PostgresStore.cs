@@ -226,16 +226,46 @@ public sealed class PostgresStore : IParleyStore
             await lockAgreement.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        long nextIndex = -1;
-        long nextEvent = -1;
+        // Read in a statement after the lock, so its snapshot holds every commit of the agreement made before: two
+        // nodes can never both find ledger index N (or event N) free.
+        long nextIndex, nextEvent;
+        await using (var next = Command(connection, """
+            SELECT (SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries WHERE agreement_id = @agreement),
+                   (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE agreement_id = @agreement);
+            """, transaction))
+        {
+            Text(next, "agreement", agreement.Value);
+            await using var reader = await next.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            (nextIndex, nextEvent) = (reader.GetInt64(0), reader.GetInt64(1));
+        }
+
+        long expected = nextIndex;
+        foreach (var append in batch.SelectMany(c => c.Ledger))
+        {
+            if (append.Index != expected)
+            {
+                throw new InvalidOperationException($"ledger entry {append.Index} is not the next one ({expected}): another writer appended first");
+            }
+
+            expected++;
+        }
+
+        // Every write in one round trip; the first that fails aborts the transaction, which is then rolled back.
+        await using var writes = new NpgsqlBatch(connection, transaction);
         foreach (var (changes, zones, operations) in serialised)
         {
-            await ApplyAsync(connection, transaction, agreement, changes, zones, operations, cancellationToken);
-            await RecordRequestAsync(connection, transaction, agreement, changes, cancellationToken);
-            await UpsertConcurrenceRequestsAsync(connection, transaction, agreement, changes.UpsertRequests, cancellationToken);
-            await InsertTouchesAsync(connection, transaction, agreement, changes.Touches, cancellationToken);
-            nextEvent = await InsertEventsAsync(connection, transaction, agreement, changes.Events, nextEvent, cancellationToken);
-            nextIndex = await AppendLedgerAsync(connection, transaction, agreement, changes.Ledger, nextIndex, cancellationToken);
+            Apply(writes, agreement, changes, zones, operations);
+            RecordRequest(writes, agreement, changes);
+            UpsertConcurrenceRequests(writes, agreement, changes.UpsertRequests);
+            InsertTouches(writes, agreement, changes.Touches);
+            nextEvent = InsertEvents(writes, agreement, changes.Events, nextEvent);
+            AppendLedger(writes, agreement, changes.Ledger);
+        }
+
+        if (writes.BatchCommands.Count > 0)
+        {
+            await writes.ExecuteNonQueryAsync(cancellationToken);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -245,55 +275,50 @@ public sealed class PostgresStore : IParleyStore
         await transaction.CommitAsync(CancellationToken.None);
     }
 
-    private static async Task ApplyAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, AgreementId agreement, ChangeSet changes,
-        List<(Zone Zone, string Json)> zones, List<(Operation Operation, string Json)> operations, CancellationToken cancellationToken)
+    private static void Apply(
+        NpgsqlBatch batch, AgreementId agreement, ChangeSet changes, List<(Zone Zone, string Json)> zones, List<(Operation Operation, string Json)> operations)
     {
         foreach (var zoneId in changes.DeleteZones)
         {
-            await using var delete = Command(connection, "DELETE FROM zones WHERE agreement_id = @agreement AND id = @id;", transaction);
+            var delete = Add(batch, "DELETE FROM zones WHERE agreement_id = @agreement AND id = @id;");
             Text(delete, "agreement", agreement.Value);
             Text(delete, "id", zoneId.Value);
-            await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
         foreach (var (zone, json) in zones)
         {
-            await using var upsert = Command(connection, UpsertZoneSql, transaction);
+            var upsert = Add(batch, UpsertZoneSql);
             BindDeclaration(upsert, agreement, zone, zone.Id.Value, json);
             Text(upsert, "kind", ZoneKinds.Name(zone.Kind));
-            await upsert.ExecuteNonQueryAsync(cancellationToken);
         }
 
         foreach (var (operation, json) in operations)
         {
-            await using var upsert = Command(connection, UpsertOperationSql, transaction);
+            var upsert = Add(batch, UpsertOperationSql);
             BindDeclaration(upsert, agreement, operation, operation.Id.Value, json);
             Text(upsert, "kind", operation.Kind);
             Text(upsert, "state", OperationStates.Name(operation.State));
-            await upsert.ExecuteNonQueryAsync(cancellationToken);
         }
 
         foreach (var subscription in changes.DeleteSubscriptions)
         {
-            await using var delete = Command(connection, "DELETE FROM subscriptions WHERE agreement_id = @agreement AND id = @id;", transaction);
+            var delete = Add(batch, "DELETE FROM subscriptions WHERE agreement_id = @agreement AND id = @id;");
             Text(delete, "agreement", agreement.Value);
             Text(delete, "id", subscription.Value);
-            await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
         foreach (var subscription in changes.UpsertSubscriptions)
         {
             // A new subscription's cursor is the last event committed so far (in this transaction too): its webhook is
             // sent what comes after. A replaced one keeps its cursor.
-            await using var upsert = Command(connection, """
+            var upsert = Add(batch, """
                 INSERT INTO subscriptions (agreement_id, id, party, area_json, start_ticks, end_ticks, kinds_json, webhook, created_ticks, webhook_cursor)
                 VALUES (@agreement, @id, @party, @area, @start, @end, @kinds, @webhook, @created,
                         (SELECT COALESCE(MAX(seq), 0) FROM events WHERE agreement_id = @agreement))
                 ON CONFLICT (agreement_id, id) DO UPDATE SET party = excluded.party, area_json = excluded.area_json,
                     start_ticks = excluded.start_ticks, end_ticks = excluded.end_ticks, kinds_json = excluded.kinds_json,
                     webhook = excluded.webhook, created_ticks = excluded.created_ticks;
-                """, transaction);
+                """);
             Text(upsert, "agreement", agreement.Value);
             Text(upsert, "id", subscription.Id.Value);
             Text(upsert, "party", subscription.Party.Value);
@@ -303,23 +328,21 @@ public sealed class PostgresStore : IParleyStore
             Text(upsert, "kinds", KindsJson(subscription.Kinds));
             Text(upsert, "webhook", subscription.Webhook?.OriginalString);
             Long(upsert, "created", subscription.Created.UtcTicks);
-            await upsert.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 
-    private static async Task UpsertConcurrenceRequestsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, AgreementId agreement, List<ConcurrenceRequest> requests, CancellationToken cancellationToken)
+    private static void UpsertConcurrenceRequests(NpgsqlBatch batch, AgreementId agreement, List<ConcurrenceRequest> requests)
     {
         foreach (var r in requests)
         {
-            await using var upsert = Command(connection, """
+            var upsert = Add(batch, """
                 INSERT INTO concurrence_requests (agreement_id, id, operation_id, operation_version, submitter, affected, target_type, target_id,
                     opened_ticks, deadline_ticks, state, closed_ticks, reason, counter_proposal, version)
                 VALUES (@agreement, @id, @operation, @operationVersion, @submitter, @affected, @targetType, @targetId,
                     @opened, @deadline, @state, @closed, @reason, @counter, @version)
                 ON CONFLICT (agreement_id, id) DO UPDATE SET state = excluded.state, closed_ticks = excluded.closed_ticks,
                     reason = excluded.reason, counter_proposal = excluded.counter_proposal, version = excluded.version;
-                """, transaction);
+                """);
             Text(upsert, "agreement", agreement.Value);
             Text(upsert, "id", r.Id);
             Text(upsert, "operation", r.Operation.Value);
@@ -335,7 +358,6 @@ public sealed class PostgresStore : IParleyStore
             Text(upsert, "reason", r.Reason);
             Text(upsert, "counter", r.CounterProposal?.Value);
             Long(upsert, "version", r.Version);
-            await upsert.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 
@@ -368,31 +390,29 @@ public sealed class PostgresStore : IParleyStore
     }
 
     /// <summary>Spends the signed request's nonce and keeps the idempotent answer; a spent nonce fails the transaction.</summary>
-    private static async Task RecordRequestAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken)
+    private static void RecordRequest(NpgsqlBatch batch, AgreementId agreement, ChangeSet changes)
     {
         if (changes.Submission is { } submission)
         {
-            await using var nonce = Command(connection, """
+            var nonce = Add(batch, """
                 INSERT INTO nonces (agreement_id, party, nonce, timestamp_ticks) VALUES (@agreement, @party, @nonce, @ticks);
-                """, transaction);
+                """);
             Text(nonce, "agreement", agreement.Value);
             Text(nonce, "party", changes.Submitter.Value);
             Text(nonce, "nonce", submission.Nonce);
             Long(nonce, "ticks", submission.Timestamp.UtcTicks);
-            await nonce.ExecuteNonQueryAsync(cancellationToken);
         }
 
         if (changes.Answer is { } answer)
         {
             // A key older than the retention window may be reused: the new answer replaces it.
-            await using var keep = Command(connection, """
+            var keep = Add(batch, """
                 INSERT INTO idempotency_keys (agreement_id, party, key, fingerprint, status, content_type, body, etag, location, created_ticks)
                 VALUES (@agreement, @party, @key, @fingerprint, @status, @type, @body, @etag, @location, @created)
                 ON CONFLICT (agreement_id, party, key) DO UPDATE SET fingerprint = excluded.fingerprint, status = excluded.status,
                     content_type = excluded.content_type, body = excluded.body, etag = excluded.etag, location = excluded.location,
                     created_ticks = excluded.created_ticks;
-                """, transaction);
+                """);
             Text(keep, "agreement", agreement.Value);
             Text(keep, "party", answer.Party.Value);
             Text(keep, "key", answer.Key);
@@ -403,7 +423,6 @@ public sealed class PostgresStore : IParleyStore
             Text(keep, "etag", answer.ETag);
             Text(keep, "location", answer.Location);
             Long(keep, "created", answer.Created.UtcTicks);
-            await keep.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 
@@ -441,15 +460,14 @@ public sealed class PostgresStore : IParleyStore
             Time(reader.GetInt64(6)));
     }
 
-    private static async Task InsertTouchesAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, AgreementId agreement, List<ProbeTouch> touches, CancellationToken cancellationToken)
+    private static void InsertTouches(NpgsqlBatch batch, AgreementId agreement, List<ProbeTouch> touches)
     {
         foreach (var touch in touches)
         {
-            await using var insert = Command(connection, """
+            var insert = Add(batch, """
                 INSERT INTO probing_touches (agreement_id, request, zone_id, time_ticks, requester, zone_owner, small, probe)
                 VALUES (@agreement, @request, @zone, @time, @requester, @owner, @small, @probe);
-                """, transaction);
+                """);
             Text(insert, "agreement", agreement.Value);
             Text(insert, "request", touch.Request);
             Text(insert, "zone", touch.Zone.Value);
@@ -458,86 +476,47 @@ public sealed class PostgresStore : IParleyStore
             Text(insert, "owner", touch.ZoneOwner.Value);
             insert.Parameters.Add(new NpgsqlParameter<bool>("small", touch.Small));
             Text(insert, "probe", touch.Probe);
-            await insert.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 
-    /// <summary>Appends events with the next sequence numbers; returns the one after the last (or <paramref name="next"/> when none, -1 meaning not read yet).</summary>
-    private static async Task<long> InsertEventsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, AgreementId agreement, List<EventAppend> events, long next, CancellationToken cancellationToken)
+    /// <summary>Appends events numbered from <paramref name="next"/>; returns the number after the last.</summary>
+    private static long InsertEvents(NpgsqlBatch batch, AgreementId agreement, List<EventAppend> events, long next)
     {
-        if (events.Count == 0)
-        {
-            return next;
-        }
-
-        if (next < 0)
-        {
-            // Read under the agreement's advisory lock: no other process numbers this agreement's events meanwhile.
-            await using var max = Command(connection, "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE agreement_id = @agreement;", transaction);
-            Text(max, "agreement", agreement.Value);
-            next = (long)(await max.ExecuteScalarAsync(cancellationToken))!;
-        }
-
         foreach (var e in events)
         {
-            await using var insert = Command(connection, """
+            var insert = Add(batch, """
                 INSERT INTO events (agreement_id, seq, recipient, type, payload, created_ticks)
                 VALUES (@agreement, @seq, @recipient, @type, @payload, @created);
-                """, transaction);
+                """);
             Text(insert, "agreement", agreement.Value);
             Long(insert, "seq", next++);
             Text(insert, "recipient", e.Recipient.Value);
             Text(insert, "type", e.Type);
             Text(insert, "payload", e.Payload);
             Long(insert, "created", e.Created.UtcTicks);
-            await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
         return next;
     }
 
-    /// <summary>Appends ledger entries after checking each is the next index; returns the one after the last (-1: not read yet).</summary>
-    private static async Task<long> AppendLedgerAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, AgreementId agreement, List<LedgerAppend> entries, long next, CancellationToken cancellationToken)
+    /// <summary>Appends ledger entries with their openings (their indexes were checked under the agreement's lock).</summary>
+    private static void AppendLedger(NpgsqlBatch batch, AgreementId agreement, List<LedgerAppend> entries)
     {
         foreach (var ledger in entries)
         {
-            if (next < 0)
-            {
-                // Read under the agreement's advisory lock, so two nodes cannot both find index N free.
-                await using var count = Command(connection, "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries WHERE agreement_id = @agreement;", transaction);
-                Text(count, "agreement", agreement.Value);
-                next = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
-            }
-
-            if (next != ledger.Index)
-            {
-                throw new InvalidOperationException($"ledger entry {ledger.Index} is not the next one ({next}): another writer appended first");
-            }
-
-            await using (var entry = Command(connection, "INSERT INTO ledger_entries (agreement_id, idx, entry) VALUES (@agreement, @idx, @entry);", transaction))
-            {
-                Text(entry, "agreement", agreement.Value);
-                Long(entry, "idx", ledger.Index);
-                Bytes(entry, "entry", ledger.Entry);
-                await entry.ExecuteNonQueryAsync(cancellationToken);
-            }
-
+            var entry = Add(batch, "INSERT INTO ledger_entries (agreement_id, idx, entry) VALUES (@agreement, @idx, @entry);");
+            Text(entry, "agreement", agreement.Value);
+            Long(entry, "idx", ledger.Index);
+            Bytes(entry, "entry", ledger.Entry);
             for (int i = 0; i < ledger.Openings.Count; i++)
             {
-                await using var opening = Command(connection, "INSERT INTO ledger_openings (agreement_id, idx, n, opening) VALUES (@agreement, @idx, @n, @opening);", transaction);
+                var opening = Add(batch, "INSERT INTO ledger_openings (agreement_id, idx, n, opening) VALUES (@agreement, @idx, @n, @opening);");
                 Text(opening, "agreement", agreement.Value);
                 Long(opening, "idx", ledger.Index);
                 opening.Parameters.Add(new NpgsqlParameter<int>("n", i));
                 Bytes(opening, "opening", ledger.Openings[i]);
-                await opening.ExecuteNonQueryAsync(cancellationToken);
             }
-
-            next++;
         }
-
-        return next;
     }
 
     /// <inheritdoc/>
@@ -851,7 +830,7 @@ public sealed class PostgresStore : IParleyStore
             feature_json = excluded.feature_json;
         """;
 
-    private static void BindDeclaration(NpgsqlCommand command, AgreementId agreement, Declaration d, string id, string featureJson)
+    private static void BindDeclaration(NpgsqlBatchCommand command, AgreementId agreement, Declaration d, string id, string featureJson)
     {
         var bounds = d.Volume.Footprint.Bounds;
         Text(command, "agreement", agreement.Value);
@@ -879,16 +858,31 @@ public sealed class PostgresStore : IParleyStore
         Text(command, "feature_json", featureJson);
     }
 
-    private static void Text(NpgsqlCommand command, string name, string? value) =>
-        command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value });
+    private static NpgsqlBatchCommand Add(NpgsqlBatch batch, string sql)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        batch.BatchCommands.Add(command);
+        return command;
+    }
 
-    private static void Long(NpgsqlCommand command, string name, long? value) =>
-        command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Bigint) { Value = value is { } v ? v : DBNull.Value });
+    private static void Text(NpgsqlCommand command, string name, string? value) => Text(command.Parameters, name, value);
 
-    private static void Double(NpgsqlCommand command, string name, double? value) =>
+    private static void Text(NpgsqlBatchCommand command, string name, string? value) => Text(command.Parameters, name, value);
+
+    private static void Text(NpgsqlParameterCollection parameters, string name, string? value) =>
+        parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value });
+
+    private static void Long(NpgsqlCommand command, string name, long? value) => Long(command.Parameters, name, value);
+
+    private static void Long(NpgsqlBatchCommand command, string name, long? value) => Long(command.Parameters, name, value);
+
+    private static void Long(NpgsqlParameterCollection parameters, string name, long? value) =>
+        parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Bigint) { Value = value is { } v ? v : DBNull.Value });
+
+    private static void Double(NpgsqlBatchCommand command, string name, double? value) =>
         command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Double) { Value = value is { } v ? v : DBNull.Value });
 
-    private static void Bytes(NpgsqlCommand command, string name, byte[] value) =>
+    private static void Bytes(NpgsqlBatchCommand command, string name, byte[] value) =>
         command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Bytea) { Value = value });
 
     private static DateTimeOffset Time(long utcTicks) => new(utcTicks, TimeSpan.Zero);
