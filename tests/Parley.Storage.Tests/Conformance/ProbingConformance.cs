@@ -100,6 +100,34 @@ public abstract class ProbingConformance(IStoreBackend backend) : ConformanceTes
     }
 
     [Fact]
+    public async Task events_committed_by_two_stores_at_once_are_numbered_without_gaps_or_repeats()
+    {
+        await using var first = await OpenAsync();
+        await using var second = await OpenAsync();
+
+        await Task.WhenAll(Enumerable.Range(0, 2).Select(w => Task.Run(async () =>
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                var changes = new ChangeSet();
+                changes.Events.Add(Event("red", $$"""{"w":{{w}},"i":{{i}}}"""));
+                changes.Events.Add(Event("blue", $$"""{"w":{{w}},"i":{{i}}}"""));
+                await (w == 0 ? first : second).CommitAsync(Agreement, changes, Ct);
+            }
+        }, Ct)));
+
+        var events = await first.ReadEventsAsync(Agreement, null, 0, 100, Ct);
+        Assert.Equal(Enumerable.Range(1, 40).Select(n => (long)n), events.Select(e => e.Sequence));
+
+        // A commit's events stay together and in order: red then blue, with the same payload.
+        for (int n = 0; n < 40; n += 2)
+        {
+            Assert.Equal(("red", "blue"), (events[n].Recipient.Value, events[n + 1].Recipient.Value));
+            Assert.Equal(events[n].Payload, events[n + 1].Payload);
+        }
+    }
+
+    [Fact]
     public async Task touches_and_events_commit_with_the_change_or_not_at_all()
     {
         await using var store = await OpenAsync();
