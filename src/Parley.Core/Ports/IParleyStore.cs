@@ -120,7 +120,7 @@ public sealed class ChangeSet
 }
 
 /// <summary>
-/// Where Parley keeps its state. Implementations: SQLite (embedded default) and, later, PostgreSQL.
+/// Where Parley keeps its state. Implementations: SQLite (embedded default) and PostgreSQL + PostGIS (several server processes).
 /// </summary>
 /// <remarks>
 /// Contract: <see cref="CommitAsync"/> is atomic and durable when it returns (a crash right after loses

@@ -1,13 +1,12 @@
-using Microsoft.Data.Sqlite;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 using Parley.Core.Probing;
-using Parley.Storage.Sqlite;
+using Parley.Storage.Tests.Sqlite;
 
-namespace Parley.Storage.Tests.Sqlite;
+namespace Parley.Storage.Tests.Conformance;
 
 /// <summary>Touches of hidden zones and the event outbox: committed with their change, kept across restarts.</summary>
-public sealed class ProbingStoreTests : StoreTest
+public abstract class ProbingConformance(IStoreBackend backend) : ConformanceTest(backend)
 {
     private static readonly AgreementId Agreement = Samples.Agreement.Id;
     private static readonly AgreementId Other = new("theater-2");
@@ -101,13 +100,41 @@ public sealed class ProbingStoreTests : StoreTest
     }
 
     [Fact]
+    public async Task events_committed_by_two_stores_at_once_are_numbered_without_gaps_or_repeats()
+    {
+        await using var first = await OpenAsync();
+        await using var second = await OpenAsync();
+
+        await Task.WhenAll(Enumerable.Range(0, 2).Select(w => Task.Run(async () =>
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                var changes = new ChangeSet();
+                changes.Events.Add(Event("red", $$"""{"w":{{w}},"i":{{i}}}"""));
+                changes.Events.Add(Event("blue", $$"""{"w":{{w}},"i":{{i}}}"""));
+                await (w == 0 ? first : second).CommitAsync(Agreement, changes, Ct);
+            }
+        }, Ct)));
+
+        var events = await first.ReadEventsAsync(Agreement, null, 0, 100, Ct);
+        Assert.Equal(Enumerable.Range(1, 40).Select(n => (long)n), events.Select(e => e.Sequence));
+
+        // A commit's events stay together and in order: red then blue, with the same payload.
+        for (int n = 0; n < 40; n += 2)
+        {
+            Assert.Equal(("red", "blue"), (events[n].Recipient.Value, events[n + 1].Recipient.Value));
+            Assert.Equal(events[n].Payload, events[n + 1].Payload);
+        }
+    }
+
+    [Fact]
     public async Task touches_and_events_commit_with_the_change_or_not_at_all()
     {
         await using var store = await OpenAsync();
         var changes = Touches(Touch("a", TimeSpan.Zero, "blue", "z1"));
         changes.Events.Add(Event("red"));
         changes.UpsertZones.Add(Samples.Square("bad") with { Version = 0 }); // breaks a CHECK after the rest ran
-        await Assert.ThrowsAsync<SqliteException>(() => store.CommitAsync(Agreement, changes, Ct));
+        await Assert.ThrowsAnyAsync<Exception>(() => store.CommitAsync(Agreement, changes, Ct));
 
         Assert.Empty(await store.LoadTouchesAsync(Agreement, DateTimeOffset.MinValue, Ct));
         Assert.Empty(await store.ReadEventsAsync(Agreement, null, 0, 100, Ct));

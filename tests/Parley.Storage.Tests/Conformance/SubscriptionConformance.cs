@@ -3,12 +3,12 @@ using Parley.Core.Geometry;
 using Parley.Core.Model;
 using Parley.Core.Notifications;
 using Parley.Core.Ports;
-using Parley.Storage.Sqlite;
+using Parley.Storage.Tests.Sqlite;
 
-namespace Parley.Storage.Tests.Sqlite;
+namespace Parley.Storage.Tests.Conformance;
 
 /// <summary>Subscriptions and their webhook cursors: committed with their change, kept across restarts, cursors only moving forward.</summary>
-public sealed class SubscriptionStoreTests : StoreTest
+public abstract class SubscriptionConformance(IStoreBackend backend) : ConformanceTest(backend)
 {
     private static readonly AgreementId Agreement = Samples.Agreement.Id;
     private static readonly AgreementId Other = new("theater-2");

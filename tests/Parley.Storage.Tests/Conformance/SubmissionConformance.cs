@@ -1,11 +1,11 @@
 using Parley.Core.Model;
 using Parley.Core.Ports;
-using Parley.Storage.Sqlite;
+using Parley.Storage.Tests.Sqlite;
 
-namespace Parley.Storage.Tests.Sqlite;
+namespace Parley.Storage.Tests.Conformance;
 
 /// <summary>Nonces and idempotent answers are committed with the write they belong to, or not at all.</summary>
-public sealed class SubmissionStoreTests : StoreTest
+public abstract class SubmissionConformance(IStoreBackend backend) : ConformanceTest(backend)
 {
     private static readonly AgreementId Pact = Samples.Agreement.Id;
     private static readonly PartyId Blue = new("blue");

@@ -1,0 +1,230 @@
+namespace Parley.Storage.Postgres;
+
+/// <summary>The PostgreSQL schema as an ordered list of migrations; migration <c>n</c> takes a database from version n-1 to n.</summary>
+/// <remarks>
+/// A migration, once released, is never edited: databases in the field were built by it. Change the schema by
+/// appending a new one. Each runs in its own transaction, with the row that records its version, under an advisory
+/// lock, so a database is never left half-migrated and two processes starting together migrate it once.
+/// The tables mirror the SQLite schema (<c>SqliteSchema</c>) migration for migration; times are UTC ticks, as there,
+/// with ranges and envelopes beside them for the GiST indexes.
+/// </remarks>
+internal static class PostgresSchema
+{
+    /// <summary>The advisory lock key that serialises migrations across processes.</summary>
+    internal const long MigrationLock = 0x5061726C6579; // "Parley"
+
+    internal const string CreateVersionTable = """
+        CREATE EXTENSION IF NOT EXISTS postgis;
+        CREATE TABLE IF NOT EXISTS schema_version (
+            version integer NOT NULL PRIMARY KEY,
+            applied timestamptz NOT NULL
+        );
+        """;
+
+    internal static readonly IReadOnlyList<string> Migrations =
+    [
+        // 1: agreements, zones, operations. The feature text is what loads; the columns beside it are for queries
+        // and checks. The envelope of the footprint (its bounds, buffer included) and the time range are generated
+        // from those columns and GiST-indexed for conflict queries.
+        """
+        CREATE TABLE agreements (
+            id text NOT NULL PRIMARY KEY,
+            source_json text NOT NULL,
+            updated timestamptz NOT NULL
+        );
+
+        CREATE TABLE zones (
+            agreement_id text NOT NULL,
+            id text NOT NULL,
+            owner text NOT NULL,
+            kind text NOT NULL CHECK (kind IN ('protected', 'restricted', 'designated')),
+            version bigint NOT NULL CHECK (version >= 1),
+            visibility text NOT NULL CHECK (visibility IN ('private', 'parties', 'public')),
+            min_x double precision NOT NULL,
+            min_y double precision NOT NULL,
+            max_x double precision NOT NULL,
+            max_y double precision NOT NULL,
+            buffer_m double precision NOT NULL CHECK (buffer_m >= 0),
+            alt_min_m double precision,
+            alt_max_m double precision,
+            start_ticks bigint NOT NULL,
+            end_ticks bigint NOT NULL,
+            feature_json text NOT NULL,
+            envelope geometry GENERATED ALWAYS AS (ST_MakeEnvelope(min_x, min_y, max_x, max_y, 4326)) STORED,
+            during int8range GENERATED ALWAYS AS (int8range(start_ticks, end_ticks)) STORED,
+            PRIMARY KEY (agreement_id, id),
+            CHECK (min_x <= max_x AND min_y <= max_y),
+            CHECK (end_ticks > start_ticks)
+        );
+
+        CREATE INDEX zones_by_owner ON zones (agreement_id, owner);
+        CREATE INDEX zones_by_envelope ON zones USING gist (envelope);
+        CREATE INDEX zones_by_time ON zones USING gist (during);
+
+        CREATE TABLE operations (
+            agreement_id text NOT NULL,
+            id text NOT NULL,
+            owner text NOT NULL,
+            kind text NOT NULL,
+            state text NOT NULL CHECK (state IN ('proposed', 'accepted', 'awaiting-concurrence', 'concurred',
+                'refused', 'expired', 'active', 'completed', 'cancelled')),
+            version bigint NOT NULL CHECK (version >= 1),
+            visibility text NOT NULL CHECK (visibility IN ('private', 'parties', 'public')),
+            min_x double precision NOT NULL,
+            min_y double precision NOT NULL,
+            max_x double precision NOT NULL,
+            max_y double precision NOT NULL,
+            buffer_m double precision NOT NULL CHECK (buffer_m >= 0),
+            alt_min_m double precision,
+            alt_max_m double precision,
+            start_ticks bigint NOT NULL,
+            end_ticks bigint NOT NULL,
+            feature_json text NOT NULL,
+            envelope geometry GENERATED ALWAYS AS (ST_MakeEnvelope(min_x, min_y, max_x, max_y, 4326)) STORED,
+            during int8range GENERATED ALWAYS AS (int8range(start_ticks, end_ticks)) STORED,
+            PRIMARY KEY (agreement_id, id),
+            CHECK (min_x <= max_x AND min_y <= max_y),
+            CHECK (end_ticks > start_ticks)
+        );
+
+        CREATE INDEX operations_by_owner ON operations (agreement_id, owner);
+        CREATE INDEX operations_by_state ON operations (agreement_id, state);
+        CREATE INDEX operations_by_envelope ON operations USING gist (envelope);
+        CREATE INDEX operations_by_time ON operations USING gist (during);
+        """,
+
+        // 2: the ledger: entries (the exact leaf bytes), openings (center-only), checkpoints and cosignatures.
+        """
+        CREATE TABLE ledger_entries (
+            agreement_id text NOT NULL,
+            idx bigint NOT NULL CHECK (idx >= 0),
+            entry bytea NOT NULL,
+            PRIMARY KEY (agreement_id, idx)
+        );
+
+        CREATE TABLE ledger_openings (
+            agreement_id text NOT NULL,
+            idx bigint NOT NULL,
+            n integer NOT NULL,
+            opening bytea NOT NULL,
+            PRIMARY KEY (agreement_id, idx, n),
+            FOREIGN KEY (agreement_id, idx) REFERENCES ledger_entries (agreement_id, idx)
+        );
+
+        CREATE TABLE checkpoints (
+            agreement_id text NOT NULL,
+            size bigint NOT NULL CHECK (size >= 0),
+            note text NOT NULL,
+            PRIMARY KEY (agreement_id, size)
+        );
+
+        CREATE TABLE cosignatures (
+            agreement_id text NOT NULL,
+            size bigint NOT NULL,
+            signer text NOT NULL,
+            line text NOT NULL,
+            PRIMARY KEY (agreement_id, size, signer),
+            FOREIGN KEY (agreement_id, size) REFERENCES checkpoints (agreement_id, size)
+        );
+        """,
+
+        // 3: signed submissions: nonces spent by the write they signed; idempotent answers kept for retries.
+        """
+        CREATE TABLE nonces (
+            agreement_id text NOT NULL,
+            party text NOT NULL,
+            nonce text NOT NULL,
+            timestamp_ticks bigint NOT NULL,
+            PRIMARY KEY (agreement_id, party, nonce)
+        );
+
+        CREATE TABLE idempotency_keys (
+            agreement_id text NOT NULL,
+            party text NOT NULL,
+            key text NOT NULL,
+            fingerprint bytea NOT NULL,
+            status integer NOT NULL CHECK (status BETWEEN 100 AND 599),
+            content_type text,
+            body bytea NOT NULL,
+            etag text,
+            location text,
+            created_ticks bigint NOT NULL,
+            PRIMARY KEY (agreement_id, party, key)
+        );
+        """,
+
+        // 4: probing touches and the events outbox (numbered per agreement in commit order).
+        """
+        CREATE TABLE probing_touches (
+            agreement_id text NOT NULL,
+            request text NOT NULL,
+            zone_id text NOT NULL,
+            time_ticks bigint NOT NULL,
+            requester text NOT NULL,
+            zone_owner text NOT NULL,
+            small boolean NOT NULL,
+            probe text NOT NULL,
+            PRIMARY KEY (agreement_id, request, zone_id)
+        );
+
+        CREATE INDEX probing_touches_by_time ON probing_touches (agreement_id, time_ticks);
+        CREATE INDEX probing_touches_by_owner ON probing_touches (agreement_id, zone_owner, requester);
+
+        CREATE TABLE events (
+            agreement_id text NOT NULL,
+            seq bigint NOT NULL CHECK (seq >= 1),
+            recipient text NOT NULL,
+            type text NOT NULL,
+            payload text NOT NULL,
+            created_ticks bigint NOT NULL,
+            PRIMARY KEY (agreement_id, seq)
+        );
+
+        CREATE INDEX events_by_recipient ON events (agreement_id, recipient, seq);
+        """,
+
+        // 5: concurrence requests, one row per request, replaced as it closes.
+        """
+        CREATE TABLE concurrence_requests (
+            agreement_id text NOT NULL,
+            id text NOT NULL,
+            operation_id text NOT NULL,
+            operation_version bigint NOT NULL,
+            submitter text NOT NULL,
+            affected text NOT NULL,
+            target_type text NOT NULL CHECK (target_type IN ('zone', 'operation')),
+            target_id text NOT NULL,
+            opened_ticks bigint NOT NULL,
+            deadline_ticks bigint NOT NULL,
+            state text NOT NULL CHECK (state IN ('open', 'concurred', 'refused', 'counter-proposed', 'expired', 'withdrawn')),
+            closed_ticks bigint,
+            reason text,
+            counter_proposal text,
+            version bigint NOT NULL CHECK (version >= 1),
+            PRIMARY KEY (agreement_id, id)
+        );
+
+        CREATE INDEX concurrence_requests_open ON concurrence_requests (agreement_id, state, deadline_ticks);
+        """,
+
+        // 6: subscriptions and their webhook cursors (the last event sequence number acknowledged).
+        """
+        CREATE TABLE subscriptions (
+            agreement_id text NOT NULL,
+            id text NOT NULL,
+            party text NOT NULL,
+            area_json text NOT NULL,
+            start_ticks bigint NOT NULL,
+            end_ticks bigint,
+            kinds_json text NOT NULL,
+            webhook text,
+            created_ticks bigint NOT NULL,
+            webhook_cursor bigint NOT NULL CHECK (webhook_cursor >= 0),
+            PRIMARY KEY (agreement_id, id),
+            CHECK (end_ticks IS NULL OR end_ticks > start_ticks)
+        );
+
+        CREATE INDEX subscriptions_by_party ON subscriptions (agreement_id, party);
+        """,
+    ];
+}

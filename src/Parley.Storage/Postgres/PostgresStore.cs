@@ -1,0 +1,1040 @@
+using System.Runtime.ExceptionServices;
+using System.Text;
+using Npgsql;
+using NpgsqlTypes;
+using Parley.Core;
+using Parley.Core.Agreements;
+using Parley.Core.Features;
+using Parley.Core.Model;
+using Parley.Core.Notifications;
+using Parley.Core.Ports;
+using Parley.Core.Probing;
+using Parley.Core.Workflow;
+
+namespace Parley.Storage.Postgres;
+
+/// <summary>The shared store: Parley's state in a PostgreSQL database with PostGIS, for several server processes.</summary>
+/// <remarks>
+/// <para>
+/// Every commit is one transaction that first takes a transaction-scoped advisory lock on its agreement
+/// (<c>pg_advisory_xact_lock(hashtext(agreement))</c>), so commits of one agreement serialise across processes; the
+/// next ledger index and event sequence number are read under that lock, so two nodes can never both append index N
+/// (the primary keys would refuse it anyway). Zones and operations are kept as the GeoJSON text
+/// <see cref="FeatureWriter"/> writes, beside query columns, a PostGIS envelope and a time range, both GiST-indexed.
+/// </para>
+/// <para>
+/// Thread safety: every member may be called from several threads; each call takes its own pooled connection.
+/// Durability is the server's: with PostgreSQL's defaults (<c>fsync</c>, <c>synchronous_commit</c> on) a commit
+/// has reached the disk when <see cref="CommitAsync"/> returns.
+/// </para>
+/// <para>Nothing here logs or puts geometry in an exception message: errors name the entity id and the field.</para>
+/// </remarks>
+public sealed class PostgresStore : IParleyStore
+{
+    // Rows read before their features are parsed in parallel; bounds the memory a load holds at once.
+    private const int LoadBatchSize = 8192;
+
+    private readonly NpgsqlDataSource _source;
+    private readonly TimeProvider _time;
+    private readonly string _database;
+    private bool _initialized;
+    private bool _disposed;
+
+    /// <summary>Creates a store over the database the connection string names; nothing is touched until <see cref="InitializeAsync"/>.</summary>
+    /// <param name="connectionString">An Npgsql connection string; its search path, if any, names the schema used.</param>
+    /// <param name="timeProvider">The clock for the agreements' <c>updated</c> column and the migration records; the system clock when null.</param>
+    public PostgresStore(string connectionString, TimeProvider? timeProvider = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        _database = builder.Database ?? builder.Username ?? "postgres";
+        _source = NpgsqlDataSource.Create(builder.ConnectionString);
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>The schema version this code creates and expects; a database at a lower version is migrated up to it.</summary>
+    public static int LatestSchemaVersion => PostgresSchema.Migrations.Count;
+
+    /// <summary>
+    /// Creates the PostGIS extension and the version table when missing and applies the migrations the database lacks,
+    /// each in its own transaction under an advisory lock. Safe to call again, and from several processes at once.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The database was written by a newer Parley (its schema version is higher).</exception>
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            await LockMigrationsAsync(connection, transaction, cancellationToken);
+            await using var create = Command(connection, PostgresSchema.CreateVersionTable, transaction);
+            await create.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+
+        while (true)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await LockMigrationsAsync(connection, transaction, cancellationToken);
+            int current = await ReadVersionAsync(connection, transaction, cancellationToken);
+            if (current > LatestSchemaVersion)
+            {
+                throw new InvalidOperationException(
+                    $"The database '{_database}' has schema version {current}, newer than this Parley understands ({LatestSchemaVersion}).");
+            }
+
+            if (current == LatestSchemaVersion)
+            {
+                break;
+            }
+
+            int version = current + 1;
+            await using (var migrate = Command(connection, PostgresSchema.Migrations[version - 1], transaction))
+            {
+                await migrate.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using (var record = Command(connection, "INSERT INTO schema_version (version, applied) VALUES (@version, @applied);", transaction))
+            {
+                record.Parameters.Add(new NpgsqlParameter<int>("version", version));
+                record.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("applied", _time.GetUtcNow()));
+                await record.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+
+        _initialized = true;
+    }
+
+    /// <summary>The schema version recorded in the database: 0 when it was never initialised.</summary>
+    public async Task<int> ReadSchemaVersionAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var exists = Command(connection, "SELECT to_regclass('schema_version') IS NOT NULL;");
+        if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken))!)
+        {
+            return 0;
+        }
+
+        return await ReadVersionAsync(connection, null, cancellationToken);
+    }
+
+    private static async Task LockMigrationsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, "SELECT pg_advisory_xact_lock(@key);", transaction);
+        command.Parameters.Add(new NpgsqlParameter<long>("key", PostgresSchema.MigrationLock));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<int> ReadVersionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    {
+        await using var max = Command(connection, "SELECT COALESCE(MAX(version), 0) FROM schema_version;", transaction);
+        return (int)(await max.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyDictionary<AgreementId, string>> LoadAgreementsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, "SELECT id, source_json FROM agreements ORDER BY id;");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new Dictionary<AgreementId, string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result[new AgreementId(reader.GetString(0))] = reader.GetString(1);
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc/>
+    public async Task SaveAgreementAsync(AgreementId id, string sourceJson, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id.Value, nameof(id));
+        ArgumentNullException.ThrowIfNull(sourceJson);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, """
+            INSERT INTO agreements (id, source_json, updated) VALUES (@id, @source, @updated)
+            ON CONFLICT (id) DO UPDATE SET source_json = excluded.source_json, updated = excluded.updated;
+            """);
+        Text(command, "id", id.Value);
+        Text(command, "source", sourceJson);
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("updated", _time.GetUtcNow()));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidDataException">A stored zone no longer reads under <paramref name="agreement"/>'s rules.</exception>
+    public Task<IReadOnlyList<Zone>> LoadZonesAsync(Agreement agreement, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agreement);
+        return LoadAsync(
+            "SELECT id, version, NULL::text, feature_json FROM zones WHERE agreement_id = @agreement ORDER BY id COLLATE \"C\";",
+            agreement,
+            row => ParseZone(row, agreement),
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidDataException">A stored operation no longer reads under <paramref name="agreement"/>'s rules.</exception>
+    public Task<IReadOnlyList<Operation>> LoadOperationsAsync(Agreement agreement, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agreement);
+        return LoadAsync(
+            "SELECT id, version, state, feature_json FROM operations WHERE agreement_id = @agreement ORDER BY id COLLATE \"C\";",
+            agreement,
+            row => ParseOperation(row, agreement),
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// One transaction, under the agreement's advisory lock: deletions first, then upserts (an upsert replaces the
+    /// whole row). Deleting a zone that is not there is not an error. A cancelled or failed commit changes nothing.
+    /// </remarks>
+    public Task CommitAsync(AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        return CommitBatchAsync(agreement, [changes], cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task CommitBatchAsync(AgreementId agreement, IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(agreement.Value, nameof(agreement));
+        ArgumentNullException.ThrowIfNull(batch);
+        EnsureInitialized();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (batch.All(c => c.IsEmpty))
+        {
+            return;
+        }
+
+        // Serialising the features is the costly part; doing it before the transaction keeps the lock short.
+        var serialised = batch.Select(changes => (
+            Changes: changes,
+            Zones: changes.UpsertZones.Select(z => (Zone: z, Json: FeatureWriter.ToJson(z))).ToList(),
+            Operations: changes.UpsertOperations.Select(o => (Operation: o, Json: FeatureWriter.ToJson(o))).ToList())).ToList();
+
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var lockAgreement = Command(connection, "SELECT pg_advisory_xact_lock(hashtext(@agreement));", transaction))
+        {
+            Text(lockAgreement, "agreement", agreement.Value);
+            await lockAgreement.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // Read in a statement after the lock, so its snapshot holds every commit of the agreement made before: two
+        // nodes can never both find ledger index N (or event N) free.
+        long nextIndex, nextEvent;
+        await using (var next = Command(connection, """
+            SELECT (SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries WHERE agreement_id = @agreement),
+                   (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE agreement_id = @agreement);
+            """, transaction))
+        {
+            Text(next, "agreement", agreement.Value);
+            await using var reader = await next.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            (nextIndex, nextEvent) = (reader.GetInt64(0), reader.GetInt64(1));
+        }
+
+        long expected = nextIndex;
+        foreach (var append in batch.SelectMany(c => c.Ledger))
+        {
+            if (append.Index != expected)
+            {
+                throw new InvalidOperationException($"ledger entry {append.Index} is not the next one ({expected}): another writer appended first");
+            }
+
+            expected++;
+        }
+
+        // Every write in one round trip; the first that fails aborts the transaction, which is then rolled back.
+        await using var writes = new NpgsqlBatch(connection, transaction);
+        foreach (var (changes, zones, operations) in serialised)
+        {
+            Apply(writes, agreement, changes, zones, operations);
+            RecordRequest(writes, agreement, changes);
+            UpsertConcurrenceRequests(writes, agreement, changes.UpsertRequests);
+            InsertTouches(writes, agreement, changes.Touches);
+            nextEvent = InsertEvents(writes, agreement, changes.Events, nextEvent);
+            AppendLedger(writes, agreement, changes.Ledger);
+        }
+
+        if (writes.BatchCommands.Count > 0)
+        {
+            await writes.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // Past this point the commit is not cancellable: stopping inside COMMIT would leave the caller unsure
+        // whether it landed. Disposing the transaction without committing rolls it back.
+        await transaction.CommitAsync(CancellationToken.None);
+    }
+
+    private static void Apply(
+        NpgsqlBatch batch, AgreementId agreement, ChangeSet changes, List<(Zone Zone, string Json)> zones, List<(Operation Operation, string Json)> operations)
+    {
+        foreach (var zoneId in changes.DeleteZones)
+        {
+            var delete = Add(batch, "DELETE FROM zones WHERE agreement_id = @agreement AND id = @id;");
+            Text(delete, "agreement", agreement.Value);
+            Text(delete, "id", zoneId.Value);
+        }
+
+        foreach (var (zone, json) in zones)
+        {
+            var upsert = Add(batch, UpsertZoneSql);
+            BindDeclaration(upsert, agreement, zone, zone.Id.Value, json);
+            Text(upsert, "kind", ZoneKinds.Name(zone.Kind));
+        }
+
+        foreach (var (operation, json) in operations)
+        {
+            var upsert = Add(batch, UpsertOperationSql);
+            BindDeclaration(upsert, agreement, operation, operation.Id.Value, json);
+            Text(upsert, "kind", operation.Kind);
+            Text(upsert, "state", OperationStates.Name(operation.State));
+        }
+
+        foreach (var subscription in changes.DeleteSubscriptions)
+        {
+            var delete = Add(batch, "DELETE FROM subscriptions WHERE agreement_id = @agreement AND id = @id;");
+            Text(delete, "agreement", agreement.Value);
+            Text(delete, "id", subscription.Value);
+        }
+
+        foreach (var subscription in changes.UpsertSubscriptions)
+        {
+            // A new subscription's cursor is the last event committed so far (in this transaction too): its webhook is
+            // sent what comes after. A replaced one keeps its cursor.
+            var upsert = Add(batch, """
+                INSERT INTO subscriptions (agreement_id, id, party, area_json, start_ticks, end_ticks, kinds_json, webhook, created_ticks, webhook_cursor)
+                VALUES (@agreement, @id, @party, @area, @start, @end, @kinds, @webhook, @created,
+                        (SELECT COALESCE(MAX(seq), 0) FROM events WHERE agreement_id = @agreement))
+                ON CONFLICT (agreement_id, id) DO UPDATE SET party = excluded.party, area_json = excluded.area_json,
+                    start_ticks = excluded.start_ticks, end_ticks = excluded.end_ticks, kinds_json = excluded.kinds_json,
+                    webhook = excluded.webhook, created_ticks = excluded.created_ticks;
+                """);
+            Text(upsert, "agreement", agreement.Value);
+            Text(upsert, "id", subscription.Id.Value);
+            Text(upsert, "party", subscription.Party.Value);
+            Text(upsert, "area", FeatureWriter.GeometryJson(subscription.Area));
+            Long(upsert, "start", subscription.Window.StartTicks);
+            Long(upsert, "end", subscription.Window.End?.UtcTicks);
+            Text(upsert, "kinds", KindsJson(subscription.Kinds));
+            Text(upsert, "webhook", subscription.Webhook?.OriginalString);
+            Long(upsert, "created", subscription.Created.UtcTicks);
+        }
+    }
+
+    private static void UpsertConcurrenceRequests(NpgsqlBatch batch, AgreementId agreement, List<ConcurrenceRequest> requests)
+    {
+        foreach (var r in requests)
+        {
+            var upsert = Add(batch, """
+                INSERT INTO concurrence_requests (agreement_id, id, operation_id, operation_version, submitter, affected, target_type, target_id,
+                    opened_ticks, deadline_ticks, state, closed_ticks, reason, counter_proposal, version)
+                VALUES (@agreement, @id, @operation, @operationVersion, @submitter, @affected, @targetType, @targetId,
+                    @opened, @deadline, @state, @closed, @reason, @counter, @version)
+                ON CONFLICT (agreement_id, id) DO UPDATE SET state = excluded.state, closed_ticks = excluded.closed_ticks,
+                    reason = excluded.reason, counter_proposal = excluded.counter_proposal, version = excluded.version;
+                """);
+            Text(upsert, "agreement", agreement.Value);
+            Text(upsert, "id", r.Id);
+            Text(upsert, "operation", r.Operation.Value);
+            Long(upsert, "operationVersion", r.OperationVersion);
+            Text(upsert, "submitter", r.Submitter.Value);
+            Text(upsert, "affected", r.Affected.Value);
+            Text(upsert, "targetType", r.TargetType);
+            Text(upsert, "targetId", r.TargetId);
+            Long(upsert, "opened", r.Opened.UtcTicks);
+            Long(upsert, "deadline", r.Deadline.UtcTicks);
+            Text(upsert, "state", RequestStates.Name(r.State));
+            Long(upsert, "closed", r.Closed?.UtcTicks);
+            Text(upsert, "reason", r.Reason);
+            Text(upsert, "counter", r.CounterProposal?.Value);
+            Long(upsert, "version", r.Version);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, """
+            SELECT id, operation_id, operation_version, submitter, affected, target_type, target_id, opened_ticks, deadline_ticks,
+                   state, closed_ticks, reason, counter_proposal, version
+            FROM concurrence_requests WHERE agreement_id = @agreement ORDER BY opened_ticks, id COLLATE "C";
+            """);
+        Text(command, "agreement", agreement.Value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<ConcurrenceRequest>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new ConcurrenceRequest
+            {
+                Id = reader.GetString(0), Operation = new OperationId(reader.GetString(1)), OperationVersion = reader.GetInt64(2),
+                Submitter = new PartyId(reader.GetString(3)), Affected = new PartyId(reader.GetString(4)), TargetType = reader.GetString(5),
+                TargetId = reader.GetString(6), Opened = Time(reader.GetInt64(7)), Deadline = Time(reader.GetInt64(8)),
+                State = RequestStates.Parse(reader.GetString(9)), Closed = reader.IsDBNull(10) ? null : Time(reader.GetInt64(10)),
+                Reason = reader.IsDBNull(11) ? null : reader.GetString(11),
+                CounterProposal = reader.IsDBNull(12) ? null : new OperationId(reader.GetString(12)), Version = reader.GetInt64(13),
+            });
+        }
+
+        return result;
+    }
+
+    /// <summary>Spends the signed request's nonce and keeps the idempotent answer; a spent nonce fails the transaction.</summary>
+    private static void RecordRequest(NpgsqlBatch batch, AgreementId agreement, ChangeSet changes)
+    {
+        if (changes.Submission is { } submission)
+        {
+            var nonce = Add(batch, """
+                INSERT INTO nonces (agreement_id, party, nonce, timestamp_ticks) VALUES (@agreement, @party, @nonce, @ticks);
+                """);
+            Text(nonce, "agreement", agreement.Value);
+            Text(nonce, "party", changes.Submitter.Value);
+            Text(nonce, "nonce", submission.Nonce);
+            Long(nonce, "ticks", submission.Timestamp.UtcTicks);
+        }
+
+        if (changes.Answer is { } answer)
+        {
+            // A key older than the retention window may be reused: the new answer replaces it.
+            var keep = Add(batch, """
+                INSERT INTO idempotency_keys (agreement_id, party, key, fingerprint, status, content_type, body, etag, location, created_ticks)
+                VALUES (@agreement, @party, @key, @fingerprint, @status, @type, @body, @etag, @location, @created)
+                ON CONFLICT (agreement_id, party, key) DO UPDATE SET fingerprint = excluded.fingerprint, status = excluded.status,
+                    content_type = excluded.content_type, body = excluded.body, etag = excluded.etag, location = excluded.location,
+                    created_ticks = excluded.created_ticks;
+                """);
+            Text(keep, "agreement", agreement.Value);
+            Text(keep, "party", answer.Party.Value);
+            Text(keep, "key", answer.Key);
+            Bytes(keep, "fingerprint", answer.Fingerprint);
+            keep.Parameters.Add(new NpgsqlParameter<int>("status", answer.Status));
+            Text(keep, "type", answer.ContentType);
+            Bytes(keep, "body", answer.Body);
+            Text(keep, "etag", answer.ETag);
+            Text(keep, "location", answer.Location);
+            Long(keep, "created", answer.Created.UtcTicks);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<bool> IsNonceSpentAsync(AgreementId agreement, PartyId party, string nonce, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, "SELECT 1 FROM nonces WHERE agreement_id = @agreement AND party = @party AND nonce = @nonce;");
+        Text(command, "agreement", agreement.Value);
+        Text(command, "party", party.Value);
+        Text(command, "nonce", nonce);
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    /// <inheritdoc/>
+    public async Task<IdempotentAnswer?> FindAnswerAsync(AgreementId agreement, PartyId party, string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, """
+            SELECT fingerprint, status, content_type, body, etag, location, created_ticks FROM idempotency_keys
+            WHERE agreement_id = @agreement AND party = @party AND key = @key AND created_ticks >= @notBefore;
+            """);
+        Text(command, "agreement", agreement.Value);
+        Text(command, "party", party.Value);
+        Text(command, "key", key);
+        Long(command, "notBefore", notBefore.UtcTicks);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return new IdempotentAnswer(party, key, reader.GetFieldValue<byte[]>(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+            reader.GetFieldValue<byte[]>(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5),
+            Time(reader.GetInt64(6)));
+    }
+
+    private static void InsertTouches(NpgsqlBatch batch, AgreementId agreement, List<ProbeTouch> touches)
+    {
+        foreach (var touch in touches)
+        {
+            var insert = Add(batch, """
+                INSERT INTO probing_touches (agreement_id, request, zone_id, time_ticks, requester, zone_owner, small, probe)
+                VALUES (@agreement, @request, @zone, @time, @requester, @owner, @small, @probe);
+                """);
+            Text(insert, "agreement", agreement.Value);
+            Text(insert, "request", touch.Request);
+            Text(insert, "zone", touch.Zone.Value);
+            Long(insert, "time", touch.Time.UtcTicks);
+            Text(insert, "requester", touch.Requester.Value);
+            Text(insert, "owner", touch.ZoneOwner.Value);
+            insert.Parameters.Add(new NpgsqlParameter<bool>("small", touch.Small));
+            Text(insert, "probe", touch.Probe);
+        }
+    }
+
+    /// <summary>Appends events numbered from <paramref name="next"/>; returns the number after the last.</summary>
+    private static long InsertEvents(NpgsqlBatch batch, AgreementId agreement, List<EventAppend> events, long next)
+    {
+        foreach (var e in events)
+        {
+            var insert = Add(batch, """
+                INSERT INTO events (agreement_id, seq, recipient, type, payload, created_ticks)
+                VALUES (@agreement, @seq, @recipient, @type, @payload, @created);
+                """);
+            Text(insert, "agreement", agreement.Value);
+            Long(insert, "seq", next++);
+            Text(insert, "recipient", e.Recipient.Value);
+            Text(insert, "type", e.Type);
+            Text(insert, "payload", e.Payload);
+            Long(insert, "created", e.Created.UtcTicks);
+        }
+
+        return next;
+    }
+
+    /// <summary>Appends ledger entries with their openings (their indexes were checked under the agreement's lock).</summary>
+    private static void AppendLedger(NpgsqlBatch batch, AgreementId agreement, List<LedgerAppend> entries)
+    {
+        foreach (var ledger in entries)
+        {
+            var entry = Add(batch, "INSERT INTO ledger_entries (agreement_id, idx, entry) VALUES (@agreement, @idx, @entry);");
+            Text(entry, "agreement", agreement.Value);
+            Long(entry, "idx", ledger.Index);
+            Bytes(entry, "entry", ledger.Entry);
+            for (int i = 0; i < ledger.Openings.Count; i++)
+            {
+                var opening = Add(batch, "INSERT INTO ledger_openings (agreement_id, idx, n, opening) VALUES (@agreement, @idx, @n, @opening);");
+                Text(opening, "agreement", agreement.Value);
+                Long(opening, "idx", ledger.Index);
+                opening.Parameters.Add(new NpgsqlParameter<int>("n", i));
+                Bytes(opening, "opening", ledger.Openings[i]);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<ProbeTouch>> LoadTouchesAsync(AgreementId agreement, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, """
+            SELECT request, time_ticks, requester, zone_id, zone_owner, small, probe FROM probing_touches
+            WHERE agreement_id = @agreement AND time_ticks >= @since ORDER BY time_ticks, request COLLATE "C", zone_id COLLATE "C";
+            """);
+        Text(command, "agreement", agreement.Value);
+        Long(command, "since", since.UtcTicks);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<ProbeTouch>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new ProbeTouch(reader.GetString(0), Time(reader.GetInt64(1)), new PartyId(reader.GetString(2)),
+                new ZoneId(reader.GetString(3)), new PartyId(reader.GetString(4)), reader.GetBoolean(5), reader.GetString(6)));
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<TouchSummary>> SummarizeTouchesAsync(AgreementId agreement, PartyId zoneOwner, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+
+        // One snapshot for the totals and the per-zone counts.
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        var zones = new Dictionary<string, List<ZoneTouchCount>>(StringComparer.Ordinal);
+        await using (var perZone = Command(connection, """
+            SELECT requester, zone_id, COUNT(*) FROM probing_touches WHERE agreement_id = @agreement AND zone_owner = @owner
+            GROUP BY requester, zone_id ORDER BY requester COLLATE "C", zone_id COLLATE "C";
+            """, transaction))
+        {
+            Text(perZone, "agreement", agreement.Value);
+            Text(perZone, "owner", zoneOwner.Value);
+            await using var reader = await perZone.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var requester = reader.GetString(0);
+                if (!zones.TryGetValue(requester, out var list))
+                {
+                    zones[requester] = list = [];
+                }
+
+                list.Add(new ZoneTouchCount(new ZoneId(reader.GetString(1)), reader.GetInt64(2)));
+            }
+        }
+
+        await using var totals = Command(connection, """
+            SELECT requester, COUNT(*) FILTER (WHERE time_ticks > @hour), COUNT(*) FILTER (WHERE time_ticks > @day), COUNT(*),
+                   MIN(time_ticks), MAX(time_ticks)
+            FROM probing_touches WHERE agreement_id = @agreement AND zone_owner = @owner
+            GROUP BY requester ORDER BY requester COLLATE "C";
+            """, transaction);
+        Text(totals, "agreement", agreement.Value);
+        Text(totals, "owner", zoneOwner.Value);
+        Long(totals, "hour", (now - ProbingWatch.Hour).UtcTicks);
+        Long(totals, "day", (now - ProbingWatch.Day).UtcTicks);
+        await using var rows = await totals.ExecuteReaderAsync(cancellationToken);
+        var result = new List<TouchSummary>();
+        while (await rows.ReadAsync(cancellationToken))
+        {
+            var requester = rows.GetString(0);
+            result.Add(new TouchSummary(new PartyId(requester), rows.GetInt64(1), rows.GetInt64(2), rows.GetInt64(3),
+                Time(rows.GetInt64(4)), Time(rows.GetInt64(5)), zones.TryGetValue(requester, out var list) ? list : []));
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(AgreementId agreement, PartyId? recipient, long afterSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, """
+            SELECT seq, recipient, type, payload, created_ticks FROM events
+            WHERE agreement_id = @agreement AND seq > @after AND (@recipient::text IS NULL OR recipient = @recipient)
+            ORDER BY seq LIMIT @limit;
+            """);
+        Text(command, "agreement", agreement.Value);
+        Long(command, "after", afterSequence);
+        Text(command, "recipient", recipient?.Value);
+        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<StoredEvent>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new StoredEvent(reader.GetInt64(0), new PartyId(reader.GetString(1)), reader.GetString(2), reader.GetString(3), Time(reader.GetInt64(4))));
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidDataException">A stored subscription does not read back.</exception>
+    public async Task<IReadOnlyList<Subscription>> LoadSubscriptionsAsync(AgreementId agreement, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, """
+            SELECT id, party, area_json, start_ticks, end_ticks, kinds_json, webhook, created_ticks FROM subscriptions
+            WHERE agreement_id = @agreement ORDER BY created_ticks, id COLLATE "C";
+            """);
+        Text(command, "agreement", agreement.Value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<Subscription>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            string id = reader.GetString(0);
+            try
+            {
+                using var area = FeatureReader.ParseJson(Encoding.UTF8.GetBytes(reader.GetString(2)));
+                result.Add(new Subscription
+                {
+                    Id = new SubscriptionId(id),
+                    Party = new PartyId(reader.GetString(1)),
+                    // Read back without the agreement's vertex limit: it was checked when the subscription was made.
+                    Area = SubscriptionReader.ReadArea(area.RootElement, int.MaxValue),
+                    Window = new TimeWindow(Time(reader.GetInt64(3)), reader.IsDBNull(4) ? null : Time(reader.GetInt64(4))),
+                    Kinds = ReadKinds(reader.GetString(5)),
+                    Webhook = reader.IsDBNull(6) ? null : new Uri(reader.GetString(6), UriKind.Absolute),
+                    Created = Time(reader.GetInt64(7)),
+                });
+            }
+            catch (Exception e) when (e is InputRejectedException or System.Text.Json.JsonException or UriFormatException or ArgumentException)
+            {
+                // Name the subscription and the field only: an area is a party's private interest and stays out of messages.
+                throw new InvalidDataException($"The stored subscription '{id}' of agreement '{agreement}' in database '{_database}' does not read back ({e.GetType().Name}).");
+            }
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc/>
+    public async Task<long?> ReadWebhookCursorAsync(AgreementId agreement, SubscriptionId subscription, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, "SELECT webhook_cursor FROM subscriptions WHERE agreement_id = @agreement AND id = @id;");
+        Text(command, "agreement", agreement.Value);
+        Text(command, "id", subscription.Value);
+        return await command.ExecuteScalarAsync(cancellationToken) is long cursor ? cursor : null;
+    }
+
+    /// <inheritdoc/>
+    public async Task SaveWebhookCursorAsync(AgreementId agreement, SubscriptionId subscription, long sequence, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(sequence);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, """
+            UPDATE subscriptions SET webhook_cursor = GREATEST(webhook_cursor, @seq) WHERE agreement_id = @agreement AND id = @id;
+            """);
+        Text(command, "agreement", agreement.Value);
+        Text(command, "id", subscription.Value);
+        Long(command, "seq", sequence);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<LedgerRecord> ReadLedgerAsync(AgreementId agreement, long fromIndex = 0,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+
+        // One statement: entries and openings from the same snapshot.
+        await using var command = Command(connection, """
+            SELECT e.idx, e.entry, o.opening FROM ledger_entries e
+            LEFT JOIN ledger_openings o ON o.agreement_id = e.agreement_id AND o.idx = e.idx
+            WHERE e.agreement_id = @agreement AND e.idx >= @from
+            ORDER BY e.idx, o.n;
+            """);
+        Text(command, "agreement", agreement.Value);
+        Long(command, "from", fromIndex);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        long current = -1;
+        byte[]? entry = null;
+        var openings = new List<byte[]>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            long idx = reader.GetInt64(0);
+            if (idx != current)
+            {
+                if (entry is not null)
+                {
+                    yield return new LedgerRecord(current, entry, openings);
+                }
+
+                current = idx;
+                entry = reader.GetFieldValue<byte[]>(1);
+                openings = [];
+            }
+
+            if (!reader.IsDBNull(2))
+            {
+                openings.Add(reader.GetFieldValue<byte[]>(2));
+            }
+        }
+
+        if (entry is not null)
+        {
+            yield return new LedgerRecord(current, entry, openings);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<byte[]?> ReadLedgerEntryAsync(AgreementId agreement, long index, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, "SELECT entry FROM ledger_entries WHERE agreement_id = @agreement AND idx = @idx;");
+        Text(command, "agreement", agreement.Value);
+        Long(command, "idx", index);
+        return await command.ExecuteScalarAsync(cancellationToken) as byte[];
+    }
+
+    /// <inheritdoc/>
+    public async Task SaveCheckpointAsync(AgreementId agreement, long size, string signedNote, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, "INSERT INTO checkpoints (agreement_id, size, note) VALUES (@agreement, @size, @note) ON CONFLICT DO NOTHING;");
+        Text(command, "agreement", agreement.Value);
+        Long(command, "size", size);
+        Text(command, "note", signedNote);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task SetCosignatureAsync(AgreementId agreement, long size, string signer, string signatureLine, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, """
+            INSERT INTO cosignatures (agreement_id, size, signer, line) VALUES (@agreement, @size, @signer, @line)
+            ON CONFLICT (agreement_id, size, signer) DO UPDATE SET line = excluded.line;
+            """);
+        Text(command, "agreement", agreement.Value);
+        Long(command, "size", size);
+        Text(command, "signer", signer);
+        Text(command, "line", signatureLine);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<(long Size, string SignedNote)>> LoadCheckpointsAsync(AgreementId agreement, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, "SELECT size, note FROM checkpoints WHERE agreement_id = @agreement ORDER BY size;");
+        Text(command, "agreement", agreement.Value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<(long, string)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add((reader.GetInt64(0), reader.GetString(1)));
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<string>> LoadCosignaturesAsync(AgreementId agreement, long size, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, "SELECT line FROM cosignatures WHERE agreement_id = @agreement AND size = @size ORDER BY line COLLATE \"C\";");
+        Text(command, "agreement", agreement.Value);
+        Long(command, "size", size);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(reader.GetString(0));
+        }
+
+        return result;
+    }
+
+    /// <summary>Closes the store's connection pool.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        await _source.DisposeAsync();
+    }
+
+    private const string UpsertZoneSql = """
+        INSERT INTO zones (agreement_id, id, owner, kind, version, visibility, min_x, min_y, max_x, max_y, buffer_m,
+                           alt_min_m, alt_max_m, start_ticks, end_ticks, feature_json)
+        VALUES (@agreement, @id, @owner, @kind, @version, @visibility, @min_x, @min_y, @max_x, @max_y, @buffer_m,
+                @alt_min_m, @alt_max_m, @start_ticks, @end_ticks, @feature_json)
+        ON CONFLICT (agreement_id, id) DO UPDATE SET
+            owner = excluded.owner, kind = excluded.kind, version = excluded.version, visibility = excluded.visibility,
+            min_x = excluded.min_x, min_y = excluded.min_y, max_x = excluded.max_x, max_y = excluded.max_y,
+            buffer_m = excluded.buffer_m, alt_min_m = excluded.alt_min_m, alt_max_m = excluded.alt_max_m,
+            start_ticks = excluded.start_ticks, end_ticks = excluded.end_ticks, feature_json = excluded.feature_json;
+        """;
+
+    private const string UpsertOperationSql = """
+        INSERT INTO operations (agreement_id, id, owner, kind, state, version, visibility, min_x, min_y, max_x, max_y,
+                                buffer_m, alt_min_m, alt_max_m, start_ticks, end_ticks, feature_json)
+        VALUES (@agreement, @id, @owner, @kind, @state, @version, @visibility, @min_x, @min_y, @max_x, @max_y,
+                @buffer_m, @alt_min_m, @alt_max_m, @start_ticks, @end_ticks, @feature_json)
+        ON CONFLICT (agreement_id, id) DO UPDATE SET
+            owner = excluded.owner, kind = excluded.kind, state = excluded.state, version = excluded.version,
+            visibility = excluded.visibility, min_x = excluded.min_x, min_y = excluded.min_y, max_x = excluded.max_x,
+            max_y = excluded.max_y, buffer_m = excluded.buffer_m, alt_min_m = excluded.alt_min_m,
+            alt_max_m = excluded.alt_max_m, start_ticks = excluded.start_ticks, end_ticks = excluded.end_ticks,
+            feature_json = excluded.feature_json;
+        """;
+
+    private static void BindDeclaration(NpgsqlBatchCommand command, AgreementId agreement, Declaration d, string id, string featureJson)
+    {
+        var bounds = d.Volume.Footprint.Bounds;
+        Text(command, "agreement", agreement.Value);
+        Text(command, "id", id);
+        Text(command, "owner", d.Owner.Value);
+        Long(command, "version", d.Version);
+        Text(command, "visibility", d.Visibility switch
+        {
+            Visibility.Public => "public",
+            Visibility.Parties => "parties",
+            Visibility.Private => "private",
+            var other => other.ToString(), // refused by the column's CHECK, so an unknown value never lands
+        });
+        Double(command, "min_x", bounds.MinX);
+        Double(command, "min_y", bounds.MinY);
+        Double(command, "max_x", bounds.MaxX);
+        Double(command, "max_y", bounds.MaxY);
+        Double(command, "buffer_m", d.Volume.Footprint.BufferMetres);
+
+        // An unbounded altitude is an infinity in the model and NULL here, as it is absent in the feature.
+        Double(command, "alt_min_m", double.IsFinite(d.Volume.Altitude.MinMetres) ? d.Volume.Altitude.MinMetres : null);
+        Double(command, "alt_max_m", double.IsFinite(d.Volume.Altitude.MaxMetres) ? d.Volume.Altitude.MaxMetres : null);
+        Long(command, "start_ticks", d.Volume.Time.StartTicks);
+        Long(command, "end_ticks", d.Volume.Time.EndTicks);
+        Text(command, "feature_json", featureJson);
+    }
+
+    private static NpgsqlBatchCommand Add(NpgsqlBatch batch, string sql)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        batch.BatchCommands.Add(command);
+        return command;
+    }
+
+    private static void Text(NpgsqlCommand command, string name, string? value) => Text(command.Parameters, name, value);
+
+    private static void Text(NpgsqlBatchCommand command, string name, string? value) => Text(command.Parameters, name, value);
+
+    private static void Text(NpgsqlParameterCollection parameters, string name, string? value) =>
+        parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value });
+
+    private static void Long(NpgsqlCommand command, string name, long? value) => Long(command.Parameters, name, value);
+
+    private static void Long(NpgsqlBatchCommand command, string name, long? value) => Long(command.Parameters, name, value);
+
+    private static void Long(NpgsqlParameterCollection parameters, string name, long? value) =>
+        parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Bigint) { Value = value is { } v ? v : DBNull.Value });
+
+    private static void Double(NpgsqlBatchCommand command, string name, double? value) =>
+        command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Double) { Value = value is { } v ? v : DBNull.Value });
+
+    private static void Bytes(NpgsqlBatchCommand command, string name, byte[] value) =>
+        command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Bytea) { Value = value });
+
+    private static DateTimeOffset Time(long utcTicks) => new(utcTicks, TimeSpan.Zero);
+
+    private void EnsureInitialized()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_initialized)
+        {
+            throw new InvalidOperationException("The store is not initialised: call InitializeAsync first.");
+        }
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        EnsureInitialized();
+        return await _source.OpenConnectionAsync(cancellationToken);
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, string sql, NpgsqlTransaction? transaction = null) =>
+        new(sql, connection, transaction);
+
+    private static string KindsJson(IReadOnlyList<string> kinds)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new System.Text.Json.Utf8JsonWriter(stream))
+        {
+            w.WriteStartArray();
+            foreach (var kind in kinds)
+            {
+                w.WriteStringValue(kind);
+            }
+
+            w.WriteEndArray();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static List<string> ReadKinds(string json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return [.. document.RootElement.EnumerateArray().Select(k => k.GetString() ?? throw new System.Text.Json.JsonException("a kind is not a string"))];
+    }
+
+    private readonly record struct StoredRow(string Id, long Version, string? State, byte[] Feature);
+
+    private async Task<IReadOnlyList<T>> LoadAsync<T>(string sql, Agreement agreement, Func<StoredRow, T> parse, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, sql);
+        Text(command, "agreement", agreement.Id.Value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<T>();
+        var batch = new List<StoredRow>(LoadBatchSize);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            batch.Add(new StoredRow(
+                reader.GetString(0),
+                reader.GetInt64(1),
+                reader.IsDBNull(2) ? null : reader.GetString(2),
+                Encoding.UTF8.GetBytes(reader.GetString(3))));
+            if (batch.Count == LoadBatchSize)
+            {
+                ParseBatch(batch, parse, result, cancellationToken);
+                batch.Clear();
+            }
+        }
+
+        ParseBatch(batch, parse, result, cancellationToken);
+        return result;
+    }
+
+    private static void ParseBatch<T>(List<StoredRow> batch, Func<StoredRow, T> parse, List<T> result, CancellationToken cancellationToken)
+    {
+        // Parsing and validating each feature costs far more than reading its row, and rows are independent.
+        if (batch.Count < 256)
+        {
+            foreach (var row in batch)
+            {
+                result.Add(parse(row));
+            }
+
+            return;
+        }
+
+        var parsed = new T[batch.Count];
+        try
+        {
+            Parallel.For(0, batch.Count, new ParallelOptions { CancellationToken = cancellationToken }, i => parsed[i] = parse(batch[i]));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+
+        result.AddRange(parsed);
+    }
+
+    private Zone ParseZone(StoredRow row, Agreement agreement)
+    {
+        IReadOnlyList<Zone> zones;
+        try
+        {
+            using var document = FeatureReader.ParseJson(row.Feature);
+            zones = FeatureReader.ReadZones(document.RootElement, agreement);
+        }
+        catch (InputRejectedException e)
+        {
+            throw Unreadable("zone", row.Id, agreement, e);
+        }
+
+        if (zones.Count != 1 || zones[0].Id.Value != row.Id)
+        {
+            throw Unreadable("zone", row.Id, agreement, null);
+        }
+
+        return zones[0] with { Version = row.Version };
+    }
+
+    private Operation ParseOperation(StoredRow row, Agreement agreement)
+    {
+        IReadOnlyList<Operation> operations;
+        OperationState state;
+        try
+        {
+            using var document = FeatureReader.ParseJson(row.Feature);
+            operations = FeatureReader.ReadOperations(document.RootElement, agreement);
+            state = OperationStates.Parse(row.State!);
+        }
+        catch (Exception e) when (e is InputRejectedException or ArgumentException)
+        {
+            throw Unreadable("operation", row.Id, agreement, e);
+        }
+
+        if (operations.Count != 1 || operations[0].Id.Value != row.Id)
+        {
+            throw Unreadable("operation", row.Id, agreement, null);
+        }
+
+        return operations[0] with { Version = row.Version, State = state };
+    }
+
+    private InvalidDataException Unreadable(string what, string id, Agreement agreement, Exception? inner)
+    {
+        var message = $"The stored {what} '{id}' of agreement '{agreement.Id}' in database '{_database}' does not read back under the agreement";
+        if (inner is InputRejectedException { Errors: [var first, ..] } && first.Field.Contains("geometry", StringComparison.Ordinal))
+        {
+            // Geometry errors quote coordinates; an exception can end up in a log, so name only the field.
+            return new InvalidDataException($"{message}: {first.Field} is no longer valid.");
+        }
+
+        return new InvalidDataException(inner is null ? $"{message} (its feature does not match its row)." : $"{message}: {inner.Message}", inner);
+    }
+}
