@@ -123,7 +123,7 @@ public static class ParleyApp
 
         if (options.Demo)
         {
-            await DemoAgreement.LoadAsync(registry, cancellationToken);
+            await DemoAgreement.LoadAsync(registry, app.Services.GetRequiredService<TimeProvider>(), cancellationToken);
         }
 
         // Every log starts the session with a checkpoint of what it holds.

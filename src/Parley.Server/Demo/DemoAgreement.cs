@@ -16,7 +16,7 @@ public static class DemoAgreement
     /// Loads the demo agreement with its zones and operations the first time; afterwards the demo is whatever
     /// its parties made of it (a withdrawn demo zone stays withdrawn).
     /// </summary>
-    public static async Task LoadAsync(TheaterRegistry registry, CancellationToken cancellationToken = default)
+    public static async Task LoadAsync(TheaterRegistry registry, TimeProvider time, CancellationToken cancellationToken = default)
     {
         if (registry.Find(new AgreementId(Id)) is not null)
         {
@@ -38,13 +38,10 @@ public static class DemoAgreement
         {
             await registry.WriteAsync(agreement.Id, theater =>
             {
-                var changes = new ChangeSet { Command = "operation.submit" };
-                if (theater.FindOperation(operation.Id) is null)
-                {
-                    changes.UpsertOperations.Add(Decisions.Submit(theater, operation).Operation);
-                }
-
-                return (changes, 0);
+                // Decided like any submission: its conflicts ask the parties concerned.
+                return theater.FindOperation(operation.Id) is null
+                    ? (Parley.Core.Workflow.Lifecycle.Submit(theater, operation, time.GetUtcNow()).Changes, 0)
+                    : (new ChangeSet(), 0);
             }, cancellationToken);
         }
     }

@@ -93,7 +93,7 @@ public static class SignedRequests
         switch (node)
         {
             case JsonObject o:
-                if (path == "features." && o["id"] is JsonValue id && id.TryGetValue(out string? featureId))
+                if (path == "features." && o["id"] is JsonValue id && Text(id) is { } featureId)
                 {
                     (feature, path) = (featureId, "");
                 }
@@ -143,6 +143,26 @@ public static class SignedRequests
                 }
 
                 return null;
+        }
+    }
+
+    /// <summary>A string value's text, or null when it is not a string or not well-formed UTF-16.</summary>
+    private static string? Text(JsonValue value)
+    {
+        var element = value.GetValue<JsonElement>();
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            string text = element.GetString()!;
+            return IsWellFormed(text) ? text : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
         }
     }
 
