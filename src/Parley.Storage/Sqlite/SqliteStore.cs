@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.ExceptionServices;
 using Microsoft.Data.Sqlite;
 using Parley.Core;
 using Parley.Core.Agreements;
@@ -196,7 +195,7 @@ public sealed class SqliteStore : IParleyStore
         return LoadAsync(
             "SELECT id, version, NULL, feature_json FROM zones WHERE agreement_id = $agreement ORDER BY id;",
             agreement,
-            row => ParseZone(row, agreement),
+            row => StoredDeclarations.ParseZone(row, agreement, $"'{FilePath}'"),
             cancellationToken);
     }
 
@@ -208,7 +207,7 @@ public sealed class SqliteStore : IParleyStore
         return LoadAsync(
             "SELECT id, version, state, feature_json FROM operations WHERE agreement_id = $agreement ORDER BY id;",
             agreement,
-            row => ParseOperation(row, agreement),
+            row => StoredDeclarations.ParseOperation(row, agreement, $"'{FilePath}'"),
             cancellationToken);
     }
 
@@ -1141,8 +1140,6 @@ public sealed class SqliteStore : IParleyStore
         return Convert.ToInt32(await max.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
-    private readonly record struct StoredRow(string Id, long Version, string? State, byte[] Feature);
-
     private async Task<IReadOnlyList<T>> LoadAsync<T>(string sql, Agreement agreement, Func<StoredRow, T> parse, CancellationToken cancellationToken)
     {
         EnsureInitialized();
@@ -1162,95 +1159,13 @@ public sealed class SqliteStore : IParleyStore
                 reader.GetFieldValue<byte[]>(3)));
             if (batch.Count == LoadBatchSize)
             {
-                ParseBatch(batch, parse, result, cancellationToken);
+                StoredDeclarations.ParseBatch(batch, parse, result, cancellationToken);
                 batch.Clear();
             }
         }
 
-        ParseBatch(batch, parse, result, cancellationToken);
+        StoredDeclarations.ParseBatch(batch, parse, result, cancellationToken);
         return result;
-    }
-
-    private static void ParseBatch<T>(List<StoredRow> batch, Func<StoredRow, T> parse, List<T> result, CancellationToken cancellationToken)
-    {
-        // Parsing and validating each feature costs far more than reading its row, and rows are independent.
-        if (batch.Count < 256)
-        {
-            foreach (var row in batch)
-            {
-                result.Add(parse(row));
-            }
-
-            return;
-        }
-
-        var parsed = new T[batch.Count];
-        try
-        {
-            Parallel.For(0, batch.Count, new ParallelOptions { CancellationToken = cancellationToken }, i => parsed[i] = parse(batch[i]));
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-        {
-            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-        }
-
-        result.AddRange(parsed);
-    }
-
-    private Zone ParseZone(StoredRow row, Agreement agreement)
-    {
-        IReadOnlyList<Zone> zones;
-        try
-        {
-            using var document = FeatureReader.ParseJson(row.Feature);
-            zones = FeatureReader.ReadZones(document.RootElement, agreement);
-        }
-        catch (InputRejectedException e)
-        {
-            throw Unreadable("zone", row.Id, agreement, e);
-        }
-
-        if (zones.Count != 1 || zones[0].Id.Value != row.Id)
-        {
-            throw Unreadable("zone", row.Id, agreement, null);
-        }
-
-        return zones[0] with { Version = row.Version };
-    }
-
-    private Operation ParseOperation(StoredRow row, Agreement agreement)
-    {
-        IReadOnlyList<Operation> operations;
-        OperationState state;
-        try
-        {
-            using var document = FeatureReader.ParseJson(row.Feature);
-            operations = FeatureReader.ReadOperations(document.RootElement, agreement);
-            state = OperationStates.Parse(row.State!);
-        }
-        catch (Exception e) when (e is InputRejectedException or ArgumentException)
-        {
-            throw Unreadable("operation", row.Id, agreement, e);
-        }
-
-        if (operations.Count != 1 || operations[0].Id.Value != row.Id)
-        {
-            throw Unreadable("operation", row.Id, agreement, null);
-        }
-
-        return operations[0] with { Version = row.Version, State = state };
-    }
-
-    private InvalidDataException Unreadable(string what, string id, Agreement agreement, Exception? inner)
-    {
-        var message = $"The stored {what} '{id}' of agreement '{agreement.Id}' in '{FilePath}' does not read back under the agreement";
-        if (inner is InputRejectedException { Errors: [var first, ..] } && first.Field.Contains("geometry", StringComparison.Ordinal))
-        {
-            // Geometry errors quote coordinates; an exception can end up in a log, so name only the field.
-            return new InvalidDataException($"{message}: {first.Field} is no longer valid.");
-        }
-
-        return new InvalidDataException(inner is null ? $"{message} (its feature does not match its row)." : $"{message}: {inner.Message}", inner);
     }
 
     /// <summary>The parameters zones and operations share, created once per commit and rebound for each row.</summary>
