@@ -54,7 +54,7 @@ public static class ParleyApp
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<SubmissionKeys>();
-        builder.Services.AddSingleton<IParleyStore>(_ => new SqliteStore(Path.Combine(options.DataDirectory, DatabaseFileName)));
+        builder.Services.AddSingleton(_ => OpenStore(options));
         byte[] ledgerSeed = SecretFiles.ReadOrCreate(Path.Combine(options.DataDirectory, "ledger-signing.key"), Parley.Ledger.NoteSigner.NewSeed);
         builder.Services.AddSingleton(sp => new TheaterRegistry(
             sp.GetRequiredService<IParleyStore>(), ledgerSeed, CenterName(options.CenterName), sp.GetRequiredService<TimeProvider>()));
@@ -138,6 +138,16 @@ public static class ParleyApp
         await app.StartAsync(cancellationToken);
         return app;
     }
+
+    /// <summary>The store the options name; the keys and secrets stay in the data folder whichever it is.</summary>
+    private static IParleyStore OpenStore(ParleyServerOptions options) => options.Store switch
+    {
+        "sqlite" => new SqliteStore(Path.Combine(options.DataDirectory, DatabaseFileName)),
+        "postgres" => new Parley.Storage.Postgres.PostgresStore(options.ConnectionString is { Length: > 0 } connection
+            ? connection
+            : throw new ArgumentException("the postgres store needs a connection string (--connection or PARLEY_CONNECTION)", nameof(options))),
+        var other => throw new ArgumentException($"unknown store '{other}' (sqlite or postgres)", nameof(options)),
+    };
 
     // Each agreement's checkpoints are signed under its origin, "<center name>/<agreement id>": a key name.
     private static string CenterName(string centerName) =>

@@ -63,6 +63,12 @@ public sealed record ParleyServerOptions
     /// </summary>
     public double MinRequestBodyBytesPerSecond { get; init; } = 1024;
 
+    /// <summary>The store: <c>sqlite</c> (the embedded default, a file in <see cref="DataDirectory"/>) or <c>postgres</c>.</summary>
+    public string Store { get; init; } = "sqlite";
+
+    /// <summary>The Npgsql connection string when <see cref="Store"/> is <c>postgres</c>.</summary>
+    public string? ConnectionString { get; init; }
+
     /// <summary>Whether to write request logs to the console.</summary>
     public bool ConsoleLogging { get; init; } = true;
 

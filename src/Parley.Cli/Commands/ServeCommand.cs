@@ -27,8 +27,11 @@ public static class ServeCommand
         var quiet = new Option<bool>("--quiet") { Description = "Do not log requests to the console." };
         var certificate = new Option<string?>("--certificate") { Description = "TLS certificate for https:// addresses: PEM (key in it or in --certificate-key) or PKCS#12. Password: env PARLEY_CERTIFICATE_PASSWORD.", HelpName = "FILE" };
         var certificateKey = new Option<string?>("--certificate-key") { Description = "PEM private key of --certificate.", HelpName = "FILE" };
+        var store = new Option<string>("--store") { Description = "Where the state lives: sqlite (a file in --data) or postgres.", DefaultValueFactory = _ => defaults.Store };
+        store.AcceptOnlyFromAmong("sqlite", "postgres");
+        var connection = new Option<string?>("--connection") { Description = "Npgsql connection string for --store postgres (default: env PARLEY_CONNECTION, which keeps a password off the command line).", HelpName = "CS" };
 
-        var command = new Command("serve", "Start the Parley server on the embedded store.") { data, urls, demo, agreements, quiet, certificate, certificateKey };
+        var command = new Command("serve", "Start the Parley server on the embedded store.") { data, urls, demo, agreements, quiet, certificate, certificateKey, store, connection };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var options = new ParleyServerOptions
@@ -41,6 +44,8 @@ public static class ServeCommand
                 CertificatePath = parsed.GetValue(certificate),
                 CertificateKeyPath = parsed.GetValue(certificateKey),
                 CertificatePassword = Environment.GetEnvironmentVariable("PARLEY_CERTIFICATE_PASSWORD"),
+                Store = parsed.GetValue(store)!,
+                ConnectionString = parsed.GetValue(connection) ?? Environment.GetEnvironmentVariable("PARLEY_CONNECTION"),
             };
             return await RunAsync(options, console, cancellationToken);
         });
