@@ -139,8 +139,9 @@ public static class ParleyApp
         return app;
     }
 
-    /// <summary>The store the options name; the keys and secrets stay in the data folder whichever it is.</summary>
-    private static IParleyStore OpenStore(ParleyServerOptions options) => options.Store switch
+    /// <summary>The store the options name (not yet initialised); the keys and secrets stay in the data folder whichever it is.</summary>
+    /// <exception cref="ArgumentException">The store is unknown, or postgres without a connection string.</exception>
+    public static IParleyStore OpenStore(ParleyServerOptions options) => options.Store switch
     {
         "sqlite" => new SqliteStore(Path.Combine(options.DataDirectory, DatabaseFileName)),
         "postgres" => new Parley.Storage.Postgres.PostgresStore(options.ConnectionString is { Length: > 0 } connection

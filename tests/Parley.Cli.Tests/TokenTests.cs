@@ -122,4 +122,26 @@ public sealed class TokenTests(ServerFixture server) : IClassFixture<ServerFixtu
         Assert.Equal(2, add.ExitCode);
         Assert.Contains("no submission key", add.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Migrate_creates_the_schema_of_a_new_store_then_has_nothing_to_do()
+    {
+        using var dir = new TempDirectory();
+        string data = Path.Combine(dir.Path, "data");
+        var first = await InProcess.RunAsync("migrate", "--data", data, "--json");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        using var report = System.Text.Json.JsonDocument.Parse(first.Stdout);
+        Assert.Equal(0, report.RootElement.GetProperty("before").GetInt32());
+        Assert.Equal(Parley.Storage.Sqlite.SqliteStore.LatestSchemaVersion, report.RootElement.GetProperty("after").GetInt32());
+        Assert.True(File.Exists(Path.Combine(data, "parley.db")));
+
+        var again = await InProcess.RunAsync("migrate", "--data", data);
+        Assert.Equal(0, again.ExitCode);
+        Assert.Contains("nothing to do", again.Stdout, StringComparison.Ordinal);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        var postgres = await InProcess.RunAsync("migrate", "--store", "postgres", "--data", data);
+        Assert.Equal(2, postgres.ExitCode);
+        Assert.Contains("connection string", postgres.Stderr, StringComparison.Ordinal);
+    }
 }
