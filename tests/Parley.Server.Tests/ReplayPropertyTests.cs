@@ -3,6 +3,7 @@ using Parley.Core.Conflicts;
 using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Ports;
+using Parley.Core.Workflow;
 using Parley.Server.Ledger;
 using Parley.Server.Theaters;
 using Parley.Storage.Sqlite;
@@ -12,6 +13,8 @@ namespace Parley.Server.Tests;
 /// <summary>The state is a projection of the ledger: any history of accepted commands replays to the same state.</summary>
 public sealed class ReplayPropertyTests
 {
+    private static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     private const string AgreementText = """{"id":"p","parties":[{"id":"a"},{"id":"b"},{"id":"c"}]}""";
 
     private sealed record Step(int Action, int Party, int Key, double X, double Y, double Size, int Kind, bool Public);
@@ -66,11 +69,8 @@ public sealed class ReplayPropertyTests
                         await registry.WriteAsync(id, t =>
                         {
                             var current = t.FindZone(zone.Id);
-                            var changes = new ChangeSet { Command = current is null ? "zone.declare" : "zone.replace", Submitter = zone.Owner };
                             var next = zone with { Version = (current?.Version ?? 0) + 1 };
-                            changes.UpsertZones.Add(next);
-                            changes.UpsertOperations.AddRange(Decisions.ReopenedBy(t, next));
-                            return (changes, 0);
+                            return (Lifecycle.DeclareZone(t, next, Now, current is null ? "zone.declare" : "zone.replace"), 0);
                         });
                         break;
                     }
@@ -78,13 +78,9 @@ public sealed class ReplayPropertyTests
                 case 2:
                     await registry.WriteAsync(id, t =>
                     {
-                        var changes = new ChangeSet { Command = "zone.withdraw", Submitter = new PartyId(owner) };
-                        if (t.FindZone(new ZoneId($"z{step.Key}")) is { } zone)
-                        {
-                            changes.DeleteZones.Add(zone.Id);
-                        }
-
-                        return (changes, 0);
+                        return t.FindZone(new ZoneId($"z{step.Key}")) is { } zone
+                            ? (Lifecycle.WithdrawZone(t, zone, Now), 0)
+                            : (new ChangeSet(), 0);
                     });
                     break;
 
@@ -97,9 +93,7 @@ public sealed class ReplayPropertyTests
                         var op = FeatureReader.ReadOperations(doc.RootElement, agreement)[0];
                         await registry.WriteAsync(id, t =>
                         {
-                            var changes = new ChangeSet { Command = "operation.submit", Submitter = op.Owner };
-                            changes.UpsertOperations.Add(Decisions.Submit(t, op).Operation);
-                            return (changes, 0);
+                            return (Lifecycle.Submit(t, op, Now).Changes, 0);
                         });
                         break;
                     }

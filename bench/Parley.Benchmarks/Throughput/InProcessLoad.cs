@@ -1,3 +1,4 @@
+using Parley.Core.Workflow;
 using System.Diagnostics;
 using Parley.Core.Conflicts;
 using Parley.Core.Model;
@@ -10,7 +11,7 @@ namespace Parley.Benchmarks.Throughput;
 /// <summary>
 /// The same load without HTTP: concurrent callers submit parsed operations straight to
 /// <see cref="TheaterRegistry.WriteAsync{T}(AgreementId, Func{Theater, ValueTuple{ChangeSet, T}}, WriteHooks{T}, CancellationToken)"/>
-/// with <see cref="Decisions.Submit"/>, as the operations route does once the request is read, authenticated and verified.
+/// with <see cref="Lifecycle.Submit"/>, as the operations route does once the request is read, authenticated and verified.
 /// </summary>
 /// <remarks>
 /// With <c>submissions</c>, each write also takes the steps the route adds under the lock: the spent-nonce check
@@ -51,7 +52,7 @@ internal static class InProcessLoad
                     }
 
                     var operation = operations[i];
-                    (ChangeSet, OperationDecision) Decide(Theater theater)
+                    (ChangeSet, WorkflowDecision) Decide(Theater theater)
                     {
                         long t = Stopwatch.GetTimestamp();
                         if (theater.FindOperation(operation.Id) is not null)
@@ -59,9 +60,7 @@ internal static class InProcessLoad
                             throw new InvalidOperationException($"operation '{operation.Id}' exists already");
                         }
 
-                        var decision = Decisions.Submit(theater, operation);
-                        var changes = new ChangeSet { Command = "operation.submit", Submitter = operation.Owner };
-                        changes.UpsertOperations.Add(decision.Operation);
+                        var (changes, decision) = Lifecycle.Submit(theater, operation, DateTimeOffset.UtcNow);
                         clock.Decided(t, Stopwatch.GetTimestamp());
                         return (changes, decision);
                     }
@@ -123,7 +122,7 @@ internal static class InProcessLoad
     }
 
     /// <summary>What the route's write hooks do under the lock for a signed write without an idempotency key.</summary>
-    private static WriteHooks<OperationDecision> RouteSteps(IParleyStore store, LockClock clock, AgreementId agreement, PartyId party, SignedSubmission submission) => new(
+    private static WriteHooks<WorkflowDecision> RouteSteps(IParleyStore store, LockClock clock, AgreementId agreement, PartyId party, SignedSubmission submission) => new(
         Answered: async ct =>
         {
             clock.Entered();

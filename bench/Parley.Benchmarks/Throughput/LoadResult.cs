@@ -44,7 +44,7 @@ internal struct RequestRecord
 /// <param name="End">When its commit returned.</param>
 /// <param name="Handoff">From the previous write's commit returning to this write starting under the lock: the previous write's tree append and theater update, the lock release and the wake-up of this one (only meaningful when writes queue).</param>
 /// <param name="Nonce">The spent-nonce check (route steps only).</param>
-/// <param name="Decide">Decisions.Submit and building the change set.</param>
+/// <param name="Decide">Lifecycle.Submit: the decision and its change set.</param>
 /// <param name="Prepare">From the decision to the store call: the ledger entry (RFC 8785, SHA-256 commitments).</param>
 /// <param name="Commit">The store's commit: serialising the feature, the inserts and the flush (fsync).</param>
 internal readonly record struct LockPhases(long End, long Handoff, long Nonce, long Decide, long Prepare, long Commit);

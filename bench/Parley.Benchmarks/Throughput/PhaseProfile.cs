@@ -1,3 +1,4 @@
+using Parley.Core.Workflow;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -104,14 +105,13 @@ internal static class PhaseProfile
             var theater = new Theater(agreement);
             var scratch = new Theater(agreement);
             var changes = new ChangeSet[count];
-            results.Add(Time("decide (Decisions.Submit, spread) + apply", "lock", i =>
+            results.Add(Time("decide (Lifecycle.Submit, spread) + apply", "lock", i =>
             {
-                var decision = Decisions.Submit(theater, operations[i]);
-                var set = new ChangeSet { Command = "operation.submit", Submitter = operations[i].Owner, Submission = submitted[i] };
-                set.UpsertOperations.Add(decision.Operation);
+                var set = Lifecycle.Submit(theater, operations[i], now).Changes;
+                set.Submission = submitted[i];
                 changes[i] = set;
                 theater.Apply(set);
-            }, i => scratch.Upsert(Decisions.Submit(scratch, operations[i]).Operation)));
+            }, i => scratch.Apply(Lifecycle.Submit(scratch, operations[i], now).Changes)));
             results.Add(Time("ledger entry (RFC 8785, SHA-256 commitments)", "lock", i =>
             {
                 changes[i].Ledger.Clear();
@@ -129,11 +129,11 @@ internal static class PhaseProfile
                 var hotTheater = new Theater(agreement);
                 foreach (var operation in hot.Take(live))
                 {
-                    hotTheater.Upsert(Decisions.Submit(hotTheater, operation).Operation);
+                    hotTheater.Apply(Lifecycle.Submit(hotTheater, operation, now).Changes);
                 }
 
-                var decided = new OperationDecision[probes];
-                results.Add(TimeFew($"decide, hot spot with {live:N0} live operations", "lock", probes, i => decided[i] = Decisions.Submit(hotTheater, hot[live + i])));
+                var decided = new WorkflowDecision[probes];
+                results.Add(TimeFew($"decide, hot spot with {live:N0} live operations", "lock", probes, i => decided[i] = Lifecycle.Submit(hotTheater, hot[live + i], now).Decision));
                 results.Add(TimeFew($"answer, hot spot: {live / 2:N0} conflict views + JSON", "lock", probes, i =>
                 {
                     var views = decided[i].Conflicts.Select(c => disclosure.View(c, decided[i].Operation.Owner, agreement)).ToList();

@@ -57,7 +57,7 @@ public static class Lifecycle
         ArgumentNullException.ThrowIfNull(replacement);
         Require(current, "modify", OperationState.Accepted, OperationState.AwaitingConcurrence, OperationState.Concurred, OperationState.Refused, OperationState.Expired);
         var pending = new Pending(theater);
-        WithdrawOpen(theater, current, now, pending);
+        WithdrawOpen(current, now, pending);
         var decision = Decide(theater, replacement with { Id = current.Id, Owner = current.Owner, Version = current.Version + 1 }, now, pending, concurredBy: null);
         return (pending.ToChangeSet("operation.modify", current.Owner), decision);
     }
@@ -72,13 +72,12 @@ public static class Lifecycle
     }
 
     /// <summary>Starts an accepted or concurred operation (by its owner).</summary>
-    public static ChangeSet Activate(Theater theater, Operation current, DateTimeOffset now)
+    public static ChangeSet Activate(Theater theater, Operation current)
     {
         ArgumentNullException.ThrowIfNull(current);
         Require(current, "activate", OperationState.Accepted, OperationState.Concurred);
         var pending = new Pending(theater);
         pending.Put(current with { State = OperationState.Active, Version = current.Version + 1 });
-        _ = now;
         return pending.ToChangeSet("operation.activate", current.Owner);
     }
 
@@ -130,17 +129,17 @@ public static class Lifecycle
         {
             case AnswerKind.Concur:
                 pending.Put(request.Close(RequestState.Concurred, now));
-                Settle(theater, operation, pending);
+                Settle(operation, pending);
                 break;
             case AnswerKind.Refuse:
                 pending.Put(request.Close(RequestState.Refused, now, reason));
-                Decline(theater, operation, OperationState.Refused, now, pending);
+                Decline(operation, OperationState.Refused, now, pending);
                 break;
             default:
                 ArgumentNullException.ThrowIfNull(counter);
                 var id = CounterProposalId(theater, request);
                 pending.Put(request.Close(RequestState.CounterProposed, now, reason, id));
-                Decline(theater, operation, OperationState.Refused, now, pending);
+                Decline(operation, OperationState.Refused, now, pending);
                 var proposal = counter with
                 {
                     Id = id, Owner = operation.Owner, Kind = operation.Kind, Name = operation.Name,
@@ -174,7 +173,7 @@ public static class Lifecycle
             pending.Put(request.Close(RequestState.Expired, now, "no answer before the deadline"));
             if (pending.Operation(request.Operation) is { } operation)
             {
-                Decline(theater, operation, OperationState.Expired, now, pending);
+                Decline(operation, OperationState.Expired, now, pending);
             }
         }
 
@@ -251,7 +250,7 @@ public static class Lifecycle
             pending.Put(pending.Request(request.Id)!.Close(RequestState.Withdrawn, now, $"the {targetType} is gone"));
             if (pending.Operation(request.Operation) is { } operation)
             {
-                Settle(theater, operation, pending);
+                Settle(operation, pending);
             }
         }
     }
@@ -294,9 +293,8 @@ public static class Lifecycle
     };
 
     /// <summary>An awaiting operation whose open requests are all answered or withdrawn becomes concurred (or accepted, when none is left).</summary>
-    private static void Settle(Theater theater, Operation operation, Pending pending)
+    private static void Settle(Operation operation, Pending pending)
     {
-        _ = theater;
         if (operation.State != OperationState.AwaitingConcurrence)
         {
             return;
@@ -314,21 +312,21 @@ public static class Lifecycle
     }
 
     /// <summary>The operation is refused or expired: its other open requests are withdrawn.</summary>
-    private static void Decline(Theater theater, Operation operation, OperationState state, DateTimeOffset now, Pending pending)
+    private static void Decline(Operation operation, OperationState state, DateTimeOffset now, Pending pending)
     {
         if (operation.State != OperationState.AwaitingConcurrence)
         {
             return;
         }
 
-        WithdrawOpen(theater, operation, now, pending);
+        WithdrawOpen(operation, now, pending);
         pending.Put(operation with { State = state, Version = operation.Version + 1 });
     }
 
     private static ChangeSet End(Theater theater, Operation current, OperationState state, DateTimeOffset now, string command)
     {
         var pending = new Pending(theater);
-        WithdrawOpen(theater, current, now, pending);
+        WithdrawOpen(current, now, pending);
         pending.Put(current with { State = state, Version = current.Version + 1 });
 
         // Operations that were waiting on this one's owner no longer need to.
@@ -337,9 +335,8 @@ public static class Lifecycle
     }
 
     /// <summary>Withdraws the requests that speak for the operation's current volumes (open or concurred): it changed or ended.</summary>
-    private static void WithdrawOpen(Theater theater, Operation operation, DateTimeOffset now, Pending pending)
+    private static void WithdrawOpen(Operation operation, DateTimeOffset now, Pending pending)
     {
-        _ = theater;
         foreach (var request in pending.RequestsOf(operation).Where(r => r.State is RequestState.Open or RequestState.Concurred).ToList())
         {
             pending.Put(request.Close(RequestState.Withdrawn, now, "the operation changed"));

@@ -86,7 +86,7 @@ internal static class OperationsApi
         var agreementId = new AgreementId(agreement);
         var outcome = await registry.ProbeAsync(agreementId, caller.Party, replacement, theater =>
         {
-            if (Owned(theater, id, caller, http) is { Refusal: { } refusal })
+            if (Owned(theater, id, caller, http) is { } refusal)
             {
                 return (new ChangeSet(), refusal, []);
             }
@@ -107,7 +107,7 @@ internal static class OperationsApi
         var caller = http.GetCaller();
         return Writes.RunAsync(http, registry, agreement, theater =>
         {
-            if (Owned(theater, id, caller, http) is { Refusal: { } refusal })
+            if (Owned(theater, id, caller, http) is { } refusal)
             {
                 return (new ChangeSet(), refusal);
             }
@@ -117,7 +117,7 @@ internal static class OperationsApi
             var changes = action switch
             {
                 "cancel" => Lifecycle.Cancel(theater, current, now),
-                "activate" => Lifecycle.Activate(theater, current, now),
+                "activate" => Lifecycle.Activate(theater, current),
                 _ => Lifecycle.Complete(theater, current, now),
             };
             var operation = changes.UpsertOperations.First(o => o.Id == current.Id);
@@ -127,20 +127,20 @@ internal static class OperationsApi
     }
 
     /// <summary>A refusal unless the caller owns the visible operation <paramref name="id"/> and names its version in If-Match.</summary>
-    private static (IResult? Refusal, int _) Owned(Theater theater, string id, Caller caller, HttpContext http)
+    private static IResult? Owned(Theater theater, string id, Caller caller, HttpContext http)
     {
         var current = theater.FindOperation(new OperationId(id));
         if (current is null || !current.IsVisibleTo(caller.Party))
         {
-            return (Problems.NotFound($"no operation '{Problems.Clip(id)}' that you may see"), 0);
+            return Problems.NotFound($"no operation '{Problems.Clip(id)}' that you may see");
         }
 
         if (current.Owner != caller.Party)
         {
-            return (Problems.Forbidden("only the owner may change an operation"), 0);
+            return Problems.Forbidden("only the owner may change an operation");
         }
 
-        return (ApiSupport.RequireIfMatch(http.Request, current.Version), 0);
+        return ApiSupport.RequireIfMatch(http.Request, current.Version);
     }
 
     private static async Task<IResult> CheckAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry,

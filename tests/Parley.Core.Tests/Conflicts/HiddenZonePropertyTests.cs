@@ -3,6 +3,7 @@ using Parley.Core.Agreements;
 using Parley.Core.Conflicts;
 using Parley.Core.Geometry;
 using Parley.Core.Model;
+using Parley.Core.Workflow;
 using Parley.Core.Tests.Support;
 using static Parley.Core.Tests.Support.Fixtures;
 
@@ -165,7 +166,8 @@ public class HiddenZonePropertyTests
                     var accepted = strike with { State = OperationState.Accepted };
                     one.Upsert(accepted);
                     other.Upsert(accepted);
-                    Assert.Equal(Decisions.ReopenedBy(one, one.FindZone(new ZoneId("z"))!).Count, Decisions.ReopenedBy(other, other.FindZone(new ZoneId("z"))!).Count);
+                    Assert.Equal(Lifecycle.DeclareZone(one, one.FindZone(new ZoneId("z"))!, Day).UpsertOperations.Count,
+                        Lifecycle.DeclareZone(other, other.FindZone(new ZoneId("z"))!, Day).UpsertOperations.Count);
                     one.Remove(accepted.Id);
                     other.Remove(accepted.Id);
                 }

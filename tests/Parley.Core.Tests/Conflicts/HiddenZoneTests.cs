@@ -3,6 +3,7 @@ using Parley.Core.Agreements;
 using Parley.Core.Conflicts;
 using Parley.Core.Geometry;
 using Parley.Core.Model;
+using Parley.Core.Workflow;
 using static Parley.Core.Tests.Support.Fixtures;
 
 namespace Parley.Core.Tests.Conflicts;
@@ -13,6 +14,8 @@ namespace Parley.Core.Tests.Conflicts;
 /// </summary>
 public class HiddenZoneTests
 {
+    private static readonly DateTimeOffset Day = new(2026, 5, 1, 0, 0, 0, TimeSpan.Zero);
+
     private static readonly DisclosureGrid Grid = new(10_000);
 
     // A cell at mid latitude and two small points well inside it, about 6 km apart.
@@ -239,16 +242,16 @@ public class HiddenZoneTests
         var hidden = Hospital(Shape.Circle(SouthWest.Lon, SouthWest.Lat, 200));
         var visible = hidden with { Visibility = Visibility.Public };
 
-        var reopened = Assert.Single(Decisions.ReopenedBy(theater, hidden));
+        var reopened = Assert.Single(Lifecycle.DeclareZone(theater, hidden, Day).UpsertOperations);
         Assert.Equal(OperationState.AwaitingConcurrence, reopened.State);
-        Assert.Empty(Decisions.ReopenedBy(theater, visible));
+        Assert.Empty(Lifecycle.DeclareZone(theater, visible, Day).UpsertOperations);
     }
 
     [Fact]
     public void a_submission_near_a_hidden_zone_awaits_concurrence()
     {
         var theater = With(Hospital(Shape.Circle(SouthWest.Lon, SouthWest.Lat, 200)));
-        var decision = Decisions.Submit(theater, Strike(Shape.Circle(NorthEast.Lon, NorthEast.Lat, 50)));
+        var decision = Lifecycle.Submit(theater, Strike(Shape.Circle(NorthEast.Lon, NorthEast.Lat, 50)), Day).Decision;
         Assert.Equal(OperationState.AwaitingConcurrence, decision.Operation.State);
         Assert.False(Assert.Single(decision.Conflicts).Exact);
     }

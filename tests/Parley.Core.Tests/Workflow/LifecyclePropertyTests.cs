@@ -125,7 +125,7 @@ public sealed class LifecyclePropertyTests
             case 4:
                 return own.Count == 0 ? null : Lifecycle.Cancel(theater, Pick(random, own), now);
             case 5:
-                return own.Count == 0 ? null : random.Next(2) == 0 ? Lifecycle.Activate(theater, Pick(random, own), now) : Lifecycle.Complete(theater, Pick(random, own), now);
+                return own.Count == 0 ? null : random.Next(2) == 0 ? Lifecycle.Activate(theater, Pick(random, own)) : Lifecycle.Complete(theater, Pick(random, own), now);
             case 6 or 7:
                 {
                     var open = theater.Requests.All.Where(r => r.IsOpen).ToList();
