@@ -47,6 +47,10 @@ public abstract class DelegatingStore(IParleyStore inner) : IParleyStore
         Inner.IsNonceSpentAsync(agreement, party, nonce, cancellationToken);
 
     /// <inheritdoc/>
+    public virtual Task<IReadOnlyList<(PartyId Party, string Nonce, DateTimeOffset Signed)>> LoadNoncesAsync(AgreementId agreement, DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        Inner.LoadNoncesAsync(agreement, since, cancellationToken);
+
+    /// <inheritdoc/>
     public virtual Task<IdempotentAnswer?> FindAnswerAsync(AgreementId agreement, PartyId party, string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default) =>
         Inner.FindAnswerAsync(agreement, party, key, notBefore, cancellationToken);
 

@@ -160,6 +160,9 @@ public interface IParleyStore : IAsyncDisposable
     /// <summary>Whether <paramref name="party"/> has already spent <paramref name="nonce"/> in an accepted write.</summary>
     Task<bool> IsNonceSpentAsync(AgreementId agreement, PartyId party, string nonce, CancellationToken cancellationToken = default);
 
+    /// <summary>The nonces spent by accepted writes signed at or after <paramref name="since"/> (the ones a replay could still reuse).</summary>
+    Task<IReadOnlyList<(PartyId Party, string Nonce, DateTimeOffset Signed)>> LoadNoncesAsync(AgreementId agreement, DateTimeOffset since, CancellationToken cancellationToken = default);
+
     /// <summary>The answer kept for <paramref name="party"/>'s idempotency key, or null when none (or only an older one than <paramref name="notBefore"/>).</summary>
     Task<IdempotentAnswer?> FindAnswerAsync(AgreementId agreement, PartyId party, string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default);
 

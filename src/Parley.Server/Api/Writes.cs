@@ -43,7 +43,7 @@ internal static class Writes
                     return answer.Fingerprint.AsSpan().SequenceEqual(r.Fingerprint) ? new StoredResult(answer, Replayed: true) : Problems.IdempotencyMismatch();
                 }
 
-                if (submission is not null && await registry.Store.IsNonceSpentAsync(id, caller.Party, submission.Nonce, ct))
+                if (submission is not null && registry.IsNonceSpent(id, caller.Party, submission.Nonce))
                 {
                     return Problems.Replayed();
                 }

@@ -33,15 +33,17 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
 
         public ProbingWatch Watch { get; set; } = state.Watch;
 
+        public SpentNonces Nonces { get; set; } = state.Nonces;
+
         /// <summary>The token keys of the agreement version the theater runs under; replaced with it.</summary>
         public PartyTokenKeys TokenKeys { get; set; } = tokenKeys;
 
         public SemaphoreSlim Lock { get; } = new(1, 1);
 
-        public void Set(AgreementState state) => (Theater, Ledger, Watch) = (state.Theater, state.Ledger, state.Watch);
+        public void Set(AgreementState state) => (Theater, Ledger, Watch, Nonces) = (state.Theater, state.Ledger, state.Watch, state.Nonces);
     }
 
-    private sealed record AgreementState(Theater Theater, AgreementLedger Ledger, ProbingWatch Watch);
+    private sealed record AgreementState(Theater Theater, AgreementLedger Ledger, ProbingWatch Watch, SpentNonces Nonces);
 
     /// <summary>The center name that prefixes every ledger origin.</summary>
     public string CenterName { get; } = centerName;
@@ -144,6 +146,12 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
             return _entries.TryGetValue(id, out var e) ? (e.Theater.Agreement, e.TokenKeys) : null;
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="party"/> spent <paramref name="nonce"/> in an accepted write of the agreement. Call it
+    /// under the agreement's lock (from a <see cref="WriteHooks{T}"/> step), so no commit runs in between.
+    /// </summary>
+    public bool IsNonceSpent(AgreementId id, PartyId party, string nonce) => Get(id).Nonces.Contains(party, nonce);
 
     /// <summary>Runs a read on the agreement's theater, with no write in between.</summary>
     public Task<T> ReadAsync<T>(AgreementId id, Func<Theater, T> read, CancellationToken cancellationToken = default) =>
@@ -313,6 +321,11 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
         }
 
         entry.Theater.Apply(changes);
+        if (changes.Submission is { } submission)
+        {
+            entry.Nonces.Add(changes.Submitter, submission.Nonce, submission.Timestamp, time.GetUtcNow());
+        }
+
         if (changes.Events.Count > 0)
         {
             Events.Notify();
@@ -418,7 +431,13 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
             after = page[^1].Sequence;
         }
 
-        return new AgreementState(theater, ledger, new ProbingWatch(touches, alerts));
+        var nonces = new SpentNonces();
+        foreach (var (party, nonce, signed) in await Store.LoadNoncesAsync(agreement.Id, now - SpentNonces.Horizon, cancellationToken))
+        {
+            nonces.Add(party, nonce, signed, now);
+        }
+
+        return new AgreementState(theater, ledger, new ProbingWatch(touches, alerts), nonces);
     }
 }
 

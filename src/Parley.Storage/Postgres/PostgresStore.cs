@@ -437,6 +437,23 @@ public sealed class PostgresStore : IParleyStore
     }
 
     /// <inheritdoc/>
+    public async Task<IReadOnlyList<(PartyId Party, string Nonce, DateTimeOffset Signed)>> LoadNoncesAsync(AgreementId agreement, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, "SELECT party, nonce, timestamp_ticks FROM nonces WHERE agreement_id = @agreement AND timestamp_ticks >= @since;");
+        Text(command, "agreement", agreement.Value);
+        Long(command, "since", since.UtcTicks);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<(PartyId, string, DateTimeOffset)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add((new PartyId(reader.GetString(0)), reader.GetString(1), Time(reader.GetInt64(2))));
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc/>
     public async Task<IdempotentAnswer?> FindAnswerAsync(AgreementId agreement, PartyId party, string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);

@@ -501,6 +501,24 @@ public sealed class SqliteStore : IParleyStore
     }
 
     /// <inheritdoc/>
+    public async Task<IReadOnlyList<(PartyId Party, string Nonce, DateTimeOffset Signed)>> LoadNoncesAsync(AgreementId agreement, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        EnsureInitialized();
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, "SELECT party, nonce, timestamp_ticks FROM nonces WHERE agreement_id = $agreement AND timestamp_ticks >= $since;");
+        command.Parameters.AddWithValue("$agreement", agreement.Value);
+        command.Parameters.AddWithValue("$since", since.UtcTicks);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<(PartyId, string, DateTimeOffset)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add((new PartyId(reader.GetString(0)), reader.GetString(1), Time(reader.GetInt64(2))));
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc/>
     public async Task<IdempotentAnswer?> FindAnswerAsync(AgreementId agreement, PartyId party, string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
     {
         EnsureInitialized();

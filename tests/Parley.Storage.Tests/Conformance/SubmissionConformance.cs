@@ -33,6 +33,10 @@ public abstract class SubmissionConformance(IStoreBackend backend) : Conformance
         await Assert.ThrowsAnyAsync<Exception>(() => store.CommitAsync(Pact, Declare("z2", "nonce-aaaaaaaaaaaaaaaa"), Ct));
         var zones = await store.LoadZonesAsync(Samples.Agreement, Ct);
         Assert.Equal(["z1"], zones.Select(z => z.Id.Value));
+
+        // The nonces a replay could still reuse are those signed since a time: this one was signed at Now.
+        Assert.Equal([(Blue, "nonce-aaaaaaaaaaaaaaaa", Now)], await store.LoadNoncesAsync(Pact, Now.AddHours(-1), Ct));
+        Assert.Empty(await store.LoadNoncesAsync(Pact, Now.AddSeconds(1), Ct));
     }
 
     [Fact]
