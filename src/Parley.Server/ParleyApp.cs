@@ -59,6 +59,7 @@ public static class ParleyApp
         builder.Services.AddSingleton(sp => new TheaterRegistry(
             sp.GetRequiredService<IParleyStore>(), ledgerSeed, CenterName(options.CenterName), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<CheckpointSigner>();
+        builder.Services.AddHostedService<CommitWatcher>();
         builder.Services.AddHostedService<Parley.Server.Workflow.ConcurrenceClock>();
         builder.Services.AddSingleton(new Notifications.WebhookSigner(ledgerSeed, CenterName(options.CenterName)));
         builder.Services.AddHostedService<Notifications.WebhookDispatcher>();

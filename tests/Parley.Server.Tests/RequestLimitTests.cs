@@ -153,15 +153,23 @@ public sealed class RequestLimitTests
 
         public bool CommitTokenCouldBeCancelled { get; private set; }
 
-        public override async Task CommitAsync(AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken = default)
-        {
-            if (Armed)
-            {
-                await request.CancelAsync();
-                CommitTokenCouldBeCancelled = cancellationToken.CanBeCanceled;
-            }
+        private CancellationTokenSource Request => request;
 
-            await Inner.CommitAsync(agreement, changes, cancellationToken);
+        public override async Task<IAgreementWrite> BeginWriteAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
+            new Watched(await Inner.BeginWriteAsync(agreement, cancellationToken), this);
+
+        private sealed class Watched(IAgreementWrite inner, CancelOnCommit store) : DelegatingWrite(inner)
+        {
+            public override async Task CommitAsync(IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default)
+            {
+                if (store.Armed)
+                {
+                    await store.Request.CancelAsync();
+                    store.CommitTokenCouldBeCancelled = cancellationToken.CanBeCanceled;
+                }
+
+                await Inner.CommitAsync(batch, cancellationToken);
+            }
         }
     }
 

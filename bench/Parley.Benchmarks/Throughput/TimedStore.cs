@@ -43,13 +43,19 @@ internal sealed class LockClock
     }
 }
 
-/// <summary>The store with its commit timed (and reported to a <see cref="LockClock"/>); everything else passes through.</summary>
+/// <summary>The store with its commits timed (and reported to a <see cref="LockClock"/>); everything else passes through.</summary>
 internal sealed class TimedStore(IParleyStore inner, LockClock clock) : DelegatingStore(inner)
 {
-    public override async Task CommitAsync(AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken = default)
+    public override async Task<IAgreementWrite> BeginWriteAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
+        new TimedWrite(await Inner.BeginWriteAsync(agreement, cancellationToken), clock);
+
+    private sealed class TimedWrite(IAgreementWrite inner, LockClock clock) : DelegatingWrite(inner)
     {
-        long start = Stopwatch.GetTimestamp();
-        await Inner.CommitAsync(agreement, changes, cancellationToken);
-        clock.Committed(start, Stopwatch.GetTimestamp());
+        public override async Task CommitAsync(IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default)
+        {
+            long start = Stopwatch.GetTimestamp();
+            await Inner.CommitAsync(batch, cancellationToken);
+            clock.Committed(start, Stopwatch.GetTimestamp());
+        }
     }
 }

@@ -35,6 +35,21 @@ public abstract class DelegatingStore(IParleyStore inner) : IParleyStore
         Inner.LoadRequestsAsync(agreement, cancellationToken);
 
     /// <inheritdoc/>
+    public virtual bool IsShared => Inner.IsShared;
+
+    /// <inheritdoc/>
+    public virtual Task<IAgreementWrite> BeginWriteAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
+        Inner.BeginWriteAsync(agreement, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task WatchCommitsAsync(Action<(AgreementId Agreement, long Head)?> committed, CancellationToken cancellationToken) =>
+        Inner.WatchCommitsAsync(committed, cancellationToken);
+
+    /// <inheritdoc/>
+    public virtual Task<long> ReadHeadAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
+        Inner.ReadHeadAsync(agreement, cancellationToken);
+
+    /// <inheritdoc/>
     public virtual Task CommitAsync(AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken = default) =>
         Inner.CommitAsync(agreement, changes, cancellationToken);
 

@@ -61,6 +61,9 @@ public sealed record TouchSummary(PartyId Requester, long LastHour, long LastDay
 /// <remarks>Operations are never deleted: they end cancelled or completed, and the ledger keeps them.</remarks>
 public sealed class ChangeSet
 {
+    /// <summary>The command of a change that records an agreement's text (after which a state is loaded anew).</summary>
+    public const string AgreementCommand = "agreement.put";
+
     /// <summary>What the change records, e.g. <c>zone.declare</c>; set by the caller for the ledger.</summary>
     public string Command { get; init; } = "change";
 
@@ -146,6 +149,25 @@ public interface IParleyStore : IAsyncDisposable
 
     /// <summary>Every concurrence request of an agreement, in any state.</summary>
     Task<IReadOnlyList<Parley.Core.Workflow.ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether other processes may write to the same store (each must then catch up before deciding or reading).</summary>
+    bool IsShared { get; }
+
+    /// <summary>
+    /// Opens a write on the agreement: waits until no other write on it runs, in any process, and holds that until the
+    /// write is committed or disposed.
+    /// </summary>
+    Task<IAgreementWrite> BeginWriteAsync(AgreementId agreement, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Calls <paramref name="committed"/> whenever another process (or this one) commits to an agreement, with the
+    /// agreement and its new head, and with null when commits may have been missed (after a lost connection), until
+    /// cancelled. A store no other process writes returns at once.
+    /// </summary>
+    Task WatchCommitsAsync(Action<(AgreementId Agreement, long Head)?> committed, CancellationToken cancellationToken);
+
+    /// <summary>How many commits the agreement has had (see <see cref="IAgreementWrite.Head"/>).</summary>
+    Task<long> ReadHeadAsync(AgreementId agreement, CancellationToken cancellationToken = default);
 
     /// <summary>Commits a change set atomically and durably, its ledger entry included.</summary>
     /// <exception cref="InvalidOperationException">The ledger entry is not the next index (another writer appended first).</exception>

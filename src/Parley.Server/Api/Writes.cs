@@ -61,7 +61,8 @@ internal static class Writes
 
                 // What is sent is what was kept: a retry gets these very bytes.
                 return new StoredResult(answer, Replayed: false);
-            });
+            },
+            Exclusive: retry is null ? null : $"{caller.Party}\n{retry.Key}");
     }
 
     private sealed record Retry(string Key, byte[] Fingerprint);

@@ -226,5 +226,16 @@ internal static class PostgresSchema
 
         CREATE INDEX subscriptions_by_party ON subscriptions (agreement_id, party);
         """,
+
+        // 7: the commit journal (one row per commit of an agreement, numbered 1, 2, …): what each commit wrote, so a
+        // node that missed commits made through another catches up without loading the whole state.
+        """
+        CREATE TABLE commits (
+            agreement_id text NOT NULL,
+            seq bigint NOT NULL CHECK (seq >= 1),
+            changes text NOT NULL,
+            PRIMARY KEY (agreement_id, seq)
+        );
+        """,
     ];
 }

@@ -166,27 +166,41 @@ public sealed class PostgresStore : IParleyStore
 
     /// <inheritdoc/>
     /// <exception cref="InvalidDataException">A stored zone no longer reads under <paramref name="agreement"/>'s rules.</exception>
-    public Task<IReadOnlyList<Zone>> LoadZonesAsync(Agreement agreement, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<Zone>> LoadZonesAsync(Agreement agreement, CancellationToken cancellationToken = default) =>
+        LoadZonesAsync(agreement, null, cancellationToken);
+
+    private Task<IReadOnlyList<Zone>> LoadZonesAsync(Agreement agreement, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(agreement);
         return LoadAsync(
-            "SELECT id, version, NULL::text, feature_json FROM zones WHERE agreement_id = @agreement ORDER BY id COLLATE \"C\";",
+            $"SELECT id, version, NULL::text, feature_json FROM zones WHERE agreement_id = @agreement{OnlyIds} ORDER BY id COLLATE \"C\";",
             agreement,
             row => StoredDeclarations.ParseZone(row, agreement, $"database '{_database}'"),
+            ids,
             cancellationToken);
     }
 
     /// <inheritdoc/>
     /// <exception cref="InvalidDataException">A stored operation no longer reads under <paramref name="agreement"/>'s rules.</exception>
-    public Task<IReadOnlyList<Operation>> LoadOperationsAsync(Agreement agreement, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<Operation>> LoadOperationsAsync(Agreement agreement, CancellationToken cancellationToken = default) =>
+        LoadOperationsAsync(agreement, null, cancellationToken);
+
+    private Task<IReadOnlyList<Operation>> LoadOperationsAsync(Agreement agreement, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(agreement);
         return LoadAsync(
-            "SELECT id, version, state, feature_json FROM operations WHERE agreement_id = @agreement ORDER BY id COLLATE \"C\";",
+            $"SELECT id, version, state, feature_json FROM operations WHERE agreement_id = @agreement{OnlyIds} ORDER BY id COLLATE \"C\";",
             agreement,
             row => StoredDeclarations.ParseOperation(row, agreement, $"database '{_database}'"),
+            ids,
             cancellationToken);
     }
+
+    // Narrows a load to the ids in @ids when it is not null.
+    private const string OnlyIds = " AND (@ids::text[] IS NULL OR id = ANY(@ids))";
+
+    private static void BindIds(NpgsqlCommand command, IReadOnlyCollection<string>? ids) =>
+        command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids is null ? DBNull.Value : ids.ToArray() });
 
     /// <inheritdoc/>
     /// <remarks>
@@ -202,7 +216,6 @@ public sealed class PostgresStore : IParleyStore
     /// <inheritdoc/>
     public async Task CommitBatchAsync(AgreementId agreement, IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(agreement.Value, nameof(agreement));
         ArgumentNullException.ThrowIfNull(batch);
         EnsureInitialized();
         cancellationToken.ThrowIfCancellationRequested();
@@ -211,67 +224,231 @@ public sealed class PostgresStore : IParleyStore
             return;
         }
 
-        // Serialising the features is the costly part; doing it before the transaction keeps the lock short.
-        var serialised = batch.Select(changes => (
-            Changes: changes,
-            Zones: changes.UpsertZones.Select(z => (Zone: z, Json: FeatureWriter.ToJson(z))).ToList(),
-            Operations: changes.UpsertOperations.Select(o => (Operation: o, Json: FeatureWriter.ToJson(o))).ToList())).ToList();
+        await using var write = await BeginWriteAsync(agreement, cancellationToken);
+        await write.CommitAsync(batch, cancellationToken);
+    }
 
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var lockAgreement = Command(connection, "SELECT pg_advisory_xact_lock(hashtext(@agreement));", transaction))
-        {
-            Text(lockAgreement, "agreement", agreement.Value);
-            await lockAgreement.ExecuteNonQueryAsync(cancellationToken);
-        }
+    /// <inheritdoc/>
+    /// <remarks>Several server processes may share one database: each catches up from the commit journal.</remarks>
+    public bool IsShared => true;
 
-        // Read in a statement after the lock, so its snapshot holds every commit of the agreement made before: two
-        // nodes can never both find ledger index N (or event N) free.
-        long nextIndex, nextEvent;
-        await using (var next = Command(connection, """
-            SELECT (SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries WHERE agreement_id = @agreement),
-                   (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE agreement_id = @agreement);
-            """, transaction))
+    /// <inheritdoc/>
+    /// <remarks>
+    /// A transaction that first takes a transaction-scoped advisory lock on the agreement
+    /// (<c>pg_advisory_xact_lock(hashtext(agreement))</c>), so writes of one agreement serialise across processes; the
+    /// head is read in a statement after the lock, so its snapshot holds every commit made before.
+    /// </remarks>
+    public async Task<IAgreementWrite> BeginWriteAsync(AgreementId agreement, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(agreement.Value, nameof(agreement));
+        var connection = await OpenAsync(cancellationToken);
+        NpgsqlTransaction? transaction = null;
+        try
         {
-            Text(next, "agreement", agreement.Value);
-            await using var reader = await next.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            (nextIndex, nextEvent) = (reader.GetInt64(0), reader.GetInt64(1));
-        }
-
-        long expected = nextIndex;
-        foreach (var append in batch.SelectMany(c => c.Ledger))
-        {
-            if (append.Index != expected)
+            transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using (var lockAgreement = Command(connection, "SELECT pg_advisory_xact_lock(hashtext(@agreement));", transaction))
             {
-                throw new InvalidOperationException($"ledger entry {append.Index} is not the next one ({expected}): another writer appended first");
+                Text(lockAgreement, "agreement", agreement.Value);
+                await lockAgreement.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            expected++;
+            await using var read = Command(connection, HeadSql, transaction);
+            Text(read, "agreement", agreement.Value);
+            long head = (long)(await read.ExecuteScalarAsync(cancellationToken))!;
+            return new Write(this, connection, transaction, agreement, head);
+        }
+        catch
+        {
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync();
+            }
+
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private const string HeadSql = "SELECT COALESCE(MAX(seq), 0) FROM commits WHERE agreement_id = @agreement;";
+
+    /// <summary>The channel every commit notifies (with its agreement id), so other nodes wake their event streams.</summary>
+    public const string CommitChannel = "parley_commits";
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// LISTENs on <see cref="CommitChannel"/>; every commit notifies it when it lands. A lost connection is opened
+    /// again (every second until the database answers), then reported with null, as notifications may have been missed.
+    /// </remarks>
+    public async Task WatchCommitsAsync(Action<(AgreementId Agreement, long Head)?> committed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(committed);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await OpenAsync(cancellationToken);
+                connection.Notification += (_, e) =>
+                {
+                    int space = e.Payload.IndexOf(' ', StringComparison.Ordinal);
+                    if (space > 0 && long.TryParse(e.Payload.AsSpan(0, space), System.Globalization.CultureInfo.InvariantCulture, out long head))
+                    {
+                        committed((new AgreementId(e.Payload[(space + 1)..]), head));
+                    }
+                };
+                await using (var listen = Command(connection, $"LISTEN {CommitChannel};"))
+                {
+                    await listen.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                committed(null);
+                while (true)
+                {
+                    await connection.WaitAsync(cancellationToken);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or IOException or System.Net.Sockets.SocketException or TimeoutException)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<long> ReadHeadAsync(AgreementId agreement, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, HeadSql);
+        Text(command, "agreement", agreement.Value);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>A write on one agreement: a transaction holding its advisory lock, until committed or disposed.</summary>
+    private sealed class Write(PostgresStore store, NpgsqlConnection connection, NpgsqlTransaction transaction, AgreementId agreement, long head) : IAgreementWrite
+    {
+        private bool _used;
+        private int _released;
+
+        public long Head => head;
+
+        public async Task<CommittedChanges?> ReadChangesAsync(Agreement forAgreement, long since, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(forAgreement);
+            var rows = new List<(long Seq, string Changes)>();
+            await using (var read = Command(connection, "SELECT seq, changes FROM commits WHERE agreement_id = @agreement AND seq > @since ORDER BY seq;", transaction))
+            {
+                Text(read, "agreement", agreement.Value);
+                Long(read, "since", since);
+                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    rows.Add((reader.GetInt64(0), reader.GetString(1)));
+                }
+            }
+
+            // Other connections see every commit, and none of this agreement can land while this write holds its lock.
+            return await CommitJournal.ResolveAsync(since, head, rows,
+                ids => store.LoadZonesAsync(forAgreement, ids, cancellationToken),
+                ids => store.LoadOperationsAsync(forAgreement, ids, cancellationToken),
+                ids => store.LoadRequestsAsync(agreement, ids, cancellationToken),
+                ids => store.LoadSubscriptionsAsync(agreement, ids, cancellationToken),
+                (after, limit) => store.ReadEventsAsync(agreement, null, after, limit, cancellationToken));
         }
 
-        // Every write in one round trip; the first that fails aborts the transaction, which is then rolled back.
-        await using var writes = new NpgsqlBatch(connection, transaction);
-        foreach (var (changes, zones, operations) in serialised)
+        public async Task CommitAsync(IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default)
         {
-            Apply(writes, agreement, changes, zones, operations);
-            RecordRequest(writes, agreement, changes);
-            UpsertConcurrenceRequests(writes, agreement, changes.UpsertRequests);
-            InsertTouches(writes, agreement, changes.Touches);
-            nextEvent = InsertEvents(writes, agreement, changes.Events, nextEvent);
-            AppendLedger(writes, agreement, changes.Ledger);
-        }
+            ArgumentNullException.ThrowIfNull(batch);
+            ObjectDisposedException.ThrowIf(_released != 0, this);
+            if (_used)
+            {
+                throw new InvalidOperationException("A write commits once.");
+            }
 
-        if (writes.BatchCommands.Count > 0)
-        {
+            _used = true;
+            cancellationToken.ThrowIfCancellationRequested();
+            if (batch.All(c => c.IsEmpty))
+            {
+                return;
+            }
+
+            var serialised = batch.Select(changes => (
+                Changes: changes,
+                Zones: changes.UpsertZones.Select(z => (Zone: z, Json: FeatureWriter.ToJson(z))).ToList(),
+                Operations: changes.UpsertOperations.Select(o => (Operation: o, Json: FeatureWriter.ToJson(o))).ToList())).ToList();
+
+            long nextIndex, nextEvent;
+            await using (var next = Command(connection, """
+                SELECT (SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries WHERE agreement_id = @agreement),
+                       (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE agreement_id = @agreement);
+                """, transaction))
+            {
+                Text(next, "agreement", agreement.Value);
+                await using var reader = await next.ExecuteReaderAsync(cancellationToken);
+                await reader.ReadAsync(cancellationToken);
+                (nextIndex, nextEvent) = (reader.GetInt64(0), reader.GetInt64(1));
+            }
+
+            long expected = nextIndex;
+            foreach (var append in batch.SelectMany(c => c.Ledger))
+            {
+                if (append.Index != expected)
+                {
+                    throw new InvalidOperationException($"ledger entry {append.Index} is not the next one ({expected}): another writer appended first");
+                }
+
+                expected++;
+            }
+
+            // Every write in one round trip; the first that fails aborts the transaction, which is then rolled back.
+            long firstEvent = nextEvent;
+            await using var writes = new NpgsqlBatch(connection, transaction);
+            foreach (var (changes, zones, operations) in serialised)
+            {
+                Apply(writes, agreement, changes, zones, operations);
+                RecordRequest(writes, agreement, changes);
+                UpsertConcurrenceRequests(writes, agreement, changes.UpsertRequests);
+                InsertTouches(writes, agreement, changes.Touches);
+                nextEvent = InsertEvents(writes, agreement, changes.Events, nextEvent);
+                AppendLedger(writes, agreement, changes.Ledger);
+            }
+
+            var journal = Add(writes, "INSERT INTO commits (agreement_id, seq, changes) VALUES (@agreement, @seq, @changes);");
+            Text(journal, "agreement", agreement.Value);
+            Long(journal, "seq", head + 1);
+            Text(journal, "changes", CommitJournal.Describe(batch, firstEvent, nextEvent));
+            if (CommitJournal.PrunesAt(head + 1))
+            {
+                var prune = Add(writes, "DELETE FROM commits WHERE agreement_id = @agreement AND seq <= @before;");
+                Text(prune, "agreement", agreement.Value);
+                Long(prune, "before", head + 1 - CommitJournal.Retained);
+            }
+
+            // Delivered to listeners on commit only: other nodes wake their event streams and webhooks.
+            var notify = Add(writes, "SELECT pg_notify(@channel, @payload);");
+            Text(notify, "channel", CommitChannel);
+            Text(notify, "payload", $"{head + 1} {agreement.Value}");
+
             await writes.ExecuteNonQueryAsync(cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // Past this point the commit is not cancellable: stopping inside COMMIT would leave the caller unsure
+            // whether it landed. Disposing the transaction without committing rolls it back.
+            await transaction.CommitAsync(CancellationToken.None);
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
+        public async ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _released, 1) != 0)
+            {
+                return;
+            }
 
-        // Past this point the commit is not cancellable: stopping inside COMMIT would leave the caller unsure
-        // whether it landed. Disposing the transaction without committing rolls it back.
-        await transaction.CommitAsync(CancellationToken.None);
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
     }
 
     private static void Apply(
@@ -361,15 +538,19 @@ public sealed class PostgresStore : IParleyStore
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
+        LoadRequestsAsync(agreement, null, cancellationToken);
+
+    private async Task<IReadOnlyList<ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, """
+        await using var command = Command(connection, $"""
             SELECT id, operation_id, operation_version, submitter, affected, target_type, target_id, opened_ticks, deadline_ticks,
                    state, closed_ticks, reason, counter_proposal, version
-            FROM concurrence_requests WHERE agreement_id = @agreement ORDER BY opened_ticks, id COLLATE "C";
+            FROM concurrence_requests WHERE agreement_id = @agreement{OnlyIds} ORDER BY opened_ticks, id COLLATE "C";
             """);
         Text(command, "agreement", agreement.Value);
+        BindIds(command, ids);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var result = new List<ConcurrenceRequest>();
         while (await reader.ReadAsync(cancellationToken))
@@ -632,14 +813,18 @@ public sealed class PostgresStore : IParleyStore
 
     /// <inheritdoc/>
     /// <exception cref="InvalidDataException">A stored subscription does not read back.</exception>
-    public async Task<IReadOnlyList<Subscription>> LoadSubscriptionsAsync(AgreementId agreement, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<Subscription>> LoadSubscriptionsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
+        LoadSubscriptionsAsync(agreement, null, cancellationToken);
+
+    private async Task<IReadOnlyList<Subscription>> LoadSubscriptionsAsync(AgreementId agreement, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, """
+        await using var command = Command(connection, $"""
             SELECT id, party, area_json, start_ticks, end_ticks, kinds_json, webhook, created_ticks FROM subscriptions
-            WHERE agreement_id = @agreement ORDER BY created_ticks, id COLLATE "C";
+            WHERE agreement_id = @agreement{OnlyIds} ORDER BY created_ticks, id COLLATE "C";
             """);
         Text(command, "agreement", agreement.Value);
+        BindIds(command, ids);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var result = new List<Subscription>();
         while (await reader.ReadAsync(cancellationToken))
@@ -944,11 +1129,12 @@ public sealed class PostgresStore : IParleyStore
         return [.. document.RootElement.EnumerateArray().Select(k => k.GetString() ?? throw new System.Text.Json.JsonException("a kind is not a string"))];
     }
 
-    private async Task<IReadOnlyList<T>> LoadAsync<T>(string sql, Agreement agreement, Func<StoredRow, T> parse, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<T>> LoadAsync<T>(string sql, Agreement agreement, Func<StoredRow, T> parse, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection, sql);
         Text(command, "agreement", agreement.Id.Value);
+        BindIds(command, ids);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var result = new List<T>();
         var batch = new List<StoredRow>(LoadBatchSize);

@@ -222,5 +222,17 @@ internal static class SqliteSchema
 
         CREATE INDEX subscriptions_by_party ON subscriptions (agreement_id, party);
         """,
+
+        // 7: the commit journal. One row per commit of an agreement, numbered 1, 2, … (the head is the last); its
+        // changes name what the commit wrote (ids, touches, nonces, the events' sequence numbers), so a process that
+        // missed it can catch up without loading the whole state.
+        """
+        CREATE TABLE commits (
+            agreement_id TEXT NOT NULL,
+            seq INTEGER NOT NULL CHECK (seq >= 1),
+            changes TEXT NOT NULL,
+            PRIMARY KEY (agreement_id, seq)
+        ) STRICT, WITHOUT ROWID;
+        """,
     ];
 }

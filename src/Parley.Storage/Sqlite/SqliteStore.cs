@@ -189,27 +189,41 @@ public sealed class SqliteStore : IParleyStore
 
     /// <inheritdoc/>
     /// <exception cref="InvalidDataException">A stored zone no longer reads under <paramref name="agreement"/>'s rules.</exception>
-    public Task<IReadOnlyList<Zone>> LoadZonesAsync(Agreement agreement, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<Zone>> LoadZonesAsync(Agreement agreement, CancellationToken cancellationToken = default) =>
+        LoadZonesAsync(agreement, null, cancellationToken);
+
+    private Task<IReadOnlyList<Zone>> LoadZonesAsync(Agreement agreement, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(agreement);
         return LoadAsync(
-            "SELECT id, version, NULL, feature_json FROM zones WHERE agreement_id = $agreement ORDER BY id;",
+            $"SELECT id, version, NULL, feature_json FROM zones WHERE agreement_id = $agreement{OnlyIds} ORDER BY id;",
             agreement,
             row => StoredDeclarations.ParseZone(row, agreement, $"'{FilePath}'"),
+            ids,
             cancellationToken);
     }
 
     /// <inheritdoc/>
     /// <exception cref="InvalidDataException">A stored operation no longer reads under <paramref name="agreement"/>'s rules.</exception>
-    public Task<IReadOnlyList<Operation>> LoadOperationsAsync(Agreement agreement, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<Operation>> LoadOperationsAsync(Agreement agreement, CancellationToken cancellationToken = default) =>
+        LoadOperationsAsync(agreement, null, cancellationToken);
+
+    private Task<IReadOnlyList<Operation>> LoadOperationsAsync(Agreement agreement, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(agreement);
         return LoadAsync(
-            "SELECT id, version, state, feature_json FROM operations WHERE agreement_id = $agreement ORDER BY id;",
+            $"SELECT id, version, state, feature_json FROM operations WHERE agreement_id = $agreement{OnlyIds} ORDER BY id;",
             agreement,
             row => StoredDeclarations.ParseOperation(row, agreement, $"'{FilePath}'"),
+            ids,
             cancellationToken);
     }
+
+    // Narrows a load to the ids in $ids (a JSON array) when it is not null.
+    private const string OnlyIds = " AND ($ids IS NULL OR id IN (SELECT value FROM json_each($ids)))";
+
+    private static void BindIds(SqliteCommand command, IReadOnlyCollection<string>? ids) =>
+        command.Parameters.AddWithValue("$ids", ids is null ? DBNull.Value : CommitJournal.Array(ids));
 
     /// <inheritdoc/>
     /// <remarks>
@@ -226,31 +240,124 @@ public sealed class SqliteStore : IParleyStore
     /// <inheritdoc/>
     public async Task CommitBatchAsync(AgreementId agreement, IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(agreement.Value, nameof(agreement));
         ArgumentNullException.ThrowIfNull(batch);
-        var connection = EnsureInitialized();
+        EnsureInitialized();
         cancellationToken.ThrowIfCancellationRequested();
         if (batch.All(c => c.IsEmpty))
         {
             return;
         }
 
-        // Serialising the features is the costly part; doing it before taking the lock lets callers overlap it.
-        var serialised = batch.Select(changes => (
-            Changes: changes,
-            Zones: changes.UpsertZones.Select(z => (Zone: z, Json: FeatureWriter.ToJson(z))).ToList(),
-            Operations: changes.UpsertOperations.Select(o => (Operation: o, Json: FeatureWriter.ToJson(o))).ToList())).ToList();
+        await using var write = await BeginWriteAsync(agreement, cancellationToken);
+        await write.CommitAsync(batch, cancellationToken);
+    }
 
+    /// <inheritdoc/>
+    /// <remarks>One process writes a file at a time (the write takes SQLite's write lock up front), and a server owns its file.</remarks>
+    public bool IsShared => false;
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Holds the store's write lock and a <c>BEGIN IMMEDIATE</c> transaction, which takes SQLite's write lock up front,
+    /// so another process cannot make this one fail half-way with SQLITE_BUSY.
+    /// </remarks>
+    public async Task<IAgreementWrite> BeginWriteAsync(AgreementId agreement, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(agreement.Value, nameof(agreement));
+        var connection = EnsureInitialized();
         await _writeLock.WaitAsync(cancellationToken);
+        SqliteTransaction? transaction = null;
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+            await using var read = Command(connection, HeadSql, transaction);
+            read.Parameters.AddWithValue("$agreement", agreement.Value);
+            long head = (long)(await read.ExecuteScalarAsync(cancellationToken))!;
+            return new Write(this, connection, transaction, agreement, head);
+        }
+        catch
+        {
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync();
+            }
 
-            // Microsoft.Data.Sqlite begins a non-deferred transaction with BEGIN IMMEDIATE, which takes the write
-            // lock up front, so another process cannot make this one fail half-way with SQLITE_BUSY.
-            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+            _writeLock.Release();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task WatchCommitsAsync(Action<(AgreementId Agreement, long Head)?> committed, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private const string HeadSql = "SELECT COALESCE(MAX(seq), 0) FROM commits WHERE agreement_id = $agreement;";
+
+    /// <inheritdoc/>
+    public async Task<long> ReadHeadAsync(AgreementId agreement, CancellationToken cancellationToken = default)
+    {
+        EnsureInitialized();
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, HeadSql);
+        command.Parameters.AddWithValue("$agreement", agreement.Value);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>A write on one agreement: the store's write lock and an immediate transaction, held until committed or disposed.</summary>
+    private sealed class Write(SqliteStore store, SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, long head) : IAgreementWrite
+    {
+        private bool _used;
+        private int _released;
+
+        public long Head => head;
+
+        public async Task<CommittedChanges?> ReadChangesAsync(Agreement forAgreement, long since, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(forAgreement);
+            var rows = new List<(long Seq, string Changes)>();
+            await using (var read = Command(connection, "SELECT seq, changes FROM commits WHERE agreement_id = $agreement AND seq > $since ORDER BY seq;", transaction))
+            {
+                read.Parameters.AddWithValue("$agreement", agreement.Value);
+                read.Parameters.AddWithValue("$since", since);
+                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    rows.Add((reader.GetInt64(0), reader.GetString(1)));
+                }
+            }
+
+            // The readers see every commit, and none can land while this write holds the lock.
+            return await CommitJournal.ResolveAsync(since, head, rows,
+                ids => store.LoadZonesAsync(forAgreement, ids, cancellationToken),
+                ids => store.LoadOperationsAsync(forAgreement, ids, cancellationToken),
+                ids => store.LoadRequestsAsync(agreement, ids, cancellationToken),
+                ids => store.LoadSubscriptionsAsync(agreement, ids, cancellationToken),
+                (after, limit) => store.ReadEventsAsync(agreement, null, after, limit, cancellationToken));
+        }
+
+        public async Task CommitAsync(IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(batch);
+            ObjectDisposedException.ThrowIf(_released != 0, this);
+            if (_used)
+            {
+                throw new InvalidOperationException("A write commits once.");
+            }
+
+            _used = true;
+            cancellationToken.ThrowIfCancellationRequested();
+            if (batch.All(c => c.IsEmpty))
+            {
+                return;
+            }
+
+            var serialised = batch.Select(changes => (
+                Changes: changes,
+                Zones: changes.UpsertZones.Select(z => (Zone: z, Json: FeatureWriter.ToJson(z))).ToList(),
+                Operations: changes.UpsertOperations.Select(o => (Operation: o, Json: FeatureWriter.ToJson(o))).ToList())).ToList();
+
             await using var ledger = new LedgerWriter(connection, transaction, agreement);
-            long nextEvent = -1;
+            long nextEvent = -1, firstEvent = -1;
             foreach (var (changes, zones, operations) in serialised)
             {
                 await ApplyAsync(connection, transaction, agreement, changes, zones, operations, cancellationToken);
@@ -258,10 +365,31 @@ public sealed class SqliteStore : IParleyStore
                 await UpsertConcurrenceRequestsAsync(connection, transaction, agreement, changes.UpsertRequests, cancellationToken);
                 await InsertTouchesAsync(connection, transaction, agreement, changes.Touches, cancellationToken);
                 nextEvent = await InsertEventsAsync(connection, transaction, agreement, changes.Events, nextEvent, cancellationToken);
+                if (changes.Events.Count > 0 && firstEvent < 0)
+                {
+                    firstEvent = nextEvent - changes.Events.Count;
+                }
+
                 foreach (var append in changes.Ledger)
                 {
                     await ledger.AppendAsync(append, cancellationToken);
                 }
+            }
+
+            await using (var journal = Command(connection, "INSERT INTO commits (agreement_id, seq, changes) VALUES ($agreement, $seq, $changes);", transaction))
+            {
+                journal.Parameters.AddWithValue("$agreement", agreement.Value);
+                journal.Parameters.AddWithValue("$seq", head + 1);
+                journal.Parameters.AddWithValue("$changes", firstEvent < 0 ? CommitJournal.Describe(batch, 0, 0) : CommitJournal.Describe(batch, firstEvent, nextEvent));
+                await journal.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            if (CommitJournal.PrunesAt(head + 1))
+            {
+                await using var prune = Command(connection, "DELETE FROM commits WHERE agreement_id = $agreement AND seq <= $before;", transaction);
+                prune.Parameters.AddWithValue("$agreement", agreement.Value);
+                prune.Parameters.AddWithValue("$before", head + 1 - CommitJournal.Retained);
+                await prune.ExecuteNonQueryAsync(cancellationToken);
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -270,9 +398,22 @@ public sealed class SqliteStore : IParleyStore
             // unsure whether it landed. Disposing the transaction without committing rolls it back.
             await transaction.CommitAsync(CancellationToken.None);
         }
-        finally
+
+        public async ValueTask DisposeAsync()
         {
-            _writeLock.Release();
+            if (Interlocked.Exchange(ref _released, 1) != 0)
+            {
+                return;
+            }
+
+            try
+            {
+                await transaction.DisposeAsync();
+            }
+            finally
+            {
+                store._writeLock.Release();
+            }
         }
     }
 
@@ -420,16 +561,20 @@ public sealed class SqliteStore : IParleyStore
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
+        LoadRequestsAsync(agreement, null, cancellationToken);
+
+    private async Task<IReadOnlyList<ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken)
     {
         EnsureInitialized();
         await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var command = Command(connection, """
+        await using var command = Command(connection, $"""
             SELECT id, operation_id, operation_version, submitter, affected, target_type, target_id, opened_ticks, deadline_ticks,
                    state, closed_ticks, reason, counter_proposal, version
-            FROM concurrence_requests WHERE agreement_id = $agreement ORDER BY opened_ticks, id;
+            FROM concurrence_requests WHERE agreement_id = $agreement{OnlyIds} ORDER BY opened_ticks, id;
             """);
         command.Parameters.AddWithValue("$agreement", agreement.Value);
+        BindIds(command, ids);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var result = new List<ConcurrenceRequest>();
         while (await reader.ReadAsync(cancellationToken))
@@ -717,15 +862,19 @@ public sealed class SqliteStore : IParleyStore
 
     /// <inheritdoc/>
     /// <exception cref="InvalidDataException">A stored subscription does not read back.</exception>
-    public async Task<IReadOnlyList<Subscription>> LoadSubscriptionsAsync(AgreementId agreement, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<Subscription>> LoadSubscriptionsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
+        LoadSubscriptionsAsync(agreement, null, cancellationToken);
+
+    private async Task<IReadOnlyList<Subscription>> LoadSubscriptionsAsync(AgreementId agreement, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken)
     {
         EnsureInitialized();
         await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var command = Command(connection, """
+        await using var command = Command(connection, $"""
             SELECT id, party, area_json, start_ticks, end_ticks, kinds_json, webhook, created_ticks FROM subscriptions
-            WHERE agreement_id = $agreement ORDER BY created_ticks, id;
+            WHERE agreement_id = $agreement{OnlyIds} ORDER BY created_ticks, id;
             """);
         command.Parameters.AddWithValue("$agreement", agreement.Value);
+        BindIds(command, ids);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var result = new List<Subscription>();
         while (await reader.ReadAsync(cancellationToken))
@@ -1158,12 +1307,13 @@ public sealed class SqliteStore : IParleyStore
         return Convert.ToInt32(await max.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
-    private async Task<IReadOnlyList<T>> LoadAsync<T>(string sql, Agreement agreement, Func<StoredRow, T> parse, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<T>> LoadAsync<T>(string sql, Agreement agreement, Func<StoredRow, T> parse, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken)
     {
         EnsureInitialized();
         await using var connection = await OpenReaderAsync(cancellationToken);
         await using var command = Command(connection, sql);
         command.Parameters.AddWithValue("$agreement", agreement.Id.Value);
+        BindIds(command, ids);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var result = new List<T>();
         var batch = new List<StoredRow>(LoadBatchSize);
