@@ -21,3 +21,7 @@ public sealed class PostgresSubmissionConformance() : SubmissionConformance(new 
 public sealed class PostgresProbingConformance() : ProbingConformance(new PostgresBackend());
 
 public sealed class PostgresSubscriptionConformance() : SubscriptionConformance(new PostgresBackend());
+
+public sealed class SqliteJournalConformance() : JournalConformance(new SqliteBackend());
+
+public sealed class PostgresJournalConformance() : JournalConformance(new PostgresBackend());
