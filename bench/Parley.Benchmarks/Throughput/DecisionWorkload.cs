@@ -14,6 +14,9 @@ internal enum Scenario
 
     /// <summary>Every operation in the same 1 km², overlapping in time and altitude: each conflicts with the other party's earlier ones.</summary>
     HotSpot,
+
+    /// <summary>Every operation a ground movement in the same 1 km², inside the other party's protected zone there: one conflict each.</summary>
+    HotZone,
 }
 
 /// <summary>One operation to submit: its owner (index into <see cref="DecisionWorkload.Parties"/>) and its GeoJSON Feature.</summary>
@@ -34,6 +37,12 @@ internal sealed record Submission(int Party, string Id, string Feature);
 /// <b>Hot spot</b>: every operation is a box of 100–400 m inside the same 1 km² (35.000–35.011° E,
 /// 35.000–35.009° N), flight at 500–1,500 m or strike from the ground to 2,000 m, starting within the same
 /// 30 minutes and lasting 2 h: each conflicts with every live operation of the other party.
+/// </para>
+/// <para>
+/// <b>Hot zone</b>: the same boxes and times, as ground movements, where each party has declared a protected zone
+/// over the whole square kilometre (visible to the other party): each operation conflicts with the other party's
+/// zone and opens one concurrence request, however many operations are live (ground movements keep no separation
+/// from each other). Every write still contends for the same place.
 /// </para>
 /// </remarks>
 internal static class DecisionWorkload
@@ -78,9 +87,41 @@ internal static class DecisionWorkload
     public static Submission[] Operations(Scenario scenario, int count, int seed, string tag) => scenario switch
     {
         Scenario.Spread => [.. Enumerable.Range(0, count).Select(i => Spread(i, tag))],
-        Scenario.HotSpot => HotSpot(count, seed, tag),
+        Scenario.HotSpot => HotSpot(count, seed, tag, "flight", "strike"),
+        Scenario.HotZone => HotSpot(count, seed, tag, "ground-movement", "ground-movement"),
         _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
     };
+
+    /// <summary>The zones a scenario declares before its load (the hot zone's two protected squares), as the server reads them.</summary>
+    public static IReadOnlyList<Zone> Zones(Scenario scenario)
+    {
+        if (scenario != Scenario.HotZone)
+        {
+            return [];
+        }
+
+        return [.. Parties.Select(party =>
+        {
+            string feature = string.Create(CultureInfo.InvariantCulture,
+                $$$"""{"type":"Feature","id":"square-{{{party}}}","geometry":{{{Box(35.0055, 35.0045, 0.0056, 0.0046)}}},"properties":{"kind":"protected","alt_min_m":0,"alt_max_m":5000,"start":"{{{FeatureWriter.Time(Base)}}}","visibility":"parties","shared_with":["blue","red"]}}""");
+            using var document = FeatureReader.ParseJson(System.Text.Encoding.UTF8.GetBytes(feature));
+            return FeatureReader.ReadZones(document.RootElement, Agreement, new PartyId(party)).Single();
+        })];
+    }
+
+    /// <summary>Declares the scenario's zones (if any) through the registry, before the load.</summary>
+    public static async Task DeclareZonesAsync(Parley.Server.Theaters.TheaterRegistry registry, Scenario scenario)
+    {
+        foreach (var zone in Zones(scenario))
+        {
+            await registry.WriteAsync(new AgreementId(AgreementId), _ =>
+            {
+                var changes = new Parley.Core.Ports.ChangeSet { Command = "zone.declare", Submitter = zone.Owner };
+                changes.UpsertZones.Add(zone);
+                return (changes, 0);
+            });
+        }
+    }
 
     private static Submission Spread(int i, string tag)
     {
@@ -94,7 +135,7 @@ internal static class DecisionWorkload
             flight ? 300 : 0, flight ? 3000 : 4000, start, start + TimeSpan.FromMinutes(90)));
     }
 
-    private static Submission[] HotSpot(int count, int seed, string tag)
+    private static Submission[] HotSpot(int count, int seed, string tag, string evenKind, string oddKind)
     {
         const double west = 35.000, south = 35.000, east = 35.011, north = 35.009; // ≈ 1.00 km × 1.00 km
         var random = new Random(seed);
@@ -107,7 +148,7 @@ internal static class DecisionWorkload
             var start = Base + TimeSpan.FromMinutes(random.Next(0, 30));
             bool flight = i / 2 % 2 == 0;
             string id = $"{tag}-{i:D7}";
-            result[i] = new Submission(i % 2, id, Feature(id, flight ? "flight" : "strike", Box(lon, lat, width / 2, height / 2),
+            result[i] = new Submission(i % 2, id, Feature(id, flight ? evenKind : oddKind, Box(lon, lat, width / 2, height / 2),
                 flight ? 500 : 0, flight ? 1500 : 2000, start, start + TimeSpan.FromHours(2)));
         }
 

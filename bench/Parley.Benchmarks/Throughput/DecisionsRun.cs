@@ -22,7 +22,8 @@ internal static class DecisionsRun
             {
                 "spread" => Scenario.Spread,
                 "hotspot" or "hot-spot" => Scenario.HotSpot,
-                _ => throw new ArgumentException($"--scenarios: spread or hotspot, not '{s}'"),
+                "hotzone" or "hot-zone" => Scenario.HotZone,
+                _ => throw new ArgumentException($"--scenarios: spread, hotspot or hotzone, not '{s}'"),
             }).ToList();
         var variants = options.Text("inproc", "plain,route").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
         int clients = options.Int("clients", 16);
@@ -113,6 +114,7 @@ internal static class DecisionsRun
     private static async Task<LoadResult> RunHttpAsync(Scenario scenario, Submission[] submissions, int clients, TimeSpan warmup, TimeSpan measure, double window)
     {
         await using var server = await BenchServer.StartAsync();
+        await DecisionWorkload.DeclareZonesAsync(server.Registry, scenario);
         var writes = server.Sign([.. submissions.Select(s => (s.Party, s.Feature))], DecisionWorkload.OperationsPath);
         Machine.Collect();
         return await HttpLoad.RunAsync(server, scenario, writes, clients, warmup, measure, window);

@@ -32,6 +32,7 @@ internal static class InProcessLoad
             var registry = new TheaterRegistry(store, Parley.Ledger.NoteSigner.NewSeed(), "parley.local", TimeProvider.System);
             await registry.InitializeAsync();
             await registry.PutAgreementAsync(DecisionWorkload.AgreementText);
+            await DecisionWorkload.DeclareZonesAsync(registry, scenario);
             var agreement = new AgreementId(DecisionWorkload.AgreementId);
 
             var records = new RequestRecord[operations.Length];

@@ -230,7 +230,12 @@ internal sealed class LoadResult
         return json;
     }
 
-    public static string ScenarioName(Scenario scenario) => scenario == Scenario.Spread ? "spread" : "hot-spot";
+    public static string ScenarioName(Scenario scenario) => scenario switch
+    {
+        Scenario.Spread => "spread",
+        Scenario.HotSpot => "hot-spot",
+        _ => "hot-zone",
+    };
 
     public static double Round(double value) => Math.Round(value, 3);
 
