@@ -7,39 +7,54 @@ using Parley.Core.Probing;
 namespace Parley.Benchmarks.Throughput;
 
 /// <summary>
-/// Notes when each step of a write runs under the agreement's lock, to split the serialised section of a write:
-/// the nonce check and the decision report themselves, the store's commit closes the record.
+/// Notes what each batch of writes spends under the agreement's lock: the nonce checks and decisions report
+/// themselves, the store's commit closes the batch's record.
 /// </summary>
-/// <remarks>Every member is called under the agreement's lock (one write at a time), so no synchronisation is needed.</remarks>
+/// <remarks>Every member is called under the agreement's lock (one batch at a time), so no synchronisation is needed.</remarks>
 internal sealed class LockClock
 {
     private long _lastCommitEnd;
-    private long _enteredAt;
+    private long _batchStart;
     private long _nonce;
-    private long _decideStart;
-    private long _decideEnd;
+    private long _decide;
+    private int _writes;
 
     public List<LockPhases> Phases { get; } = new(1 << 16);
 
-    /// <summary>The write's first step under the lock begins.</summary>
-    public void Entered() => _enteredAt = Stopwatch.GetTimestamp();
+    /// <summary>A write's first step under the lock begins.</summary>
+    public void Entered()
+    {
+        if (_batchStart == 0)
+        {
+            _batchStart = Stopwatch.GetTimestamp();
+        }
+    }
 
-    public void NonceChecked(long ticks) => _nonce = ticks;
+    public void NonceChecked(long ticks) => _nonce += ticks;
 
-    public void Decided(long start, long end) => (_decideStart, _decideEnd) = (start, end);
+    public void Decided(long start, long end)
+    {
+        if (_batchStart == 0)
+        {
+            _batchStart = start;
+        }
+
+        _decide += end - start;
+        _writes++;
+    }
 
     public void Committed(long start, long end)
     {
-        if (_decideEnd == 0)
+        if (_writes == 0)
         {
-            return; // not a write of the load (the agreement's own entry)
+            return; // not a batch of the load (the agreement's own entry, zones declared before it)
         }
 
-        long entered = _enteredAt != 0 ? _enteredAt : _decideStart;
-        long handoff = _lastCommitEnd == 0 ? 0 : Math.Max(0, entered - _lastCommitEnd);
-        Phases.Add(new LockPhases(end, handoff, _nonce, _decideEnd - _decideStart, start - _decideEnd, end - start));
+        long handoff = _lastCommitEnd == 0 ? 0 : Math.Max(0, _batchStart - _lastCommitEnd);
+        long prepare = Math.Max(0, start - _batchStart - _nonce - _decide);
+        Phases.Add(new LockPhases(end, handoff, _nonce, _decide, prepare, end - start, _writes));
         _lastCommitEnd = end;
-        (_enteredAt, _nonce, _decideStart, _decideEnd) = (0, 0, 0, 0);
+        (_batchStart, _nonce, _decide, _writes) = (0, 0, 0, 0);
     }
 }
 
