@@ -84,7 +84,12 @@ internal static class DecisionsRun
         if (parts.Contains("notify"))
         {
             Machine.Collect();
-            var workload = NotificationRun.ProbingAlerts(rate, notifySeconds);
+            var workload = options.Text("notify-events", "requests") switch
+            {
+                "requests" => NotificationRun.RequestsOpened(rate, notifySeconds),
+                "probing" => NotificationRun.ProbingAlerts(rate, notifySeconds),
+                var other => throw new ArgumentException($"--notify-events: requests or probing, not '{other}'"),
+            };
             notification = NotificationRun.RunAsync(workload, rate, TimeSpan.FromSeconds(Math.Min(2, notifySeconds / 4.0))).GetAwaiter().GetResult();
         }
 

@@ -104,6 +104,46 @@ internal static class NotificationRun
             setup, zoneBodies);
     }
 
+    /// <summary>
+    /// Lifecycle events: every write opens a concurrence request, and <c>request.opened</c> goes to the party asked. Red
+    /// declares one protected zone per write, shared with blue; blue's write <c>j</c> is a ground movement inside zone
+    /// <c>j</c>, so each raises exactly one event to red, keyed by the zone it names and timed by its <c>opened</c> (the
+    /// decision time).
+    /// </summary>
+    public static EventWorkload RequestsOpened(int rate, int seconds)
+    {
+        int writes = rate * seconds;
+        var start = new DateTimeOffset(2027, 1, 1, 8, 0, 0, TimeSpan.Zero);
+        (double Lon, double Lat) Place(int k) => (30.05 + (0.02 * (k % 500)), 30.05 + (0.02 * (k / 500)));
+        string ZoneId(int k) => $"z{k:D6}";
+        var zoneBodies = new List<(int, string)>();
+        for (int first = 0; first < writes; first += 100)
+        {
+            var features = Enumerable.Range(first, Math.Min(100, writes - first)).Select(k =>
+            {
+                var (lon, lat) = Place(k);
+                return $$$"""{"type":"Feature","id":"{{{ZoneId(k)}}}","geometry":{{{DecisionWorkload.Box(lon, lat, 0.002, 0.002)}}},"properties":{"kind":"protected","start":"2026-01-01T00:00:00Z","visibility":"parties","shared_with":["blue"]}}""";
+            });
+            zoneBodies.Add((1, $$"""{"type":"FeatureCollection","features":[{{string.Join(',', features)}}]}"""));
+        }
+
+        var sequence = new List<(int, string)>(writes);
+        var raising = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int j = 0; j < writes; j++)
+        {
+            var (lon, lat) = Place(j);
+            sequence.Add((0, DecisionWorkload.Feature($"m{j:D6}", "ground-movement", DecisionWorkload.Box(lon, lat, 0.001, 0.001), 0, 100, start, start + TimeSpan.FromHours(1))));
+            raising[ZoneId(j)] = j;
+        }
+
+        return new EventWorkload(
+            $"request.opened: {writes:N0} submissions at {rate}/s, each opening one concurrence request with the zone's owner",
+            "request.opened", "red", sequence, raising,
+            data => (string?)data["target_id"],
+            data => DateTimeOffset.TryParse((string?)data["opened"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null,
+            [], zoneBodies);
+    }
+
     public static async Task<NotificationResult> RunAsync(EventWorkload workload, int rate, TimeSpan warmup)
     {
         await using var server = await BenchServer.StartAsync();
@@ -121,7 +161,7 @@ internal static class NotificationRun
             }
         }
 
-        var setup = server.Sign(workload.Setup, DecisionWorkload.OperationsPath);
+        var setup = workload.Setup.Count == 0 ? [] : server.Sign(workload.Setup, DecisionWorkload.OperationsPath);
         int nextSetup = -1;
         await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
         {

@@ -30,7 +30,7 @@ public static class LifecycleEvents
                 changes.Events.Add(new EventAppend(request.Affected, "request.opened", Json(new JsonObject
                 {
                     ["request"] = request.Id, ["submitter"] = request.Submitter.Value, ["target_type"] = request.TargetType,
-                    ["target_id"] = request.TargetId, ["deadline"] = FeatureWriter.Time(request.Deadline),
+                    ["target_id"] = request.TargetId, ["opened"] = FeatureWriter.Time(request.Opened), ["deadline"] = FeatureWriter.Time(request.Deadline),
                 }), now));
             }
             else if (!request.IsOpen && (before is null || before.IsOpen))
