@@ -125,10 +125,28 @@ internal static class ClusterChecks
     }
 
     /// <summary>
-    /// Each node's view, party by party (zones, operations, requests), is the same on every node, and the items a party
-    /// owns or is asked about are those of the committed state, in the same states and versions.
+    /// Within 5 s of the last write, each node's view, party by party (zones, operations, requests), is the same on
+    /// every node, and the items a party owns or is asked about are those of the committed state, in the same states
+    /// and versions. (A node may learn of other nodes' commits a little later than they land; it may not stay behind.)
     /// </summary>
     public static async Task CheckNodeViewsAsync(NodeCluster cluster, IReadOnlyList<int> nodes, ClusterTruth truth, List<string> failures)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (true)
+        {
+            var found = new List<string>();
+            await ReadNodeViewsAsync(cluster, nodes, truth, found);
+            if (found.Count == 0 || DateTime.UtcNow >= deadline)
+            {
+                failures.AddRange(found.Select(f => f + " (after 5 s of waiting)"));
+                return;
+            }
+
+            await Task.Delay(250, Ct);
+        }
+    }
+
+    private static async Task ReadNodeViewsAsync(NodeCluster cluster, IReadOnlyList<int> nodes, ClusterTruth truth, List<string> failures)
     {
         string a = cluster.AgreementId;
         foreach (var party in HotAreaWorkload.Parties)
