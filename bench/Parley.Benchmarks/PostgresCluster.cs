@@ -39,7 +39,7 @@ public sealed class PostgresCluster : IDisposable
     public static readonly string[] Settings =
     [
         "listen_addresses=127.0.0.1", "fsync=off", "synchronous_commit=off", "full_page_writes=off",
-        "shared_buffers=1GB", "work_mem=64MB", "maintenance_work_mem=1GB", "max_wal_size=4GB", "jit=off",
+        "shared_buffers=1GB", "work_mem=64MB", "maintenance_work_mem=1GB", "max_wal_size=4GB", "jit=off", "max_connections=300",
     ];
 
     public static PostgresCluster Start(string? bin = null)

@@ -45,8 +45,9 @@ static int Help()
           ledger   [--leaves 10000000] [--entries 1000000] [--proofs 100000]   proofs at 10M leaves, verifying 1M entries
           decisions [--parts http,inproc,phases,notify] [--scenarios spread,hotspot,hotzone] [--clients 16] [--warmup 3] [--seconds 20]
                    [--hot-seconds 20] [--hot-ops 20000] [--max-ops 100000] [--inproc plain,route] [--window 5]
-                   [--rate 500] [--notify-seconds 12] [--notify-events requests|probing] [--phase-calls 2000] [--json]
-                   decisions per second through a real server and in process, steps of one submission, event delivery
+                   [--rate 500] [--notify-seconds 12] [--notify-events requests|probing] [--phase-calls 2000] [--json] [--store sqlite|postgres [--nodes 1|3]]
+                   decisions per second through a real server and in process, steps of one submission, event delivery;
+                   --store postgres (with --parts http): N parley serve processes on a throwaway PostgreSQL cluster, callers spread over them
           bdn      [BenchmarkDotNet arguments, e.g. --filter *Check*]
         every mode takes --seed N (default 20250301)
         """);

@@ -23,50 +23,39 @@ internal sealed record SignedWrite(int Party, byte[] Body, string Signature, str
 }
 
 /// <summary>
-/// A real Parley server on a loopback port with a temporary data folder, the benchmark agreement loaded and the
-/// per-party rate limit off; and the credentials of its two parties (bearer tokens, development submission keys).
+/// What a load is sent to: one or more Parley servers serving the benchmark agreement with the per-party rate limit
+/// off, and the credentials of its two parties (bearer tokens, development submission keys) from the data folder
+/// whose secrets they share.
 /// </summary>
-internal sealed class BenchServer : IAsyncDisposable
+internal abstract class BenchTarget : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-
-    private BenchServer(WebApplication app, string dataDirectory)
+    protected BenchTarget(string dataDirectory, IReadOnlyList<Uri> nodes)
     {
-        _app = app;
         DataDirectory = dataDirectory;
-        BaseAddress = new Uri(app.Urls.First());
+        Nodes = nodes;
         Tokens = [.. DecisionWorkload.Parties.Select(p => TokenKeys.Issue(dataDirectory, DecisionWorkload.AgreementId, p, Roles.Operator, TimeSpan.FromDays(1)))];
     }
 
+    /// <summary>The data folder that holds the secrets the servers trust.</summary>
     public string DataDirectory { get; }
 
-    public Uri BaseAddress { get; }
+    /// <summary>Where each server listens.</summary>
+    public IReadOnlyList<Uri> Nodes { get; }
+
+    /// <summary>The address of the first server.</summary>
+    public Uri BaseAddress => Nodes[0];
 
     /// <summary>An operator token per party, in <see cref="DecisionWorkload.Parties"/> order.</summary>
     public string[] Tokens { get; }
 
-    /// <summary>The server's theaters, for setting up state in process.</summary>
-    public TheaterRegistry Registry => _app.Services.GetRequiredService<TheaterRegistry>();
+    /// <summary>How the load's path is named in the report: <c>http</c>, with the store and the nodes when they are not the embedded server's.</summary>
+    public abstract string Label { get; }
 
-    public static async Task<BenchServer> StartAsync()
-    {
-        string folder = Path.Combine(Path.GetTempPath(), "parley-decisions-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
-        string agreementFile = Path.Combine(folder, "agreement.json");
-        await File.WriteAllTextAsync(agreementFile, DecisionWorkload.AgreementText);
-        var app = await ParleyApp.StartAsync(new ParleyServerOptions
-        {
-            DataDirectory = folder,
-            Urls = "http://127.0.0.1:0",
-            AgreementFiles = [agreementFile],
-            RateLimitPerSecond = 0,
-            ConsoleLogging = false,
-        });
-        return new BenchServer(app, folder);
-    }
+    /// <summary>The server processes other than this one, whose CPU time counts with the run's.</summary>
+    public virtual IReadOnlyList<System.Diagnostics.Process> Processes => [];
 
-    /// <summary>A client for many concurrent requests to this server (no connection limit, no cookies).</summary>
-    public HttpClient Client() => new(new SocketsHttpHandler
+    /// <summary>A client for many concurrent requests to server <paramref name="node"/> (no connection limit, no cookies).</summary>
+    public HttpClient Client(int node = 0) => new(new SocketsHttpHandler
     {
         MaxConnectionsPerServer = int.MaxValue,
         UseCookies = false,
@@ -75,7 +64,7 @@ internal sealed class BenchServer : IAsyncDisposable
         PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
     })
     {
-        BaseAddress = BaseAddress,
+        BaseAddress = Nodes[node],
         Timeout = TimeSpan.FromMinutes(2),
     };
 
@@ -136,7 +125,43 @@ internal sealed class BenchServer : IAsyncDisposable
         return request;
     }
 
-    public async ValueTask DisposeAsync()
+    public abstract ValueTask DisposeAsync();
+}
+
+/// <summary>A real Parley server in this process on a loopback port, on the embedded SQLite store in a temporary data folder.</summary>
+internal sealed class BenchServer : BenchTarget
+{
+    private readonly WebApplication _app;
+
+    private BenchServer(WebApplication app, string dataDirectory)
+        : base(dataDirectory, [new Uri(app.Urls.First())])
+    {
+        _app = app;
+    }
+
+    public override string Label => "http";
+
+    /// <summary>The server's theaters, for setting up state in process.</summary>
+    public TheaterRegistry Registry => _app.Services.GetRequiredService<TheaterRegistry>();
+
+    public static async Task<BenchServer> StartAsync()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "parley-decisions-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        string agreementFile = Path.Combine(folder, "agreement.json");
+        await File.WriteAllTextAsync(agreementFile, DecisionWorkload.AgreementText);
+        var app = await ParleyApp.StartAsync(new ParleyServerOptions
+        {
+            DataDirectory = folder,
+            Urls = "http://127.0.0.1:0",
+            AgreementFiles = [agreementFile],
+            RateLimitPerSecond = 0,
+            ConsoleLogging = false,
+        });
+        return new BenchServer(app, folder);
+    }
+
+    public override async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
         await _app.DisposeAsync();

@@ -92,34 +92,45 @@ internal static class DecisionWorkload
         _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
     };
 
-    /// <summary>The zones a scenario declares before its load (the hot zone's two protected squares), as the server reads them.</summary>
-    public static IReadOnlyList<Zone> Zones(Scenario scenario)
-    {
-        if (scenario != Scenario.HotZone)
-        {
-            return [];
-        }
+    /// <summary>The zones a scenario declares before its load (the hot zone's two protected squares): owner and Feature.</summary>
+    public static IReadOnlyList<(int Party, string Feature)> ZoneFeatures(Scenario scenario) =>
+        scenario != Scenario.HotZone ? [] : [.. Parties.Select((party, i) => (i, string.Create(CultureInfo.InvariantCulture,
+            $$$"""{"type":"Feature","id":"square-{{{party}}}","geometry":{{{Box(35.0055, 35.0045, 0.0056, 0.0046)}}},"properties":{"kind":"protected","alt_min_m":0,"alt_max_m":5000,"start":"{{{FeatureWriter.Time(Base)}}}","visibility":"parties","shared_with":["blue","red"]}}""")))];
 
-        return [.. Parties.Select(party =>
-        {
-            string feature = string.Create(CultureInfo.InvariantCulture,
-                $$$"""{"type":"Feature","id":"square-{{{party}}}","geometry":{{{Box(35.0055, 35.0045, 0.0056, 0.0046)}}},"properties":{"kind":"protected","alt_min_m":0,"alt_max_m":5000,"start":"{{{FeatureWriter.Time(Base)}}}","visibility":"parties","shared_with":["blue","red"]}}""");
-            using var document = FeatureReader.ParseJson(System.Text.Encoding.UTF8.GetBytes(feature));
-            return FeatureReader.ReadZones(document.RootElement, Agreement, new PartyId(party)).Single();
-        })];
-    }
-
-    /// <summary>Declares the scenario's zones (if any) through the registry, before the load.</summary>
+    /// <summary>Declares the scenario's zones (if any) through the registry, before an in-process load.</summary>
     public static async Task DeclareZonesAsync(Parley.Server.Theaters.TheaterRegistry registry, Scenario scenario)
     {
-        foreach (var zone in Zones(scenario))
+        foreach (var (party, feature) in ZoneFeatures(scenario))
         {
+            using var document = FeatureReader.ParseJson(System.Text.Encoding.UTF8.GetBytes(feature));
+            var zone = FeatureReader.ReadZones(document.RootElement, Agreement, new PartyId(Parties[party])).Single();
             await registry.WriteAsync(new AgreementId(AgreementId), _ =>
             {
                 var changes = new Parley.Core.Ports.ChangeSet { Command = "zone.declare", Submitter = zone.Owner };
                 changes.UpsertZones.Add(zone);
                 return (changes, 0);
             });
+        }
+    }
+
+    /// <summary>Declares the scenario's zones (if any) over HTTP, signed by their owners, before a load through servers.</summary>
+    public static async Task DeclareZonesAsync(BenchTarget target, Scenario scenario)
+    {
+        var features = ZoneFeatures(scenario);
+        if (features.Count == 0)
+        {
+            return;
+        }
+
+        using var client = target.Client();
+        foreach (var write in target.Sign(features, ZonesPath))
+        {
+            using var request = target.Request(write, ZonesPath);
+            using var response = await client.SendAsync(request);
+            if ((int)response.StatusCode != 201)
+            {
+                throw new InvalidOperationException($"zone declaration answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            }
         }
     }
 

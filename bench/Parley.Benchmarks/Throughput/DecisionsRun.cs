@@ -37,6 +37,22 @@ internal static class DecisionsRun
         int notifySeconds = options.Int("notify-seconds", 12);
         int phaseCalls = options.Int("phase-calls", 2_000);
         bool json = options.Flag("json");
+        string store = options.Text("store", "sqlite");
+        int nodes = options.Int("nodes", 1);
+        if (store is not ("sqlite" or "postgres"))
+        {
+            throw new ArgumentException($"--store: sqlite or postgres, not '{store}'");
+        }
+
+        if (store == "postgres" && parts.Any(p => p != "http"))
+        {
+            throw new ArgumentException("--store postgres measures the http part only: pass --parts http");
+        }
+
+        if (store == "sqlite" && nodes != 1)
+        {
+            throw new ArgumentException("--nodes: several nodes need a shared store: pass --store postgres");
+        }
 
         string machine = Machine.Describe();
         string command = "dotnet run -c Release --project bench/Parley.Benchmarks -- " + string.Join(' ', args);
@@ -44,6 +60,12 @@ internal static class DecisionsRun
         var results = new List<LoadResult>();
         IReadOnlyList<PhaseTiming>? phases = null;
         NotificationResult? notification = null;
+
+        // PostgreSQL: one throwaway cluster for the run, a fresh database per scenario, `nodes` parley serve processes on it.
+        using var postgres = store == "postgres" ? PostgresCluster.Start() : null;
+        Func<Scenario, Task<BenchTarget>> target = postgres is null
+            ? async _ => await BenchServer.StartAsync()
+            : async scenario => await BenchNodes.StartAsync(postgres, $"bench_{LoadResult.ScenarioName(scenario).Replace('-', '_')}", nodes);
 
         foreach (var scenario in scenarios)
         {
@@ -54,7 +76,7 @@ internal static class DecisionsRun
             if (parts.Contains("http"))
             {
                 Machine.Collect();
-                results.Add(RunHttpAsync(scenario, submissions, clients, warmup, measure, window).GetAwaiter().GetResult());
+                results.Add(RunHttpAsync(target, scenario, submissions, clients, warmup, measure, window).GetAwaiter().GetResult());
             }
 
             if (parts.Contains("inproc"))
@@ -116,10 +138,11 @@ internal static class DecisionsRun
         return 0;
     }
 
-    private static async Task<LoadResult> RunHttpAsync(Scenario scenario, Submission[] submissions, int clients, TimeSpan warmup, TimeSpan measure, double window)
+    private static async Task<LoadResult> RunHttpAsync(Func<Scenario, Task<BenchTarget>> target, Scenario scenario, Submission[] submissions, int clients,
+        TimeSpan warmup, TimeSpan measure, double window)
     {
-        await using var server = await BenchServer.StartAsync();
-        await DecisionWorkload.DeclareZonesAsync(server.Registry, scenario);
+        await using var server = await target(scenario);
+        await DecisionWorkload.DeclareZonesAsync(server, scenario);
         var writes = server.Sign([.. submissions.Select(s => (s.Party, s.Feature))], DecisionWorkload.OperationsPath);
         Machine.Collect();
         return await HttpLoad.RunAsync(server, scenario, writes, clients, warmup, measure, window);
@@ -177,6 +200,13 @@ internal static class DecisionsRun
             }
 
             Line();
+            if (results.Any(r => r.Path.Contains("postgres", StringComparison.Ordinal)))
+            {
+                Line("On PostgreSQL, each node is a `parley serve` process of its own, caller i sending to node i mod n; CPU counts this driver and those processes, " +
+                    "not PostgreSQL's; GC pause and allocations are the driver's alone.");
+                Line();
+            }
+
             var locked = results.Where(r => r.Phases is not null).ToList();
             if (locked.Count > 0)
             {

@@ -6,22 +6,23 @@ namespace Parley.Benchmarks.Throughput;
 
 /// <summary>
 /// Closed-loop HTTP load: <c>clients</c> concurrent callers each send a signed submission, read the whole answer,
-/// and send the next, until the time is up or the prepared writes run out.
+/// and send the next, until the time is up or the prepared writes run out. With several servers, caller i sends to
+/// server i mod n.
 /// </summary>
 internal static class HttpLoad
 {
-    public static async Task<LoadResult> RunAsync(BenchServer server, Scenario scenario, SignedWrite[] writes, int clients,
+    public static async Task<LoadResult> RunAsync(BenchTarget server, Scenario scenario, SignedWrite[] writes, int clients,
         TimeSpan warmup, TimeSpan measure, double window)
     {
-        using var client = server.Client();
+        var nodeClients = server.Nodes.Select((_, node) => server.Client(node)).ToArray();
         var records = new RequestRecord[writes.Length];
         int next = -1, completed = 0;
         string? firstProblem = null;
-        var counters = RunCounters.Start();
+        var counters = RunCounters.Start(server.Processes);
         long start = Stopwatch.GetTimestamp();
         long warmupEnd = start + Ticks(warmup), deadline = warmupEnd + Ticks(measure);
 
-        async Task Caller()
+        async Task Caller(HttpClient client)
         {
             while (true)
             {
@@ -57,9 +58,14 @@ internal static class HttpLoad
             }
         }
 
-        var all = Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(Caller)));
-        await LiveProgress.WatchAsync(all, $"http {LoadResult.ScenarioName(scenario)}", () => Volatile.Read(ref completed), start, warmupEnd, deadline);
+        var all = Task.WhenAll(Enumerable.Range(0, clients).Select(i => Task.Run(() => Caller(nodeClients[i % nodeClients.Length]))));
+        await LiveProgress.WatchAsync(all, $"{server.Label} {LoadResult.ScenarioName(scenario)}", () => Volatile.Read(ref completed), start, warmupEnd, deadline);
         counters.Stop();
+        foreach (var client in nodeClients)
+        {
+            client.Dispose();
+        }
+
         if (firstProblem is not null)
         {
             Console.Error.WriteLine($"  first unexpected answer: {firstProblem}");
@@ -67,7 +73,7 @@ internal static class HttpLoad
 
         bool exhausted = Volatile.Read(ref next) >= writes.Length;
         long end = exhausted ? records.Where(r => r.Outcome != Outcome.None).Max(r => r.End) : deadline;
-        return LoadResult.Build("http", scenario, clients, records, start, warmupEnd, end, window,
+        return LoadResult.Build(server.Label, scenario, clients, records, start, warmupEnd, end, window,
             exhausted ? $"all {writes.Length:N0} prepared operations sent" : "time", counters, "answer bytes");
     }
 

@@ -246,25 +246,39 @@ internal sealed class LoadResult
     public static string F(double value, int digits = 1) => value.ToString("N" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 }
 
-/// <summary>Process counters over a run: CPU, GC pauses, allocations.</summary>
+/// <summary>Process counters over a run: CPU (this process's and the server processes'), GC pauses and allocations (this process's).</summary>
 internal sealed class RunCounters
 {
     private readonly Process _process = Process.GetCurrentProcess();
+    private readonly IReadOnlyList<Process> _servers;
     private readonly TimeSpan _cpu;
     private readonly TimeSpan _pause;
     private readonly long _allocated;
     private readonly long _start;
 
-    private RunCounters()
+    private RunCounters(IReadOnlyList<Process> servers)
     {
-        _process.Refresh();
-        _cpu = _process.TotalProcessorTime;
+        _servers = servers;
+        _cpu = Cpu();
         _pause = GC.GetTotalPauseDuration();
         _allocated = GC.GetTotalAllocatedBytes();
         _start = Stopwatch.GetTimestamp();
     }
 
-    public static RunCounters Start() => new();
+    /// <summary>Starts counting; <paramref name="servers"/> are server processes whose CPU time counts with this one's.</summary>
+    public static RunCounters Start(IReadOnlyList<Process>? servers = null) => new(servers ?? []);
+
+    private TimeSpan Cpu()
+    {
+        var total = TimeSpan.Zero;
+        foreach (var process in _servers.Prepend(_process))
+        {
+            process.Refresh();
+            total += process.TotalProcessorTime;
+        }
+
+        return total;
+    }
 
     public double CpuSeconds { get; private set; }
 
@@ -276,8 +290,7 @@ internal sealed class RunCounters
 
     public RunCounters Stop()
     {
-        _process.Refresh();
-        CpuSeconds = (_process.TotalProcessorTime - _cpu).TotalSeconds;
+        CpuSeconds = (Cpu() - _cpu).TotalSeconds;
         GcPauseSeconds = (GC.GetTotalPauseDuration() - _pause).TotalSeconds;
         AllocatedBytes = GC.GetTotalAllocatedBytes() - _allocated;
         WallSeconds = Stopwatch.GetElapsedTime(_start).TotalSeconds;
