@@ -15,6 +15,7 @@ public static class Cli
         var root = new RootCommand("Parley: a deconfliction center. Parties declare zones and operations as 4D volumes; Parley finds the conflicts.");
         root.Subcommands.Add(ServeCommand.Create(console));
         root.Subcommands.Add(MigrateCommand.Create(console));
+        root.Subcommands.Add(BackupCommand.Create(console));
         root.Subcommands.Add(CheckCommand.Create(console));
         root.Subcommands.Add(TokenCommand.Create(console));
         root.Subcommands.Add(KeygenCommand.Create(console));
