@@ -170,7 +170,7 @@ public sealed class BackupTests : IDisposable
                 await PgToolAsync(cluster, "pg_dump", "-Fc", "-h", "127.0.0.1", "-p", Port(cluster), "-U", "postgres", "-d", "parley_src_" + suffix, "-f", dump);
             }
 
-            await cluster.CreateDatabaseAsync("parley_dst_" + suffix, postgis: false, Ct);
+            await PgToolAsync(cluster, "createdb", "-h", "127.0.0.1", "-p", Port(cluster), "-U", "postgres", "parley_dst_" + suffix);
             await PgToolAsync(cluster, "pg_restore", "--exit-on-error", "-h", "127.0.0.1", "-p", Port(cluster), "-U", "postgres", "-d", "parley_dst_" + suffix, dump);
             string restored = cluster.ConnectionStringOf("parley_dst_" + suffix);
 
