@@ -15,8 +15,8 @@ using Parley.Storage.Tests.Conformance;
 namespace Parley.Server.Tests;
 
 /// <summary>
-/// The server when its PostgreSQL database goes away under load: clients get 503 with Retry-After (never 500, never
-/// a hang), the same process serves again once the database is back, and no acknowledged write is lost.
+/// The server when its database goes away under load: clients get 503 with Retry-After (never 500, never a hang), the
+/// same process serves again once the database is back, and no acknowledged write is lost.
 /// </summary>
 public sealed class DatabaseFaultTests
 {
@@ -150,6 +150,37 @@ public sealed class DatabaseFaultTests
             NpgsqlConnection.ClearAllPools();
             Directory.Delete(data, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task a_write_that_finds_the_sqlite_file_locked_past_the_busy_timeout_gets_503_and_the_next_one_is_accepted()
+    {
+        await using var server = await RunningServer.StartAsync(configure: o => o with { RateLimitPerSecond = 0 });
+        using var blue = server.Client("blue");
+        blue.Timeout = RequestTimeout + TimeSpan.FromSeconds(10);
+        string path = Path.Combine(server.DataDirectory, ParleyApp.DatabaseFileName);
+
+        // Another process holding the write lock (a stuck maintenance job, say) for longer than the store waits.
+        Attempt locked;
+        await using (var other = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await other.OpenAsync(Ct);
+            await using var hold = other.CreateCommand();
+            hold.CommandText = "BEGIN IMMEDIATE;";
+            await hold.ExecuteNonQueryAsync(Ct);
+            locked = await PostAsync(blue, "sqlite-locked", Guid.NewGuid().ToString("N"),
+                Json.Zone("sqlite-locked", "protected", Json.Box(30, 30, 30.01, 30.01)), "locked");
+            hold.CommandText = "ROLLBACK;";
+            await hold.ExecuteNonQueryAsync(Ct);
+        }
+
+        Assert.Equal(503, locked.Status);
+        Assert.Equal(Api.Problems.TypeBase + "store-unavailable", locked.ProblemType);
+        Assert.Equal("2", locked.RetryAfter);
+        var retry = await PostAsync(blue, locked.Id, locked.Key, locked.Body, "retry");
+        Assert.Equal(201, retry.Status);
+        Assert.Equal(HttpStatusCode.OK, (await blue.GetAsync("/v1/agreements/demo/zones/sqlite-locked", Ct)).StatusCode);
+        await AssertLedgerVerifiesAsync(server, blue);
     }
 
     private static async Task<Attempt> PostAsync(HttpClient client, string id, string? key, string body, string phase)
