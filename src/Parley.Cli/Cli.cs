@@ -74,6 +74,12 @@ public static class Cli
             await console.Error.WriteLineAsync("parley: cancelled");
             return ExitCodes.Failure;
         }
+        catch (System.Data.Common.DbException e)
+        {
+            // The store of serve, migrate or backup is unreachable or refused: its message names the host, never a password.
+            await console.Error.WriteLineAsync($"parley: the store failed: {e.Message}");
+            return ExitCodes.Failure;
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or HttpRequestException)
         {
             await console.Error.WriteLineAsync($"parley: {e.Message}");
