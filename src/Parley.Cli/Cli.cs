@@ -15,6 +15,7 @@ public static class Cli
         var root = new RootCommand("Parley: a deconfliction center. Parties declare zones and operations as 4D volumes; Parley finds the conflicts.");
         root.Subcommands.Add(ServeCommand.Create(console));
         root.Subcommands.Add(MigrateCommand.Create(console));
+        root.Subcommands.Add(BackupCommand.Create(console));
         root.Subcommands.Add(CheckCommand.Create(console));
         root.Subcommands.Add(TokenCommand.Create(console));
         root.Subcommands.Add(KeygenCommand.Create(console));
@@ -71,6 +72,12 @@ public static class Cli
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await console.Error.WriteLineAsync("parley: cancelled");
+            return ExitCodes.Failure;
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            // The store of serve, migrate or backup is unreachable or refused: its message names the host, never a password.
+            await console.Error.WriteLineAsync($"parley: the store failed: {e.Message}");
             return ExitCodes.Failure;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or HttpRequestException)

@@ -67,6 +67,8 @@ public static class ParleyApp
         builder.Services.AddSingleton(options.Time ?? TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJson.Default));
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<StoreUnavailableHandler>();
+        builder.Services.AddSingleton<StoreReadiness>();
         builder.Services.AddRequestLimits(options);
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
         {
@@ -87,7 +89,8 @@ public static class ParleyApp
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            // Never echo an unexpected exception: it may carry another party's data.
+            // Never echo an unexpected exception: it may carry another party's data. A store that cannot serve now is
+            // answered 503 with Retry-After by StoreUnavailableHandler.
             StatusCodeSelector = e => e is BadHttpRequestException b ? b.StatusCode : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePages();
@@ -98,6 +101,12 @@ public static class ParleyApp
         app.MapGet("/health", (TheaterRegistry registry) =>
             ApiSupport.Json(new HealthResponse("ok", [.. registry.AgreementIds.Select(a => a.Value)])))
             .WithTags("Service").WithSummary("Liveness and the agreements served.").AllowAnonymous();
+        app.MapGet("/health/ready", async Task<IResult> (HttpContext http, TheaterRegistry registry, StoreReadiness readiness) =>
+            await readiness.IsReadyAsync(http.RequestAborted)
+                ? ApiSupport.Json(new HealthResponse("ready", [.. registry.AgreementIds.Select(a => a.Value)]))
+                : StoreUnavailable.Problem(http.Response))
+            .WithTags("Service").WithSummary("Readiness: 503 with Retry-After while the store cannot be reached.")
+            .Produces<HealthResponse>().ProducesProblem(StatusCodes.Status503ServiceUnavailable).AllowAnonymous();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 
         var agreements = app.MapGroup("/v1/agreements/{agreement}");

@@ -10,7 +10,7 @@ public sealed class UsageTests
         var result = await InProcess.RunAsync("--help");
 
         Assert.Equal(0, result.ExitCode);
-        foreach (var command in new[] { "serve", "check", "token", "zone", "op" })
+        foreach (var command in new[] { "serve", "migrate", "backup", "check", "token", "zone", "op" })
         {
             Assert.Contains(command, result.Stdout, StringComparison.Ordinal);
         }
@@ -19,6 +19,7 @@ public sealed class UsageTests
     [Theory]
     [InlineData("check")]
     [InlineData("serve")]
+    [InlineData("backup")]
     [InlineData("token")]
     [InlineData("zone", "add")]
     [InlineData("op", "submit")]
@@ -56,5 +57,19 @@ public sealed class UsageTests
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("--operations", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Backup_without_out_is_a_usage_error_and_without_a_store_an_input_error()
+    {
+        var noOut = await InProcess.RunAsync("backup", "--data", "parley-data");
+        Assert.Equal(2, noOut.ExitCode);
+        Assert.Contains("--out", noOut.Stderr, StringComparison.Ordinal);
+
+        using var empty = new TempDirectory();
+        var noStore = await InProcess.RunAsync("backup", "--data", empty.Path, "--out", System.IO.Path.Combine(empty.Path, "b.db"));
+        Assert.Equal(2, noStore.ExitCode);
+        Assert.Contains("no SQLite store", noStore.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(System.IO.Path.Combine(empty.Path, "b.db")));
     }
 }

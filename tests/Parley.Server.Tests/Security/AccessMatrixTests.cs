@@ -89,7 +89,7 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         ["GET /v1/agreements/{agreement}/webhooks/key"] = AnyRole,
     };
 
-    private static readonly string[] AnonymousRoutes = ["GET /health", "GET /openapi/v1.json"];
+    private static readonly string[] AnonymousRoutes = ["GET /health", "GET /health/ready", "GET /openapi/v1.json"];
 
     private static readonly string[] HttpMethodNames = ["get", "put", "post", "delete", "patch", "head", "options", "trace"];
 
