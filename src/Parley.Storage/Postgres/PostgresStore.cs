@@ -246,16 +246,21 @@ public sealed class PostgresStore : IParleyStore
         try
         {
             transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using (var lockAgreement = Command(connection, "SELECT pg_advisory_xact_lock(hashtext(@agreement));", transaction))
-            {
-                Text(lockAgreement, "agreement", agreement.Value);
-                await lockAgreement.ExecuteNonQueryAsync(cancellationToken);
-            }
 
-            await using var read = Command(connection, HeadSql, transaction);
-            Text(read, "agreement", agreement.Value);
-            long head = (long)(await read.ExecuteScalarAsync(cancellationToken))!;
-            return new Write(this, connection, transaction, agreement, head);
+            // One round trip: the lock, then (in statements after it, so their snapshot holds every commit made before)
+            // the head and the next ledger index and event number a commit will need.
+            await using var begin = new NpgsqlBatch(connection, transaction);
+            Text(Add(begin, "SELECT pg_advisory_xact_lock(hashtext(@agreement));"), "agreement", agreement.Value);
+            Text(Add(begin, """
+                SELECT (SELECT COALESCE(MAX(seq), 0) FROM commits WHERE agreement_id = @agreement),
+                       (SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries WHERE agreement_id = @agreement),
+                       (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE agreement_id = @agreement);
+                """), "agreement", agreement.Value);
+            await using var reader = await begin.ExecuteReaderAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            var write = new Write(this, connection, transaction, agreement, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+            return write;
         }
         catch
         {
@@ -327,7 +332,8 @@ public sealed class PostgresStore : IParleyStore
     }
 
     /// <summary>A write on one agreement: a transaction holding its advisory lock, until committed or disposed.</summary>
-    private sealed class Write(PostgresStore store, NpgsqlConnection connection, NpgsqlTransaction transaction, AgreementId agreement, long head) : IAgreementWrite
+    private sealed class Write(
+        PostgresStore store, NpgsqlConnection connection, NpgsqlTransaction transaction, AgreementId agreement, long head, long nextIndex, long nextEvent) : IAgreementWrite
     {
         private bool _used;
         private int _released;
@@ -379,18 +385,6 @@ public sealed class PostgresStore : IParleyStore
                 Zones: changes.UpsertZones.Select(z => (Zone: z, Json: FeatureWriter.ToJson(z))).ToList(),
                 Operations: changes.UpsertOperations.Select(o => (Operation: o, Json: FeatureWriter.ToJson(o))).ToList())).ToList();
 
-            long nextIndex, nextEvent;
-            await using (var next = Command(connection, """
-                SELECT (SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries WHERE agreement_id = @agreement),
-                       (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE agreement_id = @agreement);
-                """, transaction))
-            {
-                Text(next, "agreement", agreement.Value);
-                await using var reader = await next.ExecuteReaderAsync(cancellationToken);
-                await reader.ReadAsync(cancellationToken);
-                (nextIndex, nextEvent) = (reader.GetInt64(0), reader.GetInt64(1));
-            }
-
             long expected = nextIndex;
             foreach (var append in batch.SelectMany(c => c.Ledger))
             {
@@ -403,7 +397,7 @@ public sealed class PostgresStore : IParleyStore
             }
 
             // Every write in one round trip; the first that fails aborts the transaction, which is then rolled back.
-            long firstEvent = nextEvent;
+            long firstEvent = nextEvent, next = nextEvent;
             await using var writes = new NpgsqlBatch(connection, transaction);
             foreach (var (changes, zones, operations) in serialised)
             {
@@ -411,14 +405,14 @@ public sealed class PostgresStore : IParleyStore
                 RecordRequest(writes, agreement, changes);
                 UpsertConcurrenceRequests(writes, agreement, changes.UpsertRequests);
                 InsertTouches(writes, agreement, changes.Touches);
-                nextEvent = InsertEvents(writes, agreement, changes.Events, nextEvent);
+                next = InsertEvents(writes, agreement, changes.Events, next);
                 AppendLedger(writes, agreement, changes.Ledger);
             }
 
             var journal = Add(writes, "INSERT INTO commits (agreement_id, seq, changes) VALUES (@agreement, @seq, @changes);");
             Text(journal, "agreement", agreement.Value);
             Long(journal, "seq", head + 1);
-            Text(journal, "changes", CommitJournal.Describe(batch, firstEvent, nextEvent));
+            Text(journal, "changes", CommitJournal.Describe(batch, firstEvent, next));
             if (CommitJournal.PrunesAt(head + 1))
             {
                 var prune = Add(writes, "DELETE FROM commits WHERE agreement_id = @agreement AND seq <= @before;");
