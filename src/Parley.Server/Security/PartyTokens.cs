@@ -20,10 +20,23 @@ internal sealed record PartyTokenResult(ClaimsIdentity? Identity, string? Failur
 /// <c>agreement</c> and <c>sub</c>, then verified against that party's identity provider alone (or the center's
 /// development key for a party without one).
 /// </summary>
-/// <remarks>Thread-safe; the per-party parameters come from <see cref="PartyTokenKeys"/> built when the agreement loaded.</remarks>
-internal sealed class PartyTokenValidator(TheaterRegistry registry, SecurityKey developmentKey)
+/// <remarks>
+/// Thread-safe; the per-party parameters come from <see cref="PartyTokenKeys"/> built when the agreement loaded. A token
+/// that verified is remembered (by its SHA-256) until it expires, for at most five minutes, and only while its
+/// agreement's keys stay the ones it verified with: a client sends the same token with every call, and checking its
+/// signature again each time is most of the cost of a small request.
+/// </remarks>
+internal sealed class PartyTokenValidator(TheaterRegistry registry, SecurityKey developmentKey, TimeProvider time)
 {
+    // How long a verified token is taken on trust at most, and how many are remembered (past that, all are forgotten).
+    private static readonly TimeSpan Remembered = TimeSpan.FromMinutes(5);
+    private const int MostRemembered = 10_000;
+
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+
+    private sealed record Verified(AgreementId Agreement, PartyTokenKeys Keys, ClaimsIdentity Identity, DateTimeOffset Until);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Verified> _verified = new(StringComparer.Ordinal);
 
     // Development tokens are validated the same way for every agreement but for its clock skew (0..300 s).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<TimeSpan, TokenValidationParameters> _development = new();
@@ -31,35 +44,63 @@ internal sealed class PartyTokenValidator(TheaterRegistry registry, SecurityKey 
     /// <summary>Validates <paramref name="token"/>.</summary>
     public async Task<PartyTokenResult> ValidateAsync(string token)
     {
+        string digest = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token)));
+        var now = time.GetUtcNow();
+        if (_verified.TryGetValue(digest, out var known))
+        {
+            if (now < known.Until && registry.FindTokenKeys(known.Agreement) is { } current && ReferenceEquals(current.Keys, known.Keys))
+            {
+                return new PartyTokenResult(known.Identity.Clone(), null);
+            }
+
+            _verified.TryRemove(digest, out _);
+        }
+
+        var result = await VerifyAsync(token);
+        if (result.Verified is { } verified && now < verified.Until)
+        {
+            if (_verified.Count >= MostRemembered)
+            {
+                _verified.Clear();
+            }
+
+            _verified[digest] = verified;
+        }
+
+        return result.Result;
+    }
+
+    private async Task<(PartyTokenResult Result, Verified? Verified)> VerifyAsync(string token)
+    {
         JsonWebToken unverified;
         try
         {
             if (!_handler.CanReadToken(token))
             {
-                return Refused("the token is not a well-formed JWT");
+                return (Refused("the token is not a well-formed JWT"), null);
             }
 
             unverified = new JsonWebToken(token);
         }
         catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException)
         {
-            return Refused("the token is not a well-formed JWT");
+            return (Refused("the token is not a well-formed JWT"), null);
         }
 
         if (unverified.IsEncrypted)
         {
-            return Refused("encrypted tokens are not accepted");
+            return (Refused("encrypted tokens are not accepted"), null);
         }
 
         if (!unverified.TryGetPayloadValue("agreement", out string? agreementId) || string.IsNullOrEmpty(agreementId) ||
             !unverified.TryGetPayloadValue("sub", out string? partyId) || string.IsNullOrEmpty(partyId))
         {
-            return Refused("the token does not name an agreement and a party");
+            return (Refused("the token does not name an agreement and a party"), null);
         }
 
         if (registry.FindTokenKeys(new AgreementId(agreementId)) is not { } found || !found.Agreement.HasParty(new PartyId(partyId)))
         {
-            return Refused("the token names an agreement or party this center does not serve");
+            return (Refused("the token names an agreement or party this center does not serve"), null);
         }
 
         var (agreement, keys) = found;
@@ -67,11 +108,18 @@ internal sealed class PartyTokenValidator(TheaterRegistry registry, SecurityKey 
             PartyTokenKeys.Parameters(TokenKeys.Issuer, TokenKeys.Audience, [developmentKey], [SecurityAlgorithms.EcdsaSha256], skew));
         if (!parameters.ValidAlgorithms.Contains(unverified.Alg))
         {
-            return Refused("the token's signature algorithm is not accepted for its party");
+            return (Refused("the token's signature algorithm is not accepted for its party"), null);
         }
 
         var result = await _handler.ValidateTokenAsync(unverified, parameters);
-        return result.IsValid ? new PartyTokenResult(result.ClaimsIdentity, null) : Refused(Describe(result.Exception));
+        if (!result.IsValid)
+        {
+            return (Refused(Describe(result.Exception)), null);
+        }
+
+        var until = new DateTimeOffset(DateTime.SpecifyKind(unverified.ValidTo, DateTimeKind.Utc));
+        var cap = time.GetUtcNow() + Remembered;
+        return (new PartyTokenResult(result.ClaimsIdentity, null), new Verified(agreement.Id, keys, result.ClaimsIdentity.Clone(), until < cap ? until : cap));
     }
 
     private static PartyTokenResult Refused(string why) => new(null, why);
@@ -145,7 +193,7 @@ internal static class PartyTokenRegistration
     /// <summary>Adds the <c>Bearer</c> scheme, trusting <paramref name="developmentKey"/> for parties without an identity provider.</summary>
     public static IServiceCollection AddPartyTokens(this IServiceCollection services, SecurityKey developmentKey)
     {
-        services.AddSingleton(sp => new PartyTokenValidator(sp.GetRequiredService<TheaterRegistry>(), developmentKey));
+        services.AddSingleton(sp => new PartyTokenValidator(sp.GetRequiredService<TheaterRegistry>(), developmentKey, sp.GetRequiredService<TimeProvider>()));
         services.AddAuthentication(PartyTokenHandler.SchemeName).AddScheme<PartyTokenOptions, PartyTokenHandler>(PartyTokenHandler.SchemeName, null);
         return services;
     }

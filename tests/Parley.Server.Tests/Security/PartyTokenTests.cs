@@ -181,6 +181,24 @@ public sealed class PartyTokenTests : IAsyncLifetime
         Assert.Same(first, registry.FindTokenKeys(new AgreementId(AgreementId))!.Value.Keys);
     }
 
+    [Fact]
+    public async Task a_token_taken_on_trust_after_it_verified_is_refused_once_its_partys_keys_are_replaced()
+    {
+        string token = BlueToken(Claims(BlueIssuer, "blue"));
+        Assert.Equal(HttpStatusCode.OK, (await GetZonesAsync(token)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await GetZonesAsync(token)).StatusCode);
+
+        // Blue's provider rotates to a new key: the agreement is put again with it alone.
+        using var rotated = RSA.Create(2048);
+        var agreement = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_folder, "agreement.json"), Ct))!.AsObject();
+        agreement["parties"]![0]!["identity"]!["jwks"] = new JsonObject { ["keys"] = new JsonArray(RsaJwk(rotated, "blue-2")) };
+        var registry = _server.App.Services.GetRequiredService<TheaterRegistry>();
+        await registry.PutAgreementAsync(agreement.ToJsonString(), Ct);
+
+        var refused = await GetZonesAsync(token);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
     private string BadToken(string fault) => fault switch
     {
         "expired" => BlueToken(Claims(BlueIssuer, "blue", expiresIn: TimeSpan.FromMinutes(-2), notBeforeIn: TimeSpan.FromHours(-1))),
