@@ -46,6 +46,10 @@ public abstract class DelegatingStore(IParleyStore inner) : IParleyStore
         Inner.WatchCommitsAsync(committed, cancellationToken);
 
     /// <inheritdoc/>
+    public virtual Task<bool> HoldLeaseAsync(string name, string holder, TimeSpan duration, CancellationToken cancellationToken = default) =>
+        Inner.HoldLeaseAsync(name, holder, duration, cancellationToken);
+
+    /// <inheritdoc/>
     public virtual Task<long> ReadHeadAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
         Inner.ReadHeadAsync(agreement, cancellationToken);
 

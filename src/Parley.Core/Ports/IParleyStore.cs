@@ -166,6 +166,13 @@ public interface IParleyStore : IAsyncDisposable
     /// </summary>
     Task WatchCommitsAsync(Action<(AgreementId Agreement, long Head)?> committed, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Takes or renews the lease <paramref name="name"/> for <paramref name="holder"/> until <paramref name="duration"/>
+    /// from now: true when the holder has it (it was free, expired or already its own), false when another holds it.
+    /// Lets one of several processes do a job that must run once (webhook delivery).
+    /// </summary>
+    Task<bool> HoldLeaseAsync(string name, string holder, TimeSpan duration, CancellationToken cancellationToken = default);
+
     /// <summary>How many commits the agreement has had (see <see cref="IAgreementWrite.Head"/>).</summary>
     Task<long> ReadHeadAsync(AgreementId agreement, CancellationToken cancellationToken = default);
 

@@ -45,6 +45,10 @@ internal sealed class WebhookDispatcher(
     // Consecutive failures after which a worker says so in the log (once per run of failures).
     private const int FailuresWorthAWarning = 5;
 
+    // The lease that makes one node of several the one that delivers, and this process's name in it.
+    private const string LeaseName = "webhook-delivery";
+    private readonly string _holder = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+
     private readonly Dictionary<(AgreementId Agreement, SubscriptionId Subscription), Worker> _workers = [];
 
     private sealed record Worker(CancellationTokenSource Stop, Task Run);
@@ -60,7 +64,15 @@ internal sealed class WebhookDispatcher(
                 var changed = registry.SubscriptionsChanged.Next;
                 try
                 {
-                    await ReconcileAsync(http, stoppingToken);
+                    // Of several nodes on one store, the lease holder alone delivers; another takes over once it lapses.
+                    if (await registry.Store.HoldLeaseAsync(LeaseName, _holder, 3 * options.WebhookPollInterval, stoppingToken))
+                    {
+                        await ReconcileAsync(http, stoppingToken);
+                    }
+                    else
+                    {
+                        await StopAllAsync();
+                    }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -77,19 +89,24 @@ internal sealed class WebhookDispatcher(
         }
         finally
         {
-            foreach (var worker in _workers.Values)
-            {
-                await worker.Stop.CancelAsync();
-            }
-
-            await Task.WhenAll(_workers.Values.Select(w => w.Run));
-            foreach (var worker in _workers.Values)
-            {
-                worker.Stop.Dispose();
-            }
-
-            _workers.Clear();
+            await StopAllAsync();
         }
+    }
+
+    private async Task StopAllAsync()
+    {
+        foreach (var worker in _workers.Values)
+        {
+            await worker.Stop.CancelAsync();
+        }
+
+        await Task.WhenAll(_workers.Values.Select(w => w.Run));
+        foreach (var worker in _workers.Values)
+        {
+            worker.Stop.Dispose();
+        }
+
+        _workers.Clear();
     }
 
     /// <summary>Starts a worker for every subscription with a webhook that has none, stops those whose subscription is gone.</summary>

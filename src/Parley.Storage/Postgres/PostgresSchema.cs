@@ -237,5 +237,14 @@ internal static class PostgresSchema
             PRIMARY KEY (agreement_id, seq)
         );
         """,
+
+        // 8: leases, so that of several nodes one does a job that must run once (webhook delivery).
+        """
+        CREATE TABLE leases (
+            name text NOT NULL PRIMARY KEY,
+            holder text NOT NULL,
+            expires_ticks bigint NOT NULL
+        );
+        """,
     ];
 }

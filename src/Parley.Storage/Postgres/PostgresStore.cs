@@ -323,6 +323,26 @@ public sealed class PostgresStore : IParleyStore
     }
 
     /// <inheritdoc/>
+    public async Task<bool> HoldLeaseAsync(string name, string holder, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentException.ThrowIfNullOrEmpty(holder);
+        var now = _time.GetUtcNow();
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, """
+            INSERT INTO leases (name, holder, expires_ticks) VALUES (@name, @holder, @expires)
+            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_ticks = excluded.expires_ticks
+            WHERE leases.holder = excluded.holder OR leases.expires_ticks <= @now
+            RETURNING holder;
+            """);
+        Text(command, "name", name);
+        Text(command, "holder", holder);
+        Long(command, "expires", (now + duration).UtcTicks);
+        Long(command, "now", now.UtcTicks);
+        return await command.ExecuteScalarAsync(cancellationToken) is string held && held == holder;
+    }
+
+    /// <inheritdoc/>
     public async Task<long> ReadHeadAsync(AgreementId agreement, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);

@@ -234,5 +234,14 @@ internal static class SqliteSchema
             PRIMARY KEY (agreement_id, seq)
         ) STRICT, WITHOUT ROWID;
         """,
+
+        // 8: leases, so that of several processes one does a job that must run once (webhook delivery).
+        """
+        CREATE TABLE leases (
+            name TEXT NOT NULL PRIMARY KEY,
+            holder TEXT NOT NULL,
+            expires_ticks INTEGER NOT NULL
+        ) STRICT;
+        """,
     ];
 }

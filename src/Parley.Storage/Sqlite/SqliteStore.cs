@@ -289,6 +289,35 @@ public sealed class SqliteStore : IParleyStore
     }
 
     /// <inheritdoc/>
+    public async Task<bool> HoldLeaseAsync(string name, string holder, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentException.ThrowIfNullOrEmpty(holder);
+        var connection = EnsureInitialized();
+        var now = _time.GetUtcNow();
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            await using var command = Command(connection, """
+                INSERT INTO leases (name, holder, expires_ticks) VALUES ($name, $holder, $expires)
+                ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_ticks = excluded.expires_ticks
+                WHERE leases.holder = excluded.holder OR leases.expires_ticks <= $now
+                RETURNING holder;
+                """);
+            command.Parameters.AddWithValue("$name", name);
+            command.Parameters.AddWithValue("$holder", holder);
+            command.Parameters.AddWithValue("$expires", (now + duration).UtcTicks);
+            command.Parameters.AddWithValue("$now", now.UtcTicks);
+            return await command.ExecuteScalarAsync(cancellationToken) is string held && held == holder;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc/>
     public Task WatchCommitsAsync(Action<(AgreementId Agreement, long Head)?> committed, CancellationToken cancellationToken) => Task.CompletedTask;
 
     private const string HeadSql = "SELECT COALESCE(MAX(seq), 0) FROM commits WHERE agreement_id = $agreement;";

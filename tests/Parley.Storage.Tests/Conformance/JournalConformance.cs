@@ -163,4 +163,20 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
         await stop.CancelAsync();
         await watch.WaitAsync(TimeSpan.FromSeconds(20), Ct);
     }
+
+    [Fact]
+    public async Task a_lease_is_held_by_one_holder_at_a_time_renewed_by_it_and_taken_over_once_it_lapses()
+    {
+        await using var first = await OpenAsync();
+        await using var second = await OpenAsync();
+        Assert.True(await first.HoldLeaseAsync("job", "node-a", TimeSpan.FromSeconds(2), Ct));
+        Assert.False(await second.HoldLeaseAsync("job", "node-b", TimeSpan.FromSeconds(2), Ct));
+        Assert.True(await second.HoldLeaseAsync("other-job", "node-b", TimeSpan.FromSeconds(2), Ct));
+        Assert.True(await first.HoldLeaseAsync("job", "node-a", TimeSpan.FromSeconds(2), Ct));
+
+        // node-a stops renewing: once the lease lapses, node-b takes it, and node-a no longer has it.
+        await Task.Delay(TimeSpan.FromSeconds(2.2), Ct);
+        Assert.True(await second.HoldLeaseAsync("job", "node-b", TimeSpan.FromSeconds(30), Ct));
+        Assert.False(await first.HoldLeaseAsync("job", "node-a", TimeSpan.FromSeconds(30), Ct));
+    }
 }
