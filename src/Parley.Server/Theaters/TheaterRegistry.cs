@@ -326,6 +326,12 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
         }
         finally
         {
+            // Never leave a caller waiting: a batch that ended without answering a write (a fault in Parley) fails it.
+            foreach (var job in jobs)
+            {
+                job.Fail(new InvalidOperationException("the write's batch ended without answering it"));
+            }
+
             foreach (var job in deferred)
             {
                 entry.Pending.Enqueue(job);
