@@ -140,7 +140,7 @@ internal sealed class BenchNodes : BenchTarget
                 StandardOutputEncoding = new UTF8Encoding(false),
                 StandardErrorEncoding = new UTF8Encoding(false),
             };
-            foreach (var arg in (string[])[Dll, "serve", "--store", "postgres", "--connection", connectionString, "--urls", "http://127.0.0.1:0",
+            foreach (var arg in (string[])[Dll, "serve", "--store", "postgres", "--connection", connectionString, "--urls", "http://127.0.0.1:0", "--rate-limit", "0", "--quiet",
                 "--data", dataDirectory, "--agreement", agreementFile])
             {
                 info.ArgumentList.Add(arg);

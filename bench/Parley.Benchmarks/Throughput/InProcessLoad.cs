@@ -73,7 +73,7 @@ internal static class InProcessLoad
                     {
                         var decision = submissions is null
                             ? await registry.WriteAsync(agreement, Decide)
-                            : await registry.WriteAsync(agreement, Decide, RouteSteps(store, clock, agreement, operation.Owner, submissions[i]));
+                            : await registry.WriteAsync(agreement, Decide, RouteSteps(registry, clock, agreement, operation.Owner, submissions[i]));
                         conflicts = decision.Conflicts.Count;
                         outcome = decision.Operation.State switch
                         {
@@ -122,15 +122,15 @@ internal static class InProcessLoad
         }
     }
 
-    /// <summary>What the route's write hooks do under the lock for a signed write without an idempotency key.</summary>
-    private static WriteHooks<WorkflowDecision> RouteSteps(IParleyStore store, LockClock clock, AgreementId agreement, PartyId party, SignedSubmission submission) => new(
-        Answered: async ct =>
+    /// <summary>What the route's write hooks do in the batch for a signed write without an idempotency key.</summary>
+    private static WriteHooks<WorkflowDecision> RouteSteps(TheaterRegistry registry, LockClock clock, AgreementId agreement, PartyId party, SignedSubmission submission) => new(
+        Answered: _ =>
         {
             clock.Entered();
             long t = Stopwatch.GetTimestamp();
-            bool spent = await store.IsNonceSpentAsync(agreement, party, submission.Nonce, ct);
+            bool spent = registry.IsNonceSpent(agreement, party, submission.Nonce);
             clock.NonceChecked(Stopwatch.GetTimestamp() - t);
-            return spent ? throw new InvalidOperationException("nonce spent") : null;
+            return spent ? throw new InvalidOperationException("nonce spent") : Task.FromResult<WorkflowDecision?>(null);
         },
         Accepting: (changes, result, _) =>
         {

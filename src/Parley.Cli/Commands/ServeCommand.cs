@@ -31,7 +31,29 @@ public static class ServeCommand
         store.AcceptOnlyFromAmong("sqlite", "postgres");
         var connection = new Option<string?>("--connection") { Description = "Npgsql connection string for --store postgres (default: env PARLEY_CONNECTION, which keeps a password off the command line).", HelpName = "CS" };
 
-        var command = new Command("serve", "Start the Parley server on the embedded store.") { data, urls, demo, agreements, quiet, certificate, certificateKey, store, connection };
+        var rateLimit = new Option<int>("--rate-limit")
+        {
+            Description = "Requests per second allowed to each party (and each unauthenticated address) on this node; 0 turns the limit off.",
+            DefaultValueFactory = _ => defaults.RateLimitPerSecond,
+            HelpName = "N",
+        };
+        var rateBurst = new Option<int>("--rate-burst") { Description = "Requests a party may send at once above --rate-limit.", DefaultValueFactory = _ => defaults.RateLimitBurst, HelpName = "N" };
+        rateLimit.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 0)
+            {
+                r.AddError("--rate-limit: 0 or more");
+            }
+        });
+        rateBurst.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 0)
+            {
+                r.AddError("--rate-burst: 0 or more");
+            }
+        });
+
+        var command = new Command("serve", "Start the Parley server on the embedded store.") { data, urls, demo, agreements, quiet, certificate, certificateKey, store, connection, rateLimit, rateBurst };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var options = new ParleyServerOptions
@@ -46,6 +68,8 @@ public static class ServeCommand
                 CertificatePassword = Environment.GetEnvironmentVariable("PARLEY_CERTIFICATE_PASSWORD"),
                 Store = parsed.GetValue(store)!,
                 ConnectionString = parsed.GetValue(connection) ?? Environment.GetEnvironmentVariable("PARLEY_CONNECTION"),
+                RateLimitPerSecond = parsed.GetValue(rateLimit),
+                RateLimitBurst = parsed.GetValue(rateBurst),
             };
             return await RunAsync(options, console, cancellationToken);
         });

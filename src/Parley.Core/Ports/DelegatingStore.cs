@@ -50,6 +50,10 @@ public abstract class DelegatingStore(IParleyStore inner) : IParleyStore
         Inner.HoldLeaseAsync(name, holder, duration, cancellationToken);
 
     /// <inheritdoc/>
+    public virtual Task<CommittedChanges?> ReadChangesAsync(Parley.Core.Agreements.Agreement agreement, long since, CancellationToken cancellationToken = default) =>
+        Inner.ReadChangesAsync(agreement, since, cancellationToken);
+
+    /// <inheritdoc/>
     public virtual Task<long> ReadHeadAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
         Inner.ReadHeadAsync(agreement, cancellationToken);
 

@@ -173,6 +173,13 @@ public interface IParleyStore : IAsyncDisposable
     /// </summary>
     Task<bool> HoldLeaseAsync(string name, string holder, TimeSpan duration, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// As <see cref="IAgreementWrite.ReadChangesAsync"/>, without holding writes off: what it reads may already include
+    /// changes of commits after the head it reports (a later catch-up from that head brings the rest), so it serves
+    /// reads, and a write still catches up inside its own store write before deciding.
+    /// </summary>
+    Task<CommittedChanges?> ReadChangesAsync(Parley.Core.Agreements.Agreement agreement, long since, CancellationToken cancellationToken = default);
+
     /// <summary>How many commits the agreement has had (see <see cref="IAgreementWrite.Head"/>).</summary>
     Task<long> ReadHeadAsync(AgreementId agreement, CancellationToken cancellationToken = default);
 

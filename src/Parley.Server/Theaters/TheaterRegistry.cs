@@ -467,15 +467,48 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
     }
 
     /// <summary>Makes the theater current before a read (called under the lock): loaded anew if it may have drifted, caught up if another node committed.</summary>
+    /// <remarks>
+    /// Catching up for a read holds off no writer (other nodes keep committing): it may apply changes of commits past the
+    /// head it records, which the next catch-up reads again, and a write catches up inside its own store write anyway.
+    /// Only a theater that may have drifted is loaded anew under a store write.
+    /// </remarks>
     private async Task EnsureCurrentAsync(AgreementId id, Entry entry, CancellationToken cancellationToken)
     {
-        if (entry.Head != Unknown && (!Store.IsShared || await Store.ReadHeadAsync(id, cancellationToken) == entry.Head))
+        if (entry.Head != Unknown)
         {
-            return;
+            if (!Store.IsShared || await Store.ReadHeadAsync(id, cancellationToken) == entry.Head)
+            {
+                return;
+            }
+
+            if (await Store.ReadChangesAsync(entry.Theater.Agreement, entry.Head, cancellationToken) is { AgreementChanged: false } changes)
+            {
+                if (changes.Head > entry.Head)
+                {
+                    await ApplyCommittedAsync(id, entry, changes, cancellationToken);
+                    Signal(changes);
+                }
+
+                return;
+            }
         }
 
         await using var write = await Store.BeginWriteAsync(id, cancellationToken);
         await BringUpToAsync(id, entry, write, cancellationToken);
+    }
+
+    /// <summary>Wakes event streams and webhook delivery after commits made elsewhere were applied (null: the state was loaded anew).</summary>
+    private void Signal(CommittedChanges? changes)
+    {
+        if (changes is null || changes.Events.Count > 0)
+        {
+            Events.Notify();
+        }
+
+        if (changes is null || changes.AgreementChanged || changes.Subscriptions.Count > 0 || changes.DeletedSubscriptions.Count > 0)
+        {
+            SubscriptionsChanged.Notify();
+        }
     }
 
     /// <summary>Brings the theater up to the head of an open store write: applies the commits it missed, or loads it anew.</summary>
@@ -490,20 +523,12 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
         if (changes is null || changes.AgreementChanged)
         {
             await ReloadAsync(id, entry, write, cancellationToken);
+            Signal(null);
         }
         else
         {
             await ApplyCommittedAsync(id, entry, changes, cancellationToken);
-        }
-
-        if (changes is null || changes.Events.Count > 0)
-        {
-            Events.Notify();
-        }
-
-        if (changes is null || changes.AgreementChanged || changes.Subscriptions.Count > 0 || changes.DeletedSubscriptions.Count > 0)
-        {
-            SubscriptionsChanged.Notify();
+            Signal(changes);
         }
     }
 

@@ -351,6 +351,48 @@ public sealed class PostgresStore : IParleyStore
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <inheritdoc/>
+    public async Task<CommittedChanges?> ReadChangesAsync(Agreement agreement, long since, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agreement);
+        List<(long Seq, string Changes)> rows;
+        long head;
+        await using (var connection = await OpenAsync(cancellationToken))
+        {
+            await using var read = Command(connection, HeadSql);
+            Text(read, "agreement", agreement.Id.Value);
+            head = (long)(await read.ExecuteScalarAsync(cancellationToken))!;
+            rows = await ReadJournalAsync(connection, null, agreement.Id, since, head, cancellationToken);
+        }
+
+        return await ResolveAsync(agreement, since, head, rows, cancellationToken);
+    }
+
+    private static async Task<List<(long Seq, string Changes)>> ReadJournalAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, AgreementId agreement, long since, long head, CancellationToken cancellationToken)
+    {
+        var rows = new List<(long Seq, string Changes)>();
+        await using var read = Command(connection, "SELECT seq, changes FROM commits WHERE agreement_id = @agreement AND seq > @since AND seq <= @head ORDER BY seq;", transaction);
+        Text(read, "agreement", agreement.Value);
+        Long(read, "since", since);
+        Long(read, "head", head);
+        await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add((reader.GetInt64(0), reader.GetString(1)));
+        }
+
+        return rows;
+    }
+
+    private Task<CommittedChanges?> ResolveAsync(Agreement agreement, long since, long head, List<(long Seq, string Changes)> rows, CancellationToken cancellationToken) =>
+        CommitJournal.ResolveAsync(since, head, rows,
+            ids => LoadZonesAsync(agreement, ids, cancellationToken),
+            ids => LoadOperationsAsync(agreement, ids, cancellationToken),
+            ids => LoadRequestsAsync(agreement.Id, ids, cancellationToken),
+            ids => LoadSubscriptionsAsync(agreement.Id, ids, cancellationToken),
+            (after, limit) => ReadEventsAsync(agreement.Id, null, after, limit, cancellationToken));
+
     /// <summary>A write on one agreement: a transaction holding its advisory lock, until committed or disposed.</summary>
     private sealed class Write(
         PostgresStore store, NpgsqlConnection connection, NpgsqlTransaction transaction, AgreementId agreement, long head, long nextIndex, long nextEvent) : IAgreementWrite
@@ -363,25 +405,9 @@ public sealed class PostgresStore : IParleyStore
         public async Task<CommittedChanges?> ReadChangesAsync(Agreement forAgreement, long since, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(forAgreement);
-            var rows = new List<(long Seq, string Changes)>();
-            await using (var read = Command(connection, "SELECT seq, changes FROM commits WHERE agreement_id = @agreement AND seq > @since ORDER BY seq;", transaction))
-            {
-                Text(read, "agreement", agreement.Value);
-                Long(read, "since", since);
-                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    rows.Add((reader.GetInt64(0), reader.GetString(1)));
-                }
-            }
-
             // Other connections see every commit, and none of this agreement can land while this write holds its lock.
-            return await CommitJournal.ResolveAsync(since, head, rows,
-                ids => store.LoadZonesAsync(forAgreement, ids, cancellationToken),
-                ids => store.LoadOperationsAsync(forAgreement, ids, cancellationToken),
-                ids => store.LoadRequestsAsync(agreement, ids, cancellationToken),
-                ids => store.LoadSubscriptionsAsync(agreement, ids, cancellationToken),
-                (after, limit) => store.ReadEventsAsync(agreement, null, after, limit, cancellationToken));
+            var rows = await ReadJournalAsync(connection, transaction, agreement, since, head, cancellationToken);
+            return await store.ResolveAsync(forAgreement, since, head, rows, cancellationToken);
         }
 
         public async Task CommitAsync(IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default)

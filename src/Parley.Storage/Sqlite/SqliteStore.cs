@@ -332,6 +332,54 @@ public sealed class SqliteStore : IParleyStore
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <inheritdoc/>
+    public async Task<CommittedChanges?> ReadChangesAsync(Agreement agreement, long since, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agreement);
+        EnsureInitialized();
+        List<(long Seq, string Changes)> rows;
+        long head;
+        await using (var connection = await OpenReaderAsync(cancellationToken))
+        {
+            // The head and the rows up to it from one snapshot.
+            await using var transaction = connection.BeginTransaction(deferred: true);
+            await using (var read = Command(connection, HeadSql, transaction))
+            {
+                read.Parameters.AddWithValue("$agreement", agreement.Id.Value);
+                head = (long)(await read.ExecuteScalarAsync(cancellationToken))!;
+            }
+
+            rows = await ReadJournalAsync(connection, transaction, agreement.Id, since, head, cancellationToken);
+        }
+
+        return await ResolveAsync(agreement, since, head, rows, cancellationToken);
+    }
+
+    private static async Task<List<(long Seq, string Changes)>> ReadJournalAsync(
+        SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, long since, long head, CancellationToken cancellationToken)
+    {
+        var rows = new List<(long Seq, string Changes)>();
+        await using var read = Command(connection, "SELECT seq, changes FROM commits WHERE agreement_id = $agreement AND seq > $since AND seq <= $head ORDER BY seq;", transaction);
+        read.Parameters.AddWithValue("$agreement", agreement.Value);
+        read.Parameters.AddWithValue("$since", since);
+        read.Parameters.AddWithValue("$head", head);
+        await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add((reader.GetInt64(0), reader.GetString(1)));
+        }
+
+        return rows;
+    }
+
+    private Task<CommittedChanges?> ResolveAsync(Agreement agreement, long since, long head, List<(long Seq, string Changes)> rows, CancellationToken cancellationToken) =>
+        CommitJournal.ResolveAsync(since, head, rows,
+            ids => LoadZonesAsync(agreement, ids, cancellationToken),
+            ids => LoadOperationsAsync(agreement, ids, cancellationToken),
+            ids => LoadRequestsAsync(agreement.Id, ids, cancellationToken),
+            ids => LoadSubscriptionsAsync(agreement.Id, ids, cancellationToken),
+            (after, limit) => ReadEventsAsync(agreement.Id, null, after, limit, cancellationToken));
+
     /// <summary>A write on one agreement: the store's write lock and an immediate transaction, held until committed or disposed.</summary>
     private sealed class Write(SqliteStore store, SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, long head) : IAgreementWrite
     {
@@ -343,25 +391,9 @@ public sealed class SqliteStore : IParleyStore
         public async Task<CommittedChanges?> ReadChangesAsync(Agreement forAgreement, long since, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(forAgreement);
-            var rows = new List<(long Seq, string Changes)>();
-            await using (var read = Command(connection, "SELECT seq, changes FROM commits WHERE agreement_id = $agreement AND seq > $since ORDER BY seq;", transaction))
-            {
-                read.Parameters.AddWithValue("$agreement", agreement.Value);
-                read.Parameters.AddWithValue("$since", since);
-                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    rows.Add((reader.GetInt64(0), reader.GetString(1)));
-                }
-            }
-
             // The readers see every commit, and none can land while this write holds the lock.
-            return await CommitJournal.ResolveAsync(since, head, rows,
-                ids => store.LoadZonesAsync(forAgreement, ids, cancellationToken),
-                ids => store.LoadOperationsAsync(forAgreement, ids, cancellationToken),
-                ids => store.LoadRequestsAsync(agreement, ids, cancellationToken),
-                ids => store.LoadSubscriptionsAsync(agreement, ids, cancellationToken),
-                (after, limit) => store.ReadEventsAsync(agreement, null, after, limit, cancellationToken));
+            var rows = await ReadJournalAsync(connection, transaction, agreement, since, head, cancellationToken);
+            return await store.ResolveAsync(forAgreement, since, head, rows, cancellationToken);
         }
 
         public async Task CommitAsync(IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default)

@@ -85,6 +85,15 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
         Assert.Equal(["r1"], changes.Touches.Select(t => t.Request));
         Assert.Equal(["probing.suspected", "operation.state"], changes.Events.Select(e => e.Type));
 
+        // Read without a write (for a node's reads), the same changes.
+        var unlocked = await second.ReadChangesAsync(Samples.Agreement, seen, Ct);
+        Assert.NotNull(unlocked);
+        Assert.Equal(3, unlocked.Head);
+        Assert.Equal(changes.Zones.Select(z => z.Id), unlocked.Zones.Select(z => z.Id));
+        Assert.Equal(changes.DeletedZones, unlocked.DeletedZones);
+        Assert.Equal(changes.Nonces, unlocked.Nonces);
+        Assert.Equal(changes.Events.Select(e => e.Sequence), unlocked.Events.Select(e => e.Sequence));
+
         // Up to date: nothing to catch up on; ahead of the store (restored from an older copy): load anew.
         var none = await write.ReadChangesAsync(Samples.Agreement, 3, Ct);
         Assert.NotNull(none);
