@@ -395,14 +395,11 @@ public sealed class PostgresStore : IParleyStore
 
     /// <summary>A write on one agreement: a transaction holding its advisory lock, until committed or disposed.</summary>
     private sealed class Write(
-        PostgresStore store, NpgsqlConnection connection, NpgsqlTransaction transaction, AgreementId agreement, long head, long nextIndex, long nextEvent) : IAgreementWrite
+        PostgresStore store, NpgsqlConnection connection, NpgsqlTransaction transaction, AgreementId agreement, long head, long nextIndex, long nextEvent) : StoreWrite
     {
-        private bool _used;
-        private int _released;
+        public override long Head => head;
 
-        public long Head => head;
-
-        public async Task<CommittedChanges?> ReadChangesAsync(Agreement forAgreement, long since, CancellationToken cancellationToken = default)
+        public override async Task<CommittedChanges?> ReadChangesAsync(Agreement forAgreement, long since, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(forAgreement);
             // Other connections see every commit, and none of this agreement can land while this write holds its lock.
@@ -410,26 +407,8 @@ public sealed class PostgresStore : IParleyStore
             return await store.ResolveAsync(forAgreement, since, head, rows, cancellationToken);
         }
 
-        public async Task CommitAsync(IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default)
+        protected override async Task CommitAsync(IReadOnlyList<ChangeSet> batch, List<SerialisedChange> serialised, CancellationToken cancellationToken)
         {
-            ArgumentNullException.ThrowIfNull(batch);
-            ObjectDisposedException.ThrowIf(_released != 0, this);
-            if (_used)
-            {
-                throw new InvalidOperationException("A write commits once.");
-            }
-
-            _used = true;
-            cancellationToken.ThrowIfCancellationRequested();
-            if (batch.All(c => c.IsEmpty))
-            {
-                return;
-            }
-
-            var serialised = batch.Select(changes => (
-                Changes: changes,
-                Zones: changes.UpsertZones.Select(z => (Zone: z, Json: FeatureWriter.ToJson(z))).ToList(),
-                Operations: changes.UpsertOperations.Select(o => (Operation: o, Json: FeatureWriter.ToJson(o))).ToList())).ToList();
 
             long expected = nextIndex;
             foreach (var append in batch.SelectMany(c => c.Ledger))
@@ -479,13 +458,8 @@ public sealed class PostgresStore : IParleyStore
             await transaction.CommitAsync(CancellationToken.None);
         }
 
-        public async ValueTask DisposeAsync()
+        protected override async ValueTask ReleaseAsync()
         {
-            if (Interlocked.Exchange(ref _released, 1) != 0)
-            {
-                return;
-            }
-
             await transaction.DisposeAsync();
             await connection.DisposeAsync();
         }

@@ -381,14 +381,11 @@ public sealed class SqliteStore : IParleyStore
             (after, limit) => ReadEventsAsync(agreement.Id, null, after, limit, cancellationToken));
 
     /// <summary>A write on one agreement: the store's write lock and an immediate transaction, held until committed or disposed.</summary>
-    private sealed class Write(SqliteStore store, SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, long head) : IAgreementWrite
+    private sealed class Write(SqliteStore store, SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, long head) : StoreWrite
     {
-        private bool _used;
-        private int _released;
+        public override long Head => head;
 
-        public long Head => head;
-
-        public async Task<CommittedChanges?> ReadChangesAsync(Agreement forAgreement, long since, CancellationToken cancellationToken = default)
+        public override async Task<CommittedChanges?> ReadChangesAsync(Agreement forAgreement, long since, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(forAgreement);
             // The readers see every commit, and none can land while this write holds the lock.
@@ -396,26 +393,8 @@ public sealed class SqliteStore : IParleyStore
             return await store.ResolveAsync(forAgreement, since, head, rows, cancellationToken);
         }
 
-        public async Task CommitAsync(IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default)
+        protected override async Task CommitAsync(IReadOnlyList<ChangeSet> batch, List<SerialisedChange> serialised, CancellationToken cancellationToken)
         {
-            ArgumentNullException.ThrowIfNull(batch);
-            ObjectDisposedException.ThrowIf(_released != 0, this);
-            if (_used)
-            {
-                throw new InvalidOperationException("A write commits once.");
-            }
-
-            _used = true;
-            cancellationToken.ThrowIfCancellationRequested();
-            if (batch.All(c => c.IsEmpty))
-            {
-                return;
-            }
-
-            var serialised = batch.Select(changes => (
-                Changes: changes,
-                Zones: changes.UpsertZones.Select(z => (Zone: z, Json: FeatureWriter.ToJson(z))).ToList(),
-                Operations: changes.UpsertOperations.Select(o => (Operation: o, Json: FeatureWriter.ToJson(o))).ToList())).ToList();
 
             await using var ledger = new LedgerWriter(connection, transaction, agreement);
             long nextEvent = -1, firstEvent = -1;
@@ -460,13 +439,8 @@ public sealed class SqliteStore : IParleyStore
             await transaction.CommitAsync(CancellationToken.None);
         }
 
-        public async ValueTask DisposeAsync()
+        protected override async ValueTask ReleaseAsync()
         {
-            if (Interlocked.Exchange(ref _released, 1) != 0)
-            {
-                return;
-            }
-
             try
             {
                 await transaction.DisposeAsync();

@@ -59,30 +59,12 @@ internal sealed partial class ServeProcess : IAsyncDisposable
     }
 
     /// <summary>The built <c>parley.dll</c>: beside the tests (the build copies it there), or under <c>src/Parley.Cli/bin</c>.</summary>
-    public static string Dll { get; } = FindDll();
+    public static string Dll { get; } = Parley.Tests.Shared.ParleyDll.Find();
 
     /// <summary>Starts <c>parley <paramref name="args"/></c> and waits until it listens and answers <c>/health</c> (up to 60 s).</summary>
     public static async Task<ServeProcess> StartAsync(string name, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = new UTF8Encoding(false),
-            StandardErrorEncoding = new UTF8Encoding(false),
-        };
-        info.ArgumentList.Add(Dll);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment.Remove("PARLEY_TOKEN");
-        info.Environment.Remove("PARLEY_CONNECTION");
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-
+        var info = Parley.Tests.Shared.ParleyDll.StartInfo(Dll, args);
         var node = new ServeProcess(name, Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet"));
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         node._process.OutputDataReceived += (_, e) =>
@@ -152,32 +134,6 @@ internal sealed partial class ServeProcess : IAsyncDisposable
                 _output.Dequeue();
             }
         }
-    }
-
-    private static string FindDll()
-    {
-        string beside = Path.Combine(AppContext.BaseDirectory, "parley.dll");
-        if (File.Exists(beside) && File.Exists(Path.Combine(AppContext.BaseDirectory, "parley.runtimeconfig.json")))
-        {
-            return beside;
-        }
-
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var bin = Path.Combine(dir.FullName, "src", "Parley.Cli", "bin");
-            if (Directory.Exists(bin))
-            {
-                var found = Directory.EnumerateFiles(bin, "parley.dll", SearchOption.AllDirectories)
-                    .Where(f => File.Exists(Path.ChangeExtension(f, ".runtimeconfig.json")))
-                    .OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault();
-                if (found is not null)
-                {
-                    return found;
-                }
-            }
-        }
-
-        throw new FileNotFoundException("parley.dll was not found beside the tests nor under src/Parley.Cli/bin: build src/Parley.Cli first");
     }
 
     [GeneratedRegex(@"^Parley listening on (http://\S+)$")]

@@ -1,0 +1,66 @@
+using Parley.Core.Agreements;
+using Parley.Core.Features;
+using Parley.Core.Model;
+using Parley.Core.Ports;
+
+namespace Parley.Storage;
+
+/// <summary>A change of a batch with its features serialised as the stores keep them.</summary>
+internal sealed record SerialisedChange(ChangeSet Changes, List<(Zone Zone, string Json)> Zones, List<(Operation Operation, string Json)> Operations);
+
+/// <summary>
+/// What both stores' writes share: a write commits once, not after it is disposed, and an empty batch commits nothing;
+/// the features are serialised before the store's own commit runs.
+/// </summary>
+internal abstract class StoreWrite : IAgreementWrite
+{
+    private bool _used;
+    private int _released;
+
+    /// <inheritdoc/>
+    public abstract long Head { get; }
+
+    /// <inheritdoc/>
+    public abstract Task<CommittedChanges?> ReadChangesAsync(Agreement agreement, long since, CancellationToken cancellationToken = default);
+
+    /// <inheritdoc/>
+    public async Task CommitAsync(IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _released) != 0, this);
+        if (_used)
+        {
+            throw new InvalidOperationException("A write commits once.");
+        }
+
+        _used = true;
+        cancellationToken.ThrowIfCancellationRequested();
+        if (batch.All(c => c.IsEmpty))
+        {
+            return;
+        }
+
+        var serialised = batch.Select(changes => new SerialisedChange(
+            changes,
+            changes.UpsertZones.Select(z => (Zone: z, Json: FeatureWriter.ToJson(z))).ToList(),
+            changes.UpsertOperations.Select(o => (Operation: o, Json: FeatureWriter.ToJson(o))).ToList())).ToList();
+        await CommitAsync(batch, serialised, cancellationToken);
+    }
+
+    /// <summary>Writes the batch's rows and the journal row in the write's transaction, then commits it.</summary>
+    protected abstract Task CommitAsync(IReadOnlyList<ChangeSet> batch, List<SerialisedChange> serialised, CancellationToken cancellationToken);
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            await ReleaseAsync();
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Ends the transaction (rolled back unless committed) and lets the next write in.</summary>
+    protected abstract ValueTask ReleaseAsync();
+}
