@@ -402,9 +402,49 @@ public sealed class PostgresStore : IParleyStore
         public override async Task<CommittedChanges?> ReadChangesAsync(Agreement forAgreement, long since, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(forAgreement);
-            // Other connections see every commit, and none of this agreement can land while this write holds its lock.
-            var rows = await ReadJournalAsync(connection, transaction, agreement, since, head, cancellationToken);
-            return await store.ResolveAsync(forAgreement, since, head, rows, cancellationToken);
+            // One round trip, in this write's transaction (no commit of the agreement can land meanwhile): the journal rows
+            // and the current rows of everything they name.
+            const string Commits = "FROM commits c WHERE c.agreement_id = @agreement AND c.seq > @since AND c.seq <= @head";
+            string Named(string field) => $"(SELECT jsonb_array_elements_text(c.changes::jsonb -> '{field}') {Commits})";
+            await using var read = new NpgsqlBatch(connection, transaction);
+            foreach (var sql in (string[])[
+                "SELECT seq, changes FROM commits WHERE agreement_id = @agreement AND seq > @since AND seq <= @head ORDER BY seq;",
+                $"SELECT id, version, NULL::text, feature_json FROM zones WHERE agreement_id = @agreement AND id IN {Named("zones")};",
+                $"SELECT id, version, state, feature_json FROM operations WHERE agreement_id = @agreement AND id IN {Named("operations")};",
+                $"SELECT {RequestColumns} FROM concurrence_requests WHERE agreement_id = @agreement AND id IN {Named("requests")};",
+                $"SELECT {SubscriptionColumns} FROM subscriptions WHERE agreement_id = @agreement AND id IN {Named("subscriptions")};",
+                $"""
+                SELECT seq, recipient, type, payload, created_ticks FROM events WHERE agreement_id = @agreement AND seq IN
+                  (SELECT generate_series((c.changes::jsonb -> 'events' ->> 0)::bigint, (c.changes::jsonb -> 'events' ->> 1)::bigint - 1) {Commits})
+                ORDER BY seq;
+                """])
+            {
+                var command = Add(read, sql);
+                Text(command, "agreement", agreement.Value);
+                Long(command, "since", since);
+                Long(command, "head", head);
+            }
+
+            var rows = new List<(long Seq, string Changes)>();
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add((reader.GetInt64(0), reader.GetString(1)));
+            }
+
+            await reader.NextResultAsync(cancellationToken);
+            var zones = await ReadDeclarationsAsync(reader, row => StoredDeclarations.ParseZone(row, forAgreement, $"database '{store._database}'"), cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            var operations = await ReadDeclarationsAsync(reader, row => StoredDeclarations.ParseOperation(row, forAgreement, $"database '{store._database}'"), cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            var requests = await ReadRequestsAsync(reader, cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            var subscriptions = await store.ReadSubscriptionsAsync(reader, agreement, cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            var events = await ReadEventRowsAsync(reader, cancellationToken);
+            return await CommitJournal.ResolveAsync(since, head, rows,
+                _ => Task.FromResult(zones), _ => Task.FromResult(operations), _ => Task.FromResult(requests), _ => Task.FromResult(subscriptions),
+                (after, limit) => Task.FromResult<IReadOnlyList<StoredEvent>>([.. events.Where(e => e.Sequence > after).Take(limit)]));
         }
 
         protected override async Task CommitAsync(IReadOnlyList<ChangeSet> batch, List<SerialisedChange> serialised, CancellationToken cancellationToken)
@@ -559,13 +599,22 @@ public sealed class PostgresStore : IParleyStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection, $"""
-            SELECT id, operation_id, operation_version, submitter, affected, target_type, target_id, opened_ticks, deadline_ticks,
-                   state, closed_ticks, reason, counter_proposal, version
+            SELECT {RequestColumns}
             FROM concurrence_requests WHERE agreement_id = @agreement{OnlyIds} ORDER BY opened_ticks, id COLLATE "C";
             """);
         Text(command, "agreement", agreement.Value);
         BindIds(command, ids);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ReadRequestsAsync(reader, cancellationToken);
+    }
+
+    private const string RequestColumns = """
+        id, operation_id, operation_version, submitter, affected, target_type, target_id, opened_ticks, deadline_ticks,
+        state, closed_ticks, reason, counter_proposal, version
+        """;
+
+    private static async Task<IReadOnlyList<ConcurrenceRequest>> ReadRequestsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
         var result = new List<ConcurrenceRequest>();
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -816,6 +865,11 @@ public sealed class PostgresStore : IParleyStore
         Text(command, "recipient", recipient?.Value);
         command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ReadEventRowsAsync(reader, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<StoredEvent>> ReadEventRowsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
         var result = new List<StoredEvent>();
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -834,12 +888,19 @@ public sealed class PostgresStore : IParleyStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection, $"""
-            SELECT id, party, area_json, start_ticks, end_ticks, kinds_json, webhook, created_ticks FROM subscriptions
+            SELECT {SubscriptionColumns} FROM subscriptions
             WHERE agreement_id = @agreement{OnlyIds} ORDER BY created_ticks, id COLLATE "C";
             """);
         Text(command, "agreement", agreement.Value);
         BindIds(command, ids);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ReadSubscriptionsAsync(reader, agreement, cancellationToken);
+    }
+
+    private const string SubscriptionColumns = "id, party, area_json, start_ticks, end_ticks, kinds_json, webhook, created_ticks";
+
+    private async Task<IReadOnlyList<Subscription>> ReadSubscriptionsAsync(NpgsqlDataReader reader, AgreementId agreement, CancellationToken cancellationToken)
+    {
         var result = new List<Subscription>();
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -1150,6 +1211,11 @@ public sealed class PostgresStore : IParleyStore
         Text(command, "agreement", agreement.Id.Value);
         BindIds(command, ids);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ReadDeclarationsAsync(reader, parse, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<T>> ReadDeclarationsAsync<T>(NpgsqlDataReader reader, Func<StoredRow, T> parse, CancellationToken cancellationToken)
+    {
         var result = new List<T>();
         var batch = new List<StoredRow>(LoadBatchSize);
         while (await reader.ReadAsync(cancellationToken))
