@@ -87,22 +87,29 @@ internal readonly struct LocalFrame
 
         // How far the metric drifts over the band (a margin of the band's own size covers geodesics that bulge).
         double margin = (maxY - minY) + 0.01;
-        double low = 1, high = 1;
         double south = Math.Max(-89.9, minY - margin), north = Math.Min(89.9, maxY + margin);
 
         // Both scales are monotonic in |latitude|: the band's ends (and the equator, if inside) bound them.
-        foreach (double lat in new[] { south, lat0, north, south < 0 && north > 0 ? 0 : lat0 })
+        double low = 1, high = 1;
+        Bound(south, kx, ky, ref low, ref high);
+        Bound(north, kx, ky, ref low, ref high);
+        if (south < 0 && north > 0)
         {
-            var (m, n) = Radii(lat);
-            double rx = n * Math.Cos(lat * DegToRad) * DegToRad / kx;
-            double ry = m * DegToRad / ky;
-            low = Math.Min(low, Math.Min(rx, ry));
-            high = Math.Max(high, Math.Max(rx, ry));
+            Bound(0, kx, ky, ref low, ref high);
         }
 
         // Second-order terms (the plane is not the surface) over at most ~150 km: well under 1e-3.
         frame = new LocalFrame(region, kx, ky, low * (1 - 1e-3), high * (1 + 1e-3));
         return true;
+    }
+
+    private static void Bound(double lat, double kx, double ky, ref double low, ref double high)
+    {
+        var (m, n) = Radii(lat);
+        double rx = n * Math.Cos(lat * DegToRad) * DegToRad / kx;
+        double ry = m * DegToRad / ky;
+        low = Math.Min(low, Math.Min(rx, ry));
+        high = Math.Max(high, Math.Max(rx, ry));
     }
 
     /// <summary>
@@ -112,11 +119,14 @@ internal readonly struct LocalFrame
     public double MinDistance(Shape a, Shape b, double enough = -1)
     {
         double best = double.PositiveInfinity;
-        for (int i = 0; i < a.Paths.Count; i++)
+        var pathsA = a.PathArray;
+        var pathsB = b.PathArray;
+        double shiftA = ShiftTowards(_region, a.Bounds), shiftB = ShiftTowards(_region, b.Bounds);
+        for (int i = 0; i < pathsA.Length; i++)
         {
-            for (int j = 0; j < b.Paths.Count; j++)
+            for (int j = 0; j < pathsB.Length; j++)
             {
-                best = Math.Min(best, PathDistance(a.Paths[i], ShiftTowards(_region, a.Bounds), b.Paths[j], ShiftTowards(_region, b.Bounds), enough));
+                best = Math.Min(best, PathDistance(pathsA[i], shiftA, pathsB[j], shiftB, enough));
                 if (best <= enough)
                 {
                     return best;
@@ -126,6 +136,13 @@ internal readonly struct LocalFrame
 
         return best;
     }
+
+    /// <summary>How far a shape's longitudes are moved (0 or ±360) to lie on this frame's side of the antimeridian.</summary>
+    public double ShiftOf(Shape shape) => ShiftTowards(_region, shape.Bounds);
+
+    /// <summary>Plane distance in metres from point p to segment a–b (longitudes moved by the given shifts).</summary>
+    public double PointSegmentDistance(double px, double py, double shiftP, double ax, double ay, double bx, double by, double shiftAb) =>
+        PointSegment(X(px, shiftP), Y(py), X(ax, shiftAb), Y(ay), X(bx, shiftAb), Y(by));
 
     private double X(double lon, double shift) => (lon + shift - _lon0) * _kx;
 
