@@ -261,33 +261,75 @@ public sealed class SpatioTemporalIndex<T>
         // candidates before any exact geometry.
         int legCount = 0;
         GeoBoxPair[]? legs = footprint.Kind == ShapeKind.Line ? LegBoxes(footprint, lateralMetres, out legCount) : null;
+        var visitor = new QueryVisitor
+        {
+            Start = volume.Time.StartTicks,
+            End = volume.Time.EndTicks,
+            AltMin = volume.Altitude.MinMetres - verticalMetres,
+            AltMax = volume.Altitude.MaxMetres + verticalMetres,
+            SkipGroup = skipGroup,
+            Legs = legs,
+            LegCount = legCount,
+            Accept = accept,
+            Found = ArrayPool<Candidate>.Shared.Rent(64),
+        };
         try
         {
-            var visitor = new QueryVisitor
-            {
-                Footprint = footprint,
-                LateralMetres = lateralMetres,
-                Start = volume.Time.StartTicks,
-                End = volume.Time.EndTicks,
-                AltMin = volume.Altitude.MinMetres - verticalMetres,
-                AltMax = volume.Altitude.MaxMetres + verticalMetres,
-                SkipGroup = skipGroup,
-                Legs = legs,
-                LegCount = legCount,
-                Accept = accept,
-                Results = results,
-
-                // One plane for the whole query, covering every candidate that can be within reach of a small query.
-                Around = LocalFrame.TryCreateAround(footprint, footprint.BufferMetres + lateralMetres + MaxCandidateBufferMetres, out var frame) ? frame : null,
-            };
             Candidates(query, ref visitor);
+            var found = visitor.Found.AsSpan(0, visitor.Count);
+            if (found.IsEmpty)
+            {
+                return;
+            }
+
+            Warm(found);
+
+            // One plane for the whole query, covering every candidate that can be within reach of a small query.
+            LocalFrame? around = LocalFrame.TryCreateAround(footprint, footprint.BufferMetres + lateralMetres + MaxCandidateBufferMetres, out var frame) ? frame : null;
+            foreach (ref readonly var candidate in found)
+            {
+                if (ShapeRelations.WithinDistanceOfCandidate(footprint, candidate.Shape, lateralMetres, around))
+                {
+                    results.Add(candidate.Item);
+                }
+            }
         }
         finally
         {
+            visitor.Found.AsSpan(0, visitor.Count).Clear(); // the pool must not keep items alive
+            ArrayPool<Candidate>.Shared.Return(visitor.Found);
             if (legs is not null)
             {
                 ArrayPool<GeoBoxPair>.Shared.Return(legs);
             }
+        }
+    }
+
+    /// <summary>A candidate that passed every test but the exact geometry.</summary>
+    private struct Candidate
+    {
+        public T Item;
+        public Shape Shape;
+        public double[] Path;
+        public double Last;
+    }
+
+    /// <summary>
+    /// Reads each candidate's footprint and coordinates before any is tested. Footprint, path array and
+    /// coordinates are three dependent reads, most of them cache misses in a large index; done for one
+    /// candidate after another, every miss waits for the one before. Done a level at a time over all
+    /// candidates, the reads of one level are independent, so the processor overlaps their misses.
+    /// </summary>
+    private static void Warm(Span<Candidate> found)
+    {
+        foreach (ref var c in found)
+        {
+            c.Path = c.Shape.PathArray[0]; // the footprint, then its array of paths
+        }
+
+        foreach (ref var c in found)
+        {
+            c.Last = c.Path[^1]; // the coordinates' first and last lines
         }
     }
 
@@ -300,10 +342,9 @@ public sealed class SpatioTemporalIndex<T>
         void Visit(ref readonly Link link, in GeoBoxPair boxes);
     }
 
+    /// <summary>The tests before the exact geometry; the candidates that pass are kept for it.</summary>
     private struct QueryVisitor : ICandidateVisitor
     {
-        public Shape Footprint;
-        public double LateralMetres;
         public long Start;
         public long End;
         public double AltMin;
@@ -312,10 +353,10 @@ public sealed class SpatioTemporalIndex<T>
         public GeoBoxPair[]? Legs;
         public int LegCount;
         public Func<T, bool>? Accept;
-        public List<T> Results;
-        public LocalFrame? Around;
+        public Candidate[] Found;
+        public int Count;
 
-        public readonly void Visit(ref readonly Link link, in GeoBoxPair boxes)
+        public void Visit(ref readonly Link link, in GeoBoxPair boxes)
         {
             if (link.Group == SkipGroup && SkipGroup != NoGroup)
             {
@@ -324,10 +365,18 @@ public sealed class SpatioTemporalIndex<T>
 
             if (link.Start < End && Start < link.End && link.AltMin <= AltMax && AltMin <= link.AltMax &&
                 (Legs is null || AnyMeets(Legs, LegCount, boxes)) &&
-                (Accept is null || Accept(link.Item)) &&
-                ShapeRelations.WithinDistanceOfCandidate(Footprint, link.Shape, LateralMetres, Around))
+                (Accept is null || Accept(link.Item)))
             {
-                Results.Add(link.Item);
+                if (Count == Found.Length)
+                {
+                    var larger = ArrayPool<Candidate>.Shared.Rent(Count * 2);
+                    Found.AsSpan().CopyTo(larger);
+                    Found.AsSpan().Clear();
+                    ArrayPool<Candidate>.Shared.Return(Found);
+                    Found = larger;
+                }
+
+                Found[Count++] = new Candidate { Item = link.Item, Shape = link.Shape };
             }
         }
     }
