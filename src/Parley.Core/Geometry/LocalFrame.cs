@@ -151,38 +151,68 @@ internal readonly struct LocalFrame
     private double PathDistance(double[] p, double shiftP, double[] q, double shiftQ, double enough)
     {
         int np = p.Length / 2, nq = q.Length / 2;
-        double best = double.PositiveInfinity;
+
+        // q's vertices on the plane once, rather than once for every edge of p.
+        double[]? rented = null;
+        Span<double> qs = nq <= 128 ? stackalloc double[2 * nq] : (rented = System.Buffers.ArrayPool<double>.Shared.Rent(2 * nq)).AsSpan(0, 2 * nq);
+        for (int j = 0; j < nq; j++)
+        {
+            qs[2 * j] = X(q[2 * j], shiftQ);
+            qs[(2 * j) + 1] = Y(q[(2 * j) + 1]);
+        }
+
+        // Squared distances, one root at the end; a pair of edges whose boxes are already farther apart than the
+        // best so far cannot improve it.
+        double best2 = double.PositiveInfinity;
+        double enough2 = enough >= 0 ? enough * enough : -1;
         for (int i = 0; i < Math.Max(1, np - 1); i++)
         {
             int i2 = Math.Min(i + 1, np - 1);
             double ax = X(p[2 * i], shiftP), ay = Y(p[(2 * i) + 1]);
             double bx = X(p[2 * i2], shiftP), by = Y(p[(2 * i2) + 1]);
+            double minX = Math.Min(ax, bx), maxX = Math.Max(ax, bx), minY = Math.Min(ay, by), maxY = Math.Max(ay, by);
             for (int j = 0; j < Math.Max(1, nq - 1); j++)
             {
                 int j2 = Math.Min(j + 1, nq - 1);
-                double cx = X(q[2 * j], shiftQ), cy = Y(q[(2 * j) + 1]);
-                double dx = X(q[2 * j2], shiftQ), dy = Y(q[(2 * j2) + 1]);
-                double d = Math.Min(
-                    Math.Min(PointSegment(ax, ay, cx, cy, dx, dy), PointSegment(bx, by, cx, cy, dx, dy)),
-                    Math.Min(PointSegment(cx, cy, ax, ay, bx, by), PointSegment(dx, dy, ax, ay, bx, by)));
-                best = Math.Min(best, d);
-                if (best <= enough)
+                double cx = qs[2 * j], cy = qs[(2 * j) + 1];
+                double dx = qs[2 * j2], dy = qs[(2 * j2) + 1];
+                double gapX = Math.Max(0, Math.Max(Math.Min(cx, dx) - maxX, minX - Math.Max(cx, dx)));
+                double gapY = Math.Max(0, Math.Max(Math.Min(cy, dy) - maxY, minY - Math.Max(cy, dy)));
+                if ((gapX * gapX) + (gapY * gapY) > best2)
                 {
-                    return best;
+                    continue;
+                }
+
+                double d2 = Math.Min(
+                    Math.Min(PointSegment2(ax, ay, cx, cy, dx, dy), PointSegment2(bx, by, cx, cy, dx, dy)),
+                    Math.Min(PointSegment2(cx, cy, ax, ay, bx, by), PointSegment2(dx, dy, ax, ay, bx, by)));
+                best2 = Math.Min(best2, d2);
+                if (best2 <= enough2)
+                {
+                    i = np; // done: near enough
+                    break;
                 }
             }
         }
 
-        return best;
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<double>.Shared.Return(rented);
+        }
+
+        return Math.Sqrt(best2);
     }
 
-    private static double PointSegment(double px, double py, double ax, double ay, double bx, double by)
+    private static double PointSegment(double px, double py, double ax, double ay, double bx, double by) =>
+        Math.Sqrt(PointSegment2(px, py, ax, ay, bx, by));
+
+    private static double PointSegment2(double px, double py, double ax, double ay, double bx, double by)
     {
         double vx = bx - ax, vy = by - ay;
         double length2 = (vx * vx) + (vy * vy);
         double t = length2 == 0 ? 0 : Math.Clamp((((px - ax) * vx) + ((py - ay) * vy)) / length2, 0, 1);
         double ex = ax + (t * vx) - px, ey = ay + (t * vy) - py;
-        return Math.Sqrt((ex * ex) + (ey * ey));
+        return (ex * ex) + (ey * ey);
     }
 
     private static (double M, double N) Radii(double lat)

@@ -133,7 +133,7 @@ internal static class Proximity
 
     private static bool VertexWithin(double x, double y, double shift, in Piece piece, double shiftPiece, double metres, in LocalFrame frame) =>
         frame.PointSegmentDistance(x, y, shift, piece.Ax, piece.Ay, piece.Bx, piece.By, shiftPiece) * frame.LowFactor <= metres &&
-        PointToPiece(x, y, piece, Geodesy.Distance) <= metres;
+        PointToPiece(x, y, piece, Geodesy.Distance, stopAt: metres) <= metres;
 
     /// <summary>Shapes too large or too near a pole for a plane: clear cases on the sphere, the rest on the ellipsoid.</summary>
     private static bool WithinDistanceOnSphere(Shape a, Shape b, double metres)
@@ -157,7 +157,7 @@ internal static class Proximity
                         continue;
                     }
 
-                    double d = PieceDistance(pieceA, pieceB, Geodesy.SphericalDistance);
+                    double d = PieceDistance(pieceA, pieceB, Geodesy.SphericalDistance, stopAt: sureCut);
                     if (d <= sureCut)
                     {
                         return true;
@@ -177,7 +177,7 @@ internal static class Proximity
 
             foreach (var (pa, pb) in doubtful)
             {
-                if (PieceDistance(pa, pb, Geodesy.Distance) <= metres)
+                if (PieceDistance(pa, pb, Geodesy.Distance, stopAt: metres) <= metres)
                 {
                     return true;
                 }
@@ -280,13 +280,31 @@ internal static class Proximity
 
     private static void Return(Piece[] pieces) => System.Buffers.ArrayPool<Piece>.Shared.Return(pieces);
 
-    private static double PieceDistance(in Piece p, in Piece q, Func<double, double, double, double, double> metric) =>
-        Math.Min(
-            Math.Min(PointToPiece(p.Ax, p.Ay, q, metric), PointToPiece(p.Bx, p.By, q, metric)),
-            Math.Min(PointToPiece(q.Ax, q.Ay, p, metric), PointToPiece(q.Bx, q.By, p, metric)));
+    /// <summary>Least distance between two pieces (with <paramref name="stopAt"/>: or the first distance found at or below it, see <see cref="PointToPiece"/>).</summary>
+    private static double PieceDistance(in Piece p, in Piece q, Func<double, double, double, double, double> metric, double stopAt = double.NegativeInfinity)
+    {
+        double d = PointToPiece(p.Ax, p.Ay, q, metric, stopAt);
+        if (d <= stopAt)
+        {
+            return d;
+        }
+
+        d = Math.Min(d, PointToPiece(p.Bx, p.By, q, metric, stopAt));
+        if (d <= stopAt)
+        {
+            return d;
+        }
+
+        d = Math.Min(d, PointToPiece(q.Ax, q.Ay, p, metric, stopAt));
+        return d <= stopAt ? d : Math.Min(d, PointToPiece(q.Bx, q.By, p, metric, stopAt));
+    }
 
     /// <summary>Least distance from a point to a piece, by sampling then golden-section search.</summary>
-    internal static double PointToPiece(double px, double py, in Piece s, Func<double, double, double, double, double> metric)
+    /// <remarks>
+    /// With <paramref name="stopAt"/>, it returns the first distance found at or below it: the least distance is
+    /// then at most that too, so "is it at most <paramref name="stopAt"/>?" has the same answer, sooner.
+    /// </remarks>
+    internal static double PointToPiece(double px, double py, in Piece s, Func<double, double, double, double, double> metric, double stopAt = double.NegativeInfinity)
     {
         if (s.Ax == s.Bx && s.Ay == s.By)
         {
@@ -301,6 +319,11 @@ internal static class Proximity
         {
             double t = (double)i / Samples;
             double d = metric(px, py, s.Ax + (dx * t), s.Ay + (dy * t));
+            if (d <= stopAt)
+            {
+                return d;
+            }
+
             if (d < best)
             {
                 best = d;
@@ -315,6 +338,11 @@ internal static class Proximity
         double fe = metric(px, py, s.Ax + (dx * e), s.Ay + (dy * e));
         for (int iteration = 0; iteration < 48 && hi - lo > 1e-12; iteration++)
         {
+            if (fc <= stopAt || fe <= stopAt)
+            {
+                return Math.Min(fc, fe);
+            }
+
             if (fc < fe)
             {
                 hi = e;
