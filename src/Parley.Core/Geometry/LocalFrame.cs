@@ -144,6 +144,16 @@ internal readonly struct LocalFrame
     public double PointSegmentDistance(double px, double py, double shiftP, double ax, double ay, double bx, double by, double shiftAb) =>
         PointSegment(X(px, shiftP), Y(py), X(ax, shiftAb), Y(ay), X(bx, shiftAb), Y(by));
 
+    /// <summary>
+    /// An upper bound in metres on the length of the segment a–b (straight in lon/lat) on the ellipsoid: its plane
+    /// length times <see cref="HighFactor"/>, with a margin for rounding.
+    /// </summary>
+    public double PieceLengthBound(double ax, double ay, double bx, double by, double shift)
+    {
+        double vx = X(bx, shift) - X(ax, shift), vy = Y(by) - Y(ay);
+        return (Math.Sqrt((vx * vx) + (vy * vy)) * HighFactor * (1 + 1e-9)) + 1e-6;
+    }
+
     private double X(double lon, double shift) => (lon + shift - _lon0) * _kx;
 
     private double Y(double lat) => (lat - _lat0) * _ky;

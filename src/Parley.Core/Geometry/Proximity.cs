@@ -133,7 +133,83 @@ internal static class Proximity
 
     private static bool VertexWithin(double x, double y, double shift, in Piece piece, double shiftPiece, double metres, in LocalFrame frame) =>
         frame.PointSegmentDistance(x, y, shift, piece.Ax, piece.Ay, piece.Bx, piece.By, shiftPiece) * frame.LowFactor <= metres &&
-        PointToPiece(x, y, piece, Geodesy.Distance, stopAt: metres) <= metres;
+        PointToPieceWithin(x, y, piece, metres, frame.PieceLengthBound(piece.Ax, piece.Ay, piece.Bx, piece.By, shiftPiece));
+
+    /// <summary>Largest error of one <see cref="Geodesy.Distance"/> (about 0.1 mm), with a wide margin.</summary>
+    private const double GeodesicErrorMetres = 1e-3;
+
+    /// <summary>
+    /// Whether <see cref="PointToPiece"/> on the ellipsoid is at most <paramref name="metres"/>: the same search, ended
+    /// as soon as its answer is known. It is "yes" at the first point within; it is "no" once the search has narrowed
+    /// to an interval whose every point is provably farther: no point of a piece moves more than
+    /// <paramref name="pieceLength"/> metres (a bound on the piece's geodesic length) as its parameter runs over [0, 1].
+    /// </summary>
+    internal static bool PointToPieceWithin(double px, double py, in Piece s, double metres, double pieceLength)
+    {
+        if (s.Ax == s.Bx && s.Ay == s.By)
+        {
+            return Geodesy.Distance(px, py, s.Ax, s.Ay) <= metres;
+        }
+
+        const int Samples = 8;
+        double dx = s.Bx - s.Ax, dy = s.By - s.Ay;
+        double best = double.PositiveInfinity;
+        int bestIndex = 0;
+        for (int i = 0; i <= Samples; i++)
+        {
+            double t = (double)i / Samples;
+            double d = Geodesy.Distance(px, py, s.Ax + (dx * t), s.Ay + (dy * t));
+            if (d <= metres)
+            {
+                return true;
+            }
+
+            if (d < best)
+            {
+                best = d;
+                bestIndex = i;
+            }
+        }
+
+        double lo = Math.Max(0, (bestIndex - 1.0) / Samples), hi = Math.Min(1, (bestIndex + 1.0) / Samples);
+        const double InvPhi = 0.6180339887498949;
+        double c = hi - ((hi - lo) * InvPhi), e = lo + ((hi - lo) * InvPhi);
+        double fc = Geodesy.Distance(px, py, s.Ax + (dx * c), s.Ay + (dy * c));
+        double fe = Geodesy.Distance(px, py, s.Ax + (dx * e), s.Ay + (dy * e));
+        for (int iteration = 0; iteration < 48 && hi - lo > 1e-12; iteration++)
+        {
+            if (fc <= metres || fe <= metres)
+            {
+                return true;
+            }
+
+            // Every later point lies in [lo, hi], within (hi - lo) of c: at least fc - pieceLength·(hi - lo) away
+            // (less the error of two geodesics), so the search can only end above the threshold.
+            if (Math.Min(fc, fe) - (pieceLength * (hi - lo)) - (2 * GeodesicErrorMetres) > metres)
+            {
+                return false;
+            }
+
+            if (fc < fe)
+            {
+                hi = e;
+                e = c;
+                fe = fc;
+                c = hi - ((hi - lo) * InvPhi);
+                fc = Geodesy.Distance(px, py, s.Ax + (dx * c), s.Ay + (dy * c));
+            }
+            else
+            {
+                lo = c;
+                c = e;
+                fc = fe;
+                e = lo + ((hi - lo) * InvPhi);
+                fe = Geodesy.Distance(px, py, s.Ax + (dx * e), s.Ay + (dy * e));
+            }
+        }
+
+        return Math.Min(best, Math.Min(fc, fe)) <= metres;
+    }
 
     /// <summary>Shapes too large or too near a pole for a plane: clear cases on the sphere, the rest on the ellipsoid.</summary>
     private static bool WithinDistanceOnSphere(Shape a, Shape b, double metres)
