@@ -462,15 +462,34 @@ public sealed class SpatioTemporalIndex<T>
         var cells = _cells[level];
         if (cellsInQuery <= cells.Count)
         {
-            for (int ix = qx0; ix <= qx1; ix++)
+            // The cells in batches: looked up, then read through, then scanned. Each step's reads are independent
+            // of one another, so their cache misses overlap rather than wait for one cell after another.
+            var batch = ArrayPool<CellRef>.Shared.Rent(CellBatch);
+            int count = 0;
+            try
             {
-                for (int iy = qy0; iy <= qy1; iy++)
+                for (int ix = qx0; ix <= qx1; ix++)
                 {
-                    if (cells.TryGetValue(Key(ix, iy), out var cell))
+                    for (int iy = qy0; iy <= qy1; iy++)
                     {
-                        VisitCell(cell, ix, iy, level, size, q, qx0, qy0, queryPart, query, ref visitor);
+                        if (cells.TryGetValue(Key(ix, iy), out var cell))
+                        {
+                            batch[count++] = new CellRef { Cell = cell, Ix = ix, Iy = iy };
+                            if (count == CellBatch)
+                            {
+                                VisitBatch(batch.AsSpan(0, count), level, size, q, qx0, qy0, queryPart, query, ref visitor);
+                                count = 0;
+                            }
+                        }
                     }
                 }
+
+                VisitBatch(batch.AsSpan(0, count), level, size, q, qx0, qy0, queryPart, query, ref visitor);
+            }
+            finally
+            {
+                batch.AsSpan(0, CellBatch).Clear();
+                ArrayPool<CellRef>.Shared.Return(batch);
             }
         }
         else
@@ -483,6 +502,38 @@ public sealed class SpatioTemporalIndex<T>
                     VisitCell(cell, ix, iy, level, size, q, qx0, qy0, queryPart, query, ref visitor);
                 }
             }
+        }
+    }
+
+    private const int CellBatch = 32;
+
+    /// <summary>A cell found for a query, with its position; <see cref="Touched"/> keeps the warming reads from being optimised away.</summary>
+    private struct CellRef
+    {
+        public Cell Cell;
+        public int Ix;
+        public int Iy;
+        public double Touched;
+    }
+
+    private static void VisitBatch<TVisitor>(Span<CellRef> batch, int level, double size, GeoBox q, int qx0, int qy0, int queryPart, in GeoBoxPair query, ref TVisitor visitor)
+        where TVisitor : struct, ICandidateVisitor
+    {
+        foreach (ref var c in batch)
+        {
+            var links = c.Cell.Links;
+            double touched = 0;
+            for (int i = 0; i < c.Cell.Count; i++)
+            {
+                touched += links[i].MinX; // one read a link: every cache line of the cell
+            }
+
+            c.Touched = touched;
+        }
+
+        foreach (ref readonly var c in batch)
+        {
+            VisitCell(c.Cell, c.Ix, c.Iy, level, size, q, qx0, qy0, queryPart, query, ref visitor);
         }
     }
 
