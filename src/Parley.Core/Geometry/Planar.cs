@@ -156,7 +156,16 @@ internal static class Planar
         var paths = inner.PathArray;
         if (inner.Kind != ShapeKind.Polygonal)
         {
-            return InPolygons(outer, paths[0][0] + shiftX, paths[0][1]);
+            // A point, or the lines of a corridor: each line is a part of its own.
+            foreach (var path in paths)
+            {
+                if (InPolygons(outer, path[0] + shiftX, path[1]))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         foreach (int shell in inner.StartArray)
