@@ -271,16 +271,16 @@ public sealed class SpatioTemporalIndex<T>
             Legs = legs,
             LegCount = legCount,
             Accept = accept,
-            Found = ArrayPool<Candidate>.Shared.Rent(64),
         };
         try
         {
             Candidates(query, ref visitor);
-            var found = visitor.Found.AsSpan(0, visitor.Count);
-            if (found.IsEmpty)
+            if (visitor.Count == 0)
             {
                 return;
             }
+
+            var found = visitor.Found.AsSpan(0, visitor.Count);
 
             Warm(found);
 
@@ -296,8 +296,12 @@ public sealed class SpatioTemporalIndex<T>
         }
         finally
         {
-            visitor.Found.AsSpan(0, visitor.Count).Clear(); // the pool must not keep items alive
-            ArrayPool<Candidate>.Shared.Return(visitor.Found);
+            if (visitor.Found is { } rented)
+            {
+                rented.AsSpan(0, visitor.Count).Clear(); // the pool must not keep items alive
+                ArrayPool<Candidate>.Shared.Return(rented);
+            }
+
             if (legs is not null)
             {
                 ArrayPool<GeoBoxPair>.Shared.Return(legs);
@@ -353,7 +357,7 @@ public sealed class SpatioTemporalIndex<T>
         public GeoBoxPair[]? Legs;
         public int LegCount;
         public Func<T, bool>? Accept;
-        public Candidate[] Found;
+        public Candidate[]? Found; // rented at the first candidate
         public int Count;
 
         public void Visit(ref readonly Link link, in GeoBoxPair boxes)
@@ -367,7 +371,11 @@ public sealed class SpatioTemporalIndex<T>
                 (Legs is null || AnyMeets(Legs, LegCount, boxes)) &&
                 (Accept is null || Accept(link.Item)))
             {
-                if (Count == Found.Length)
+                if (Found is null)
+                {
+                    Found = ArrayPool<Candidate>.Shared.Rent(64);
+                }
+                else if (Count == Found.Length)
                 {
                     var larger = ArrayPool<Candidate>.Shared.Rent(Count * 2);
                     Found.AsSpan().CopyTo(larger);
@@ -464,8 +472,8 @@ public sealed class SpatioTemporalIndex<T>
         {
             // The cells in batches: looked up, then read through, then scanned. Each step's reads are independent
             // of one another, so their cache misses overlap rather than wait for one cell after another.
-            var batch = ArrayPool<CellRef>.Shared.Rent(CellBatch);
-            int count = 0;
+            CellRef[]? batch = null; // rented at the first cell found
+            int count = 0, used = 0;
             try
             {
                 for (int ix = qx0; ix <= qx1; ix++)
@@ -474,7 +482,9 @@ public sealed class SpatioTemporalIndex<T>
                     {
                         if (cells.TryGetValue(Key(ix, iy), out var cell))
                         {
+                            batch ??= ArrayPool<CellRef>.Shared.Rent(CellBatch);
                             batch[count++] = new CellRef { Cell = cell, Ix = ix, Iy = iy };
+                            used = Math.Max(used, count);
                             if (count == CellBatch)
                             {
                                 VisitBatch(batch.AsSpan(0, count), level, size, q, qx0, qy0, queryPart, query, ref visitor);
@@ -484,12 +494,18 @@ public sealed class SpatioTemporalIndex<T>
                     }
                 }
 
-                VisitBatch(batch.AsSpan(0, count), level, size, q, qx0, qy0, queryPart, query, ref visitor);
+                if (count > 0)
+                {
+                    VisitBatch(batch.AsSpan(0, count), level, size, q, qx0, qy0, queryPart, query, ref visitor);
+                }
             }
             finally
             {
-                batch.AsSpan(0, CellBatch).Clear();
-                ArrayPool<CellRef>.Shared.Return(batch);
+                if (batch is not null)
+                {
+                    batch.AsSpan(0, used).Clear(); // the pool must not keep the cells' arrays alive
+                    ArrayPool<CellRef>.Shared.Return(batch);
+                }
             }
         }
         else
