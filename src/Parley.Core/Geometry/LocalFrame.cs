@@ -46,7 +46,7 @@ internal readonly struct LocalFrame
 
     /// <summary>
     /// A frame around <paramref name="a"/> and everything within <paramref name="reachMetres"/> of it, made once
-    /// for a query and reused for each candidate that lies inside it (see <see cref="Covers"/>).
+    /// for a query and reused for each candidate that lies inside it (see <see cref="Covers(Shape)"/>).
     /// </summary>
     public static bool TryCreateAround(Shape a, double reachMetres, out LocalFrame frame)
     {
@@ -57,11 +57,44 @@ internal readonly struct LocalFrame
     }
 
     /// <summary>Whether a shape's bounds (moved across the antimeridian if that brings it nearer) lie inside this frame's region.</summary>
-    public bool Covers(Shape b)
+    public bool Covers(Shape b) => Covers(b.Bounds);
+
+    /// <summary>Whether a box (moved across the antimeridian if that brings it nearer) lies inside this frame's region.</summary>
+    public bool Covers(in GeoBox bb)
     {
-        var bb = b.Bounds;
         double shift = ShiftTowards(_region, bb);
         return bb.MinX + shift >= _region.MinX && bb.MaxX + shift <= _region.MaxX && bb.MinY >= _region.MinY && bb.MaxY <= _region.MaxY;
+    }
+
+    /// <summary>
+    /// Whether every point of <paramref name="box"/> is certainly within <paramref name="metres"/> geodesic metres of
+    /// the base geometry of <paramref name="shape"/> (a point or the lines of a corridor), both inside this frame: on the
+    /// plane, the distance to one segment is convex, so over a box it is greatest at a corner; a corner within
+    /// <paramref name="metres"/> / <see cref="HighFactor"/> of one segment on the plane is within
+    /// <paramref name="metres"/> on the ellipsoid.
+    /// </summary>
+    public bool BoxWithin(in GeoBox box, Shape shape, double metres)
+    {
+        double near = metres / HighFactor;
+        double shiftBox = ShiftTowards(_region, box), shiftShape = ShiftTowards(_region, shape.Bounds);
+        double x0 = X(box.MinX, shiftBox), y0 = Y(box.MinY), x1 = X(box.MaxX, shiftBox), y1 = Y(box.MaxY);
+        foreach (var path in shape.PathArray)
+        {
+            int n = path.Length / 2;
+            for (int i = 0; i < Math.Max(1, n - 1); i++)
+            {
+                int i2 = Math.Min(i + 1, n - 1);
+                double ax = X(path[2 * i], shiftShape), ay = Y(path[(2 * i) + 1]);
+                double bx = X(path[2 * i2], shiftShape), by = Y(path[(2 * i2) + 1]);
+                if (PointSegment(x0, y0, ax, ay, bx, by) <= near && PointSegment(x1, y0, ax, ay, bx, by) <= near &&
+                    PointSegment(x0, y1, ax, ay, bx, by) <= near && PointSegment(x1, y1, ax, ay, bx, by) <= near)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static double ShiftTowards(GeoBox a, GeoBox b)

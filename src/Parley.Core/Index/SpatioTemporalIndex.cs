@@ -271,6 +271,9 @@ public sealed class SpatioTemporalIndex<T>
             Legs = legs,
             LegCount = legCount,
             Accept = accept,
+            Footprint = footprint,
+            LateralMetres = lateralMetres,
+            SureMetres = footprint.Kind == ShapeKind.Polygonal ? -1 : footprint.BufferMetres + lateralMetres,
         };
         try
         {
@@ -283,12 +286,9 @@ public sealed class SpatioTemporalIndex<T>
             var found = visitor.Found.AsSpan(0, visitor.Count);
 
             Warm(found);
-
-            // One plane for the whole query, covering every candidate that can be within reach of a small query.
-            LocalFrame? around = LocalFrame.TryCreateAround(footprint, footprint.BufferMetres + lateralMetres + MaxCandidateBufferMetres, out var frame) ? frame : null;
             foreach (ref readonly var candidate in found)
             {
-                if (ShapeRelations.WithinDistanceOfCandidate(footprint, candidate.Shape, lateralMetres, around))
+                if (candidate.Sure || ShapeRelations.WithinDistanceOfCandidate(footprint, candidate.Shape, lateralMetres, visitor.Around))
                 {
                     results.Add(candidate.Item);
                 }
@@ -316,6 +316,7 @@ public sealed class SpatioTemporalIndex<T>
         public Shape Shape;
         public double[] Path;
         public double Last;
+        public bool Sure; // its whole covering box is within reach: it conflicts, whatever its exact shape
     }
 
     /// <summary>
@@ -328,12 +329,18 @@ public sealed class SpatioTemporalIndex<T>
     {
         foreach (ref var c in found)
         {
-            c.Path = c.Shape.PathArray[0]; // the footprint, then its array of paths
+            if (!c.Sure)
+            {
+                c.Path = c.Shape.PathArray[0]; // the footprint, then its array of paths
+            }
         }
 
         foreach (ref var c in found)
         {
-            c.Last = c.Path[^1]; // the coordinates' first and last lines
+            if (!c.Sure)
+            {
+                c.Last = c.Path[^1]; // the coordinates' first and last lines
+            }
         }
     }
 
@@ -359,6 +366,11 @@ public sealed class SpatioTemporalIndex<T>
         public Func<T, bool>? Accept;
         public Candidate[]? Found; // rented at the first candidate
         public int Count;
+        public LocalFrame? Around; // made at the first candidate
+        public bool AroundMade;
+        public Shape Footprint;
+        public double LateralMetres;
+        public double SureMetres; // for a circle or corridor: its buffer plus the query's reach; -1 for polygons
 
         public void Visit(ref readonly Link link, in GeoBoxPair boxes)
         {
@@ -384,7 +396,19 @@ public sealed class SpatioTemporalIndex<T>
                     Found = larger;
                 }
 
-                Found[Count++] = new Candidate { Item = link.Item, Shape = link.Shape };
+                if (!AroundMade)
+                {
+                    // One plane for the whole query, covering every candidate that can be within reach of a small query.
+                    Around = LocalFrame.TryCreateAround(Footprint, Footprint.BufferMetres + LateralMetres + MaxCandidateBufferMetres, out var frame) ? frame : null;
+                    AroundMade = true;
+                }
+
+                // A candidate whose whole covering box lies within reach of the query's point or of one of its
+                // segments conflicts without a look at its own shape: that box holds all of its footprint.
+                bool sure = SureMetres >= 0 && link.Filed >= 0 && Around is { } around &&
+                    around.Covers(new GeoBox(link.MinX, link.MinY, link.MaxX, link.MaxY)) &&
+                    around.BoxWithin(new GeoBox(link.MinX, link.MinY, link.MaxX, link.MaxY), Footprint, SureMetres);
+                Found[Count++] = new Candidate { Item = link.Item, Shape = link.Shape, Sure = sure };
             }
         }
     }

@@ -65,4 +65,59 @@ public class ProximityPropertyTests
             Assert.Equal(full <= metres, Proximity.PointToPiece(px, py, piece, Geodesy.Distance, stopAt: metres) <= metres);
         }, iter: 3000);
     }
+
+    [Fact]
+    public void a_box_is_said_within_reach_only_when_all_of_it_is()
+    {
+        // A box near a point or a short route; the reach a hair either side of the farthest corner's true distance
+        // to its nearest segment alone (the test the index relies on) or to the whole geometry.
+        var gen = ShapeGen.FromRandom(r =>
+        {
+            double lat = ShapeGen.Uniform(r, -75, 75), lon = ShapeGen.Uniform(r, -179.5, 179.5);
+            double w = ShapeGen.LogUniform(r, 0.0005, 0.05), h = ShapeGen.LogUniform(r, 0.0005, 0.05);
+            double bx = lon + ShapeGen.Uniform(r, -0.05, 0.05), by = lat + ShapeGen.Uniform(r, -0.05, 0.05);
+            var box = new GeoBox(bx, by, bx + w, by + h);
+            Shape shape;
+            if (r.Next(2) == 0)
+            {
+                shape = Shape.Circle(lon, lat, 0);
+            }
+            else
+            {
+                int n = r.Next(2, 5);
+                var path = new double[2 * n];
+                for (int i = 0; i < n; i++)
+                {
+                    path[2 * i] = lon + ShapeGen.Uniform(r, -0.05, 0.05);
+                    path[(2 * i) + 1] = lat + ShapeGen.Uniform(r, -0.05, 0.05);
+                }
+
+                shape = Shape.Corridor(path, 0);
+            }
+
+            double offset = (r.Next(2) == 0 ? 1 : -1) * ShapeGen.LogUniform(r, 1e-7, 1e-2);
+            return (box, shape, offset);
+        });
+        gen.Sample(t =>
+        {
+            var (box, shape, offset) = t;
+            var corners = new[] { (box.MinX, box.MinY), (box.MaxX, box.MinY), (box.MinX, box.MaxY), (box.MaxX, box.MaxY) };
+            double farthest = corners.Max(c => GeometryOracle.BaseDistance(Shape.Circle(c.Item1, c.Item2, 0), shape));
+            double metres = farthest * (1 + offset);
+            if (!LocalFrame.TryCreateAround(shape, 20_000, out var frame) || !frame.Covers(box))
+            {
+                return; // the index asks only about boxes inside its query's plane
+            }
+
+            if (frame.BoxWithin(box, shape, metres))
+            {
+                Assert.True(farthest <= metres + 0.001, FormattableString.Invariant($"said within {metres:R} m, a corner is {farthest:R} m away"));
+            }
+
+            if (offset < 0)
+            {
+                Assert.False(frame.BoxWithin(box, shape, metres));
+            }
+        }, iter: 3000);
+    }
 }
