@@ -286,12 +286,25 @@ public sealed class SpatioTemporalIndex<T>
             var found = visitor.Found.AsSpan(0, visitor.Count);
 
             Warm(found);
-            foreach (ref readonly var candidate in found)
+
+            // Written through a span: a store into a list of a shared generic type checks the item's type, a
+            // read of each item's object (a cache miss each) that nothing here needs.
+            int start = results.Count, added = 0;
+            CollectionsMarshal.SetCount(results, start + found.Length);
+            try
             {
-                if (candidate.Sure || ShapeRelations.WithinDistanceOfCandidate(footprint, candidate.Shape, lateralMetres, visitor.Around))
+                var room = CollectionsMarshal.AsSpan(results)[start..];
+                foreach (ref readonly var candidate in found)
                 {
-                    results.Add(candidate.Item);
+                    if (candidate.Sure || ShapeRelations.WithinDistanceOfCandidate(footprint, candidate.Shape, lateralMetres, visitor.Around))
+                    {
+                        room[added++] = candidate.Item;
+                    }
                 }
+            }
+            finally
+            {
+                CollectionsMarshal.SetCount(results, start + added);
             }
         }
         finally
