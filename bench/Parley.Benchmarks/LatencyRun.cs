@@ -24,8 +24,8 @@ public static class LatencyRun
         var operations = generator.Operations(checks).ToArray();
 
         Console.WriteLine();
-        Console.WriteLine("| zones | build (s) | build per zone (µs) | check p50 (µs) | p90 | p99 | p99.9 | max | mean | checks/s (1 thread) | checks/s (2 threads) | alloc/check (B) | conflicts/check | coarse candidates/check | coarse filter p50 / p99 / mean (µs) |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| zones | build (s) | build per zone (µs) | check p50 (µs) | p90 | p99 | p99.9 | max | mean | checks/s (1 thread) | checks/s (2 threads) | alloc/check (B) | GCs while timing gen0 / 1 / 2 (pause) | conflicts/check | coarse candidates/check | coarse filter p50 / p99 / mean (µs) |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         Theater? theater = null;
         var breakdown = new List<string>();
         var levels = new System.Text.StringBuilder("grid levels in use (level: cell size, entries, occupied cells):");
@@ -39,7 +39,7 @@ public static class LatencyRun
             var coarse = Coarse(zones, size, operations, levels);
             breakdown.AddRange(Breakdown(size, row, CandidateCounts(zones, size, operations, theater.Agreement)));
             Console.WriteLine($"| {size:N0} | {buildSeconds:F2} | {buildSeconds * 1e6 / size:F2} | {row.Latency.P50:F1} | {row.Latency.P90:F1} | {row.Latency.P99:F1} | {row.Latency.P999:F1} | {row.Latency.Max:F0} | {row.Latency.Mean:F1} | " +
-                              $"{row.Latency.Throughput(operations.Length):N0} | {row.ParallelThroughput:N0} | {row.AllocatedPerCheck:N0} | {row.ConflictsPerCheck:F2} | {coarse.PerCheck:F1} | {coarse.Latency.P50:F1} / {coarse.Latency.P99:F1} / {coarse.Latency.Mean:F1} |");
+                              $"{row.Latency.Throughput(operations.Length):N0} | {row.ParallelThroughput:N0} | {row.AllocatedPerCheck:N0} | {row.Collections} | {row.ConflictsPerCheck:F2} | {coarse.PerCheck:F1} | {coarse.Latency.P50:F1} / {coarse.Latency.P99:F1} / {coarse.Latency.Mean:F1} |");
         }
 
         Console.WriteLine();
@@ -84,10 +84,13 @@ public static class LatencyRun
         return (theater, seconds);
     }
 
+    /// <summary>Garbage collections (gen0 / gen1 / gen2, and their total pause) during the last <see cref="TimeChecks"/> call's timed checks.</summary>
+    public static string Collections { get; private set; } = "";
+
     /// <summary>The slowest checks of the last <see cref="TimeChecks"/> call, for the report.</summary>
     public static (Operation Operation, double Micros)[] Slowest { get; private set; } = [];
 
-    private sealed record Row(LatencySummary Latency, double ParallelThroughput, double AllocatedPerCheck, double ConflictsPerCheck, LatencySample Sample, int[] ConflictsByCheck);
+    private sealed record Row(LatencySummary Latency, double ParallelThroughput, double AllocatedPerCheck, string Collections, double ConflictsPerCheck, LatencySample Sample, int[] ConflictsByCheck);
 
     /// <summary>Times each check; warms up on the first 2 % of the operations first.</summary>
     public static LatencySummary TimeChecks(Theater theater, Operation[] operations, out long conflicts, out long allocated) =>
@@ -111,6 +114,8 @@ public static class LatencyRun
         var sample = new LatencySample(operations.Length);
         var progress = new Progress("timing checks", operations.Length);
         conflicts = 0;
+        int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
+        var pause = GC.GetTotalPauseDuration();
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < operations.Length; i++)
         {
@@ -131,6 +136,7 @@ public static class LatencyRun
         }
 
         allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+        Collections = $"{GC.CollectionCount(0) - gen0} / {GC.CollectionCount(1) - gen1} / {GC.CollectionCount(2) - gen2} ({(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F1} ms)";
         progress.Done();
         Slowest = sample.Slowest(5).Select(x => (operations[x.Index], x.Micros)).ToArray();
         raw = sample;
@@ -142,13 +148,14 @@ public static class LatencyRun
         Console.Error.WriteLine($"{size:N0} zones: timing {operations.Length:N0} checks");
         var conflictsByCheck = new int[operations.Length];
         var latency = TimeChecks(theater, operations, out long conflicts, out long allocated, conflictsByCheck, out var sample);
+        string collections = Collections;
 
         // Reads are safe concurrently while nothing writes: throughput on every core.
         long start = Stopwatch.GetTimestamp();
         Parallel.For(0, operations.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
             i => theater.FindConflicts(operations[i]));
         double parallel = operations.Length / Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return new Row(latency, parallel, (double)allocated / operations.Length, (double)conflicts / operations.Length, sample, conflictsByCheck);
+        return new Row(latency, parallel, (double)allocated / operations.Length, collections, (double)conflicts / operations.Length, sample, conflictsByCheck);
     }
 
     private sealed record CandidateRow(int[] Coarse, int[] Exact, LatencySample CoarseTime);

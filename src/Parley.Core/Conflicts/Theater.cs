@@ -22,6 +22,15 @@ public sealed class Theater(Agreement agreement)
     private readonly SpatioTemporalIndex<Zone>[] _zonesByKind = [new(), new(), new()];
     private readonly SpatioTemporalIndex<Operation> _operations = new();
 
+    // Zones and operations are filed under their owner's group, so that a query skips the asking party's own
+    // entries before reading anything of them.
+    private readonly Dictionary<PartyId, int> _ownerGroups = [];
+
+    // The zones one check collects on its way to the conflicts it returns, kept per thread (checks may run
+    // concurrently when nothing writes) so that a check allocates only its result.
+    [ThreadStatic]
+    private static List<Zone>? t_zones;
+
     /// <summary>The concurrence requests of the agreement's operations.</summary>
     public Parley.Core.Workflow.ConcurrenceBook Requests { get; } = new();
 
@@ -57,11 +66,26 @@ public sealed class Theater(Agreement agreement)
     public void Upsert(Zone zone)
     {
         Remove(zone.Id); // its kind may have changed
-        _zonesByKind[(int)zone.Kind].Upsert(zone.Id.Value, zone, zone.Volume);
+        _zonesByKind[(int)zone.Kind].Upsert(zone.Id.Value, zone, zone.Volume, GroupFor(zone.Owner));
     }
 
     /// <summary>Adds or replaces an operation.</summary>
-    public void Upsert(Operation operation) => _operations.Upsert(operation.Id.Value, operation, operation.Volume);
+    public void Upsert(Operation operation) => _operations.Upsert(operation.Id.Value, operation, operation.Volume, GroupFor(operation.Owner));
+
+    /// <summary>The owner's group in the indexes, given on first use.</summary>
+    private int GroupFor(PartyId owner)
+    {
+        ref int group = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_ownerGroups, owner, out bool exists);
+        if (!exists)
+        {
+            group = _ownerGroups.Count - 1;
+        }
+
+        return group;
+    }
+
+    /// <summary>The owner's group, or none when it owns nothing here yet.</summary>
+    private int GroupOf(PartyId owner) => _ownerGroups.TryGetValue(owner, out int group) ? group : SpatioTemporalIndex<Zone>.NoGroup;
 
     /// <summary>Removes a zone; false when absent.</summary>
     public bool Remove(ZoneId id) =>
@@ -112,14 +136,24 @@ public sealed class Theater(Agreement agreement)
     /// </summary>
     public List<Conflict> FindConflicts(Operation operation)
     {
-        var conflicts = new List<Conflict>();
-        foreach (var zone in ZonesAffectedBy(operation))
+        ArgumentNullException.ThrowIfNull(operation);
+        var zones = t_zones ??= [];
+        try
         {
-            conflicts.Add(Conflict.WithZone(operation, zone));
-        }
+            CollectZonesAffectedBy(operation, zones);
+            var conflicts = new List<Conflict>(zones.Count);
+            foreach (var zone in zones)
+            {
+                conflicts.Add(Conflict.WithZone(operation, zone));
+            }
 
-        AddSeparationConflicts(operation, conflicts);
-        return conflicts;
+            AddSeparationConflicts(operation, conflicts);
+            return conflicts;
+        }
+        finally
+        {
+            zones.Clear(); // hold no zone past the check
+        }
     }
 
     /// <summary>
@@ -163,6 +197,7 @@ public sealed class Theater(Agreement agreement)
     {
         var window = DisclosureSlots.Widen(operation.Volume.Time, Agreement.DisclosureTimeResolution);
         var candidates = new List<Zone>();
+        int own = GroupOf(operation.Owner);
         Func<Zone, bool> hidden = zone => zone.Owner != operation.Owner && !zone.IsVisibleTo(operation.Owner);
         foreach (var rectangle in Grid.Region(operation.Volume.Footprint))
         {
@@ -171,7 +206,7 @@ public sealed class Theater(Agreement agreement)
             {
                 if (Agreement.Forbids(operation.Kind, kind))
                 {
-                    _zonesByKind[(int)kind].Query(query, 0, 0, hidden, candidates);
+                    _zonesByKind[(int)kind].Query(query, 0, 0, own, hidden, candidates);
                 }
             }
         }
@@ -189,7 +224,7 @@ public sealed class Theater(Agreement agreement)
         {
             var others = new List<Operation>();
             var sep = Agreement.Separation;
-            _operations.Query(operation.Volume, sep.LateralMetres, sep.VerticalMetres,
+            _operations.Query(operation.Volume, sep.LateralMetres, sep.VerticalMetres, GroupOf(operation.Owner),
                 other => other.Owner != operation.Owner && other.Id != operation.Id && IsLive(other.State) && Agreement.IsAirborne(other.Kind),
                 others);
             foreach (var other in others)
@@ -202,17 +237,23 @@ public sealed class Theater(Agreement agreement)
     /// <summary>The zones of other parties that the agreement forbids <paramref name="operation"/> to touch and that it touches.</summary>
     public List<Zone> ZonesAffectedBy(Operation operation)
     {
+        ArgumentNullException.ThrowIfNull(operation);
         var zones = new List<Zone>();
-        Func<Zone, bool> otherParty = zone => zone.Owner != operation.Owner;
+        CollectZonesAffectedBy(operation, zones);
+        return zones;
+    }
+
+    private void CollectZonesAffectedBy(Operation operation, List<Zone> zones)
+    {
+        // The owner's group holds exactly its own zones: skipping it is the "other party" rule.
+        int own = GroupOf(operation.Owner);
         foreach (var kind in ZoneKindsInIndexOrder)
         {
             if (Agreement.Forbids(operation.Kind, kind))
             {
-                _zonesByKind[(int)kind].Query(operation.Volume, 0, 0, otherParty, zones);
+                _zonesByKind[(int)kind].Query(operation.Volume, 0, 0, own, null, zones);
             }
         }
-
-        return zones;
     }
 
     /// <summary>The live operations of other parties that a new or changed zone touches (they need concurrence again).</summary>

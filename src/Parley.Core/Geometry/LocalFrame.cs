@@ -46,7 +46,7 @@ internal readonly struct LocalFrame
 
     /// <summary>
     /// A frame around <paramref name="a"/> and everything within <paramref name="reachMetres"/> of it, made once
-    /// for a query and reused for each candidate that lies inside it (see <see cref="Covers"/>).
+    /// for a query and reused for each candidate that lies inside it (see <see cref="Covers(Shape)"/>).
     /// </summary>
     public static bool TryCreateAround(Shape a, double reachMetres, out LocalFrame frame)
     {
@@ -57,11 +57,44 @@ internal readonly struct LocalFrame
     }
 
     /// <summary>Whether a shape's bounds (moved across the antimeridian if that brings it nearer) lie inside this frame's region.</summary>
-    public bool Covers(Shape b)
+    public bool Covers(Shape b) => Covers(b.Bounds);
+
+    /// <summary>Whether a box (moved across the antimeridian if that brings it nearer) lies inside this frame's region.</summary>
+    public bool Covers(in GeoBox bb)
     {
-        var bb = b.Bounds;
         double shift = ShiftTowards(_region, bb);
         return bb.MinX + shift >= _region.MinX && bb.MaxX + shift <= _region.MaxX && bb.MinY >= _region.MinY && bb.MaxY <= _region.MaxY;
+    }
+
+    /// <summary>
+    /// Whether every point of <paramref name="box"/> is certainly within <paramref name="metres"/> geodesic metres of
+    /// the base geometry of <paramref name="shape"/> (a point or the lines of a corridor), both inside this frame: on the
+    /// plane, the distance to one segment is convex, so over a box it is greatest at a corner; a corner within
+    /// <paramref name="metres"/> / <see cref="HighFactor"/> of one segment on the plane is within
+    /// <paramref name="metres"/> on the ellipsoid.
+    /// </summary>
+    public bool BoxWithin(in GeoBox box, Shape shape, double metres)
+    {
+        double near = metres / HighFactor;
+        double shiftBox = ShiftTowards(_region, box), shiftShape = ShiftTowards(_region, shape.Bounds);
+        double x0 = X(box.MinX, shiftBox), y0 = Y(box.MinY), x1 = X(box.MaxX, shiftBox), y1 = Y(box.MaxY);
+        foreach (var path in shape.PathArray)
+        {
+            int n = path.Length / 2;
+            for (int i = 0; i < Math.Max(1, n - 1); i++)
+            {
+                int i2 = Math.Min(i + 1, n - 1);
+                double ax = X(path[2 * i], shiftShape), ay = Y(path[(2 * i) + 1]);
+                double bx = X(path[2 * i2], shiftShape), by = Y(path[(2 * i2) + 1]);
+                if (PointSegment(x0, y0, ax, ay, bx, by) <= near && PointSegment(x1, y0, ax, ay, bx, by) <= near &&
+                    PointSegment(x0, y1, ax, ay, bx, by) <= near && PointSegment(x1, y1, ax, ay, bx, by) <= near)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static double ShiftTowards(GeoBox a, GeoBox b)
@@ -87,22 +120,29 @@ internal readonly struct LocalFrame
 
         // How far the metric drifts over the band (a margin of the band's own size covers geodesics that bulge).
         double margin = (maxY - minY) + 0.01;
-        double low = 1, high = 1;
         double south = Math.Max(-89.9, minY - margin), north = Math.Min(89.9, maxY + margin);
 
         // Both scales are monotonic in |latitude|: the band's ends (and the equator, if inside) bound them.
-        foreach (double lat in new[] { south, lat0, north, south < 0 && north > 0 ? 0 : lat0 })
+        double low = 1, high = 1;
+        Bound(south, kx, ky, ref low, ref high);
+        Bound(north, kx, ky, ref low, ref high);
+        if (south < 0 && north > 0)
         {
-            var (m, n) = Radii(lat);
-            double rx = n * Math.Cos(lat * DegToRad) * DegToRad / kx;
-            double ry = m * DegToRad / ky;
-            low = Math.Min(low, Math.Min(rx, ry));
-            high = Math.Max(high, Math.Max(rx, ry));
+            Bound(0, kx, ky, ref low, ref high);
         }
 
         // Second-order terms (the plane is not the surface) over at most ~150 km: well under 1e-3.
         frame = new LocalFrame(region, kx, ky, low * (1 - 1e-3), high * (1 + 1e-3));
         return true;
+    }
+
+    private static void Bound(double lat, double kx, double ky, ref double low, ref double high)
+    {
+        var (m, n) = Radii(lat);
+        double rx = n * Math.Cos(lat * DegToRad) * DegToRad / kx;
+        double ry = m * DegToRad / ky;
+        low = Math.Min(low, Math.Min(rx, ry));
+        high = Math.Max(high, Math.Max(rx, ry));
     }
 
     /// <summary>
@@ -112,11 +152,14 @@ internal readonly struct LocalFrame
     public double MinDistance(Shape a, Shape b, double enough = -1)
     {
         double best = double.PositiveInfinity;
-        for (int i = 0; i < a.Paths.Count; i++)
+        var pathsA = a.PathArray;
+        var pathsB = b.PathArray;
+        double shiftA = ShiftTowards(_region, a.Bounds), shiftB = ShiftTowards(_region, b.Bounds);
+        for (int i = 0; i < pathsA.Length; i++)
         {
-            for (int j = 0; j < b.Paths.Count; j++)
+            for (int j = 0; j < pathsB.Length; j++)
             {
-                best = Math.Min(best, PathDistance(a.Paths[i], ShiftTowards(_region, a.Bounds), b.Paths[j], ShiftTowards(_region, b.Bounds), enough));
+                best = Math.Min(best, PathDistance(pathsA[i], shiftA, pathsB[j], shiftB, enough));
                 if (best <= enough)
                 {
                     return best;
@@ -125,6 +168,23 @@ internal readonly struct LocalFrame
         }
 
         return best;
+    }
+
+    /// <summary>How far a shape's longitudes are moved (0 or ±360) to lie on this frame's side of the antimeridian.</summary>
+    public double ShiftOf(Shape shape) => ShiftTowards(_region, shape.Bounds);
+
+    /// <summary>Plane distance in metres from point p to segment a–b (longitudes moved by the given shifts).</summary>
+    public double PointSegmentDistance(double px, double py, double shiftP, double ax, double ay, double bx, double by, double shiftAb) =>
+        PointSegment(X(px, shiftP), Y(py), X(ax, shiftAb), Y(ay), X(bx, shiftAb), Y(by));
+
+    /// <summary>
+    /// An upper bound in metres on the length of the segment a–b (straight in lon/lat) on the ellipsoid: its plane
+    /// length times <see cref="HighFactor"/>, with a margin for rounding.
+    /// </summary>
+    public double PieceLengthBound(double ax, double ay, double bx, double by, double shift)
+    {
+        double vx = X(bx, shift) - X(ax, shift), vy = Y(by) - Y(ay);
+        return (Math.Sqrt((vx * vx) + (vy * vy)) * HighFactor * (1 + 1e-9)) + 1e-6;
     }
 
     private double X(double lon, double shift) => (lon + shift - _lon0) * _kx;
@@ -134,38 +194,68 @@ internal readonly struct LocalFrame
     private double PathDistance(double[] p, double shiftP, double[] q, double shiftQ, double enough)
     {
         int np = p.Length / 2, nq = q.Length / 2;
-        double best = double.PositiveInfinity;
+
+        // q's vertices on the plane once, rather than once for every edge of p.
+        double[]? rented = null;
+        Span<double> qs = nq <= 128 ? stackalloc double[2 * nq] : (rented = System.Buffers.ArrayPool<double>.Shared.Rent(2 * nq)).AsSpan(0, 2 * nq);
+        for (int j = 0; j < nq; j++)
+        {
+            qs[2 * j] = X(q[2 * j], shiftQ);
+            qs[(2 * j) + 1] = Y(q[(2 * j) + 1]);
+        }
+
+        // Squared distances, one root at the end; a pair of edges whose boxes are already farther apart than the
+        // best so far cannot improve it.
+        double best2 = double.PositiveInfinity;
+        double enough2 = enough >= 0 ? enough * enough : -1;
         for (int i = 0; i < Math.Max(1, np - 1); i++)
         {
             int i2 = Math.Min(i + 1, np - 1);
             double ax = X(p[2 * i], shiftP), ay = Y(p[(2 * i) + 1]);
             double bx = X(p[2 * i2], shiftP), by = Y(p[(2 * i2) + 1]);
+            double minX = Math.Min(ax, bx), maxX = Math.Max(ax, bx), minY = Math.Min(ay, by), maxY = Math.Max(ay, by);
             for (int j = 0; j < Math.Max(1, nq - 1); j++)
             {
                 int j2 = Math.Min(j + 1, nq - 1);
-                double cx = X(q[2 * j], shiftQ), cy = Y(q[(2 * j) + 1]);
-                double dx = X(q[2 * j2], shiftQ), dy = Y(q[(2 * j2) + 1]);
-                double d = Math.Min(
-                    Math.Min(PointSegment(ax, ay, cx, cy, dx, dy), PointSegment(bx, by, cx, cy, dx, dy)),
-                    Math.Min(PointSegment(cx, cy, ax, ay, bx, by), PointSegment(dx, dy, ax, ay, bx, by)));
-                best = Math.Min(best, d);
-                if (best <= enough)
+                double cx = qs[2 * j], cy = qs[(2 * j) + 1];
+                double dx = qs[2 * j2], dy = qs[(2 * j2) + 1];
+                double gapX = Math.Max(0, Math.Max(Math.Min(cx, dx) - maxX, minX - Math.Max(cx, dx)));
+                double gapY = Math.Max(0, Math.Max(Math.Min(cy, dy) - maxY, minY - Math.Max(cy, dy)));
+                if ((gapX * gapX) + (gapY * gapY) > best2)
                 {
-                    return best;
+                    continue;
+                }
+
+                double d2 = Math.Min(
+                    Math.Min(PointSegment2(ax, ay, cx, cy, dx, dy), PointSegment2(bx, by, cx, cy, dx, dy)),
+                    Math.Min(PointSegment2(cx, cy, ax, ay, bx, by), PointSegment2(dx, dy, ax, ay, bx, by)));
+                best2 = Math.Min(best2, d2);
+                if (best2 <= enough2)
+                {
+                    i = np; // done: near enough
+                    break;
                 }
             }
         }
 
-        return best;
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<double>.Shared.Return(rented);
+        }
+
+        return Math.Sqrt(best2);
     }
 
-    private static double PointSegment(double px, double py, double ax, double ay, double bx, double by)
+    private static double PointSegment(double px, double py, double ax, double ay, double bx, double by) =>
+        Math.Sqrt(PointSegment2(px, py, ax, ay, bx, by));
+
+    private static double PointSegment2(double px, double py, double ax, double ay, double bx, double by)
     {
         double vx = bx - ax, vy = by - ay;
         double length2 = (vx * vx) + (vy * vy);
         double t = length2 == 0 ? 0 : Math.Clamp((((px - ax) * vx) + ((py - ay) * vy)) / length2, 0, 1);
         double ex = ax + (t * vx) - px, ey = ay + (t * vy) - py;
-        return Math.Sqrt((ex * ex) + (ey * ey));
+        return (ex * ex) + (ey * ey);
     }
 
     private static (double M, double N) Radii(double lat)

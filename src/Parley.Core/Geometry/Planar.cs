@@ -66,11 +66,18 @@ internal static class Planar
     /// <summary>Whether a point lies in the closed polygonal shape (boundaries of shells and holes included).</summary>
     public static bool InPolygons(Shape shape, double px, double py)
     {
-        var starts = shape.PolygonStarts;
-        for (int p = 0; p < starts.Count; p++)
+        var bounds = shape.Bounds;
+        if (px < bounds.MinX || px > bounds.MaxX || py < bounds.MinY || py > bounds.MaxY)
         {
-            int end = p + 1 < starts.Count ? starts[p + 1] : shape.Paths.Count;
-            int shell = LocateInRing(shape.Paths[starts[p]], px, py);
+            return false;
+        }
+
+        var starts = shape.StartArray;
+        var paths = shape.PathArray;
+        for (int p = 0; p < starts.Length; p++)
+        {
+            int end = p + 1 < starts.Length ? starts[p + 1] : paths.Length;
+            int shell = LocateInRing(paths[starts[p]], px, py);
             if (shell < 0)
             {
                 continue;
@@ -84,7 +91,7 @@ internal static class Planar
             bool inHole = false;
             for (int h = starts[p] + 1; h < end; h++)
             {
-                int loc = LocateInRing(shape.Paths[h], px, py);
+                int loc = LocateInRing(paths[h], px, py);
                 if (loc == 0)
                 {
                     return true;
@@ -116,35 +123,54 @@ internal static class Planar
             return false;
         }
 
-        // Any boundary/path contact.
-        foreach (var pa in a.Paths)
+        // Containment first: one vertex of a part inside (or on) the other shape settles most overlaps in
+        // O(n + m), before the O(n·m) pairs of edges. Either test alone proves an intersection, so the order
+        // changes nothing but the time. (Containment without boundary contact is only seen this way: one
+        // vertex of each connected part decides, every part of a MultiPolygon, not only the first.)
+        if ((b.Kind == ShapeKind.Polygonal && AnyPartInside(a, b, -shiftX)) ||
+            (a.Kind == ShapeKind.Polygonal && AnyPartInside(b, a, shiftX)))
         {
-            foreach (var pb in b.Paths)
+            return true;
+        }
+
+        // Any boundary/path contact.
+        var pathsA = a.PathArray;
+        var pathsB = b.PathArray;
+        for (int i = 0; i < pathsA.Length; i++)
+        {
+            for (int j = 0; j < pathsB.Length; j++)
             {
-                if (PathsTouch(pa, pb, shiftX))
+                if (PathsTouch(pathsA[i], pathsB[j], shiftX))
                 {
                     return true;
                 }
             }
         }
 
-        // Containment without boundary contact: one vertex of each connected part decides (every part of
-        // a MultiPolygon, not only the first, may lie inside the other shape).
-        return (b.Kind == ShapeKind.Polygonal && AnyPartInside(a, b, -shiftX)) ||
-               (a.Kind == ShapeKind.Polygonal && AnyPartInside(b, a, shiftX));
+        return false;
     }
 
     /// <summary>Whether the first vertex of some part of <paramref name="inner"/>, shifted by <paramref name="shiftX"/>, lies in <paramref name="outer"/>.</summary>
     private static bool AnyPartInside(Shape inner, Shape outer, double shiftX)
     {
+        var paths = inner.PathArray;
         if (inner.Kind != ShapeKind.Polygonal)
         {
-            return InPolygons(outer, inner.Paths[0][0] + shiftX, inner.Paths[0][1]);
+            // A point, or the lines of a corridor: each line is a part of its own.
+            foreach (var path in paths)
+            {
+                if (InPolygons(outer, path[0] + shiftX, path[1]))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
-        foreach (int shell in inner.PolygonStarts)
+        foreach (int shell in inner.StartArray)
         {
-            if (InPolygons(outer, inner.Paths[shell][0] + shiftX, inner.Paths[shell][1]))
+            if (InPolygons(outer, paths[shell][0] + shiftX, paths[shell][1]))
             {
                 return true;
             }

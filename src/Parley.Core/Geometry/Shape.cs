@@ -25,11 +25,14 @@ public enum ShapeKind
 /// </remarks>
 public sealed class Shape
 {
+    // Most footprints are one polygon: they share this array rather than each holding a copy.
+    private static readonly int[] OnePolygon = [0];
+
     private Shape(ShapeKind kind, double[][] paths, int[] polygonStarts, double bufferMetres)
     {
         Kind = kind;
-        Paths = paths;
-        PolygonStarts = polygonStarts;
+        PathArray = paths;
+        StartArray = polygonStarts is [0] ? OnePolygon : polygonStarts;
         BufferMetres = bufferMetres;
         double minX = double.PositiveInfinity, minY = double.PositiveInfinity;
         double maxX = double.NegativeInfinity, maxY = double.NegativeInfinity;
@@ -62,10 +65,16 @@ public sealed class Shape
     /// Packed coordinate paths. Polygonal: every ring of every polygon, closed. Line: one path per line string.
     /// Point: one path of one coordinate.
     /// </summary>
-    public IReadOnlyList<double[]> Paths { get; }
+    public IReadOnlyList<double[]> Paths => PathArray;
 
     /// <summary>For polygonal shapes, the index in <see cref="Paths"/> of each polygon's shell; holes follow it.</summary>
-    public IReadOnlyList<int> PolygonStarts { get; }
+    public IReadOnlyList<int> PolygonStarts => StartArray;
+
+    /// <summary><see cref="Paths"/> as the array itself, for the predicates' inner loops (no interface calls, no enumerator).</summary>
+    internal double[][] PathArray { get; }
+
+    /// <summary><see cref="PolygonStarts"/> as the array itself.</summary>
+    internal int[] StartArray { get; }
 
     /// <summary>Geodesic buffer in metres around the base geometry (0 for polygons).</summary>
     public double BufferMetres { get; }
@@ -80,7 +89,7 @@ public sealed class Shape
     public bool TouchesSouthPole { get; }
 
     /// <summary>Number of coordinates, closing points included.</summary>
-    public int VertexCount => Paths.Sum(p => p.Length / 2);
+    public int VertexCount => PathArray.Sum(p => p.Length / 2);
 
     /// <summary>A polygonal shape. Each polygon is a list of closed rings, the shell first.</summary>
     public static Shape Polygons(IReadOnlyList<IReadOnlyList<double[]>> polygons)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using Parley.Core.Geometry;
 using Parley.Core.Model;
@@ -13,72 +14,87 @@ namespace Parley.Core.Index;
 /// occupies at most four cells per box (two boxes when it wraps the antimeridian). A query visits, at
 /// each level in use, the cells its own covering box touches — or the level's occupied cells, whichever
 /// are fewer — and reports each entry once, from the first cell where the two boxes meet.
+/// A cell holds, side by side, what the cheap tests read (covering box, time window, altitude band, group,
+/// the item and its footprint), so that a query touches an entry's own objects only for the exact geometry;
+/// it allocates nothing but what it adds to the caller's list.
 /// Not thread-safe for writes; concurrent reads are safe when no write runs.
 /// </remarks>
 /// <typeparam name="T">The indexed item.</typeparam>
 public sealed class SpatioTemporalIndex<T>
     where T : class
 {
+    /// <summary>The group of entries filed without one; a query that skips it skips nothing else.</summary>
+    public const int NoGroup = -1;
+
     private const int MaxLevel = 24;
 
     private readonly Dictionary<string, int> _slots = new(StringComparer.Ordinal);
-    private readonly Dictionary<long, Bucket>[] _cells = new Dictionary<long, Bucket>[MaxLevel + 1];
+    private readonly Dictionary<long, Cell>[] _cells = new Dictionary<long, Cell>[MaxLevel + 1];
     private readonly int[] _levelCounts = new int[MaxLevel + 1];
     private Entry[] _entries = new Entry[16];
     private int _entryCount;
     private readonly Stack<int> _freeEntries = new();
 
     /// <summary>
-    /// The entries filed in one cell, contiguous: slot and covering box side by side, so that scanning a
-    /// crowded cell is a sequential read rather than a cache miss per entry.
+    /// The entries filed in one cell, contiguous: a crowded cell is scanned as one sequential read, and an entry
+    /// whose box meets the query's has what the next tests need on the same cache lines.
     /// </summary>
-    private sealed class Bucket
+    private struct Cell
     {
         public int Count;
-        public int[] Slots = new int[4];
-        public double[] Boxes = new double[16]; // minX, minY, maxX, maxY per entry
+        public Link[] Links;
 
-        /// <summary>Files an entry; a wrapping entry (two boxes) is stored as ~slot so the scan knows to read it whole.</summary>
-        public void Add(int slot, in GeoBox box)
+        /// <summary>Files an entry.</summary>
+        public void Add(in Link link)
         {
-            if (Count == Slots.Length)
+            if (Links is null)
             {
-                Array.Resize(ref Slots, Count * 2);
-                Array.Resize(ref Boxes, Count * 8);
+                Links = new Link[2];
+            }
+            else if (Count == Links.Length)
+            {
+                Array.Resize(ref Links, Count * 2);
             }
 
-            Slots[Count] = slot;
-            Boxes[4 * Count] = box.MinX;
-            Boxes[(4 * Count) + 1] = box.MinY;
-            Boxes[(4 * Count) + 2] = box.MaxX;
-            Boxes[(4 * Count) + 3] = box.MaxY;
-            Count++;
+            Links[Count++] = link;
         }
 
         public void Remove(int slot)
         {
             for (int i = 0; i < Count; i++)
             {
-                if (Slots[i] == slot || Slots[i] == ~slot)
+                if (Links[i].Filed == slot || Links[i].Filed == ~slot)
                 {
                     Count--;
-                    Slots[i] = Slots[Count];
-                    Array.Copy(Boxes, 4 * Count, Boxes, 4 * i, 4);
+                    Links[i] = Links[Count];
+                    Links[Count] = default; // let the item go
                     return;
                 }
             }
         }
     }
 
-    private struct Entry
+    /// <summary>An entry as one cell holds it: all that a query tests before the exact geometry, and the item it reports.</summary>
+    private struct Link
     {
-        public T? Item;
+        public T Item;
         public Shape Shape;
-        public GeoBoxPair Boxes;
+        public double MinX; // the box filed in this cell (the whole world for an entry that wraps the antimeridian)
+        public double MinY;
+        public double MaxX;
+        public double MaxY;
         public long Start;
         public long End;
         public double AltMin;
         public double AltMax;
+        public int Filed; // the entry's slot, or ~slot when it wraps the antimeridian (two boxes: the scan reads both)
+        public int Group;
+    }
+
+    private struct Entry
+    {
+        public T? Item;
+        public Shape Shape;
         public byte Level;
     }
 
@@ -100,7 +116,7 @@ public sealed class SpatioTemporalIndex<T>
         _finestLevel = finestLevel;
         for (int i = 0; i <= MaxLevel; i++)
         {
-            _cells[i] = new Dictionary<long, Bucket>(CellKeyComparer.Instance);
+            _cells[i] = new Dictionary<long, Cell>(CellKeyComparer.Instance);
         }
     }
 
@@ -139,9 +155,19 @@ public sealed class SpatioTemporalIndex<T>
     /// <summary>The item stored under <paramref name="key"/>, if any.</summary>
     public T? Find(string key) => _slots.TryGetValue(key, out var slot) ? _entries[slot].Item : null;
 
-    /// <summary>Adds or replaces the entry stored under <paramref name="key"/>.</summary>
-    public void Upsert(string key, T item, Volume volume)
+    /// <summary>Adds or replaces the entry stored under <paramref name="key"/>, in no group.</summary>
+    public void Upsert(string key, T item, Volume volume) => Upsert(key, item, volume, NoGroup);
+
+    /// <summary>
+    /// Adds or replaces the entry stored under <paramref name="key"/>, in <paramref name="group"/> (0 or more, or
+    /// <see cref="NoGroup"/>): a query may skip one group before any other test (the theater files zones under
+    /// their owner, so that a party's own zones are never candidates of its operations).
+    /// </summary>
+    public void Upsert(string key, T item, Volume volume, int group)
     {
+        ArgumentNullException.ThrowIfNull(item);
+        ArgumentNullException.ThrowIfNull(volume);
+        ArgumentOutOfRangeException.ThrowIfLessThan(group, NoGroup);
         Remove(key);
         int slot = _freeEntries.Count > 0 ? _freeEntries.Pop() : _entryCount++;
         if (slot >= _entries.Length)
@@ -151,21 +177,33 @@ public sealed class SpatioTemporalIndex<T>
 
         var boxes = volume.Footprint.CoveringBoxes();
         int level = Math.Min(_finestLevel, LevelFor(boxes));
-        _entries[slot] = new Entry
+        _entries[slot] = new Entry { Item = item, Shape = volume.Footprint, Level = (byte)level };
+        _slots[key] = slot;
+        _levelCounts[level]++;
+        var link = new Link
         {
-            Item = item,
-            Shape = volume.Footprint,
-            Boxes = boxes,
             Start = volume.Time.StartTicks,
             End = volume.Time.EndTicks,
             AltMin = volume.Altitude.MinMetres,
             AltMax = volume.Altitude.MaxMetres,
-            Level = (byte)level,
+            Item = item,
+            Shape = volume.Footprint,
+            Filed = boxes.Second is null ? slot : ~slot,
+            Group = group,
         };
-        _slots[key] = slot;
-        _levelCounts[level]++;
-        int filed = boxes.Second is null ? slot : ~slot;
-        ForEachCell(boxes, level, (cell, box) => Link(level, cell, filed, box));
+        var cells = _cells[level];
+        var cursor = new CellCursor(boxes, level);
+        while (cursor.Next(out long cell, out var box))
+        {
+            // A wrapping entry has one link where both its boxes fall in a cell: the cell files it under the
+            // whole world, so that the scan never passes over it and reads its own two boxes instead.
+            var filed = boxes.Second is null ? box : GeoBox.World;
+            link.MinX = filed.MinX;
+            link.MinY = filed.MinY;
+            link.MaxX = filed.MaxX;
+            link.MaxY = filed.MaxY;
+            CollectionsMarshal.GetValueRefOrAddDefault(cells, cell, out _).Add(link);
+        }
     }
 
     /// <summary>Removes the entry stored under <paramref name="key"/>; false when there is none.</summary>
@@ -178,7 +216,20 @@ public sealed class SpatioTemporalIndex<T>
 
         ref var entry = ref _entries[slot];
         int level = entry.Level;
-        ForEachCell(entry.Boxes, level, (cell, _) => Unlink(level, cell, slot));
+        var cells = _cells[level];
+        var cursor = new CellCursor(entry.Shape.CoveringBoxes(), level); // the boxes it was filed under
+        while (cursor.Next(out long key2, out _))
+        {
+            ref var cell = ref CollectionsMarshal.GetValueRefOrNullRef(cells, key2);
+            if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref cell))
+            {
+                cell.Remove(slot);
+                if (cell.Count == 0)
+                {
+                    cells.Remove(key2);
+                }
+            }
+        }
 
         _levelCounts[level]--;
         entry = default;
@@ -192,55 +243,226 @@ public sealed class SpatioTemporalIndex<T>
     /// time windows overlap (0, 0: the volumes overlap or touch), and that <paramref name="accept"/> accepts
     /// (checked before the exact geometry, so cheap rules prune first).
     /// </summary>
-    public void Query(Volume volume, double lateralMetres, double verticalMetres, Func<T, bool>? accept, List<T> results)
+    public void Query(Volume volume, double lateralMetres, double verticalMetres, Func<T, bool>? accept, List<T> results) =>
+        Query(volume, lateralMetres, verticalMetres, NoGroup, accept, results);
+
+    /// <summary>
+    /// As <see cref="Query(Volume, double, double, Func{T, bool}?, List{T})"/>, leaving out the entries of
+    /// <paramref name="skipGroup"/> (<see cref="NoGroup"/>: none) before any other test.
+    /// </summary>
+    public void Query(Volume volume, double lateralMetres, double verticalMetres, int skipGroup, Func<T, bool>? accept, List<T> results)
     {
-        var query = volume.Footprint.CoveringBoxes(lateralMetres);
-        long start = volume.Time.StartTicks, end = volume.Time.EndTicks;
-        double altMin = volume.Altitude.MinMetres - verticalMetres, altMax = volume.Altitude.MaxMetres + verticalMetres;
+        ArgumentNullException.ThrowIfNull(volume);
+        ArgumentNullException.ThrowIfNull(results);
+        var footprint = volume.Footprint;
+        var query = footprint.CoveringBoxes(lateralMetres);
 
         // A corridor's covering box is mostly empty around a diagonal route: its legs' own boxes prune
         // candidates before any exact geometry.
-        var legs = volume.Footprint.Kind == ShapeKind.Line ? LegBoxes(volume.Footprint, lateralMetres) : null;
-
-        // One plane for the whole query, covering every candidate that can be within reach of a small query.
-        LocalFrame? around = LocalFrame.TryCreateAround(volume.Footprint, volume.Footprint.BufferMetres + lateralMetres + MaxCandidateBufferMetres, out var frame) ? frame : null;
-        Candidates(query, slot =>
+        int legCount = 0;
+        GeoBoxPair[]? legs = footprint.Kind == ShapeKind.Line ? LegBoxes(footprint, lateralMetres, out legCount) : null;
+        var visitor = new QueryVisitor
         {
-            ref readonly var e = ref _entries[slot];
-            if (e.Start < end && start < e.End && e.AltMin <= altMax && altMin <= e.AltMax &&
-                (legs is null || AnyMeets(legs, e.Boxes)) &&
-                (accept is null || accept(e.Item!)) &&
-                ShapeRelations.WithinDistanceOfCandidate(volume.Footprint, e.Shape, lateralMetres, around))
+            Start = volume.Time.StartTicks,
+            End = volume.Time.EndTicks,
+            AltMin = volume.Altitude.MinMetres - verticalMetres,
+            AltMax = volume.Altitude.MaxMetres + verticalMetres,
+            SkipGroup = skipGroup,
+            Legs = legs,
+            LegCount = legCount,
+            Accept = accept,
+            Footprint = footprint,
+            LateralMetres = lateralMetres,
+            SureMetres = footprint.Kind == ShapeKind.Polygonal ? -1 : footprint.BufferMetres + lateralMetres,
+        };
+        try
+        {
+            Candidates(query, ref visitor);
+            if (visitor.Count == 0)
             {
-                results.Add(e.Item!);
+                return;
             }
-        });
+
+            var found = visitor.Found.AsSpan(0, visitor.Count);
+
+            Warm(found);
+
+            // Written through a span: a store into a list of a shared generic type checks the item's type, a
+            // read of each item's object (a cache miss each) that nothing here needs.
+            int start = results.Count, added = 0;
+            CollectionsMarshal.SetCount(results, start + found.Length);
+            try
+            {
+                var room = CollectionsMarshal.AsSpan(results)[start..];
+                foreach (ref readonly var candidate in found)
+                {
+                    if (candidate.Sure || ShapeRelations.WithinDistanceOfCandidate(footprint, candidate.Shape, lateralMetres, visitor.Around))
+                    {
+                        room[added++] = candidate.Item;
+                    }
+                }
+            }
+            finally
+            {
+                CollectionsMarshal.SetCount(results, start + added);
+            }
+        }
+        finally
+        {
+            if (visitor.Found is { } rented)
+            {
+                rented.AsSpan(0, visitor.Count).Clear(); // the pool must not keep items alive
+                ArrayPool<Candidate>.Shared.Return(rented);
+            }
+
+            if (legs is not null)
+            {
+                ArrayPool<GeoBoxPair>.Shared.Return(legs);
+            }
+        }
+    }
+
+    /// <summary>A candidate that passed every test but the exact geometry.</summary>
+    private struct Candidate
+    {
+        public T Item;
+        public Shape Shape;
+        public double[] Path;
+        public double Last;
+        public bool Sure; // its whole covering box is within reach: it conflicts, whatever its exact shape
+    }
+
+    /// <summary>
+    /// Reads each candidate's footprint and coordinates before any is tested. Footprint, path array and
+    /// coordinates are three dependent reads, most of them cache misses in a large index; done for one
+    /// candidate after another, every miss waits for the one before. Done a level at a time over all
+    /// candidates, the reads of one level are independent, so the processor overlaps their misses.
+    /// </summary>
+    private static void Warm(Span<Candidate> found)
+    {
+        foreach (ref var c in found)
+        {
+            if (!c.Sure)
+            {
+                c.Path = c.Shape.PathArray[0]; // the footprint, then its array of paths
+            }
+        }
+
+        foreach (ref var c in found)
+        {
+            if (!c.Sure)
+            {
+                c.Last = c.Path[^1]; // the coordinates' first and last lines
+            }
+        }
     }
 
     // Candidates' own buffers (radii, corridors) are usually well under this; larger ones get their own plane.
     private const double MaxCandidateBufferMetres = 5_000;
 
-    private static List<GeoBoxPair> LegBoxes(Shape line, double extraMetres)
+    /// <summary>What a query does with each candidate whose covering box meets its own, reported once.</summary>
+    private interface ICandidateVisitor
     {
-        var legs = new List<GeoBoxPair>();
-        foreach (var path in line.Paths)
+        void Visit(ref readonly Link link, in GeoBoxPair boxes);
+    }
+
+    /// <summary>The tests before the exact geometry; the candidates that pass are kept for it.</summary>
+    private struct QueryVisitor : ICandidateVisitor
+    {
+        public long Start;
+        public long End;
+        public double AltMin;
+        public double AltMax;
+        public int SkipGroup;
+        public GeoBoxPair[]? Legs;
+        public int LegCount;
+        public Func<T, bool>? Accept;
+        public Candidate[]? Found; // rented at the first candidate
+        public int Count;
+        public LocalFrame? Around; // made at the first candidate
+        public bool AroundMade;
+        public Shape Footprint;
+        public double LateralMetres;
+        public double SureMetres; // for a circle or corridor: its buffer plus the query's reach; -1 for polygons
+
+        public void Visit(ref readonly Link link, in GeoBoxPair boxes)
+        {
+            if (link.Group == SkipGroup && SkipGroup != NoGroup)
+            {
+                return;
+            }
+
+            if (link.Start < End && Start < link.End && link.AltMin <= AltMax && AltMin <= link.AltMax &&
+                (Legs is null || AnyMeets(Legs, LegCount, boxes)) &&
+                (Accept is null || Accept(link.Item)))
+            {
+                if (Found is null)
+                {
+                    Found = ArrayPool<Candidate>.Shared.Rent(64);
+                }
+                else if (Count == Found.Length)
+                {
+                    var larger = ArrayPool<Candidate>.Shared.Rent(Count * 2);
+                    Found.AsSpan().CopyTo(larger);
+                    Found.AsSpan().Clear();
+                    ArrayPool<Candidate>.Shared.Return(Found);
+                    Found = larger;
+                }
+
+                if (!AroundMade)
+                {
+                    // One plane for the whole query, covering every candidate that can be within reach of a small query.
+                    Around = LocalFrame.TryCreateAround(Footprint, Footprint.BufferMetres + LateralMetres + MaxCandidateBufferMetres, out var frame) ? frame : null;
+                    AroundMade = true;
+                }
+
+                // A candidate whose whole covering box lies within reach of the query's point or of one of its
+                // segments conflicts without a look at its own shape: that box holds all of its footprint.
+                bool sure = SureMetres >= 0 && link.Filed >= 0 && Around is { } around &&
+                    around.Covers(new GeoBox(link.MinX, link.MinY, link.MaxX, link.MaxY)) &&
+                    around.BoxWithin(new GeoBox(link.MinX, link.MinY, link.MaxX, link.MaxY), Footprint, SureMetres);
+                Found[Count++] = new Candidate { Item = link.Item, Shape = link.Shape, Sure = sure };
+            }
+        }
+    }
+
+    private readonly struct ListVisitor(List<T> results) : ICandidateVisitor
+    {
+        public void Visit(ref readonly Link link, in GeoBoxPair boxes) => results.Add(link.Item);
+    }
+
+    /// <summary>The boxes of a corridor's legs (pairs of segments), grown by its half-width and the query's reach; a pooled array.</summary>
+    private static GeoBoxPair[] LegBoxes(Shape line, double extraMetres, out int count)
+    {
+        count = 0;
+        foreach (var path in line.PathArray)
+        {
+            for (int i = 0; i + 3 < path.Length || (i == 0 && path.Length == 2); i += 2)
+            {
+                count++;
+            }
+        }
+
+        var legs = ArrayPool<GeoBoxPair>.Shared.Rent(count);
+        int k = 0;
+        foreach (var path in line.PathArray)
         {
             for (int i = 0; i + 3 < path.Length || (i == 0 && path.Length == 2); i += 2)
             {
                 int j = Math.Min(i + 2, path.Length - 2);
                 var box = new GeoBox(Math.Min(path[i], path[j]), Math.Min(path[i + 1], path[j + 1]), Math.Max(path[i], path[j]), Math.Max(path[i + 1], path[j + 1]));
-                legs.Add(box.Expand(line.BufferMetres + extraMetres));
+                legs[k++] = box.Expand(line.BufferMetres + extraMetres);
             }
         }
 
         return legs;
     }
 
-    private static bool AnyMeets(List<GeoBoxPair> legs, in GeoBoxPair boxes)
+    private static bool AnyMeets(GeoBoxPair[] legs, int count, in GeoBoxPair boxes)
     {
-        foreach (var leg in legs)
+        for (int i = 0; i < count; i++)
         {
-            if (leg.Intersects(boxes))
+            if (legs[i].Intersects(boxes))
             {
                 return true;
             }
@@ -253,11 +475,13 @@ public sealed class SpatioTemporalIndex<T>
     public List<T> CoarseCandidates(GeoBoxPair query)
     {
         var list = new List<T>();
-        Candidates(query, slot => list.Add(_entries[slot].Item!));
+        var visitor = new ListVisitor(list);
+        Candidates(query, ref visitor);
         return list;
     }
 
-    private void Candidates(GeoBoxPair query, Action<int> onCandidate)
+    private void Candidates<TVisitor>(GeoBoxPair query, ref TVisitor visitor)
+        where TVisitor : struct, ICandidateVisitor
     {
         for (int level = 0; level <= MaxLevel; level++)
         {
@@ -266,15 +490,16 @@ public sealed class SpatioTemporalIndex<T>
                 continue;
             }
 
-            VisitLevel(level, query.First, 0, query, onCandidate);
+            VisitLevel(level, query.First, 0, query, ref visitor);
             if (query.Second is { } second)
             {
-                VisitLevel(level, second, 1, query, onCandidate);
+                VisitLevel(level, second, 1, query, ref visitor);
             }
         }
     }
 
-    private void VisitLevel(int level, GeoBox q, int queryPart, GeoBoxPair query, Action<int> onCandidate)
+    private void VisitLevel<TVisitor>(int level, GeoBox q, int queryPart, in GeoBoxPair query, ref TVisitor visitor)
+        where TVisitor : struct, ICandidateVisitor
     {
         double size = CellSize(level);
         var (qx0, qy0, qx1, qy1) = CellRange(q, size, level);
@@ -282,58 +507,120 @@ public sealed class SpatioTemporalIndex<T>
         var cells = _cells[level];
         if (cellsInQuery <= cells.Count)
         {
-            for (int ix = qx0; ix <= qx1; ix++)
+            // The cells in batches: looked up, then read through, then scanned. Each step's reads are independent
+            // of one another, so their cache misses overlap rather than wait for one cell after another.
+            CellRef[]? batch = null; // rented at the first cell found
+            int count = 0, used = 0;
+            try
             {
-                for (int iy = qy0; iy <= qy1; iy++)
+                for (int ix = qx0; ix <= qx1; ix++)
                 {
-                    if (cells.TryGetValue(Key(level, ix, iy), out var bucket))
+                    for (int iy = qy0; iy <= qy1; iy++)
                     {
-                        VisitCell(bucket, ix, iy, level, size, q, qx0, qy0, queryPart, query, onCandidate);
+                        if (cells.TryGetValue(Key(ix, iy), out var cell))
+                        {
+                            batch ??= ArrayPool<CellRef>.Shared.Rent(CellBatch);
+                            batch[count++] = new CellRef { Cell = cell, Ix = ix, Iy = iy };
+                            used = Math.Max(used, count);
+                            if (count == CellBatch)
+                            {
+                                VisitBatch(batch.AsSpan(0, count), level, size, q, qx0, qy0, queryPart, query, ref visitor);
+                                count = 0;
+                            }
+                        }
                     }
+                }
+
+                if (count > 0)
+                {
+                    VisitBatch(batch.AsSpan(0, count), level, size, q, qx0, qy0, queryPart, query, ref visitor);
+                }
+            }
+            finally
+            {
+                if (batch is not null)
+                {
+                    batch.AsSpan(0, used).Clear(); // the pool must not keep the cells' arrays alive
+                    ArrayPool<CellRef>.Shared.Return(batch);
                 }
             }
         }
         else
         {
-            foreach (var (key, bucket) in cells)
+            foreach (var (key, cell) in cells)
             {
                 int ix = (int)((key >> 29) & 0x1FFFFFFF), iy = (int)(key & 0x1FFFFFFF);
                 if (ix >= qx0 && ix <= qx1 && iy >= qy0 && iy <= qy1)
                 {
-                    VisitCell(bucket, ix, iy, level, size, q, qx0, qy0, queryPart, query, onCandidate);
+                    VisitCell(cell, ix, iy, level, size, q, qx0, qy0, queryPart, query, ref visitor);
                 }
             }
         }
     }
 
-    private void VisitCell(Bucket bucket, int ix, int iy, int level, double size, GeoBox q, int qx0, int qy0, int queryPart, GeoBoxPair query, Action<int> onCandidate)
-    {
-        var boxes = bucket.Boxes;
-        for (int i = 0; i < bucket.Count; i++)
-        {
-            int filed = bucket.Slots[i];
-            GeoBox b;
-            if (filed >= 0)
-            {
-                double minX = boxes[4 * i], minY = boxes[(4 * i) + 1], maxX = boxes[(4 * i) + 2], maxY = boxes[(4 * i) + 3];
-                if (minX > q.MaxX || q.MinX > maxX || minY > q.MaxY || q.MinY > maxY)
-                {
-                    continue; // a one-box entry whose box misses the query
-                }
+    private const int CellBatch = 32;
 
+    /// <summary>A cell found for a query, with its position; <see cref="Touched"/> keeps the warming reads from being optimised away.</summary>
+    private struct CellRef
+    {
+        public Cell Cell;
+        public int Ix;
+        public int Iy;
+        public double Touched;
+    }
+
+    private static void VisitBatch<TVisitor>(Span<CellRef> batch, int level, double size, GeoBox q, int qx0, int qy0, int queryPart, in GeoBoxPair query, ref TVisitor visitor)
+        where TVisitor : struct, ICandidateVisitor
+    {
+        foreach (ref var c in batch)
+        {
+            var links = c.Cell.Links;
+            double touched = 0;
+            for (int i = 0; i < c.Cell.Count; i++)
+            {
+                touched += links[i].MinX; // one read a link: every cache line of the cell
+            }
+
+            c.Touched = touched;
+        }
+
+        foreach (ref readonly var c in batch)
+        {
+            VisitCell(c.Cell, c.Ix, c.Iy, level, size, q, qx0, qy0, queryPart, query, ref visitor);
+        }
+    }
+
+    private static void VisitCell<TVisitor>(in Cell cell, int ix, int iy, int level, double size, GeoBox q, int qx0, int qy0, int queryPart, in GeoBoxPair query, ref TVisitor visitor)
+        where TVisitor : struct, ICandidateVisitor
+    {
+        var links = cell.Links;
+        for (int i = 0; i < cell.Count; i++)
+        {
+            ref readonly var link = ref links[i];
+            double minX = link.MinX, minY = link.MinY, maxX = link.MaxX, maxY = link.MaxY;
+            if (minX > q.MaxX || q.MinX > maxX || minY > q.MaxY || q.MinY > maxY)
+            {
+                continue; // the entry's box misses the query's
+            }
+
+            GeoBox b;
+            GeoBoxPair entryBoxes;
+            if (link.Filed >= 0)
+            {
                 b = new GeoBox(minX, minY, maxX, maxY);
                 if (queryPart == 1 && query.First.Intersects(b))
                 {
                     continue; // reported from the query's first box
                 }
+
+                entryBoxes = new GeoBoxPair(b, null);
             }
             else
             {
-                ref readonly var e = ref _entries[~filed];
-                var first = e.Boxes.First;
-                var second = e.Boxes.Second.GetValueOrDefault();
-
-                // An entry wrapping the antimeridian: report from the first (query box, entry box) pair that meets.
+                // An entry wrapping the antimeridian (rare): report from the first (query box, entry box) pair that meets.
+                entryBoxes = link.Shape.CoveringBoxes();
+                var first = entryBoxes.First;
+                var second = entryBoxes.Second.GetValueOrDefault();
                 GeoBox? meeting = null;
                 if (queryPart == 0 || (!query.First.Intersects(first) && !query.First.Intersects(second)))
                 {
@@ -352,7 +639,7 @@ public sealed class SpatioTemporalIndex<T>
             int bx0 = Floor(b.MinX + 180, size, level), by0 = Floor(b.MinY + 90, size, level);
             if (ix == Math.Max(bx0, qx0) && iy == Math.Max(by0, qy0))
             {
-                onCandidate(filed >= 0 ? filed : ~filed);
+                visitor.Visit(in link, entryBoxes);
             }
         }
     }
@@ -385,55 +672,63 @@ public sealed class SpatioTemporalIndex<T>
         static int Clamp(double v, int max) => (int)Math.Min(max, Math.Max(0, Math.Floor(v)));
     }
 
-    private static long Key(int level, int ix, int iy) => ((long)ix << 29) | (uint)iy;
+    private static long Key(int ix, int iy) => ((long)ix << 29) | (uint)iy;
 
-    private static void ForEachCell(GeoBoxPair boxes, int level, Action<long, GeoBox> action)
+    /// <summary>
+    /// The cells an entry with these boxes is filed in at a level, each with the box filed there: the first
+    /// box's cells, then those of the second box that the first does not cover (a cell both cover holds one link).
+    /// </summary>
+    private struct CellCursor
     {
-        double size = CellSize(level);
-        var (x0, y0, x1, y1) = CellRange(boxes.First, size, level);
-        for (int ix = x0; ix <= x1; ix++)
+        private readonly GeoBoxPair _boxes;
+        private readonly (int X0, int Y0, int X1, int Y1) _first;
+        private readonly (int X0, int Y0, int X1, int Y1) _second;
+        private int _part; // 0: the first box, 1: the second, 2: done
+        private int _ix;
+        private int _iy;
+
+        public CellCursor(GeoBoxPair boxes, int level)
         {
-            for (int iy = y0; iy <= y1; iy++)
-            {
-                action(Key(level, ix, iy), boxes.First);
-            }
+            double size = CellSize(level);
+            _boxes = boxes;
+            _first = CellRange(boxes.First, size, level);
+            _second = boxes.Second is { } second ? CellRange(second, size, level) : default;
+            _ix = _first.X0;
+            _iy = _first.Y0 - 1;
         }
 
-        if (boxes.Second is not { } second)
+        public bool Next(out long cell, out GeoBox box)
         {
-            return;
-        }
-
-        var (sx0, sy0, sx1, sy1) = CellRange(second, size, level);
-        for (int ix = sx0; ix <= sx1; ix++)
-        {
-            for (int iy = sy0; iy <= sy1; iy++)
+            while (_part < 2)
             {
-                if (!(ix >= x0 && ix <= x1 && iy >= y0 && iy <= y1))
+                var range = _part == 0 ? _first : _second;
+                if (++_iy > range.Y1)
                 {
-                    action(Key(level, ix, iy), second); // a cell both boxes cover holds one link
+                    _iy = range.Y0;
+                    ++_ix;
                 }
-            }
-        }
-    }
 
-    private void Link(int level, long cell, int slot, in GeoBox box)
-    {
-        ref var bucket = ref CollectionsMarshal.GetValueRefOrAddDefault(_cells[level], cell, out _);
-        bucket ??= new Bucket();
-        bucket.Add(slot, box);
-    }
+                if (_ix > range.X1)
+                {
+                    _part = _part == 0 && _boxes.Second is not null ? 1 : 2;
+                    _ix = _second.X0;
+                    _iy = _second.Y0 - 1;
+                    continue;
+                }
 
-    private void Unlink(int level, long cell, int slot)
-    {
-        var cells = _cells[level];
-        if (cells.TryGetValue(cell, out var bucket))
-        {
-            bucket.Remove(slot);
-            if (bucket.Count == 0)
-            {
-                cells.Remove(cell);
+                if (_part == 1 && _ix >= _first.X0 && _ix <= _first.X1 && _iy >= _first.Y0 && _iy <= _first.Y1)
+                {
+                    continue;
+                }
+
+                cell = Key(_ix, _iy);
+                box = _part == 0 ? _boxes.First : _boxes.Second.GetValueOrDefault();
+                return true;
             }
+
+            cell = 0;
+            box = default;
+            return false;
         }
     }
 }

@@ -137,6 +137,42 @@ public class SpatioTemporalIndexPropertyTests
     }
 
     [Fact]
+    public void query_leaves_out_exactly_the_skipped_group()
+    {
+        Cases.Select(Gen.Int[-1, 2]).Sample((c, skip) =>
+        {
+            // Groups by key, changed by updates (an entry moves to its new group), with removals between.
+            var index = new SpatioTemporalIndex<Item>();
+            var model = new Dictionary<string, (Item Item, Volume Volume, int Group)>();
+            int version = 0;
+            foreach (var step in c.Steps)
+            {
+                string key = $"k{step.Key}";
+                if (step.Action == 1)
+                {
+                    Assert.Equal(model.Remove(key), index.Remove(key));
+                    continue;
+                }
+
+                var item = new Item(key, ++version);
+                int group = (step.Key + version) % 4 - 1; // NoGroup, 0, 1 or 2
+                index.Upsert(key, item, step.Volume, group);
+                model[key] = (item, step.Volume, group);
+            }
+
+            foreach (var probe in c.Probes)
+            {
+                var expected = model.Values
+                    .Where(v => (skip == SpatioTemporalIndex<Item>.NoGroup || v.Group != skip) && ExactlyMatches(v.Volume, probe))
+                    .Select(v => v.Item).OrderBy(i => i.Key).ToList();
+                var actual = new List<Item>();
+                index.Query(probe.Volume, probe.LateralMetres, probe.VerticalMetres, skip, null, actual);
+                Assert.Equal(expected, actual.OrderBy(i => i.Key).ToList());
+            }
+        }, iter: 60);
+    }
+
+    [Fact]
     public void removing_every_entry_leaves_an_empty_index()
     {
         Cases.Sample(c =>
