@@ -159,7 +159,7 @@ internal static class PhaseProfile
             await using (var store = new SqliteStore(Path.Combine(folder, "parley.db")))
             {
                 await store.InitializeAsync();
-                results.Add(Time("nonce check (IsNonceSpentAsync: opens a connection)", "lock",
+                results.Add(Time("nonce check in the store (IsNonceSpentAsync; the route now reads nonces from memory)", "lock",
                     i => store.IsNonceSpentAsync(id, operations[i].Owner, nonces[i]).GetAwaiter().GetResult()));
                 int committed = 0;
                 results.Add(Time("store commit (insert, nonce, ledger; WAL fsync)", "lock", i =>
