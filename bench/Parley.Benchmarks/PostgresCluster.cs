@@ -1,3 +1,4 @@
+using Parley.Tests.Shared;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -119,52 +120,9 @@ public sealed class PostgresCluster : IDisposable
         }
     }
 
-    private void RunAsPostgres(string tool, params string[] args)
-    {
-        string exe = Path.Combine(_bin, tool);
-        if (Environment.IsPrivilegedProcess)
-        {
-            Run("runuser", ["-u", "postgres", "--", exe, .. args]);
-        }
-        else
-        {
-            Run(exe, args);
-        }
-    }
+    private void RunAsPostgres(string tool, params string[] args) => PostgresTools.RunAsPostgres(_bin, tool, args);
 
-    private static void Run(string exe, params string[] args)
-    {
-        var info = new ProcessStartInfo(exe)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = "/",
-        };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
+    private static void Run(string exe, params string[] args) => PostgresTools.Run(exe, args);
 
-        using var p = Process.Start(info) ?? throw new InvalidOperationException($"could not start {exe}");
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(180_000))
-        {
-            p.Kill();
-            throw new InvalidOperationException($"{Path.GetFileName(exe)} timed out");
-        }
-
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{Path.GetFileName(exe)} {string.Join(' ', args)} exited with {p.ExitCode}: {stderr.Result.Trim()} {stdout.Result.Trim()}");
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => PostgresTools.FreePort();
 }

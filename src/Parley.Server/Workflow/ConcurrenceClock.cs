@@ -33,8 +33,15 @@ internal sealed class ConcurrenceClock(TheaterRegistry registry, ParleyServerOpt
     }
 
     /// <summary>Expires what is due in one agreement; returns how many requests expired.</summary>
-    public static Task<int> ExpireAsync(TheaterRegistry registry, AgreementId id, DateTimeOffset now, CancellationToken cancellationToken) =>
-        registry.WriteAsync(id, theater =>
+    /// <remarks>Looks first with a read, so a tick with nothing due opens no store write (on a shared store, no lock across nodes).</remarks>
+    public static async Task<int> ExpireAsync(TheaterRegistry registry, AgreementId id, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (await registry.ReadAsync(id, theater => theater.Requests.NextDeadline, cancellationToken) is not { } due || due > now)
+        {
+            return 0;
+        }
+
+        return await registry.WriteAsync(id, theater =>
         {
             if (theater.Requests.NextDeadline is not { } next || next > now)
             {
@@ -44,4 +51,5 @@ internal sealed class ConcurrenceClock(TheaterRegistry registry, ParleyServerOpt
             var changes = Lifecycle.ExpireDue(theater, now);
             return (changes, changes.UpsertRequests.Count(r => r.State == RequestState.Expired));
         }, cancellationToken);
+    }
 }

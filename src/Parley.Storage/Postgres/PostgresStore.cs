@@ -166,41 +166,27 @@ public sealed class PostgresStore : IParleyStore
 
     /// <inheritdoc/>
     /// <exception cref="InvalidDataException">A stored zone no longer reads under <paramref name="agreement"/>'s rules.</exception>
-    public Task<IReadOnlyList<Zone>> LoadZonesAsync(Agreement agreement, CancellationToken cancellationToken = default) =>
-        LoadZonesAsync(agreement, null, cancellationToken);
-
-    private Task<IReadOnlyList<Zone>> LoadZonesAsync(Agreement agreement, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<Zone>> LoadZonesAsync(Agreement agreement, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(agreement);
         return LoadAsync(
-            $"SELECT id, version, NULL::text, feature_json FROM zones WHERE agreement_id = @agreement{OnlyIds} ORDER BY id COLLATE \"C\";",
+            "SELECT id, version, NULL::text, feature_json FROM zones WHERE agreement_id = @agreement ORDER BY id COLLATE \"C\";",
             agreement,
             row => StoredDeclarations.ParseZone(row, agreement, $"database '{_database}'"),
-            ids,
             cancellationToken);
     }
 
     /// <inheritdoc/>
     /// <exception cref="InvalidDataException">A stored operation no longer reads under <paramref name="agreement"/>'s rules.</exception>
-    public Task<IReadOnlyList<Operation>> LoadOperationsAsync(Agreement agreement, CancellationToken cancellationToken = default) =>
-        LoadOperationsAsync(agreement, null, cancellationToken);
-
-    private Task<IReadOnlyList<Operation>> LoadOperationsAsync(Agreement agreement, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<Operation>> LoadOperationsAsync(Agreement agreement, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(agreement);
         return LoadAsync(
-            $"SELECT id, version, state, feature_json FROM operations WHERE agreement_id = @agreement{OnlyIds} ORDER BY id COLLATE \"C\";",
+            "SELECT id, version, state, feature_json FROM operations WHERE agreement_id = @agreement ORDER BY id COLLATE \"C\";",
             agreement,
             row => StoredDeclarations.ParseOperation(row, agreement, $"database '{_database}'"),
-            ids,
             cancellationToken);
     }
-
-    // Narrows a load to the ids in @ids when it is not null.
-    private const string OnlyIds = " AND (@ids::text[] IS NULL OR id = ANY(@ids))";
-
-    private static void BindIds(NpgsqlCommand command, IReadOnlyCollection<string>? ids) =>
-        command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids is null ? DBNull.Value : ids.ToArray() });
 
     /// <inheritdoc/>
     /// <remarks>
@@ -355,43 +341,66 @@ public sealed class PostgresStore : IParleyStore
     public async Task<CommittedChanges?> ReadChangesAsync(Agreement agreement, long since, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(agreement);
-        List<(long Seq, string Changes)> rows;
+        await using var connection = await OpenAsync(cancellationToken);
         long head;
-        await using (var connection = await OpenAsync(cancellationToken))
+        await using (var read = Command(connection, HeadSql))
         {
-            await using var read = Command(connection, HeadSql);
             Text(read, "agreement", agreement.Id.Value);
             head = (long)(await read.ExecuteScalarAsync(cancellationToken))!;
-            rows = await ReadJournalAsync(connection, null, agreement.Id, since, head, cancellationToken);
         }
 
-        return await ResolveAsync(agreement, since, head, rows, cancellationToken);
+        return await ReadChangesAsync(connection, null, agreement, since, head, cancellationToken);
     }
 
-    private static async Task<List<(long Seq, string Changes)>> ReadJournalAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, AgreementId agreement, long since, long head, CancellationToken cancellationToken)
+    /// <summary>
+    /// In one round trip, the journal rows after <paramref name="since"/> up to <paramref name="head"/> and the current
+    /// rows of everything they name (inside a write's transaction, no commit of the agreement can land meanwhile).
+    /// </summary>
+    private async Task<CommittedChanges?> ReadChangesAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, Agreement agreement, long since, long head, CancellationToken cancellationToken)
     {
+        const string Commits = "FROM commits c WHERE c.agreement_id = @agreement AND c.seq > @since AND c.seq <= @head";
+        static string Named(string field) => $"(SELECT jsonb_array_elements_text(c.changes::jsonb -> '{field}') {Commits})";
+        await using var read = new NpgsqlBatch(connection, transaction);
+        foreach (var sql in (string[])[
+            "SELECT seq, changes FROM commits WHERE agreement_id = @agreement AND seq > @since AND seq <= @head ORDER BY seq;",
+            $"SELECT id, version, NULL::text, feature_json FROM zones WHERE agreement_id = @agreement AND id IN {Named("zones")};",
+            $"SELECT id, version, state, feature_json FROM operations WHERE agreement_id = @agreement AND id IN {Named("operations")};",
+            $"SELECT {RequestColumns} FROM concurrence_requests WHERE agreement_id = @agreement AND id IN {Named("requests")};",
+            $"SELECT {SubscriptionColumns} FROM subscriptions WHERE agreement_id = @agreement AND id IN {Named("subscriptions")};",
+            $"""
+            SELECT seq, recipient, type, payload, created_ticks FROM events WHERE agreement_id = @agreement AND seq IN
+              (SELECT generate_series((c.changes::jsonb -> 'events' ->> 0)::bigint, (c.changes::jsonb -> 'events' ->> 1)::bigint - 1) {Commits})
+            ORDER BY seq;
+            """])
+        {
+            var command = Add(read, sql);
+            Text(command, "agreement", agreement.Id.Value);
+            Long(command, "since", since);
+            Long(command, "head", head);
+        }
+
         var rows = new List<(long Seq, string Changes)>();
-        await using var read = Command(connection, "SELECT seq, changes FROM commits WHERE agreement_id = @agreement AND seq > @since AND seq <= @head ORDER BY seq;", transaction);
-        Text(read, "agreement", agreement.Value);
-        Long(read, "since", since);
-        Long(read, "head", head);
         await using var reader = await read.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             rows.Add((reader.GetInt64(0), reader.GetString(1)));
         }
 
-        return rows;
+        await reader.NextResultAsync(cancellationToken);
+        var zones = await ReadDeclarationsAsync(reader, row => StoredDeclarations.ParseZone(row, agreement, $"database '{_database}'"), cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var operations = await ReadDeclarationsAsync(reader, row => StoredDeclarations.ParseOperation(row, agreement, $"database '{_database}'"), cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var requests = await ReadRequestsAsync(reader, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var subscriptions = await ReadSubscriptionsAsync(reader, agreement.Id, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var events = await ReadEventRowsAsync(reader, cancellationToken);
+        return await CommitJournal.ResolveAsync(since, head, rows,
+            _ => Task.FromResult(zones), _ => Task.FromResult(operations), _ => Task.FromResult(requests), _ => Task.FromResult(subscriptions),
+            (after, limit) => Task.FromResult<IReadOnlyList<StoredEvent>>([.. events.Where(e => e.Sequence > after).Take(limit)]));
     }
-
-    private Task<CommittedChanges?> ResolveAsync(Agreement agreement, long since, long head, List<(long Seq, string Changes)> rows, CancellationToken cancellationToken) =>
-        CommitJournal.ResolveAsync(since, head, rows,
-            ids => LoadZonesAsync(agreement, ids, cancellationToken),
-            ids => LoadOperationsAsync(agreement, ids, cancellationToken),
-            ids => LoadRequestsAsync(agreement.Id, ids, cancellationToken),
-            ids => LoadSubscriptionsAsync(agreement.Id, ids, cancellationToken),
-            (after, limit) => ReadEventsAsync(agreement.Id, null, after, limit, cancellationToken));
 
     /// <summary>A write on one agreement: a transaction holding its advisory lock, until committed or disposed.</summary>
     private sealed class Write(
@@ -399,52 +408,10 @@ public sealed class PostgresStore : IParleyStore
     {
         public override long Head => head;
 
-        public override async Task<CommittedChanges?> ReadChangesAsync(Agreement forAgreement, long since, CancellationToken cancellationToken = default)
+        public override Task<CommittedChanges?> ReadChangesAsync(Agreement forAgreement, long since, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(forAgreement);
-            // One round trip, in this write's transaction (no commit of the agreement can land meanwhile): the journal rows
-            // and the current rows of everything they name.
-            const string Commits = "FROM commits c WHERE c.agreement_id = @agreement AND c.seq > @since AND c.seq <= @head";
-            string Named(string field) => $"(SELECT jsonb_array_elements_text(c.changes::jsonb -> '{field}') {Commits})";
-            await using var read = new NpgsqlBatch(connection, transaction);
-            foreach (var sql in (string[])[
-                "SELECT seq, changes FROM commits WHERE agreement_id = @agreement AND seq > @since AND seq <= @head ORDER BY seq;",
-                $"SELECT id, version, NULL::text, feature_json FROM zones WHERE agreement_id = @agreement AND id IN {Named("zones")};",
-                $"SELECT id, version, state, feature_json FROM operations WHERE agreement_id = @agreement AND id IN {Named("operations")};",
-                $"SELECT {RequestColumns} FROM concurrence_requests WHERE agreement_id = @agreement AND id IN {Named("requests")};",
-                $"SELECT {SubscriptionColumns} FROM subscriptions WHERE agreement_id = @agreement AND id IN {Named("subscriptions")};",
-                $"""
-                SELECT seq, recipient, type, payload, created_ticks FROM events WHERE agreement_id = @agreement AND seq IN
-                  (SELECT generate_series((c.changes::jsonb -> 'events' ->> 0)::bigint, (c.changes::jsonb -> 'events' ->> 1)::bigint - 1) {Commits})
-                ORDER BY seq;
-                """])
-            {
-                var command = Add(read, sql);
-                Text(command, "agreement", agreement.Value);
-                Long(command, "since", since);
-                Long(command, "head", head);
-            }
-
-            var rows = new List<(long Seq, string Changes)>();
-            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                rows.Add((reader.GetInt64(0), reader.GetString(1)));
-            }
-
-            await reader.NextResultAsync(cancellationToken);
-            var zones = await ReadDeclarationsAsync(reader, row => StoredDeclarations.ParseZone(row, forAgreement, $"database '{store._database}'"), cancellationToken);
-            await reader.NextResultAsync(cancellationToken);
-            var operations = await ReadDeclarationsAsync(reader, row => StoredDeclarations.ParseOperation(row, forAgreement, $"database '{store._database}'"), cancellationToken);
-            await reader.NextResultAsync(cancellationToken);
-            var requests = await ReadRequestsAsync(reader, cancellationToken);
-            await reader.NextResultAsync(cancellationToken);
-            var subscriptions = await store.ReadSubscriptionsAsync(reader, agreement, cancellationToken);
-            await reader.NextResultAsync(cancellationToken);
-            var events = await ReadEventRowsAsync(reader, cancellationToken);
-            return await CommitJournal.ResolveAsync(since, head, rows,
-                _ => Task.FromResult(zones), _ => Task.FromResult(operations), _ => Task.FromResult(requests), _ => Task.FromResult(subscriptions),
-                (after, limit) => Task.FromResult<IReadOnlyList<StoredEvent>>([.. events.Where(e => e.Sequence > after).Take(limit)]));
+            return store.ReadChangesAsync(connection, transaction, forAgreement, since, head, cancellationToken);
         }
 
         protected override async Task CommitAsync(IReadOnlyList<ChangeSet> batch, List<SerialisedChange> serialised, CancellationToken cancellationToken)
@@ -592,18 +559,14 @@ public sealed class PostgresStore : IParleyStore
     }
 
     /// <inheritdoc/>
-    public Task<IReadOnlyList<ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
-        LoadRequestsAsync(agreement, null, cancellationToken);
-
-    private async Task<IReadOnlyList<ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection, $"""
             SELECT {RequestColumns}
-            FROM concurrence_requests WHERE agreement_id = @agreement{OnlyIds} ORDER BY opened_ticks, id COLLATE "C";
+            FROM concurrence_requests WHERE agreement_id = @agreement ORDER BY opened_ticks, id COLLATE "C";
             """);
         Text(command, "agreement", agreement.Value);
-        BindIds(command, ids);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await ReadRequestsAsync(reader, cancellationToken);
     }
@@ -881,18 +844,14 @@ public sealed class PostgresStore : IParleyStore
 
     /// <inheritdoc/>
     /// <exception cref="InvalidDataException">A stored subscription does not read back.</exception>
-    public Task<IReadOnlyList<Subscription>> LoadSubscriptionsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
-        LoadSubscriptionsAsync(agreement, null, cancellationToken);
-
-    private async Task<IReadOnlyList<Subscription>> LoadSubscriptionsAsync(AgreementId agreement, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Subscription>> LoadSubscriptionsAsync(AgreementId agreement, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection, $"""
             SELECT {SubscriptionColumns} FROM subscriptions
-            WHERE agreement_id = @agreement{OnlyIds} ORDER BY created_ticks, id COLLATE "C";
+            WHERE agreement_id = @agreement ORDER BY created_ticks, id COLLATE "C";
             """);
         Text(command, "agreement", agreement.Value);
-        BindIds(command, ids);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await ReadSubscriptionsAsync(reader, agreement, cancellationToken);
     }
@@ -1204,12 +1163,11 @@ public sealed class PostgresStore : IParleyStore
         return [.. document.RootElement.EnumerateArray().Select(k => k.GetString() ?? throw new System.Text.Json.JsonException("a kind is not a string"))];
     }
 
-    private async Task<IReadOnlyList<T>> LoadAsync<T>(string sql, Agreement agreement, Func<StoredRow, T> parse, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<T>> LoadAsync<T>(string sql, Agreement agreement, Func<StoredRow, T> parse, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection, sql);
         Text(command, "agreement", agreement.Id.Value);
-        BindIds(command, ids);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await ReadDeclarationsAsync(reader, parse, cancellationToken);
     }
