@@ -36,14 +36,24 @@ public sealed class PostgresCluster : IDisposable
     /// <summary>Connection string over the Unix socket (no TCP round trip added to PostGIS's times).</summary>
     public string ConnectionString => $"Host={Folder};Port={Port};Username=postgres;Database=postgres;Pooling=false;Timeout=60;Command Timeout=0";
 
-    /// <summary>Server settings used for the run.</summary>
+    /// <summary>Server settings for read benchmarks (PostGIS queries): nothing is flushed, as nothing written is timed.</summary>
     public static readonly string[] Settings =
     [
         "listen_addresses=127.0.0.1", "fsync=off", "synchronous_commit=off", "full_page_writes=off",
         "shared_buffers=1GB", "work_mem=64MB", "maintenance_work_mem=1GB", "max_wal_size=4GB", "jit=off", "max_connections=300",
     ];
 
-    public static PostgresCluster Start(string? bin = null)
+    /// <summary>
+    /// Server settings for write benchmarks: PostgreSQL's durable defaults (every commit flushed before it is
+    /// acknowledged, full page writes), so that an acknowledged decision survives a crash as it does in production.
+    /// </summary>
+    public static readonly string[] DurableSettings =
+    [
+        "listen_addresses=127.0.0.1", "fsync=on", "synchronous_commit=on", "full_page_writes=on",
+        "shared_buffers=1GB", "work_mem=64MB", "maintenance_work_mem=1GB", "max_wal_size=4GB", "jit=off", "max_connections=300",
+    ];
+
+    public static PostgresCluster Start(string? bin = null, bool durable = false)
     {
         bin ??= Environment.GetEnvironmentVariable("PARLEY_PG_BIN") ?? "/usr/lib/postgresql/15/bin";
         if (!File.Exists(Path.Combine(bin, "initdb")))
@@ -62,7 +72,7 @@ public sealed class PostgresCluster : IDisposable
 
             Console.Error.WriteLine($"initdb in {folder}");
             cluster.RunAsPostgres("initdb", "-D", cluster._data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync");
-            string options = $"-p {cluster.Port} -k {folder} " + string.Join(' ', Settings.Select(s => "-c " + s));
+            string options = $"-p {cluster.Port} -k {folder} " + string.Join(' ', (durable ? DurableSettings : Settings).Select(s => "-c " + s));
             Console.Error.WriteLine($"starting PostgreSQL on port {cluster.Port}");
             cluster.RunAsPostgres("pg_ctl", "-D", cluster._data, "-l", Path.Combine(folder, "server.log"), "-w", "-t", "120", "-o", options, "start");
             cluster._running = true;

@@ -62,7 +62,7 @@ internal static class DecisionsRun
         NotificationResult? notification = null;
 
         // PostgreSQL: one throwaway cluster for the run, a fresh database per scenario, `nodes` parley serve processes on it.
-        using var postgres = store == "postgres" ? PostgresCluster.Start() : null;
+        using var postgres = store == "postgres" ? PostgresCluster.Start(durable: true) : null;
         Func<Scenario, Task<BenchTarget>> target = postgres is null
             ? async _ => await BenchServer.StartAsync()
             : async scenario => await BenchNodes.StartAsync(postgres, $"bench_{LoadResult.ScenarioName(scenario).Replace('-', '_')}", nodes);
@@ -203,7 +203,8 @@ internal static class DecisionsRun
             if (results.Any(r => r.Path.Contains("postgres", StringComparison.Ordinal)))
             {
                 Line("On PostgreSQL, each node is a `parley serve` process of its own, caller i sending to node i mod n; CPU counts this driver and those processes, " +
-                    "not PostgreSQL's; GC pause and allocations are the driver's alone.");
+                    "not PostgreSQL's; GC pause and allocations are the driver's alone. PostgreSQL runs with its durable defaults " +
+                    $"(`{string.Join(", ", PostgresCluster.DurableSettings.Where(s => !s.StartsWith("listen", StringComparison.Ordinal)))}`): every batch is flushed before it is answered.");
                 Line();
             }
 

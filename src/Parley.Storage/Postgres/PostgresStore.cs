@@ -47,6 +47,13 @@ public sealed class PostgresStore : IParleyStore
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         _database = builder.Database ?? builder.Username ?? "postgres";
+        if (builder.MaxAutoPrepare == 0)
+        {
+            // The same few dozen statements run for every commit: prepared once per connection, they skip parsing and planning.
+            builder.MaxAutoPrepare = 128;
+            builder.AutoPrepareMinUsages = 2;
+        }
+
         _source = NpgsqlDataSource.Create(builder.ConnectionString);
         _time = timeProvider ?? TimeProvider.System;
     }
@@ -342,14 +349,17 @@ public sealed class PostgresStore : IParleyStore
     {
         ArgumentNullException.ThrowIfNull(agreement);
         await using var connection = await OpenAsync(cancellationToken);
+
+        // Read only, and one snapshot for the head and the rows it names.
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         long head;
-        await using (var read = Command(connection, HeadSql))
+        await using (var read = Command(connection, HeadSql, transaction))
         {
             Text(read, "agreement", agreement.Id.Value);
             head = (long)(await read.ExecuteScalarAsync(cancellationToken))!;
         }
 
-        return await ReadChangesAsync(connection, null, agreement, since, head, cancellationToken);
+        return await ReadChangesAsync(connection, transaction, agreement, since, head, cancellationToken);
     }
 
     /// <summary>
@@ -360,17 +370,23 @@ public sealed class PostgresStore : IParleyStore
         NpgsqlConnection connection, NpgsqlTransaction? transaction, Agreement agreement, long since, long head, CancellationToken cancellationToken)
     {
         const string Commits = "FROM commits c WHERE c.agreement_id = @agreement AND c.seq > @since AND c.seq <= @head";
-        static string Named(string field) => $"(SELECT jsonb_array_elements_text(c.changes::jsonb -> '{field}') {Commits})";
+        // ARRAY(...) is computed once, so each table is read through its primary key rather than joined as a whole.
+        static string Named(string field) => $"ANY(ARRAY(SELECT jsonb_array_elements_text(c.changes::jsonb -> '{field}') {Commits}))";
         await using var read = new NpgsqlBatch(connection, transaction);
+
+        // Planned for the ids at hand: a plan cached while the tables were small (statistics lag a fast-growing
+        // table) would scan every row of the agreement for a few ids.
+        Add(read, "SET LOCAL plan_cache_mode = force_custom_plan;");
         foreach (var sql in (string[])[
             "SELECT seq, changes FROM commits WHERE agreement_id = @agreement AND seq > @since AND seq <= @head ORDER BY seq;",
-            $"SELECT id, version, NULL::text, feature_json FROM zones WHERE agreement_id = @agreement AND id IN {Named("zones")};",
-            $"SELECT id, version, state, feature_json FROM operations WHERE agreement_id = @agreement AND id IN {Named("operations")};",
-            $"SELECT {RequestColumns} FROM concurrence_requests WHERE agreement_id = @agreement AND id IN {Named("requests")};",
-            $"SELECT {SubscriptionColumns} FROM subscriptions WHERE agreement_id = @agreement AND id IN {Named("subscriptions")};",
+            $"SELECT id, version, NULL::text, feature_json FROM zones WHERE agreement_id = @agreement AND id = {Named("zones")};",
+            $"SELECT id, version, state, feature_json FROM operations WHERE agreement_id = @agreement AND id = {Named("operations")};",
+            $"SELECT {RequestColumns} FROM concurrence_requests WHERE agreement_id = @agreement AND id = {Named("requests")};",
+            $"SELECT {SubscriptionColumns} FROM subscriptions WHERE agreement_id = @agreement AND id = {Named("subscriptions")};",
             $"""
-            SELECT seq, recipient, type, payload, created_ticks FROM events WHERE agreement_id = @agreement AND seq IN
-              (SELECT generate_series((c.changes::jsonb -> 'events' ->> 0)::bigint, (c.changes::jsonb -> 'events' ->> 1)::bigint - 1) {Commits})
+            SELECT seq, recipient, type, payload, created_ticks FROM events WHERE agreement_id = @agreement
+              AND seq >= (SELECT MIN((c.changes::jsonb -> 'events' ->> 0)::bigint) {Commits})
+              AND seq < (SELECT MAX((c.changes::jsonb -> 'events' ->> 1)::bigint) {Commits})
             ORDER BY seq;
             """])
         {
@@ -919,43 +935,21 @@ public sealed class PostgresStore : IParleyStore
     {
         await using var connection = await OpenAsync(cancellationToken);
 
-        // One statement: entries and openings from the same snapshot.
+        // One statement: entries and openings from the same snapshot. Each entry's openings are looked up by its key,
+        // so reading the last few entries never joins the whole table (whatever the statistics say of its size).
         await using var command = Command(connection, """
-            SELECT e.idx, e.entry, o.opening FROM ledger_entries e
-            LEFT JOIN ledger_openings o ON o.agreement_id = e.agreement_id AND o.idx = e.idx
+            SELECT e.idx, e.entry,
+                   ARRAY(SELECT o.opening FROM ledger_openings o WHERE o.agreement_id = e.agreement_id AND o.idx = e.idx ORDER BY o.n)
+            FROM ledger_entries e
             WHERE e.agreement_id = @agreement AND e.idx >= @from
-            ORDER BY e.idx, o.n;
+            ORDER BY e.idx;
             """);
         Text(command, "agreement", agreement.Value);
         Long(command, "from", fromIndex);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        long current = -1;
-        byte[]? entry = null;
-        var openings = new List<byte[]>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            long idx = reader.GetInt64(0);
-            if (idx != current)
-            {
-                if (entry is not null)
-                {
-                    yield return new LedgerRecord(current, entry, openings);
-                }
-
-                current = idx;
-                entry = reader.GetFieldValue<byte[]>(1);
-                openings = [];
-            }
-
-            if (!reader.IsDBNull(2))
-            {
-                openings.Add(reader.GetFieldValue<byte[]>(2));
-            }
-        }
-
-        if (entry is not null)
-        {
-            yield return new LedgerRecord(current, entry, openings);
+            yield return new LedgerRecord(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetFieldValue<byte[][]>(2));
         }
     }
 
