@@ -43,7 +43,7 @@ static int Help()
           postgis  [--sizes 10000,100000,1000000] [--queries 20000]
           check-files --zones FILE --operations FILE    read, index and check generated files in process
           ledger   [--leaves 10000000] [--entries 1000000] [--proofs 100000]   proofs at 10M leaves, verifying 1M entries
-          decisions [--parts http,inproc,phases,notify] [--scenarios spread,hotspot,hotzone] [--clients 16] [--warmup 3] [--seconds 20]
+          decisions [--parts http,inproc,phases,notify] [--scenarios spread,hotspot,hotzone,hottraffic] [--clients 16] [--warmup 3] [--seconds 20]
                    [--hot-seconds 20] [--hot-ops 20000] [--max-ops 100000] [--inproc plain,route] [--window 5]
                    [--rate 500] [--notify-seconds 12] [--notify-events requests|probing] [--phase-calls 2000] [--json] [--store sqlite|postgres [--nodes 1|3]]
                    decisions per second through a real server and in process, steps of one submission, event delivery;

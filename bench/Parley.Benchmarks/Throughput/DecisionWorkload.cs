@@ -6,7 +6,7 @@ using Parley.Core.Model;
 
 namespace Parley.Benchmarks.Throughput;
 
-/// <summary>The two load shapes of the decision benchmark.</summary>
+/// <summary>The load shapes of the decision benchmark.</summary>
 internal enum Scenario
 {
     /// <summary>Operations of two parties spread over places and times so that none conflicts: every one is accepted.</summary>
@@ -17,6 +17,9 @@ internal enum Scenario
 
     /// <summary>Every operation a ground movement in the same 1 km², inside the other party's protected zone there: one conflict each.</summary>
     HotZone,
+
+    /// <summary>Every operation in the same 1 km², short and one after another in time: each conflicts with the other party's neighbours in time.</summary>
+    HotTraffic,
 }
 
 /// <summary>One operation to submit: its owner (index into <see cref="DecisionWorkload.Parties"/>) and its GeoJSON Feature.</summary>
@@ -43,6 +46,13 @@ internal sealed record Submission(int Party, string Id, string Feature);
 /// over the whole square kilometre (visible to the other party): each operation conflicts with the other party's
 /// zone and opens one concurrence request, however many operations are live (ground movements keep no separation
 /// from each other). Every write still contends for the same place.
+/// </para>
+/// <para>
+/// <b>Hot traffic</b>: the same boxes in the same square kilometre, as traffic over one place looks: flights and
+/// strikes of 10 minutes, operation <c>i</c> starting <c>4 i</c> minutes after the first, the parties alternating.
+/// Each overlaps in time (and in altitude and place) the two operations before and after it, of which one before
+/// and one after are the other party's: each conflicts with one or two of the other party's operations (two when
+/// the later one landed first), so every decision opens one or two requests however many operations are live.
 /// </para>
 /// </remarks>
 internal static class DecisionWorkload
@@ -89,6 +99,7 @@ internal static class DecisionWorkload
         Scenario.Spread => [.. Enumerable.Range(0, count).Select(i => Spread(i, tag))],
         Scenario.HotSpot => HotSpot(count, seed, tag, "flight", "strike"),
         Scenario.HotZone => HotSpot(count, seed, tag, "ground-movement", "ground-movement"),
+        Scenario.HotTraffic => HotSpot(count, seed, tag, "flight", "strike", i => (Base + TimeSpan.FromMinutes(4 * i), TimeSpan.FromMinutes(10))),
         _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
     };
 
@@ -146,7 +157,8 @@ internal static class DecisionWorkload
             flight ? 300 : 0, flight ? 3000 : 4000, start, start + TimeSpan.FromMinutes(90)));
     }
 
-    private static Submission[] HotSpot(int count, int seed, string tag, string evenKind, string oddKind)
+    private static Submission[] HotSpot(int count, int seed, string tag, string evenKind, string oddKind,
+        Func<int, (DateTimeOffset Start, TimeSpan Length)>? window = null)
     {
         const double west = 35.000, south = 35.000, east = 35.011, north = 35.009; // ≈ 1.00 km × 1.00 km
         var random = new Random(seed);
@@ -156,11 +168,11 @@ internal static class DecisionWorkload
             double width = (0.1 + (0.3 * random.NextDouble())) / 91.2, height = (0.1 + (0.3 * random.NextDouble())) / 111.3; // degrees
             double lon = west + (width / 2) + (random.NextDouble() * (east - west - width));
             double lat = south + (height / 2) + (random.NextDouble() * (north - south - height));
-            var start = Base + TimeSpan.FromMinutes(random.Next(0, 30));
+            var (start, length) = window?.Invoke(i) ?? (Base + TimeSpan.FromMinutes(random.Next(0, 30)), TimeSpan.FromHours(2));
             bool flight = i / 2 % 2 == 0;
             string id = $"{tag}-{i:D7}";
             result[i] = new Submission(i % 2, id, Feature(id, flight ? evenKind : oddKind, Box(lon, lat, width / 2, height / 2),
-                flight ? 500 : 0, flight ? 1500 : 2000, start, start + TimeSpan.FromHours(2)));
+                flight ? 500 : 0, flight ? 1500 : 2000, start, start + length));
         }
 
         return result;

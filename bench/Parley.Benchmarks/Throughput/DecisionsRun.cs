@@ -23,7 +23,8 @@ internal static class DecisionsRun
                 "spread" => Scenario.Spread,
                 "hotspot" or "hot-spot" => Scenario.HotSpot,
                 "hotzone" or "hot-zone" => Scenario.HotZone,
-                _ => throw new ArgumentException($"--scenarios: spread, hotspot or hotzone, not '{s}'"),
+                "hottraffic" or "hot-traffic" => Scenario.HotTraffic,
+                _ => throw new ArgumentException($"--scenarios: spread, hotspot, hotzone or hottraffic, not '{s}'"),
             }).ToList();
         var variants = options.Text("inproc", "plain,route").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
         int clients = options.Int("clients", 16);

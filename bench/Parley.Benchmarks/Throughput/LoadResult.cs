@@ -238,6 +238,7 @@ internal sealed class LoadResult
     {
         Scenario.Spread => "spread",
         Scenario.HotSpot => "hot-spot",
+        Scenario.HotTraffic => "hot-traffic",
         _ => "hot-zone",
     };
 

@@ -20,7 +20,13 @@ public sealed class Theater(Agreement agreement)
     // One index per zone kind: a query visits only the kinds the agreement forbids to the operation, so the
     // rules prune before any geometry (a flight never looks at protected sites, only at restricted ones).
     private readonly SpatioTemporalIndex<Zone>[] _zonesByKind = [new(), new(), new()];
-    private readonly SpatioTemporalIndex<Operation> _operations = new();
+
+    // Operations are mostly hours long and many may crowd one place over weeks: sliced by time, a check reads the
+    // operations near its own window, not every one ever planned there.
+    private readonly TimeSlicedIndex<Operation> _operations = new(OperationSlice);
+
+    /// <summary>The time slice of the operation index: operations up to this long are filed by when they start.</summary>
+    public static readonly TimeSpan OperationSlice = TimeSpan.FromHours(6);
 
     // Zones and operations are filed under their owner's group, so that a query skips the asking party's own
     // entries before reading anything of them.
