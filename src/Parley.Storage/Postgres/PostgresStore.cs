@@ -447,15 +447,20 @@ public sealed class PostgresStore : IParleyStore
             // Every write in one round trip; the first that fails aborts the transaction, which is then rolled back.
             long firstEvent = nextEvent, next = nextEvent;
             await using var writes = new NpgsqlBatch(connection, transaction);
+            long eventsBefore = nextEvent;
             foreach (var (changes, zones, operations) in serialised)
             {
-                Apply(writes, agreement, changes, zones, operations);
-                RecordRequest(writes, agreement, changes);
+                Apply(writes, agreement, changes, zones, operations, lastEvent: eventsBefore - 1);
+                eventsBefore += changes.Events.Count;
+                RecordAnswer(writes, agreement, changes);
                 UpsertConcurrenceRequests(writes, agreement, changes.UpsertRequests);
                 InsertTouches(writes, agreement, changes.Touches);
-                next = InsertEvents(writes, agreement, changes.Events, next);
-                AppendLedger(writes, agreement, changes.Ledger);
             }
+
+            // The rows every write adds (nonce, events, ledger entry and openings): one statement each for the batch.
+            InsertNonces(writes, agreement, batch);
+            next = InsertEvents(writes, agreement, batch.SelectMany(c => c.Events), next);
+            AppendLedger(writes, agreement, batch.SelectMany(c => c.Ledger));
 
             var journal = Add(writes, "INSERT INTO commits (agreement_id, seq, changes) VALUES (@agreement, @seq, @changes);");
             Text(journal, "agreement", agreement.Value);
@@ -489,7 +494,8 @@ public sealed class PostgresStore : IParleyStore
     }
 
     private static void Apply(
-        NpgsqlBatch batch, AgreementId agreement, ChangeSet changes, List<(Zone Zone, string Json)> zones, List<(Operation Operation, string Json)> operations)
+        NpgsqlBatch batch, AgreementId agreement, ChangeSet changes, List<(Zone Zone, string Json)> zones, List<(Operation Operation, string Json)> operations,
+        long lastEvent)
     {
         foreach (var zoneId in changes.DeleteZones)
         {
@@ -522,12 +528,11 @@ public sealed class PostgresStore : IParleyStore
 
         foreach (var subscription in changes.UpsertSubscriptions)
         {
-            // A new subscription's cursor is the last event committed so far (in this transaction too): its webhook is
-            // sent what comes after. A replaced one keeps its cursor.
+            // A new subscription's cursor is the last event committed before its change (earlier in this batch too):
+            // its webhook is sent what comes after. A replaced one keeps its cursor.
             var upsert = Add(batch, """
                 INSERT INTO subscriptions (agreement_id, id, party, area_json, start_ticks, end_ticks, kinds_json, webhook, created_ticks, webhook_cursor)
-                VALUES (@agreement, @id, @party, @area, @start, @end, @kinds, @webhook, @created,
-                        (SELECT COALESCE(MAX(seq), 0) FROM events WHERE agreement_id = @agreement))
+                VALUES (@agreement, @id, @party, @area, @start, @end, @kinds, @webhook, @created, @cursor)
                 ON CONFLICT (agreement_id, id) DO UPDATE SET party = excluded.party, area_json = excluded.area_json,
                     start_ticks = excluded.start_ticks, end_ticks = excluded.end_ticks, kinds_json = excluded.kinds_json,
                     webhook = excluded.webhook, created_ticks = excluded.created_ticks;
@@ -541,6 +546,7 @@ public sealed class PostgresStore : IParleyStore
             Text(upsert, "kinds", KindsJson(subscription.Kinds));
             Text(upsert, "webhook", subscription.Webhook?.OriginalString);
             Long(upsert, "created", subscription.Created.UtcTicks);
+            Long(upsert, "cursor", lastEvent);
         }
     }
 
@@ -612,19 +618,26 @@ public sealed class PostgresStore : IParleyStore
     }
 
     /// <summary>Spends the signed request's nonce and keeps the idempotent answer; a spent nonce fails the transaction.</summary>
-    private static void RecordRequest(NpgsqlBatch batch, AgreementId agreement, ChangeSet changes)
+    private static void InsertNonces(NpgsqlBatch batch, AgreementId agreement, IReadOnlyList<ChangeSet> changes)
     {
-        if (changes.Submission is { } submission)
+        var signed = changes.Where(c => c.Submission is not null).ToList();
+        if (signed.Count == 0)
         {
-            var nonce = Add(batch, """
-                INSERT INTO nonces (agreement_id, party, nonce, timestamp_ticks) VALUES (@agreement, @party, @nonce, @ticks);
-                """);
-            Text(nonce, "agreement", agreement.Value);
-            Text(nonce, "party", changes.Submitter.Value);
-            Text(nonce, "nonce", submission.Nonce);
-            Long(nonce, "ticks", submission.Timestamp.UtcTicks);
+            return;
         }
 
+        var insert = Add(batch, """
+            INSERT INTO nonces (agreement_id, party, nonce, timestamp_ticks)
+            SELECT @agreement, * FROM unnest(@party::text[], @nonce::text[], @ticks::bigint[]);
+            """);
+        Text(insert, "agreement", agreement.Value);
+        insert.Parameters.Add(new NpgsqlParameter<string[]>("party", [.. signed.Select(c => c.Submitter.Value)]));
+        insert.Parameters.Add(new NpgsqlParameter<string[]>("nonce", [.. signed.Select(c => c.Submission!.Nonce)]));
+        insert.Parameters.Add(new NpgsqlParameter<long[]>("ticks", [.. signed.Select(c => c.Submission!.Timestamp.UtcTicks)]));
+    }
+
+    private static void RecordAnswer(NpgsqlBatch batch, AgreementId agreement, ChangeSet changes)
+    {
         if (changes.Answer is { } answer)
         {
             // A key older than the retention window may be reused: the new answer replaces it.
@@ -719,42 +732,51 @@ public sealed class PostgresStore : IParleyStore
     }
 
     /// <summary>Appends events numbered from <paramref name="next"/>; returns the number after the last.</summary>
-    private static long InsertEvents(NpgsqlBatch batch, AgreementId agreement, List<EventAppend> events, long next)
+    private static long InsertEvents(NpgsqlBatch batch, AgreementId agreement, IEnumerable<EventAppend> appended, long next)
     {
-        foreach (var e in events)
+        var events = appended.ToList();
+        if (events.Count == 0)
         {
-            var insert = Add(batch, """
-                INSERT INTO events (agreement_id, seq, recipient, type, payload, created_ticks)
-                VALUES (@agreement, @seq, @recipient, @type, @payload, @created);
-                """);
-            Text(insert, "agreement", agreement.Value);
-            Long(insert, "seq", next++);
-            Text(insert, "recipient", e.Recipient.Value);
-            Text(insert, "type", e.Type);
-            Text(insert, "payload", e.Payload);
-            Long(insert, "created", e.Created.UtcTicks);
+            return next;
         }
 
-        return next;
+        var insert = Add(batch, """
+            INSERT INTO events (agreement_id, seq, recipient, type, payload, created_ticks)
+            SELECT @agreement, * FROM unnest(@seq::bigint[], @recipient::text[], @type::text[], @payload::text[], @created::bigint[]);
+            """);
+        Text(insert, "agreement", agreement.Value);
+        insert.Parameters.Add(new NpgsqlParameter<long[]>("seq", [.. Enumerable.Range(0, events.Count).Select(i => next + i)]));
+        insert.Parameters.Add(new NpgsqlParameter<string[]>("recipient", [.. events.Select(e => e.Recipient.Value)]));
+        insert.Parameters.Add(new NpgsqlParameter<string[]>("type", [.. events.Select(e => e.Type)]));
+        insert.Parameters.Add(new NpgsqlParameter<string[]>("payload", [.. events.Select(e => e.Payload)]));
+        insert.Parameters.Add(new NpgsqlParameter<long[]>("created", [.. events.Select(e => e.Created.UtcTicks)]));
+        return next + events.Count;
     }
 
-    /// <summary>Appends ledger entries with their openings (their indexes were checked under the agreement's lock).</summary>
-    private static void AppendLedger(NpgsqlBatch batch, AgreementId agreement, List<LedgerAppend> entries)
+    private static void AppendLedger(NpgsqlBatch batch, AgreementId agreement, IEnumerable<LedgerAppend> appended)
     {
-        foreach (var ledger in entries)
+        var entries = appended.ToList();
+        if (entries.Count == 0)
         {
-            var entry = Add(batch, "INSERT INTO ledger_entries (agreement_id, idx, entry) VALUES (@agreement, @idx, @entry);");
-            Text(entry, "agreement", agreement.Value);
-            Long(entry, "idx", ledger.Index);
-            Bytes(entry, "entry", ledger.Entry);
-            for (int i = 0; i < ledger.Openings.Count; i++)
-            {
-                var opening = Add(batch, "INSERT INTO ledger_openings (agreement_id, idx, n, opening) VALUES (@agreement, @idx, @n, @opening);");
-                Text(opening, "agreement", agreement.Value);
-                Long(opening, "idx", ledger.Index);
-                opening.Parameters.Add(new NpgsqlParameter<int>("n", i));
-                Bytes(opening, "opening", ledger.Openings[i]);
-            }
+            return;
+        }
+
+        // Entries before their openings, which refer to them.
+        var insert = Add(batch, "INSERT INTO ledger_entries (agreement_id, idx, entry) SELECT @agreement, * FROM unnest(@idx::bigint[], @entry::bytea[]);");
+        Text(insert, "agreement", agreement.Value);
+        insert.Parameters.Add(new NpgsqlParameter<long[]>("idx", [.. entries.Select(e => e.Index)]));
+        insert.Parameters.Add(new NpgsqlParameter<byte[][]>("entry", [.. entries.Select(e => e.Entry)]));
+        var openings = entries.SelectMany(e => e.Openings.Select((opening, n) => (e.Index, N: n, Opening: opening))).ToList();
+        if (openings.Count > 0)
+        {
+            var open = Add(batch, """
+                INSERT INTO ledger_openings (agreement_id, idx, n, opening)
+                SELECT @agreement, * FROM unnest(@idx::bigint[], @n::integer[], @opening::bytea[]);
+                """);
+            Text(open, "agreement", agreement.Value);
+            open.Parameters.Add(new NpgsqlParameter<long[]>("idx", [.. openings.Select(o => o.Index)]));
+            open.Parameters.Add(new NpgsqlParameter<int[]>("n", [.. openings.Select(o => o.N)]));
+            open.Parameters.Add(new NpgsqlParameter<byte[][]>("opening", [.. openings.Select(o => o.Opening)]));
         }
     }
 
