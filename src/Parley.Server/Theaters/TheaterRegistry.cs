@@ -344,7 +344,13 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
         IAgreementWrite write;
         try
         {
-            write = await Store.BeginWriteAsync(id, CancellationToken.None);
+            var begin = Store.BeginWriteAsync(id, CancellationToken.None);
+            if (Store.IsShared)
+            {
+                await CatchUpWhileLockedOutAsync(id, entry, begin);
+            }
+
+            write = await begin;
         }
         catch (Exception e)
         {
@@ -496,6 +502,43 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
         await using var write = await Store.BeginWriteAsync(id, cancellationToken);
         await BringUpToAsync(id, entry, write, cancellationToken);
     }
+
+    /// <summary>
+    /// While other nodes hold the agreement's write lock (<paramref name="begin"/> waits for it), applies the commits
+    /// they report, so that the catch-up under the lock reads only what the last holder committed: every node's
+    /// batch then holds the lock for less time. Called under the agreement's lock in this process.
+    /// </summary>
+    private async Task CatchUpWhileLockedOutAsync(AgreementId id, Entry entry, Task<IAgreementWrite> begin)
+    {
+        while (true)
+        {
+            var reported = CommitsReported.Next;
+            if (await Task.WhenAny(begin, reported) == begin || entry.Head == Unknown)
+            {
+                return;
+            }
+
+            try
+            {
+                if (await Store.ReadChangesAsync(entry.Theater.Agreement, entry.Head, CancellationToken.None) is { AgreementChanged: false } changes &&
+                    changes.Head > entry.Head)
+                {
+                    await ApplyCommittedAsync(id, entry, changes, CancellationToken.None);
+                    Signal(changes);
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return; // the catch-up under the lock reads it all
+            }
+        }
+    }
+
+    /// <summary>Signalled when the store reports a commit made through another node (see <see cref="ReportCommit"/>).</summary>
+    private EventSignal CommitsReported { get; } = new();
+
+    /// <summary>Tells the registry that another node committed on an agreement (a batch waiting for its lock catches up meanwhile).</summary>
+    public void ReportCommit() => CommitsReported.Notify();
 
     /// <summary>Wakes event streams and webhook delivery after commits made elsewhere were applied (null: the state was loaded anew).</summary>
     private void Signal(CommittedChanges? changes)
