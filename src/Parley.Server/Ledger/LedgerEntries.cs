@@ -21,7 +21,11 @@ namespace Parley.Server.Ledger;
 public static class LedgerEntries
 {
     /// <summary>The ledger entry (and openings) for a change set applied to <paramref name="theater"/>'s current state.</summary>
-    public static List<LedgerAppend> Build(long index, AgreementId agreement, ChangeSet changes, Theater theater, DateTimeOffset time)
+    public static List<LedgerAppend> Build(long index, AgreementId agreement, ChangeSet changes, Theater theater, DateTimeOffset time) =>
+        Build(index, agreement, changes, theater, time, NewSalt);
+
+    /// <summary>As <see cref="Build(long, AgreementId, ChangeSet, Theater, DateTimeOffset)"/>, with the salts from <paramref name="salt"/> (tests).</summary>
+    internal static List<LedgerAppend> Build(long index, AgreementId agreement, ChangeSet changes, Theater theater, DateTimeOffset time, Func<byte[]> salt)
     {
         var items = new List<(PartyId Owner, Visibility Visibility, JsonObject Content)>();
         foreach (var id in changes.DeleteZones)
@@ -75,13 +79,20 @@ public static class LedgerEntries
             }));
         }
 
-        return Build(index, agreement, changes.Command, changes.Submitter, time, items);
+        return Build(index, agreement, changes.Command, changes.Submitter, time, items, salt);
     }
 
     /// <summary>The entry recording an agreement's text (public: every party must know the rules).</summary>
     public static List<LedgerAppend> ForAgreement(long index, AgreementId agreement, string source, DateTimeOffset time) =>
+        ForAgreement(index, agreement, source, time, NewSalt);
+
+    /// <summary>As <see cref="ForAgreement(long, AgreementId, string, DateTimeOffset)"/>, with the salt from <paramref name="salt"/> (tests).</summary>
+    internal static List<LedgerAppend> ForAgreement(long index, AgreementId agreement, string source, DateTimeOffset time, Func<byte[]> salt) =>
         Build(index, agreement, "agreement.put", new PartyId("center"), time,
-            [(new PartyId("center"), Visibility.Public, new JsonObject { ["type"] = "agreement", ["source"] = source })]);
+            [(new PartyId("center"), Visibility.Public, new JsonObject { ["type"] = "agreement", ["source"] = source })], salt);
+
+    // Salts make commitments hiding: a private item's content cannot be guessed and checked against its commitment.
+    private static byte[] NewSalt() => RandomNumberGenerator.GetBytes(16);
 
     /// <summary>The owner of items no party may open (the center's own records).</summary>
     public static readonly PartyId Center = new("center");
@@ -93,7 +104,7 @@ public static class LedgerEntries
     private const int InlineOpeningBudget = MaxEntryBytes - 4_096;
 
     private static List<LedgerAppend> Build(long index, AgreementId agreement, string command, PartyId submitter, DateTimeOffset time,
-        List<(PartyId Owner, Visibility Visibility, JsonObject Content)> items)
+        List<(PartyId Owner, Visibility Visibility, JsonObject Content)> items, Func<byte[]> salt)
     {
         // Items go into consecutive leaves of at most MaxEntryBytes each, in order; a public opening too large to
         // sit inline is served by GET …/openings/{index} like any other (every party may open it).
@@ -103,7 +114,7 @@ public static class LedgerEntries
         int size = 0;
         foreach (var (owner, visibility, content) in items)
         {
-            var openingNode = new JsonObject { ["content"] = content, ["salt"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)) };
+            var openingNode = new JsonObject { ["content"] = content, ["salt"] = Convert.ToBase64String(salt()) };
             byte[] opening = Parley.Ledger.CanonicalJson.Serialize(openingNode);
             var item = new JsonObject
             {
