@@ -67,6 +67,51 @@ public sealed class LedgerEntriesPropertyTests
         }, iter: 300);
     }
 
+    [Fact]
+    public void an_opening_of_exactly_the_inline_budget_sits_inline_as_in_the_reference_and_one_byte_more_does_not()
+    {
+        var time = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        int overhead = LedgerEntries.ForAgreement(0, new AgreementId("demo"), "", time, Salts(0))[0].Openings[0].Length;
+        var inline = new HashSet<bool>();
+        for (int n = InlineOpeningBudget - overhead - 3; n <= InlineOpeningBudget - overhead + 3; n++)
+        {
+            var expected = LedgerEntriesReference.ForAgreement(0, new AgreementId("demo"), new string('a', n), time, Salts(n));
+            AssertSame(expected, LedgerEntries.ForAgreement(0, new AgreementId("demo"), new string('a', n), time, Salts(n)));
+            inline.Add(expected[0].Entry.Length > InlineOpeningBudget);
+        }
+
+        Assert.Equal(2, inline.Count);
+    }
+
+    [Fact]
+    public void items_filling_exactly_the_budget_share_a_leaf_as_in_the_reference_and_one_byte_more_splits_them()
+    {
+        var (theater, time) = (new Theater(Agreement.Default("p")), new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        var small = MakeZone(new Random(1), "small", 8) with { Visibility = Visibility.Public, Name = "small" };
+        var large = MakeZone(new Random(2), "large", 8) with { Visibility = Visibility.Public, Name = "" };
+        ChangeSet Changes(int padding)
+        {
+            var changes = new ChangeSet { Command = "zone.declare", Submitter = new PartyId("red") };
+            changes.UpsertZones.AddRange([small, large with { Name = new string('a', padding) }]);
+            return changes;
+        }
+
+        // Each item counts its bytes and a comma; a byte of the name is a byte of the large item's inline opening.
+        var items = System.Text.Json.JsonDocument.Parse(LedgerEntries.Build(0, new AgreementId("p"), Changes(0), theater, time, Salts(0))[0].Entry)
+            .RootElement.GetProperty("items").EnumerateArray().Select(i => Encoding.UTF8.GetByteCount(i.GetRawText()) + 1).Sum();
+        var leaves = new HashSet<int>();
+        for (int n = InlineOpeningBudget - items - 3; n <= InlineOpeningBudget - items + 3; n++)
+        {
+            var expected = LedgerEntriesReference.Build(0, new AgreementId("p"), Changes(n), theater, time, Salts(n));
+            AssertSame(expected, LedgerEntries.Build(0, new AgreementId("p"), Changes(n), theater, time, Salts(n)));
+            leaves.Add(expected.Count);
+        }
+
+        Assert.Equal([1, 2], leaves.Order());
+    }
+
+    private const int InlineOpeningBudget = LedgerEntries.MaxEntryBytes - 4_096;
+
     private static Func<byte[]> Salts(int seed)
     {
         var r = new Random(seed);
