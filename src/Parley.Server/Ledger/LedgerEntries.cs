@@ -1,9 +1,11 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Parley.Core.Conflicts;
 using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Ports;
+using Parley.Ledger;
 
 namespace Parley.Server.Ledger;
 
@@ -103,58 +105,90 @@ public static class LedgerEntries
     // Keeps room for the entry's own fields when deciding whether an opening goes inline.
     private const int InlineOpeningBudget = MaxEntryBytes - 4_096;
 
+    // RFC 8785 writes an object as its members in key order, without whitespace, and a canonical value as itself:
+    // openings, items and entries are written member by member from canonical pieces, and a public opening is
+    // copied into its item as it is (rather than built as JSON trees, canonicalized and parsed back).
     private static List<LedgerAppend> Build(long index, AgreementId agreement, string command, PartyId submitter, DateTimeOffset time,
         List<(PartyId Owner, Visibility Visibility, JsonObject Content)> items, Func<byte[]> salt)
     {
         // Items go into consecutive leaves of at most MaxEntryBytes each, in order; a public opening too large to
         // sit inline is served by GET …/openings/{index} like any other (every party may open it).
         var appends = new List<LedgerAppend>();
-        var array = new JsonArray();
+        var leaf = new List<byte[]>();
         var openings = new List<byte[]>();
+        var buffer = new ArrayBufferWriter<byte>(1024);
         int size = 0;
         foreach (var (owner, visibility, content) in items)
         {
-            var openingNode = new JsonObject { ["content"] = content, ["salt"] = Convert.ToBase64String(salt()) };
-            byte[] opening = Parley.Ledger.CanonicalJson.Serialize(openingNode);
-            var item = new JsonObject
-            {
-                ["owner"] = owner.Value,
-                ["visibility"] = visibility.ToString().ToLowerInvariant(),
-                ["commitment"] = Convert.ToBase64String(SHA256.HashData(opening)),
-            };
+            // The opening's members in key order: content, salt.
+            buffer.ResetWrittenCount();
+            buffer.Write("{\"content\":"u8);
+            CanonicalJson.Write(buffer, content);
+            buffer.Write(",\"salt\":"u8);
+            CanonicalJson.WriteString(buffer, Convert.ToBase64String(salt()));
+            buffer.Write("}"u8);
+            byte[] opening = buffer.WrittenSpan.ToArray();
+
+            // The item's members in key order: commitment, opening (a public one, if it fits), owner, visibility.
+            buffer.ResetWrittenCount();
+            buffer.Write("{\"commitment\":"u8);
+            CanonicalJson.WriteString(buffer, Convert.ToBase64String(SHA256.HashData(opening)));
             if (visibility == Visibility.Public && opening.Length <= InlineOpeningBudget)
             {
-                item["opening"] = JsonNode.Parse(opening);
+                buffer.Write(",\"opening\":"u8);
+                buffer.Write(opening);
             }
 
-            int itemSize = Parley.Ledger.CanonicalJson.Serialize(item).Length + 1;
-            if (array.Count > 0 && size + itemSize > InlineOpeningBudget)
+            buffer.Write(",\"owner\":"u8);
+            CanonicalJson.WriteString(buffer, owner.Value);
+            buffer.Write(",\"visibility\":"u8);
+            CanonicalJson.WriteString(buffer, visibility.ToString().ToLowerInvariant());
+            buffer.Write("}"u8);
+            byte[] item = buffer.WrittenSpan.ToArray();
+
+            int itemSize = item.Length + 1; // with its comma in the items array
+            if (leaf.Count > 0 && size + itemSize > InlineOpeningBudget)
             {
-                appends.Add(Entry(index + appends.Count, agreement, command, submitter, time, array, openings));
-                array = [];
+                appends.Add(Entry(index + appends.Count, agreement, command, submitter, time, leaf, openings, buffer));
+                leaf = [];
                 openings = [];
                 size = 0;
             }
 
-            array.Add(item);
+            leaf.Add(item);
             openings.Add(opening);
             size += itemSize;
         }
 
-        appends.Add(Entry(index + appends.Count, agreement, command, submitter, time, array, openings));
+        appends.Add(Entry(index + appends.Count, agreement, command, submitter, time, leaf, openings, buffer));
         return appends;
     }
 
-    private static LedgerAppend Entry(long index, AgreementId agreement, string command, PartyId submitter, DateTimeOffset time, JsonArray items, List<byte[]> openings)
+    private static LedgerAppend Entry(long index, AgreementId agreement, string command, PartyId submitter, DateTimeOffset time,
+        List<byte[]> items, List<byte[]> openings, ArrayBufferWriter<byte> buffer)
     {
-        var entry = new JsonObject
+        // The entry's members in key order: agreement, command, items, submitter, time.
+        buffer.ResetWrittenCount();
+        buffer.Write("{\"agreement\":"u8);
+        CanonicalJson.WriteString(buffer, agreement.Value);
+        buffer.Write(",\"command\":"u8);
+        CanonicalJson.WriteString(buffer, command);
+        buffer.Write(",\"items\":["u8);
+        for (int i = 0; i < items.Count; i++)
         {
-            ["agreement"] = agreement.Value,
-            ["command"] = command,
-            ["submitter"] = submitter.Value,
-            ["time"] = FeatureWriter.Time(time),
-            ["items"] = items,
-        };
-        return new LedgerAppend(index, Parley.Ledger.CanonicalJson.Serialize(entry), openings);
+            if (i > 0)
+            {
+                buffer.Write(","u8);
+            }
+
+            buffer.Write(items[i]);
+        }
+
+        buffer.Write("],\"submitter\":"u8);
+        CanonicalJson.WriteString(buffer, submitter.Value);
+        buffer.Write(",\"time\":"u8);
+        CanonicalJson.WriteString(buffer, FeatureWriter.Time(time));
+        buffer.Write("}"u8);
+        return new LedgerAppend(index, buffer.WrittenSpan.ToArray(), openings);
     }
 }
