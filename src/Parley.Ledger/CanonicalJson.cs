@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -8,110 +9,198 @@ namespace Parley.Ledger;
 /// <summary>The JSON Canonicalization Scheme (RFC 8785): the one byte sequence a JSON value hashes and signs as.</summary>
 /// <remarks>
 /// Object members sorted by their UTF-16 code units, no insignificant whitespace, strings escaped only where
-/// JSON requires it, numbers in the ECMAScript shortest form (I-JSON: IEEE 754 doubles).
+/// JSON requires it, numbers in the ECMAScript shortest form (I-JSON: IEEE 754 doubles). The bytes are those
+/// of Parley's first canonicalizer, which wrote every ledger entry stored so far; the tests hold the two equal.
 /// </remarks>
 public static class CanonicalJson
 {
+    // Room for any double's "R" form, the longest being 24 characters ("-1.7976931348623157E+308").
+    private const int MaxNumberLength = 32;
+
+    private static readonly SearchValues<char> MustEscape = SearchValues.Create(
+        "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f" +
+        "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f\"\\");
+
+    private static readonly Comparison<KeyValuePair<string, JsonNode?>> ByKey = (a, b) => string.CompareOrdinal(a.Key, b.Key);
+
     /// <summary>The canonical UTF-8 bytes of a JSON value.</summary>
     public static byte[] Serialize(JsonNode? node)
     {
-        var sb = new StringBuilder();
-        Write(sb, node);
-        return Encoding.UTF8.GetBytes(sb.ToString());
+        var output = new ArrayBufferWriter<byte>();
+        Write(output, node);
+        return output.WrittenSpan.ToArray();
     }
 
     /// <summary>The canonical bytes of a JSON text.</summary>
     /// <exception cref="JsonException">The text is not JSON.</exception>
     public static byte[] Canonicalize(ReadOnlySpan<byte> utf8Json) => Serialize(JsonNode.Parse(utf8Json));
 
-    private static void Write(StringBuilder sb, JsonNode? node)
+    /// <summary>Appends the canonical UTF-8 bytes of a JSON value to <paramref name="output"/>.</summary>
+    public static void Write(IBufferWriter<byte> output, JsonNode? node)
     {
         switch (node)
         {
             case null:
-                sb.Append("null");
+                output.Write("null"u8);
                 break;
             case JsonObject o:
-                sb.Append('{');
-                bool first = true;
-                foreach (var (key, value) in o.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                output.Write("{"u8);
+                var members = new KeyValuePair<string, JsonNode?>[o.Count];
+                ((ICollection<KeyValuePair<string, JsonNode?>>)o).CopyTo(members, 0);
+                Array.Sort(members, ByKey);
+                for (int i = 0; i < members.Length; i++)
                 {
-                    if (!first)
+                    if (i > 0)
                     {
-                        sb.Append(',');
+                        output.Write(","u8);
                     }
 
-                    first = false;
-                    WriteString(sb, key);
-                    sb.Append(':');
-                    Write(sb, value);
+                    WriteString(output, members[i].Key);
+                    output.Write(":"u8);
+                    Write(output, members[i].Value);
                 }
 
-                sb.Append('}');
+                output.Write("}"u8);
                 break;
             case JsonArray a:
-                sb.Append('[');
+                output.Write("["u8);
                 for (int i = 0; i < a.Count; i++)
                 {
                     if (i > 0)
                     {
-                        sb.Append(',');
+                        output.Write(","u8);
                     }
 
-                    Write(sb, a[i]);
+                    Write(output, a[i]);
                 }
 
-                sb.Append(']');
+                output.Write("]"u8);
                 break;
             case JsonValue v:
                 // Values parsed from text and values created in code both report their kind.
                 switch (v.GetValueKind())
                 {
-                    case JsonValueKind.String: WriteString(sb, v.GetValue<string>()); break;
-                    case JsonValueKind.Number: sb.Append(Number(double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture))); break;
-                    case JsonValueKind.True: sb.Append("true"); break;
-                    case JsonValueKind.False: sb.Append("false"); break;
-                    default: sb.Append("null"); break;
+                    case JsonValueKind.String: WriteString(output, v.GetValue<string>()); break;
+                    case JsonValueKind.Number: WriteNumber(output, NumberValue(v)); break;
+                    case JsonValueKind.True: output.Write("true"u8); break;
+                    case JsonValueKind.False: output.Write("false"u8); break;
+                    default: output.Write("null"u8); break;
                 }
 
                 break;
         }
     }
 
-    private static void WriteString(StringBuilder sb, string s)
+    /// <summary>The double a JSON number stands for.</summary>
+    /// <remarks>
+    /// Parsed numbers and doubles, longs and ints made in code give it without a detour through text (conversions
+    /// and parsing both round to nearest, so the double is the same). Anything else (decimal, float, unsigned,
+    /// a number too large for a double) is read from its JSON text, as it always was.
+    /// </remarks>
+    private static double NumberValue(JsonValue v)
     {
-        sb.Append('"');
-        foreach (char c in s)
+        if (v.TryGetValue(out double d) && double.IsFinite(d))
         {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                default:
-                    if (c < 0x20)
-                    {
-                        sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    }
-                    else
-                    {
-                        sb.Append(c);
-                    }
-
-                    break;
-            }
+            return d;
         }
 
-        sb.Append('"');
+        if (v.TryGetValue(out long l))
+        {
+            return l;
+        }
+
+        if (v.TryGetValue(out int i))
+        {
+            return i;
+        }
+
+        return double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Appends a JSON string, escaped as RFC 8785 §3.2.2.2 says, to <paramref name="output"/>.</summary>
+    public static void WriteString(IBufferWriter<byte> output, string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        output.Write("\""u8);
+        var rest = value.AsSpan();
+        int next;
+        while ((next = rest.IndexOfAny(MustEscape)) >= 0)
+        {
+            WriteUtf8(output, rest[..next]);
+            char c = rest[next];
+            switch (c)
+            {
+                case '"': output.Write("\\\""u8); break;
+                case '\\': output.Write("\\\\"u8); break;
+                case '\b': output.Write("\\b"u8); break;
+                case '\f': output.Write("\\f"u8); break;
+                case '\n': output.Write("\\n"u8); break;
+                case '\r': output.Write("\\r"u8); break;
+                case '\t': output.Write("\\t"u8); break;
+                default:
+                    var span = output.GetSpan(6);
+                    "\\u00"u8.CopyTo(span);
+                    span[4] = (byte)"0123456789abcdef"[c >> 4];
+                    span[5] = (byte)"0123456789abcdef"[c & 0xF];
+                    output.Advance(6);
+                    break;
+            }
+
+            rest = rest[(next + 1)..];
+        }
+
+        WriteUtf8(output, rest);
+        output.Write("\""u8);
+    }
+
+    // Runs end only before ASCII characters, never inside a surrogate pair; a lone surrogate becomes U+FFFD
+    // exactly as when the whole string was encoded at once.
+    private static void WriteUtf8(IBufferWriter<byte> output, ReadOnlySpan<char> chars)
+    {
+        if (chars.IsEmpty)
+        {
+            return;
+        }
+
+        var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(chars.Length));
+        output.Advance(Encoding.UTF8.GetBytes(chars, span));
+    }
+
+    private static void WriteNumber(IBufferWriter<byte> output, double value)
+    {
+        var span = output.GetSpan(MaxNumberLength);
+        if (TryShortestFixed(value, span, out int length))
+        {
+            output.Advance(length);
+            return;
+        }
+
+        string text = Number(value);
+        output.Advance(Encoding.ASCII.GetBytes(text, output.GetSpan(text.Length)));
+    }
+
+    /// <summary>
+    /// .NET's shortest round-trip form, when it is already ECMAScript's: without an exponent. .NET writes an
+    /// exponent from 1E+15 and below 1E-04, ECMAScript from 1e+21 and below 1e-6, so every number .NET writes
+    /// in full ECMAScript writes in full too, with the same digits; the others take <see cref="Number"/>'s way.
+    /// </summary>
+    private static bool TryShortestFixed(double value, Span<byte> utf8, out int length)
+    {
+        length = 0;
+        return value != 0 && double.IsFinite(value) // "-0", NaN and the infinities are Number's
+            && value.TryFormat(utf8, out length, "R", CultureInfo.InvariantCulture)
+            && utf8[..length].IndexOf((byte)'E') < 0;
     }
 
     /// <summary>ECMAScript Number.prototype.toString for a finite double (RFC 8785 §3.2.2.3).</summary>
     public static string Number(double value)
     {
+        Span<byte> buffer = stackalloc byte[MaxNumberLength];
+        if (TryShortestFixed(value, buffer, out int length))
+        {
+            return Encoding.ASCII.GetString(buffer[..length]);
+        }
+
         if (!double.IsFinite(value))
         {
             throw new ArgumentOutOfRangeException(nameof(value), "JSON has no NaN or infinity");

@@ -1,9 +1,11 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Parley.Core.Conflicts;
 using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Ports;
+using Parley.Ledger;
 
 namespace Parley.Server.Ledger;
 
@@ -21,7 +23,11 @@ namespace Parley.Server.Ledger;
 public static class LedgerEntries
 {
     /// <summary>The ledger entry (and openings) for a change set applied to <paramref name="theater"/>'s current state.</summary>
-    public static List<LedgerAppend> Build(long index, AgreementId agreement, ChangeSet changes, Theater theater, DateTimeOffset time)
+    public static List<LedgerAppend> Build(long index, AgreementId agreement, ChangeSet changes, Theater theater, DateTimeOffset time) =>
+        Build(index, agreement, changes, theater, time, NewSalt);
+
+    /// <summary>As <see cref="Build(long, AgreementId, ChangeSet, Theater, DateTimeOffset)"/>, with the salts from <paramref name="salt"/> (tests).</summary>
+    internal static List<LedgerAppend> Build(long index, AgreementId agreement, ChangeSet changes, Theater theater, DateTimeOffset time, Func<byte[]> salt)
     {
         var items = new List<(PartyId Owner, Visibility Visibility, JsonObject Content)>();
         foreach (var id in changes.DeleteZones)
@@ -75,13 +81,20 @@ public static class LedgerEntries
             }));
         }
 
-        return Build(index, agreement, changes.Command, changes.Submitter, time, items);
+        return Build(index, agreement, changes.Command, changes.Submitter, time, items, salt);
     }
 
     /// <summary>The entry recording an agreement's text (public: every party must know the rules).</summary>
     public static List<LedgerAppend> ForAgreement(long index, AgreementId agreement, string source, DateTimeOffset time) =>
+        ForAgreement(index, agreement, source, time, NewSalt);
+
+    /// <summary>As <see cref="ForAgreement(long, AgreementId, string, DateTimeOffset)"/>, with the salt from <paramref name="salt"/> (tests).</summary>
+    internal static List<LedgerAppend> ForAgreement(long index, AgreementId agreement, string source, DateTimeOffset time, Func<byte[]> salt) =>
         Build(index, agreement, "agreement.put", new PartyId("center"), time,
-            [(new PartyId("center"), Visibility.Public, new JsonObject { ["type"] = "agreement", ["source"] = source })]);
+            [(new PartyId("center"), Visibility.Public, new JsonObject { ["type"] = "agreement", ["source"] = source })], salt);
+
+    // Salts make commitments hiding: a private item's content cannot be guessed and checked against its commitment.
+    private static byte[] NewSalt() => RandomNumberGenerator.GetBytes(16);
 
     /// <summary>The owner of items no party may open (the center's own records).</summary>
     public static readonly PartyId Center = new("center");
@@ -92,58 +105,90 @@ public static class LedgerEntries
     // Keeps room for the entry's own fields when deciding whether an opening goes inline.
     private const int InlineOpeningBudget = MaxEntryBytes - 4_096;
 
+    // RFC 8785 writes an object as its members in key order, without whitespace, and a canonical value as itself:
+    // openings, items and entries are written member by member from canonical pieces, and a public opening is
+    // copied into its item as it is (rather than built as JSON trees, canonicalized and parsed back).
     private static List<LedgerAppend> Build(long index, AgreementId agreement, string command, PartyId submitter, DateTimeOffset time,
-        List<(PartyId Owner, Visibility Visibility, JsonObject Content)> items)
+        List<(PartyId Owner, Visibility Visibility, JsonObject Content)> items, Func<byte[]> salt)
     {
         // Items go into consecutive leaves of at most MaxEntryBytes each, in order; a public opening too large to
         // sit inline is served by GET …/openings/{index} like any other (every party may open it).
         var appends = new List<LedgerAppend>();
-        var array = new JsonArray();
+        var leaf = new List<byte[]>();
         var openings = new List<byte[]>();
+        var buffer = new ArrayBufferWriter<byte>(1024);
         int size = 0;
         foreach (var (owner, visibility, content) in items)
         {
-            var openingNode = new JsonObject { ["content"] = content, ["salt"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)) };
-            byte[] opening = Parley.Ledger.CanonicalJson.Serialize(openingNode);
-            var item = new JsonObject
-            {
-                ["owner"] = owner.Value,
-                ["visibility"] = visibility.ToString().ToLowerInvariant(),
-                ["commitment"] = Convert.ToBase64String(SHA256.HashData(opening)),
-            };
+            // The opening's members in key order: content, salt.
+            buffer.ResetWrittenCount();
+            buffer.Write("{\"content\":"u8);
+            CanonicalJson.Write(buffer, content);
+            buffer.Write(",\"salt\":"u8);
+            CanonicalJson.WriteString(buffer, Convert.ToBase64String(salt()));
+            buffer.Write("}"u8);
+            byte[] opening = buffer.WrittenSpan.ToArray();
+
+            // The item's members in key order: commitment, opening (a public one, if it fits), owner, visibility.
+            buffer.ResetWrittenCount();
+            buffer.Write("{\"commitment\":"u8);
+            CanonicalJson.WriteString(buffer, Convert.ToBase64String(SHA256.HashData(opening)));
             if (visibility == Visibility.Public && opening.Length <= InlineOpeningBudget)
             {
-                item["opening"] = JsonNode.Parse(opening);
+                buffer.Write(",\"opening\":"u8);
+                buffer.Write(opening);
             }
 
-            int itemSize = Parley.Ledger.CanonicalJson.Serialize(item).Length + 1;
-            if (array.Count > 0 && size + itemSize > InlineOpeningBudget)
+            buffer.Write(",\"owner\":"u8);
+            CanonicalJson.WriteString(buffer, owner.Value);
+            buffer.Write(",\"visibility\":"u8);
+            CanonicalJson.WriteString(buffer, visibility.ToString().ToLowerInvariant());
+            buffer.Write("}"u8);
+            byte[] item = buffer.WrittenSpan.ToArray();
+
+            int itemSize = item.Length + 1; // with its comma in the items array
+            if (leaf.Count > 0 && size + itemSize > InlineOpeningBudget)
             {
-                appends.Add(Entry(index + appends.Count, agreement, command, submitter, time, array, openings));
-                array = [];
+                appends.Add(Entry(index + appends.Count, agreement, command, submitter, time, leaf, openings, buffer));
+                leaf = [];
                 openings = [];
                 size = 0;
             }
 
-            array.Add(item);
+            leaf.Add(item);
             openings.Add(opening);
             size += itemSize;
         }
 
-        appends.Add(Entry(index + appends.Count, agreement, command, submitter, time, array, openings));
+        appends.Add(Entry(index + appends.Count, agreement, command, submitter, time, leaf, openings, buffer));
         return appends;
     }
 
-    private static LedgerAppend Entry(long index, AgreementId agreement, string command, PartyId submitter, DateTimeOffset time, JsonArray items, List<byte[]> openings)
+    private static LedgerAppend Entry(long index, AgreementId agreement, string command, PartyId submitter, DateTimeOffset time,
+        List<byte[]> items, List<byte[]> openings, ArrayBufferWriter<byte> buffer)
     {
-        var entry = new JsonObject
+        // The entry's members in key order: agreement, command, items, submitter, time.
+        buffer.ResetWrittenCount();
+        buffer.Write("{\"agreement\":"u8);
+        CanonicalJson.WriteString(buffer, agreement.Value);
+        buffer.Write(",\"command\":"u8);
+        CanonicalJson.WriteString(buffer, command);
+        buffer.Write(",\"items\":["u8);
+        for (int i = 0; i < items.Count; i++)
         {
-            ["agreement"] = agreement.Value,
-            ["command"] = command,
-            ["submitter"] = submitter.Value,
-            ["time"] = FeatureWriter.Time(time),
-            ["items"] = items,
-        };
-        return new LedgerAppend(index, Parley.Ledger.CanonicalJson.Serialize(entry), openings);
+            if (i > 0)
+            {
+                buffer.Write(","u8);
+            }
+
+            buffer.Write(items[i]);
+        }
+
+        buffer.Write("],\"submitter\":"u8);
+        CanonicalJson.WriteString(buffer, submitter.Value);
+        buffer.Write(",\"time\":"u8);
+        CanonicalJson.WriteString(buffer, FeatureWriter.Time(time));
+        buffer.Write("}"u8);
+        return new LedgerAppend(index, buffer.WrittenSpan.ToArray(), openings);
     }
 }
