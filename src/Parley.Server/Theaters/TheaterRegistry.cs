@@ -518,18 +518,26 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
                 return;
             }
 
+            bool applying = false;
             try
             {
                 if (await Store.ReadChangesAsync(entry.Theater.Agreement, entry.Head, CancellationToken.None) is { AgreementChanged: false } changes &&
                     changes.Head > entry.Head)
                 {
+                    applying = true;
                     await ApplyCommittedAsync(id, entry, changes, CancellationToken.None);
                     Signal(changes);
                 }
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                return; // the catch-up under the lock reads it all
+                // The catch-up under the lock reads it all; a state applied in part is loaded anew there.
+                if (applying)
+                {
+                    entry.Head = Unknown;
+                }
+
+                return;
             }
         }
     }
