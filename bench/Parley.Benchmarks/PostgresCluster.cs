@@ -36,22 +36,19 @@ public sealed class PostgresCluster : IDisposable
     /// <summary>Connection string over the Unix socket (no TCP round trip added to PostGIS's times).</summary>
     public string ConnectionString => $"Host={Folder};Port={Port};Username=postgres;Database=postgres;Pooling=false;Timeout=60;Command Timeout=0";
 
+    private static readonly string[] Sizing =
+        ["shared_buffers=1GB", "work_mem=64MB", "maintenance_work_mem=1GB", "max_wal_size=4GB", "jit=off", "max_connections=300"];
+
     /// <summary>Server settings for read benchmarks (PostGIS queries): nothing is flushed, as nothing written is timed.</summary>
     public static readonly string[] Settings =
-    [
-        "listen_addresses=127.0.0.1", "fsync=off", "synchronous_commit=off", "full_page_writes=off",
-        "shared_buffers=1GB", "work_mem=64MB", "maintenance_work_mem=1GB", "max_wal_size=4GB", "jit=off", "max_connections=300",
-    ];
+        ["listen_addresses=127.0.0.1", "fsync=off", "synchronous_commit=off", "full_page_writes=off", .. Sizing];
 
     /// <summary>
     /// Server settings for write benchmarks: PostgreSQL's durable defaults (every commit flushed before it is
     /// acknowledged, full page writes), so that an acknowledged decision survives a crash as it does in production.
     /// </summary>
     public static readonly string[] DurableSettings =
-    [
-        "listen_addresses=127.0.0.1", "fsync=on", "synchronous_commit=on", "full_page_writes=on",
-        "shared_buffers=1GB", "work_mem=64MB", "maintenance_work_mem=1GB", "max_wal_size=4GB", "jit=off", "max_connections=300",
-    ];
+        ["listen_addresses=127.0.0.1", "fsync=on", "synchronous_commit=on", "full_page_writes=on", .. Sizing];
 
     public static PostgresCluster Start(string? bin = null, bool durable = false)
     {

@@ -487,14 +487,8 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
                 return;
             }
 
-            if (await Store.ReadChangesAsync(entry.Theater.Agreement, entry.Head, cancellationToken) is { AgreementChanged: false } changes)
+            if (await TryCatchUpAsync(id, entry, cancellationToken))
             {
-                if (changes.Head > entry.Head)
-                {
-                    await ApplyCommittedAsync(id, entry, changes, cancellationToken);
-                    Signal(changes);
-                }
-
                 return;
             }
         }
@@ -518,28 +512,35 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
                 return;
             }
 
-            bool applying = false;
             try
             {
-                if (await Store.ReadChangesAsync(entry.Theater.Agreement, entry.Head, CancellationToken.None) is { AgreementChanged: false } changes &&
-                    changes.Head > entry.Head)
-                {
-                    applying = true;
-                    await ApplyCommittedAsync(id, entry, changes, CancellationToken.None);
-                    Signal(changes);
-                }
+                await TryCatchUpAsync(id, entry, CancellationToken.None);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // The catch-up under the lock reads it all; a state applied in part is loaded anew there.
-                if (applying)
-                {
-                    entry.Head = Unknown;
-                }
-
-                return;
+                return; // the catch-up under the lock reads it all
             }
         }
+    }
+
+    /// <summary>
+    /// Applies the commits made since the theater's head without holding off writers; false when the journal cannot
+    /// tell what they changed (pruned past the head, or the agreement itself changed) and the state must be loaded anew.
+    /// </summary>
+    private async Task<bool> TryCatchUpAsync(AgreementId id, Entry entry, CancellationToken cancellationToken)
+    {
+        if (await Store.ReadChangesAsync(entry.Theater.Agreement, entry.Head, cancellationToken) is not { AgreementChanged: false } changes)
+        {
+            return false;
+        }
+
+        if (changes.Head > entry.Head)
+        {
+            await ApplyCommittedAsync(id, entry, changes, cancellationToken);
+            Signal(changes);
+        }
+
+        return true;
     }
 
     /// <summary>Signalled when the store reports a commit made through another node (see <see cref="ReportCommit"/>).</summary>
@@ -585,6 +586,20 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
 
     /// <summary>Applies commits made elsewhere: declarations and subscriptions as they are now, ledger entries, nonces, touches and alerts.</summary>
     private async Task ApplyCommittedAsync(AgreementId id, Entry entry, CommittedChanges committed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ApplyCommittedInPlaceAsync(id, entry, committed, cancellationToken);
+        }
+        catch
+        {
+            // Applied in part, perhaps: whoever reads next loads the state anew.
+            entry.Head = Unknown;
+            throw;
+        }
+    }
+
+    private async Task ApplyCommittedInPlaceAsync(AgreementId id, Entry entry, CommittedChanges committed, CancellationToken cancellationToken)
     {
         var changes = new ChangeSet();
         changes.UpsertZones.AddRange(committed.Zones);
