@@ -47,6 +47,7 @@ public sealed class SqliteStore : IParleyStore
     private readonly string _writeConnectionString;
     private readonly string _readConnectionString;
     private SqliteConnection? _writer;
+    private WriterStatements? _statements;
     private bool _disposed;
 
     /// <summary>Creates a store over the SQLite file at <paramref name="path"/>; nothing is touched until <see cref="InitializeAsync"/>.</summary>
@@ -122,6 +123,7 @@ public sealed class SqliteStore : IParleyStore
                 }
 
                 _writer = connection;
+                _statements = new WriterStatements(connection);
             }
 
             await MigrateAsync(_writer, cancellationToken);
@@ -271,13 +273,15 @@ public sealed class SqliteStore : IParleyStore
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-            await using var read = Command(connection, HeadSql, transaction);
+            var statements = _statements!.Begin(transaction);
+            var read = statements.Command(HeadSql);
             read.Parameters.AddWithValue("$agreement", agreement.Value);
             long head = (long)(await read.ExecuteScalarAsync(cancellationToken))!;
-            return new Write(this, connection, transaction, agreement, head);
+            return new Write(this, statements, agreement, head);
         }
         catch
         {
+            _statements?.End();
             if (transaction is not null)
             {
                 await transaction.DisposeAsync();
@@ -381,7 +385,7 @@ public sealed class SqliteStore : IParleyStore
             (after, limit) => ReadEventsAsync(agreement.Id, null, after, limit, cancellationToken));
 
     /// <summary>A write on one agreement: the store's write lock and an immediate transaction, held until committed or disposed.</summary>
-    private sealed class Write(SqliteStore store, SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, long head) : StoreWrite
+    private sealed class Write(SqliteStore store, WriterStatements statements, AgreementId agreement, long head) : StoreWrite
     {
         public override long Head => head;
 
@@ -389,22 +393,22 @@ public sealed class SqliteStore : IParleyStore
         {
             ArgumentNullException.ThrowIfNull(forAgreement);
             // The readers see every commit, and none can land while this write holds the lock.
-            var rows = await ReadJournalAsync(connection, transaction, agreement, since, head, cancellationToken);
+            var rows = await ReadJournalAsync(statements.Connection, statements.Transaction!, agreement, since, head, cancellationToken);
             return await store.ResolveAsync(forAgreement, since, head, rows, cancellationToken);
         }
 
         protected override async Task CommitAsync(IReadOnlyList<ChangeSet> batch, List<SerialisedChange> serialised, CancellationToken cancellationToken)
         {
 
-            await using var ledger = new LedgerWriter(connection, transaction, agreement);
+            var ledger = new LedgerWriter(statements, agreement);
             long nextEvent = -1, firstEvent = -1;
             foreach (var (changes, zones, operations) in serialised)
             {
-                await ApplyAsync(connection, transaction, agreement, changes, zones, operations, cancellationToken);
-                await RecordRequestAsync(connection, transaction, agreement, changes, cancellationToken);
-                await UpsertConcurrenceRequestsAsync(connection, transaction, agreement, changes.UpsertRequests, cancellationToken);
-                await InsertTouchesAsync(connection, transaction, agreement, changes.Touches, cancellationToken);
-                nextEvent = await InsertEventsAsync(connection, transaction, agreement, changes.Events, nextEvent, cancellationToken);
+                await ApplyAsync(statements, agreement, changes, zones, operations, cancellationToken);
+                await RecordRequestAsync(statements, agreement, changes, cancellationToken);
+                await UpsertConcurrenceRequestsAsync(statements, agreement, changes.UpsertRequests, cancellationToken);
+                await InsertTouchesAsync(statements, agreement, changes.Touches, cancellationToken);
+                nextEvent = await InsertEventsAsync(statements, agreement, changes.Events, nextEvent, cancellationToken);
                 if (changes.Events.Count > 0 && firstEvent < 0)
                 {
                     firstEvent = nextEvent - changes.Events.Count;
@@ -416,17 +420,15 @@ public sealed class SqliteStore : IParleyStore
                 }
             }
 
-            await using (var journal = Command(connection, "INSERT INTO commits (agreement_id, seq, changes) VALUES ($agreement, $seq, $changes);", transaction))
-            {
-                journal.Parameters.AddWithValue("$agreement", agreement.Value);
-                journal.Parameters.AddWithValue("$seq", head + 1);
-                journal.Parameters.AddWithValue("$changes", firstEvent < 0 ? CommitJournal.Describe(batch, 0, 0) : CommitJournal.Describe(batch, firstEvent, nextEvent));
-                await journal.ExecuteNonQueryAsync(cancellationToken);
-            }
+            var journal = statements.Command("INSERT INTO commits (agreement_id, seq, changes) VALUES ($agreement, $seq, $changes);");
+            journal.Parameters.AddWithValue("$agreement", agreement.Value);
+            journal.Parameters.AddWithValue("$seq", head + 1);
+            journal.Parameters.AddWithValue("$changes", firstEvent < 0 ? CommitJournal.Describe(batch, 0, 0) : CommitJournal.Describe(batch, firstEvent, nextEvent));
+            await journal.ExecuteNonQueryAsync(cancellationToken);
 
             if (CommitJournal.PrunesAt(head + 1))
             {
-                await using var prune = Command(connection, "DELETE FROM commits WHERE agreement_id = $agreement AND seq <= $before;", transaction);
+                var prune = statements.Command("DELETE FROM commits WHERE agreement_id = $agreement AND seq <= $before;");
                 prune.Parameters.AddWithValue("$agreement", agreement.Value);
                 prune.Parameters.AddWithValue("$before", head + 1 - CommitJournal.Retained);
                 await prune.ExecuteNonQueryAsync(cancellationToken);
@@ -436,13 +438,15 @@ public sealed class SqliteStore : IParleyStore
 
             // Past this point the commit is not cancellable: stopping inside COMMIT would leave the caller
             // unsure whether it landed. Disposing the transaction without committing rolls it back.
-            await transaction.CommitAsync(CancellationToken.None);
+            await statements.Transaction!.CommitAsync(CancellationToken.None);
         }
 
         protected override async ValueTask ReleaseAsync()
         {
             try
             {
+                var transaction = statements.Transaction!;
+                statements.End();
                 await transaction.DisposeAsync();
             }
             finally
@@ -453,12 +457,12 @@ public sealed class SqliteStore : IParleyStore
     }
 
     private static async Task ApplyAsync(
-        SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, ChangeSet changes,
+        WriterStatements statements, AgreementId agreement, ChangeSet changes,
         List<(Zone Zone, string Json)> zones, List<(Operation Operation, string Json)> operations, CancellationToken cancellationToken)
     {
         if (changes.DeleteZones.Count > 0)
         {
-            await using var delete = Command(connection, "DELETE FROM zones WHERE agreement_id = $agreement AND id = $id;", transaction);
+            var delete = statements.Command("DELETE FROM zones WHERE agreement_id = $agreement AND id = $id;");
             var id = delete.Parameters.Add("$id", SqliteType.Text);
             delete.Parameters.AddWithValue("$agreement", agreement.Value);
             foreach (var zoneId in changes.DeleteZones)
@@ -471,7 +475,7 @@ public sealed class SqliteStore : IParleyStore
 
         if (zones.Count > 0)
         {
-            await using var upsert = Command(connection, UpsertZoneSql, transaction);
+            var upsert = statements.Command(UpsertZoneSql);
             var row = new DeclarationParameters(upsert, agreement);
             var kind = upsert.Parameters.Add("$kind", SqliteType.Text);
             foreach (var (zone, json) in zones)
@@ -485,7 +489,7 @@ public sealed class SqliteStore : IParleyStore
 
         if (operations.Count > 0)
         {
-            await using var upsert = Command(connection, UpsertOperationSql, transaction);
+            var upsert = statements.Command(UpsertOperationSql);
             var row = new DeclarationParameters(upsert, agreement);
             var kind = upsert.Parameters.Add("$kind", SqliteType.Text);
             var state = upsert.Parameters.Add("$state", SqliteType.Text);
@@ -499,15 +503,15 @@ public sealed class SqliteStore : IParleyStore
             }
         }
 
-        await ApplySubscriptionsAsync(connection, transaction, agreement, changes, cancellationToken);
+        await ApplySubscriptionsAsync(statements, agreement, changes, cancellationToken);
     }
 
     private static async Task ApplySubscriptionsAsync(
-        SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken)
+        WriterStatements statements, AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken)
     {
         if (changes.DeleteSubscriptions.Count > 0)
         {
-            await using var delete = Command(connection, "DELETE FROM subscriptions WHERE agreement_id = $agreement AND id = $id;", transaction);
+            var delete = statements.Command("DELETE FROM subscriptions WHERE agreement_id = $agreement AND id = $id;");
             delete.Parameters.AddWithValue("$agreement", agreement.Value);
             var id = delete.Parameters.Add("$id", SqliteType.Text);
             foreach (var subscription in changes.DeleteSubscriptions)
@@ -522,14 +526,14 @@ public sealed class SqliteStore : IParleyStore
         {
             // A new subscription's cursor is the last event committed so far (in this transaction too): its webhook is
             // sent what comes after. A replaced one keeps its cursor.
-            await using var upsert = Command(connection, """
+            var upsert = statements.Command("""
                 INSERT INTO subscriptions (agreement_id, id, party, area_json, start_ticks, end_ticks, kinds_json, webhook, created_ticks, webhook_cursor)
                 VALUES ($agreement, $id, $party, $area, $start, $end, $kinds, $webhook, $created,
                         (SELECT COALESCE(MAX(seq), 0) FROM events WHERE agreement_id = $agreement))
                 ON CONFLICT (agreement_id, id) DO UPDATE SET party = excluded.party, area_json = excluded.area_json,
                     start_ticks = excluded.start_ticks, end_ticks = excluded.end_ticks, kinds_json = excluded.kinds_json,
                     webhook = excluded.webhook, created_ticks = excluded.created_ticks;
-                """, transaction);
+                """);
             upsert.Parameters.AddWithValue("$agreement", agreement.Value);
             var id = upsert.Parameters.Add("$id", SqliteType.Text);
             var party = upsert.Parameters.Add("$party", SqliteType.Text);
@@ -556,21 +560,21 @@ public sealed class SqliteStore : IParleyStore
     }
 
     private static async Task UpsertConcurrenceRequestsAsync(
-        SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, List<ConcurrenceRequest> requests, CancellationToken cancellationToken)
+        WriterStatements statements, AgreementId agreement, List<ConcurrenceRequest> requests, CancellationToken cancellationToken)
     {
         if (requests.Count == 0)
         {
             return;
         }
 
-        await using var upsert = Command(connection, """
+        var upsert = statements.Command("""
             INSERT INTO concurrence_requests (agreement_id, id, operation_id, operation_version, submitter, affected, target_type, target_id,
                 opened_ticks, deadline_ticks, state, closed_ticks, reason, counter_proposal, version)
             VALUES ($agreement, $id, $operation, $operationVersion, $submitter, $affected, $targetType, $targetId,
                 $opened, $deadline, $state, $closed, $reason, $counter, $version)
             ON CONFLICT (agreement_id, id) DO UPDATE SET state = excluded.state, closed_ticks = excluded.closed_ticks,
                 reason = excluded.reason, counter_proposal = excluded.counter_proposal, version = excluded.version;
-            """, transaction);
+            """);
         upsert.Parameters.AddWithValue("$agreement", agreement.Value);
         var p = new[] { "$id", "$operation", "$operationVersion", "$submitter", "$affected", "$targetType", "$targetId", "$opened", "$deadline", "$state", "$closed", "$reason", "$counter", "$version" }
             .ToDictionary(n => n, n => upsert.Parameters.Add(n, SqliteType.Text), StringComparer.Ordinal);
@@ -630,13 +634,13 @@ public sealed class SqliteStore : IParleyStore
 
     /// <summary>Spends the signed request's nonce and keeps the idempotent answer; a spent nonce or a used key fails the transaction.</summary>
     private static async Task RecordRequestAsync(
-        SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken)
+        WriterStatements statements, AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken)
     {
         if (changes.Submission is { } submission)
         {
-            await using var nonce = Command(connection, """
+            var nonce = statements.Command("""
                 INSERT INTO nonces (agreement_id, party, nonce, timestamp_ticks) VALUES ($agreement, $party, $nonce, $ticks);
-                """, transaction);
+                """);
             nonce.Parameters.AddWithValue("$agreement", agreement.Value);
             nonce.Parameters.AddWithValue("$party", changes.Submitter.Value);
             nonce.Parameters.AddWithValue("$nonce", submission.Nonce);
@@ -647,13 +651,13 @@ public sealed class SqliteStore : IParleyStore
         if (changes.Answer is { } answer)
         {
             // A key older than the retention window may be reused: the new answer replaces it.
-            await using var keep = Command(connection, """
+            var keep = statements.Command("""
                 INSERT INTO idempotency_keys (agreement_id, party, key, fingerprint, status, content_type, body, etag, location, created_ticks)
                 VALUES ($agreement, $party, $key, $fingerprint, $status, $type, $body, $etag, $location, $created)
                 ON CONFLICT (agreement_id, party, key) DO UPDATE SET fingerprint = excluded.fingerprint, status = excluded.status,
                     content_type = excluded.content_type, body = excluded.body, etag = excluded.etag, location = excluded.location,
                     created_ticks = excluded.created_ticks;
-                """, transaction);
+                """);
             keep.Parameters.AddWithValue("$agreement", agreement.Value);
             keep.Parameters.AddWithValue("$party", answer.Party.Value);
             keep.Parameters.AddWithValue("$key", answer.Key);
@@ -723,17 +727,17 @@ public sealed class SqliteStore : IParleyStore
     }
 
     private static async Task InsertTouchesAsync(
-        SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, List<ProbeTouch> touches, CancellationToken cancellationToken)
+        WriterStatements statements, AgreementId agreement, List<ProbeTouch> touches, CancellationToken cancellationToken)
     {
         if (touches.Count == 0)
         {
             return;
         }
 
-        await using var insert = Command(connection, """
+        var insert = statements.Command("""
             INSERT INTO probing_touches (agreement_id, request, zone_id, time_ticks, requester, zone_owner, small, probe)
             VALUES ($agreement, $request, $zone, $time, $requester, $owner, $small, $probe);
-            """, transaction);
+            """);
         insert.Parameters.AddWithValue("$agreement", agreement.Value);
         var request = insert.Parameters.Add("$request", SqliteType.Text);
         var zone = insert.Parameters.Add("$zone", SqliteType.Text);
@@ -758,7 +762,7 @@ public sealed class SqliteStore : IParleyStore
 
     /// <summary>Appends events with the next sequence numbers; returns the one after the last (or <paramref name="next"/> when none, -1 meaning not read yet).</summary>
     private static async Task<long> InsertEventsAsync(
-        SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, List<EventAppend> events, long next, CancellationToken cancellationToken)
+        WriterStatements statements, AgreementId agreement, List<EventAppend> events, long next, CancellationToken cancellationToken)
     {
         if (events.Count == 0)
         {
@@ -767,15 +771,15 @@ public sealed class SqliteStore : IParleyStore
 
         if (next < 0)
         {
-            await using var max = Command(connection, "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE agreement_id = $agreement;", transaction);
+            var max = statements.Command("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE agreement_id = $agreement;");
             max.Parameters.AddWithValue("$agreement", agreement.Value);
             next = (long)(await max.ExecuteScalarAsync(cancellationToken))!;
         }
 
-        await using var insert = Command(connection, """
+        var insert = statements.Command("""
             INSERT INTO events (agreement_id, seq, recipient, type, payload, created_ticks)
             VALUES ($agreement, $seq, $recipient, $type, $payload, $created);
-            """, transaction);
+            """);
         insert.Parameters.AddWithValue("$agreement", agreement.Value);
         var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
         var recipient = insert.Parameters.Add("$recipient", SqliteType.Text);
@@ -997,18 +1001,16 @@ public sealed class SqliteStore : IParleyStore
         }
     }
 
-    /// <summary>Appends ledger entries within one transaction: prepared once, the next index read once.</summary>
-    private sealed class LedgerWriter(SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement) : IAsyncDisposable
+    /// <summary>Appends ledger entries within one transaction, the next index read once.</summary>
+    private sealed class LedgerWriter(WriterStatements statements, AgreementId agreement)
     {
-        private SqliteCommand? _entry;
-        private SqliteCommand? _opening;
         private long _next = -1;
 
         public async Task AppendAsync(LedgerAppend ledger, CancellationToken cancellationToken)
         {
             if (_next < 0)
             {
-                await using var next = Command(connection, "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries WHERE agreement_id = $agreement;", transaction);
+                var next = statements.Command("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries WHERE agreement_id = $agreement;");
                 next.Parameters.AddWithValue("$agreement", agreement.Value);
                 _next = (long)(await next.ExecuteScalarAsync(cancellationToken))!;
             }
@@ -1018,44 +1020,27 @@ public sealed class SqliteStore : IParleyStore
                 throw new InvalidOperationException($"ledger entry {ledger.Index} is not the next one ({_next}): another writer appended first");
             }
 
-            if (_entry is null)
+            var entry = statements.Command("INSERT INTO ledger_entries (agreement_id, idx, entry) VALUES ($agreement, $idx, $entry);");
+            entry.Parameters.AddWithValue("$agreement", agreement.Value);
+            entry.Parameters.AddWithValue("$idx", ledger.Index);
+            entry.Parameters.Add("$entry", SqliteType.Blob).Value = ledger.Entry;
+            await entry.ExecuteNonQueryAsync(cancellationToken);
+            if (ledger.Openings.Count > 0)
             {
-                _entry = Command(connection, "INSERT INTO ledger_entries (agreement_id, idx, entry) VALUES ($agreement, $idx, $entry);", transaction);
-                _entry.Parameters.AddWithValue("$agreement", agreement.Value);
-                _entry.Parameters.Add("$idx", SqliteType.Integer);
-                _entry.Parameters.Add("$entry", SqliteType.Blob);
-                _opening = Command(connection, "INSERT INTO ledger_openings (agreement_id, idx, n, opening) VALUES ($agreement, $idx, $n, $opening);", transaction);
-                _opening.Parameters.AddWithValue("$agreement", agreement.Value);
-                _opening.Parameters.Add("$idx", SqliteType.Integer);
-                _opening.Parameters.Add("$n", SqliteType.Integer);
-                _opening.Parameters.Add("$opening", SqliteType.Blob);
-            }
-
-            _entry.Parameters["$idx"].Value = ledger.Index;
-            _entry.Parameters["$entry"].Value = ledger.Entry;
-            await _entry.ExecuteNonQueryAsync(cancellationToken);
-            for (int i = 0; i < ledger.Openings.Count; i++)
-            {
-                _opening!.Parameters["$idx"].Value = ledger.Index;
-                _opening.Parameters["$n"].Value = i;
-                _opening.Parameters["$opening"].Value = ledger.Openings[i];
-                await _opening.ExecuteNonQueryAsync(cancellationToken);
+                var opening = statements.Command("INSERT INTO ledger_openings (agreement_id, idx, n, opening) VALUES ($agreement, $idx, $n, $opening);");
+                opening.Parameters.AddWithValue("$agreement", agreement.Value);
+                opening.Parameters.AddWithValue("$idx", ledger.Index);
+                var n = opening.Parameters.Add("$n", SqliteType.Integer);
+                var value = opening.Parameters.Add("$opening", SqliteType.Blob);
+                for (int i = 0; i < ledger.Openings.Count; i++)
+                {
+                    n.Value = i;
+                    value.Value = ledger.Openings[i];
+                    await opening.ExecuteNonQueryAsync(cancellationToken);
+                }
             }
 
             _next++;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (_entry is not null)
-            {
-                await _entry.DisposeAsync();
-            }
-
-            if (_opening is not null)
-            {
-                await _opening.DisposeAsync();
-            }
         }
     }
 
@@ -1220,6 +1205,8 @@ public sealed class SqliteStore : IParleyStore
             _disposed = true;
             if (_writer is not null)
             {
+                _statements?.Dispose();
+                _statements = null;
                 await _writer.DisposeAsync();
                 _writer = null;
             }
@@ -1259,6 +1246,53 @@ public sealed class SqliteStore : IParleyStore
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         return _writer ?? throw new InvalidOperationException("The store is not initialised: call InitializeAsync first.");
+    }
+
+    /// <summary>
+    /// The writer connection's statements, each compiled once and kept for the connection's life: every commit runs the
+    /// same few, and compiling them anew cost more than running them. Used under the write lock only.
+    /// </summary>
+    private sealed class WriterStatements(SqliteConnection connection) : IDisposable
+    {
+        private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+        public SqliteConnection Connection => connection;
+
+        /// <summary>The write's transaction, which every statement handed out runs in.</summary>
+        public SqliteTransaction? Transaction { get; private set; }
+
+        public WriterStatements Begin(SqliteTransaction transaction)
+        {
+            Transaction = transaction;
+            return this;
+        }
+
+        public void End() => Transaction = null;
+
+        /// <summary>The statement for <paramref name="sql"/> in the current transaction, its parameters cleared; not to be disposed.</summary>
+        public SqliteCommand Command(string sql)
+        {
+            if (!_commands.TryGetValue(sql, out var command))
+            {
+                command = connection.CreateCommand();
+                command.CommandText = sql;
+                _commands.Add(sql, command);
+            }
+
+            command.Transaction = Transaction;
+            command.Parameters.Clear();
+            return command;
+        }
+
+        public void Dispose()
+        {
+            foreach (var command in _commands.Values)
+            {
+                command.Dispose();
+            }
+
+            _commands.Clear();
+        }
     }
 
     private static SqliteCommand Command(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
