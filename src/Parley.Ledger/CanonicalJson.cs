@@ -91,6 +91,61 @@ public static class CanonicalJson
         }
     }
 
+    /// <summary>Appends the canonical UTF-8 bytes of a parsed JSON value to <paramref name="output"/>.</summary>
+    /// <remarks>The same bytes as the value parsed into a <see cref="JsonNode"/>, without building one; objects must not repeat a name.</remarks>
+    public static void Write(IBufferWriter<byte> output, JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var members = new List<(string Name, JsonElement Value)>();
+                foreach (var member in element.EnumerateObject())
+                {
+                    members.Add((member.Name, member.Value));
+                }
+
+                members.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+                output.Write("{"u8);
+                for (int i = 0; i < members.Count; i++)
+                {
+                    if (i > 0)
+                    {
+                        output.Write(","u8);
+                    }
+
+                    WriteString(output, members[i].Name);
+                    output.Write(":"u8);
+                    Write(output, members[i].Value);
+                }
+
+                output.Write("}"u8);
+                break;
+            case JsonValueKind.Array:
+                output.Write("["u8);
+                bool first = true;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (!first)
+                    {
+                        output.Write(","u8);
+                    }
+
+                    first = false;
+                    Write(output, item);
+                }
+
+                output.Write("]"u8);
+                break;
+            case JsonValueKind.String: WriteString(output, element.GetString()!); break;
+            case JsonValueKind.Number:
+                WriteNumber(output, element.TryGetDouble(out double d) ? d : double.Parse(element.GetRawText(), CultureInfo.InvariantCulture));
+                break;
+            case JsonValueKind.True: output.Write("true"u8); break;
+            case JsonValueKind.False: output.Write("false"u8); break;
+            default: output.Write("null"u8); break;
+        }
+    }
+
     /// <summary>The double a JSON number stands for.</summary>
     /// <remarks>
     /// Parsed numbers and doubles, longs and ints made in code give it without a detour through text (conversions
@@ -166,7 +221,8 @@ public static class CanonicalJson
         output.Advance(Encoding.UTF8.GetBytes(chars, span));
     }
 
-    private static void WriteNumber(IBufferWriter<byte> output, double value)
+    /// <summary>Appends a number in the ECMAScript form (see <see cref="Number"/>) to <paramref name="output"/>.</summary>
+    public static void WriteNumber(IBufferWriter<byte> output, double value)
     {
         var span = output.GetSpan(MaxNumberLength);
         if (TryShortestFixed(value, span, out int length))

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Parley.Core.Conflicts;
 using Parley.Core.Features;
@@ -29,59 +30,80 @@ public static class LedgerEntries
     /// <summary>As <see cref="Build(long, AgreementId, ChangeSet, Theater, DateTimeOffset)"/>, with the salts from <paramref name="salt"/> (tests).</summary>
     internal static List<LedgerAppend> Build(long index, AgreementId agreement, ChangeSet changes, Theater theater, DateTimeOffset time, Func<byte[]> salt)
     {
-        var items = new List<(PartyId Owner, Visibility Visibility, JsonObject Content)>();
+        var items = new List<(PartyId Owner, Visibility Visibility, byte[] Content)>();
         foreach (var id in changes.DeleteZones)
         {
             var zone = theater.FindZone(id);
             var owner = zone?.Owner ?? changes.Submitter;
             var visibility = zone?.Visibility ?? Visibility.Private;
-            items.Add((owner, visibility, new JsonObject
+            items.Add((owner, visibility, CanonicalJson.Serialize(new JsonObject
             {
                 ["type"] = "zone-withdrawal", ["id"] = id.Value, ["version"] = (zone?.Version ?? 0) + 1,
                 ["owner"] = owner.Value, ["visibility"] = visibility.ToString().ToLowerInvariant(),
                 ["shared_with"] = new JsonArray([.. (zone?.SharedWith ?? []).Select(p => (JsonNode?)JsonValue.Create(p.Value))]),
-            }));
+            })));
         }
 
         foreach (var zone in changes.UpsertZones)
         {
-            items.Add((zone.Owner, zone.Visibility, new JsonObject
-            {
-                ["type"] = "zone", ["version"] = zone.Version, ["feature"] = JsonNode.Parse(FeatureWriter.ToJson(zone)),
-            }));
+            items.Add((zone.Owner, zone.Visibility, DeclarationContent(FeatureWriter.ToJson(zone), null, "zone", zone.Version)));
         }
 
         foreach (var operation in changes.UpsertOperations)
         {
-            items.Add((operation.Owner, operation.Visibility, new JsonObject
-            {
-                ["type"] = "operation", ["version"] = operation.Version, ["state"] = OperationStates.Name(operation.State),
-                ["feature"] = JsonNode.Parse(FeatureWriter.ToJson(operation)),
-            }));
+            items.Add((operation.Owner, operation.Visibility,
+                DeclarationContent(FeatureWriter.ToJson(operation), OperationStates.Name(operation.State), "operation", operation.Version)));
         }
 
         foreach (var request in changes.UpsertRequests)
         {
             // Kept by the center alone: the record names both parties' items, and each may be hidden from the other.
             // Each party reads its side through the API; its own signed answer is its own item of the entry.
-            items.Add((Center, Visibility.Private, ConcurrenceRecords.ToContent(request)));
+            items.Add((Center, Visibility.Private, CanonicalJson.Serialize(ConcurrenceRecords.ToContent(request))));
         }
 
         if (changes.Submission is { } submission)
         {
             // The signed request, private to its submitter like its geometry: the entry commits to it, the
             // submitter (or a judge it shows the opening to) checks the signature against the agreement's keys.
-            items.Add((changes.Submitter, Visibility.Private, new JsonObject
+            items.Add((changes.Submitter, Visibility.Private, CanonicalJson.Serialize(new JsonObject
             {
                 ["type"] = "submission", ["owner"] = changes.Submitter.Value, ["visibility"] = "private", ["key"] = submission.Key, ["nonce"] = submission.Nonce,
                 ["timestamp"] = FeatureWriter.Time(submission.Timestamp),
                 ["signature"] = Convert.ToBase64String(submission.Signature),
                 // The exact signed bytes, so the signature is checked on them and not on a re-serialisation.
                 ["message"] = Convert.ToBase64String(submission.Message),
-            }));
+            })));
         }
 
         return Build(index, agreement, changes.Command, changes.Submitter, time, items, salt);
+    }
+
+    /// <summary>
+    /// A zone's or an operation's content, <c>{"feature":…,"state":…,"type":…,"version":…}</c> (no state for a zone):
+    /// the members in key order, the feature canonicalized from its text without building a JSON tree of it.
+    /// </summary>
+    private static byte[] DeclarationContent(string feature, string? state, string type, long version)
+    {
+        var content = new ArrayBufferWriter<byte>(1024);
+        content.Write("{\"feature\":"u8);
+        using (var document = JsonDocument.Parse(feature))
+        {
+            CanonicalJson.Write(content, document.RootElement);
+        }
+
+        if (state is not null)
+        {
+            content.Write(",\"state\":"u8);
+            CanonicalJson.WriteString(content, state);
+        }
+
+        content.Write(",\"type\":"u8);
+        CanonicalJson.WriteString(content, type);
+        content.Write(",\"version\":"u8);
+        CanonicalJson.WriteNumber(content, version);
+        content.Write("}"u8);
+        return content.WrittenSpan.ToArray();
     }
 
     /// <summary>The entry recording an agreement's text (public: every party must know the rules).</summary>
@@ -91,7 +113,7 @@ public static class LedgerEntries
     /// <summary>As <see cref="ForAgreement(long, AgreementId, string, DateTimeOffset)"/>, with the salt from <paramref name="salt"/> (tests).</summary>
     internal static List<LedgerAppend> ForAgreement(long index, AgreementId agreement, string source, DateTimeOffset time, Func<byte[]> salt) =>
         Build(index, agreement, "agreement.put", new PartyId("center"), time,
-            [(new PartyId("center"), Visibility.Public, new JsonObject { ["type"] = "agreement", ["source"] = source })], salt);
+            [(new PartyId("center"), Visibility.Public, CanonicalJson.Serialize(new JsonObject { ["type"] = "agreement", ["source"] = source }))], salt);
 
     // Salts make commitments hiding: a private item's content cannot be guessed and checked against its commitment.
     private static byte[] NewSalt() => RandomNumberGenerator.GetBytes(16);
@@ -109,7 +131,7 @@ public static class LedgerEntries
     // openings, items and entries are written member by member from canonical pieces, and a public opening is
     // copied into its item as it is (rather than built as JSON trees, canonicalized and parsed back).
     private static List<LedgerAppend> Build(long index, AgreementId agreement, string command, PartyId submitter, DateTimeOffset time,
-        List<(PartyId Owner, Visibility Visibility, JsonObject Content)> items, Func<byte[]> salt)
+        List<(PartyId Owner, Visibility Visibility, byte[] Content)> items, Func<byte[]> salt)
     {
         // Items go into consecutive leaves of at most MaxEntryBytes each, in order; a public opening too large to
         // sit inline is served by GET …/openings/{index} like any other (every party may open it).
@@ -123,7 +145,7 @@ public static class LedgerEntries
             // The opening's members in key order: content, salt.
             buffer.ResetWrittenCount();
             buffer.Write("{\"content\":"u8);
-            CanonicalJson.Write(buffer, content);
+            buffer.Write(content);
             buffer.Write(",\"salt\":"u8);
             CanonicalJson.WriteString(buffer, Convert.ToBase64String(salt()));
             buffer.Write("}"u8);
