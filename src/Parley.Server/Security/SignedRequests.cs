@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -5,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using NSec.Cryptography;
 using Parley.Core;
+using Parley.Ledger;
 
 namespace Parley.Server.Security;
 
@@ -41,15 +43,53 @@ public static class SignedRequests
     /// <exception cref="InputRejectedException">The body is not JSON.</exception>
     public static byte[] Message(string agreement, string method, string path, string timestamp, string nonce, ReadOnlySpan<byte> body)
     {
-        JsonNode? parsed = null;
-        if (!body.IsEmpty)
+        byte[] bytes = body.ToArray();
+
+        // The reader's own checks first (UTF-8, depth, repeated names), so a body is refused the same way whether
+        // or not it is signed.
+        using var document = body.IsEmpty ? null : Parley.Core.Features.FeatureReader.ParseJson(bytes);
+        try
         {
-            // The reader's own checks first (UTF-8, depth, repeated names), so a body is refused the same way
-            // whether or not it is signed.
-            using (Parley.Core.Features.FeatureReader.ParseJson(body.ToArray()))
+            // The members in key order, the body canonicalised from the parsed document.
+            var output = new ArrayBufferWriter<byte>(bytes.Length + 256);
+            output.Write("{\"agreement\":"u8);
+            CanonicalJson.WriteString(output, agreement);
+            output.Write(",\"body\":"u8);
+            if (document is null)
             {
+                output.Write("null"u8);
+            }
+            else
+            {
+                CanonicalJson.Write(output, document.RootElement);
             }
 
+            output.Write(",\"context\":"u8);
+            CanonicalJson.WriteString(output, Context);
+            output.Write(",\"method\":"u8);
+            CanonicalJson.WriteString(output, method.ToUpperInvariant());
+            output.Write(",\"nonce\":"u8);
+            CanonicalJson.WriteString(output, nonce);
+            output.Write(",\"path\":"u8);
+            CanonicalJson.WriteString(output, path);
+            output.Write(",\"timestamp\":"u8);
+            CanonicalJson.WriteString(output, timestamp);
+            output.Write("}"u8);
+            return output.WrittenSpan.ToArray();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or OverflowException)
+        {
+            // A value with no RFC 8785 form: the slower walk over the JSON tree names it.
+            return MessageFromTree(agreement, method, path, timestamp, nonce, bytes);
+        }
+    }
+
+    /// <summary>The message built from the body parsed as a JSON tree: refuses a value with no canonical form, naming it.</summary>
+    private static byte[] MessageFromTree(string agreement, string method, string path, string timestamp, string nonce, byte[] body)
+    {
+        JsonNode? parsed = null;
+        if (body.Length > 0)
+        {
             try
             {
                 parsed = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
@@ -78,7 +118,7 @@ public static class SignedRequests
         };
         try
         {
-            return Parley.Ledger.CanonicalJson.Serialize(message);
+            return CanonicalJson.Serialize(message);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or OverflowException)
         {
