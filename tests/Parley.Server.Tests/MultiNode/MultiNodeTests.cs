@@ -213,12 +213,13 @@ public sealed class MultiNodeTests
                     var status = await HotAreaWorkload.ActAsync(cluster.Clients(node), party, random, $"k{worker}-{round}", acknowledged);
                     answers.Enqueue((node, status, Stopwatch.GetTimestamp() > Interlocked.Read(ref killedAt)));
                 }
-                catch (HttpRequestException) when (node == victim && Interlocked.Read(ref killedAt) != long.MaxValue)
+                // A node killed mid-answer ends the response early (an IOException, not an HttpRequestException).
+                catch (Exception e) when (e is HttpRequestException or IOException && node == victim && Interlocked.Read(ref killedAt) != long.MaxValue)
                 {
                     Interlocked.Increment(ref unanswered);
                     node = (node + 1) % 3;
                 }
-                catch (HttpRequestException e)
+                catch (Exception e) when (e is HttpRequestException or IOException)
                 {
                     errors.Enqueue($"{cluster.Nodes[node].Name}: {e.Message}");
                 }
