@@ -143,6 +143,53 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task a_file_of_schema_8_keeps_its_nonces_and_events_when_they_move_to_keyed_tables()
+    {
+        // A file as Parley with eight migrations left it, with nonces and events in it.
+        Directory.CreateDirectory(Path.GetDirectoryName(DbPath)!);
+        using (var raw = RawConnection())
+        {
+            void Run(string sql)
+            {
+                using var command = raw.CreateCommand();
+                command.CommandText = sql;
+                command.ExecuteNonQuery();
+            }
+
+            Run(SqliteSchema.CreateVersionTable);
+            for (int version = 1; version <= 8; version++)
+            {
+                Run(SqliteSchema.Migrations[version - 1]);
+                Run($"INSERT INTO schema_version (version, applied) VALUES ({version}, '2026-01-01T00:00:00Z');");
+            }
+
+            Run($"""
+                INSERT INTO nonces VALUES ('{Agreement.Id}', 'blue', 'nonce-one-aaaaaaaa', {Start.UtcTicks}), ('{Agreement.Id}', 'red', 'nonce-two-bbbbbbbb', {Start.UtcTicks + 1});
+                INSERT INTO events VALUES ('{Agreement.Id}', 1, 'blue', 'operation.state', '{"{"}"a":1{"}"}', {Start.UtcTicks}),
+                                          ('{Agreement.Id}', 2, 'red', 'operation.state', '{"{"}"b":2{"}"}', {Start.UtcTicks + 2});
+                """);
+        }
+
+        await using (var store = await OpenAsync())
+        {
+            Assert.Equal(SqliteStore.LatestSchemaVersion, await store.ReadSchemaVersionAsync(Ct));
+            var nonces = await store.LoadNoncesAsync(Agreement.Id, Start, Ct);
+            Assert.Equal(["blue nonce-one-aaaaaaaa", "red nonce-two-bbbbbbbb"], nonces.Select(n => $"{n.Party} {n.Nonce}").Order(StringComparer.Ordinal));
+            Assert.True(await store.IsNonceSpentAsync(Agreement.Id, new PartyId("red"), "nonce-two-bbbbbbbb", Ct));
+            var events = await store.ReadEventsAsync(Agreement.Id, new PartyId("red"), 0, 10, Ct);
+            Assert.Equal((2L, "{\"b\":2}"), (Assert.Single(events).Sequence, events[0].Payload));
+            Assert.Equal(2, (await store.ReadEventsAsync(Agreement.Id, null, 0, 10, Ct)).Count);
+        }
+
+        using var check = RawConnection();
+        Assert.Equal(2, Scalar(check, "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('nonces', 'events') AND sql LIKE '%WITHOUT ROWID%';"));
+        Assert.Equal(0, Scalar(check, "SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('operations_by_owner', 'operations_by_state', 'nonces_keyed', 'events_keyed');"));
+        Assert.Equal(1, Scalar(check, "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND name = 'events_by_recipient' AND tbl_name = 'events';"));
+    }
+
+    private static readonly DateTimeOffset Start = new(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
     public async Task a_file_written_by_a_newer_schema_is_refused()
     {
         await using (await OpenAsync())
