@@ -26,7 +26,7 @@ public sealed class DatabaseFaultTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>One write and what the server answered.</summary>
-    private sealed record Attempt(string Id, string? Key, string Body, int Status, string? RetryAfter, string? ProblemType, TimeSpan Took, string Phase);
+    private sealed record Attempt(string Id, string? Key, string Body, int Status, string? RetryAfter, string? ProblemType, TimeSpan Took, string Phase, string? Detail = null);
 
     [Fact]
     public async Task writes_get_503_with_retry_after_while_postgres_is_down_and_the_same_server_recovers_without_losing_an_acknowledged_write()
@@ -107,7 +107,7 @@ public sealed class DatabaseFaultTests
                 }
 
                 var all = attempts.ToList();
-                Assert.All(all, a => Assert.True(a.Status is 201 or 503, $"{a.Id} ({a.Phase}): {a.Status} {a.ProblemType}"));
+                Assert.All(all, a => Assert.True(a.Status is 201 or 503, $"{a.Id} ({a.Phase}): {a.Status} {a.ProblemType} {a.Detail}"));
                 Assert.All(all, a => Assert.True(a.Took < RequestTimeout + TimeSpan.FromSeconds(5), $"{a.Id} took {a.Took}"));
                 var unavailable = all.Where(a => a.Status == 503).ToList();
                 Assert.NotEmpty(unavailable);
@@ -195,15 +195,16 @@ public sealed class DatabaseFaultTests
         try
         {
             using var response = await client.SendAsync(request, CancellationToken.None);
-            string? type = null;
+            string? type = null, detail = null;
             if (response.Content.Headers.ContentType?.MediaType == "application/problem+json")
             {
                 var problem = await response.Content.ReadFromJsonAsync<JsonElement>(CancellationToken.None);
                 type = problem.TryGetProperty("type", out var t) ? t.GetString() : null;
+                detail = problem.TryGetProperty("detail", out var d) ? d.GetString() : null;
             }
 
             return new Attempt(id, key, body, (int)response.StatusCode, response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                type, clock.Elapsed, phase);
+                type, clock.Elapsed, phase, detail);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
