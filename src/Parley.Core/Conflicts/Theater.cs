@@ -228,17 +228,24 @@ public sealed class Theater(Agreement agreement)
     {
         if (Agreement.IsAirborne(operation.Kind))
         {
+            // The owner's group is skipped (the "other party" rule); the filter is made once per theater, so a check
+            // allocates no closure, and the operation itself (filed under its id when it is modified) is left out here.
             var others = new List<Operation>();
             var sep = Agreement.Separation;
-            _operations.Query(operation.Volume, sep.LateralMetres, sep.VerticalMetres, GroupOf(operation.Owner),
-                other => other.Owner != operation.Owner && other.Id != operation.Id && IsLive(other.State) && Agreement.IsAirborne(other.Kind),
-                others);
+            _operations.Query(operation.Volume, sep.LateralMetres, sep.VerticalMetres, GroupOf(operation.Owner), _separable ??= IsSeparable, others);
             foreach (var other in others)
             {
-                conflicts.Add(Conflict.WithOperation(operation, other));
+                if (other.Id != operation.Id)
+                {
+                    conflicts.Add(Conflict.WithOperation(operation, other));
+                }
             }
         }
     }
+
+    private Func<Operation, bool>? _separable;
+
+    private bool IsSeparable(Operation other) => IsLive(other.State) && Agreement.IsAirborne(other.Kind);
 
     /// <summary>The zones of other parties that the agreement forbids <paramref name="operation"/> to touch and that it touches.</summary>
     public List<Zone> ZonesAffectedBy(Operation operation)
@@ -266,7 +273,7 @@ public sealed class Theater(Agreement agreement)
     public List<Operation> OperationsAffectedBy(Zone zone)
     {
         var operations = new List<Operation>();
-        _operations.Query(zone.Volume, 0, 0, op => op.Owner != zone.Owner && IsLive(op.State) && Agreement.Forbids(op.Kind, zone.Kind), operations);
+        _operations.Query(zone.Volume, 0, 0, GroupOf(zone.Owner), op => IsLive(op.State) && Agreement.Forbids(op.Kind, zone.Kind), operations);
         return operations;
     }
 
@@ -278,15 +285,16 @@ public sealed class Theater(Agreement agreement)
     public List<Operation> OperationsConcernedBy(Zone zone)
     {
         var operations = new List<Operation>();
-        _operations.Query(zone.Volume, 0, 0,
-            op => op.Owner != zone.Owner && IsLive(op.State) && Agreement.Forbids(op.Kind, zone.Kind) && zone.IsVisibleTo(op.Owner), operations);
+        int own = GroupOf(zone.Owner);
+        _operations.Query(zone.Volume, 0, 0, own,
+            op => IsLive(op.State) && Agreement.Forbids(op.Kind, zone.Kind) && zone.IsVisibleTo(op.Owner), operations);
 
         var window = DisclosureSlots.Widen(zone.Volume.Time, Agreement.DisclosureTimeResolution);
         var candidates = new List<Operation>();
         foreach (var rectangle in Grid.Region(zone.Volume.Footprint))
         {
-            _operations.Query(new Volume(rectangle, AnyAltitude, window), 0, 0,
-                op => op.Owner != zone.Owner && IsLive(op.State) && Agreement.Forbids(op.Kind, zone.Kind) && !zone.IsVisibleTo(op.Owner), candidates);
+            _operations.Query(new Volume(rectangle, AnyAltitude, window), 0, 0, own,
+                op => IsLive(op.State) && Agreement.Forbids(op.Kind, zone.Kind) && !zone.IsVisibleTo(op.Owner), candidates);
         }
 
         operations.AddRange(candidates.DistinctBy(op => op.Id).Where(op => Grid.ShareCell(op.Volume.Footprint, zone.Volume.Footprint)));

@@ -23,15 +23,23 @@ public static class FeatureWriter
     /// <summary>An operation as Feature JSON text.</summary>
     public static string ToJson(Operation operation) => ToJson(w => Write(w, operation));
 
-    private static string ToJson(Action<Utf8JsonWriter> write)
+    /// <summary>A zone as Feature JSON, UTF-8 encoded (the bytes of <see cref="ToJson(Zone)"/>).</summary>
+    public static byte[] ToUtf8(Zone zone) => Written(w => Write(w, zone)).WrittenSpan.ToArray();
+
+    /// <summary>An operation as Feature JSON, UTF-8 encoded (the bytes of <see cref="ToJson(Operation)"/>).</summary>
+    public static byte[] ToUtf8(Operation operation) => Written(w => Write(w, operation)).WrittenSpan.ToArray();
+
+    private static string ToJson(Action<Utf8JsonWriter> write) => System.Text.Encoding.UTF8.GetString(Written(write).WrittenSpan);
+
+    private static System.Buffers.ArrayBufferWriter<byte> Written(Action<Utf8JsonWriter> write)
     {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream))
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
+        using (var w = new Utf8JsonWriter(buffer))
         {
             write(w);
         }
 
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+        return buffer;
     }
 
     private static void Write(Utf8JsonWriter w, string id, Declaration d, string kind, string? state)

@@ -178,6 +178,13 @@ internal readonly struct LocalFrame
         PointSegment(X(px, shiftP), Y(py), X(ax, shiftAb), Y(ay), X(bx, shiftAb), Y(by));
 
     /// <summary>
+    /// Plane distance in metres between segments a–b and c–d (longitudes moved by the given shifts): the least of
+    /// their four vertex-to-segment distances.
+    /// </summary>
+    public double SegmentDistance(double ax, double ay, double bx, double by, double shiftAb, double cx, double cy, double dx, double dy, double shiftCd) =>
+        Math.Sqrt(SegmentSegment2(X(ax, shiftAb), Y(ay), X(bx, shiftAb), Y(by), X(cx, shiftCd), Y(cy), X(dx, shiftCd), Y(dy)));
+
+    /// <summary>
     /// An upper bound in metres on the length of the segment a–b (straight in lon/lat) on the ellipsoid: its plane
     /// length times <see cref="HighFactor"/>, with a margin for rounding.
     /// </summary>
@@ -226,10 +233,7 @@ internal readonly struct LocalFrame
                     continue;
                 }
 
-                double d2 = Math.Min(
-                    Math.Min(PointSegment2(ax, ay, cx, cy, dx, dy), PointSegment2(bx, by, cx, cy, dx, dy)),
-                    Math.Min(PointSegment2(cx, cy, ax, ay, bx, by), PointSegment2(dx, dy, ax, ay, bx, by)));
-                best2 = Math.Min(best2, d2);
+                best2 = Math.Min(best2, SegmentSegment2(ax, ay, bx, by, cx, cy, dx, dy));
                 if (best2 <= enough2)
                 {
                     i = np; // done: near enough
@@ -245,6 +249,12 @@ internal readonly struct LocalFrame
 
         return Math.Sqrt(best2);
     }
+
+    // Squared plane distance between segments a–b and c–d (projected): the least of the four vertex-to-segment ones.
+    private static double SegmentSegment2(double ax, double ay, double bx, double by, double cx, double cy, double dx, double dy) =>
+        Math.Min(
+            Math.Min(PointSegment2(ax, ay, cx, cy, dx, dy), PointSegment2(bx, by, cx, cy, dx, dy)),
+            Math.Min(PointSegment2(cx, cy, ax, ay, bx, by), PointSegment2(dx, dy, ax, ay, bx, by)));
 
     private static double PointSegment(double px, double py, double ax, double ay, double bx, double by) =>
         Math.Sqrt(PointSegment2(px, py, ax, ay, bx, by));

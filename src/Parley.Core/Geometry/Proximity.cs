@@ -117,9 +117,7 @@ internal static class Proximity
     /// <summary>What the plane says of the least distance between two pieces (the least of their four vertex-to-piece distances).</summary>
     private static PlaneBound Bounded(in Piece p, double shiftP, in Piece q, double shiftQ, double metres, in LocalFrame frame)
     {
-        double d = Math.Min(
-            Math.Min(frame.PointSegmentDistance(p.Ax, p.Ay, shiftP, q.Ax, q.Ay, q.Bx, q.By, shiftQ), frame.PointSegmentDistance(p.Bx, p.By, shiftP, q.Ax, q.Ay, q.Bx, q.By, shiftQ)),
-            Math.Min(frame.PointSegmentDistance(q.Ax, q.Ay, shiftQ, p.Ax, p.Ay, p.Bx, p.By, shiftP), frame.PointSegmentDistance(q.Bx, q.By, shiftQ, p.Ax, p.Ay, p.Bx, p.By, shiftP)));
+        double d = frame.SegmentDistance(p.Ax, p.Ay, p.Bx, p.By, shiftP, q.Ax, q.Ay, q.Bx, q.By, shiftQ);
         return d * frame.HighFactor <= metres ? PlaneBound.Near : d * frame.LowFactor > metres ? PlaneBound.Far : PlaneBound.Doubtful;
     }
 
@@ -144,72 +142,8 @@ internal static class Proximity
     /// to an interval whose every point is provably farther: no point of a piece moves more than
     /// <paramref name="pieceLength"/> metres (a bound on the piece's geodesic length) as its parameter runs over [0, 1].
     /// </summary>
-    internal static bool PointToPieceWithin(double px, double py, in Piece s, double metres, double pieceLength)
-    {
-        if (s.Ax == s.Bx && s.Ay == s.By)
-        {
-            return Geodesy.Distance(px, py, s.Ax, s.Ay) <= metres;
-        }
-
-        const int Samples = 8;
-        double dx = s.Bx - s.Ax, dy = s.By - s.Ay;
-        double best = double.PositiveInfinity;
-        int bestIndex = 0;
-        for (int i = 0; i <= Samples; i++)
-        {
-            double t = (double)i / Samples;
-            double d = Geodesy.Distance(px, py, s.Ax + (dx * t), s.Ay + (dy * t));
-            if (d <= metres)
-            {
-                return true;
-            }
-
-            if (d < best)
-            {
-                best = d;
-                bestIndex = i;
-            }
-        }
-
-        double lo = Math.Max(0, (bestIndex - 1.0) / Samples), hi = Math.Min(1, (bestIndex + 1.0) / Samples);
-        const double InvPhi = 0.6180339887498949;
-        double c = hi - ((hi - lo) * InvPhi), e = lo + ((hi - lo) * InvPhi);
-        double fc = Geodesy.Distance(px, py, s.Ax + (dx * c), s.Ay + (dy * c));
-        double fe = Geodesy.Distance(px, py, s.Ax + (dx * e), s.Ay + (dy * e));
-        for (int iteration = 0; iteration < 48 && hi - lo > 1e-12; iteration++)
-        {
-            if (fc <= metres || fe <= metres)
-            {
-                return true;
-            }
-
-            // Every later point lies in [lo, hi], within (hi - lo) of c: at least fc - pieceLength·(hi - lo) away
-            // (less the error of two geodesics), so the search can only end above the threshold.
-            if (Math.Min(fc, fe) - (pieceLength * (hi - lo)) - (2 * GeodesicErrorMetres) > metres)
-            {
-                return false;
-            }
-
-            if (fc < fe)
-            {
-                hi = e;
-                e = c;
-                fe = fc;
-                c = hi - ((hi - lo) * InvPhi);
-                fc = Geodesy.Distance(px, py, s.Ax + (dx * c), s.Ay + (dy * c));
-            }
-            else
-            {
-                lo = c;
-                c = e;
-                fc = fe;
-                e = lo + ((hi - lo) * InvPhi);
-                fe = Geodesy.Distance(px, py, s.Ax + (dx * e), s.Ay + (dy * e));
-            }
-        }
-
-        return Math.Min(best, Math.Min(fc, fe)) <= metres;
-    }
+    internal static bool PointToPieceWithin(double px, double py, in Piece s, double metres, double pieceLength) =>
+        PointToPiece(px, py, s, Geodesy.Distance, metres, pieceLength) <= metres;
 
     /// <summary>Shapes too large or too near a pole for a plane: clear cases on the sphere, the rest on the ellipsoid.</summary>
     private static bool WithinDistanceOnSphere(Shape a, Shape b, double metres)
@@ -378,9 +312,13 @@ internal static class Proximity
     /// <summary>Least distance from a point to a piece, by sampling then golden-section search.</summary>
     /// <remarks>
     /// With <paramref name="stopAt"/>, it returns the first distance found at or below it: the least distance is
-    /// then at most that too, so "is it at most <paramref name="stopAt"/>?" has the same answer, sooner.
+    /// then at most that too, so "is it at most <paramref name="stopAt"/>?" has the same answer, sooner. With
+    /// <paramref name="pieceLength"/> too (a bound on how far a point of the piece moves as its parameter runs over
+    /// [0, 1]), it returns a distance above <paramref name="stopAt"/> as soon as the search has narrowed to an
+    /// interval whose every point is provably farther: the answer to that question is then "no".
     /// </remarks>
-    internal static double PointToPiece(double px, double py, in Piece s, Func<double, double, double, double, double> metric, double stopAt = double.NegativeInfinity)
+    internal static double PointToPiece(double px, double py, in Piece s, Func<double, double, double, double, double> metric,
+        double stopAt = double.NegativeInfinity, double pieceLength = double.PositiveInfinity)
     {
         if (s.Ax == s.Bx && s.Ay == s.By)
         {
@@ -415,6 +353,13 @@ internal static class Proximity
         for (int iteration = 0; iteration < 48 && hi - lo > 1e-12; iteration++)
         {
             if (fc <= stopAt || fe <= stopAt)
+            {
+                return Math.Min(fc, fe);
+            }
+
+            // Every later point lies in [lo, hi], within (hi - lo) of c: at least fc - pieceLength·(hi - lo) away
+            // (less the error of two geodesics), so the search can only end above the threshold.
+            if (Math.Min(fc, fe) - (pieceLength * (hi - lo)) - (2 * GeodesicErrorMetres) > stopAt)
             {
                 return Math.Min(fc, fe);
             }

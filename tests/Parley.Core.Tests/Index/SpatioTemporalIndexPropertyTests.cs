@@ -12,11 +12,7 @@ namespace Parley.Core.Tests.Index;
 /// </summary>
 public class SpatioTemporalIndexPropertyTests
 {
-    private sealed record Item(string Key, int Version);
-
-    private sealed record Step(int Action, int Key, Volume Volume);
-
-    private sealed record Case(List<Step> Steps, List<IndexProbe> Probes);
+    private sealed record Case(List<IndexStep> Steps, List<IndexProbe> Probes);
 
     /// <summary>A volume in one of a few clusters, so that keys meet each other: mid latitudes, the antimeridian, both poles.</summary>
     private static Volume RandomVolume(Random r)
@@ -46,7 +42,7 @@ public class SpatioTemporalIndexPropertyTests
     {
         int keys = r.Next(5, 40);
         var steps = Enumerable.Range(0, r.Next(10, 80))
-            .Select(_ => new Step(r.Next(4) == 0 ? 1 : 0, r.Next(keys), RandomVolume(r)))
+            .Select(_ => new IndexStep(r.Next(4) == 0 ? 1 : 0, r.Next(keys), RandomVolume(r)))
             .ToList();
         var probes = Enumerable.Range(0, 12)
             .Select(_ => new IndexProbe(
@@ -58,7 +54,7 @@ public class SpatioTemporalIndexPropertyTests
     });
 
     [Theory]
-    [InlineData(SpatioTemporalIndex<Item>.DefaultFinestLevel)]
+    [InlineData(SpatioTemporalIndex<IndexItem>.DefaultFinestLevel)]
     [InlineData(0)]
     [InlineData(4)]
     [InlineData(24)]
@@ -66,35 +62,13 @@ public class SpatioTemporalIndexPropertyTests
     {
         Cases.Sample(c =>
         {
-            var index = new SpatioTemporalIndex<Item>(finestLevel);
-            var model = new Dictionary<string, (Item Item, Volume Volume)>();
-            int version = 0;
-            foreach (var step in c.Steps)
-            {
-                string key = $"k{step.Key}";
-                if (step.Action == 1)
-                {
-                    Assert.Equal(model.Remove(key), index.Remove(key));
-                }
-                else
-                {
-                    var item = new Item(key, ++version);
-                    index.Upsert(key, item, step.Volume);
-                    model[key] = (item, step.Volume);
-                }
-            }
-
-            Assert.Equal(model.Count, index.Count);
-            Assert.Equal(model.Values.Select(v => v.Item).OrderBy(i => i.Key), index.Items.OrderBy(i => i.Key));
-            foreach (var (key, value) in model)
-            {
-                Assert.Same(value.Item, index.Find(key));
-            }
-
+            var index = new SpatioTemporalIndex<IndexItem>(finestLevel);
+            var model = IndexModel.Replay(c.Steps, (key, item, volume, _) => index.Upsert(key, item, volume), index.Remove);
+            model.AssertHeldBy(index.Count, index.Items, index.Find);
             foreach (var probe in c.Probes)
             {
-                var expected = model.Values.Where(v => IndexOracle.Matches(v.Volume, probe)).Select(v => v.Item).OrderBy(i => i.Key).ToList();
-                var actual = new List<Item>();
+                var expected = model.Expected(probe);
+                var actual = new List<IndexItem>();
                 index.Query(probe.Volume, probe.LateralMetres, probe.VerticalMetres, null, actual);
                 Assert.Equal(expected, actual.OrderBy(i => i.Key).ToList());
 
@@ -110,21 +84,13 @@ public class SpatioTemporalIndexPropertyTests
     {
         Cases.Sample(c =>
         {
-            var index = new SpatioTemporalIndex<Item>();
-            var model = new Dictionary<string, (Item Item, Volume Volume)>();
-            foreach (var step in c.Steps.Where(s => s.Action == 0))
-            {
-                var item = new Item($"k{step.Key}", step.Key);
-                index.Upsert(item.Key, item, step.Volume);
-                model[item.Key] = (item, step.Volume);
-            }
-
+            var index = new SpatioTemporalIndex<IndexItem>();
+            var model = IndexModel.Replay(c.Steps, (key, item, volume, _) => index.Upsert(key, item, volume), index.Remove);
             foreach (var probe in c.Probes)
             {
-                var expected = model.Values.Where(v => v.Item.Version % 2 == 0 && IndexOracle.Matches(v.Volume, probe)).Select(v => v.Item).OrderBy(i => i.Key);
-                var actual = new List<Item>();
+                var actual = new List<IndexItem>();
                 index.Query(probe.Volume, probe.LateralMetres, probe.VerticalMetres, i => i.Version % 2 == 0, actual);
-                Assert.Equal(expected, actual.OrderBy(i => i.Key));
+                Assert.Equal(model.Expected(probe, accept: i => i.Version % 2 == 0), actual.OrderBy(i => i.Key));
             }
         }, iter: 40);
     }
@@ -135,32 +101,13 @@ public class SpatioTemporalIndexPropertyTests
         Cases.Select(Gen.Int[-1, 2]).Sample((c, skip) =>
         {
             // Groups by key, changed by updates (an entry moves to its new group), with removals between.
-            var index = new SpatioTemporalIndex<Item>();
-            var model = new Dictionary<string, (Item Item, Volume Volume, int Group)>();
-            int version = 0;
-            foreach (var step in c.Steps)
-            {
-                string key = $"k{step.Key}";
-                if (step.Action == 1)
-                {
-                    Assert.Equal(model.Remove(key), index.Remove(key));
-                    continue;
-                }
-
-                var item = new Item(key, ++version);
-                int group = (step.Key + version) % 4 - 1; // NoGroup, 0, 1 or 2
-                index.Upsert(key, item, step.Volume, group);
-                model[key] = (item, step.Volume, group);
-            }
-
+            var index = new SpatioTemporalIndex<IndexItem>();
+            var model = IndexModel.Replay(c.Steps, index.Upsert, index.Remove);
             foreach (var probe in c.Probes)
             {
-                var expected = model.Values
-                    .Where(v => (skip == SpatioTemporalIndex<Item>.NoGroup || v.Group != skip) && IndexOracle.Matches(v.Volume, probe))
-                    .Select(v => v.Item).OrderBy(i => i.Key).ToList();
-                var actual = new List<Item>();
+                var actual = new List<IndexItem>();
                 index.Query(probe.Volume, probe.LateralMetres, probe.VerticalMetres, skip, null, actual);
-                Assert.Equal(expected, actual.OrderBy(i => i.Key).ToList());
+                Assert.Equal(model.Expected(probe, skip), actual.OrderBy(i => i.Key).ToList());
             }
         }, iter: 60);
     }
@@ -170,10 +117,10 @@ public class SpatioTemporalIndexPropertyTests
     {
         Cases.Sample(c =>
         {
-            var index = new SpatioTemporalIndex<Item>();
+            var index = new SpatioTemporalIndex<IndexItem>();
             foreach (var step in c.Steps)
             {
-                index.Upsert($"k{step.Key}", new Item($"k{step.Key}", 0), step.Volume);
+                index.Upsert($"k{step.Key}", new IndexItem($"k{step.Key}", 0), step.Volume);
             }
 
             foreach (var key in index.Items.Select(i => i.Key).ToList())

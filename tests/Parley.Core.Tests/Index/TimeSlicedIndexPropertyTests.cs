@@ -15,11 +15,7 @@ public class TimeSlicedIndexPropertyTests
 {
     private static readonly TimeSpan Slice = TimeSpan.FromHours(2);
 
-    private sealed record Item(string Key, int Version);
-
-    private sealed record Step(int Action, int Key, Volume Volume);
-
-    private sealed record Case(List<Step> Steps, List<IndexProbe> Probes);
+    private sealed record Case(List<IndexStep> Steps, List<IndexProbe> Probes);
 
     private static TimeWindow RandomWindow(Random r)
     {
@@ -51,7 +47,7 @@ public class TimeSlicedIndexPropertyTests
     {
         int keys = r.Next(5, 60);
         var steps = Enumerable.Range(0, r.Next(10, 120))
-            .Select(_ => new Step(r.Next(5) == 0 ? 1 : 0, r.Next(keys), RandomVolume(r)))
+            .Select(_ => new IndexStep(r.Next(5) == 0 ? 1 : 0, r.Next(keys), RandomVolume(r)))
             .ToList();
         var probes = Enumerable.Range(0, 12)
             .Select(_ => new IndexProbe(RandomVolume(r), r.Next(3) == 0 ? 0 : ShapeGen.LogUniform(r, 1, 50_000), r.Next(3) == 0 ? 0 : ShapeGen.Uniform(r, 0, 500)))
@@ -64,47 +60,20 @@ public class TimeSlicedIndexPropertyTests
     {
         Cases.Select(Gen.Int[-1, 2]).Sample((c, skip) =>
         {
-            var index = new TimeSlicedIndex<Item>(Slice);
-            var model = new Dictionary<string, (Item Item, Volume Volume, int Group)>();
-            int version = 0;
-            foreach (var step in c.Steps)
-            {
-                string key = $"k{step.Key}";
-                if (step.Action == 1)
-                {
-                    Assert.Equal(model.Remove(key), index.Remove(key));
-                    continue;
-                }
-
-                // Updates move entries between slices and groups.
-                var item = new Item(key, ++version);
-                int group = (step.Key + version) % 4 - 1;
-                index.Upsert(key, item, step.Volume, group);
-                model[key] = (item, step.Volume, group);
-            }
-
-            Assert.Equal(model.Count, index.Count);
-            Assert.Equal(model.Values.Select(v => v.Item).OrderBy(i => i.Key), index.Items.OrderBy(i => i.Key));
-            foreach (var (key, value) in model)
-            {
-                Assert.Same(value.Item, index.Find(key));
-            }
-
+            // Updates move entries between slices and groups.
+            var index = new TimeSlicedIndex<IndexItem>(Slice);
+            var model = IndexModel.Replay(c.Steps, index.Upsert, index.Remove);
+            model.AssertHeldBy(index.Count, index.Items, index.Find);
             foreach (var probe in c.Probes)
             {
-                var expected = model.Values
-                    .Where(v => (skip == SpatioTemporalIndex<Item>.NoGroup || v.Group != skip) && IndexOracle.Matches(v.Volume, probe))
-                    .Select(v => v.Item).OrderBy(i => i.Key).ToList();
-                var actual = new List<Item>();
+                var actual = new List<IndexItem>();
                 index.Query(probe.Volume, probe.LateralMetres, probe.VerticalMetres, skip, null, actual);
                 Assert.Equal(actual.Count, actual.Distinct().Count());
-                Assert.Equal(expected, actual.OrderBy(i => i.Key).ToList());
+                Assert.Equal(model.Expected(probe, skip), actual.OrderBy(i => i.Key).ToList());
 
-                var accepted = new List<Item>();
+                var accepted = new List<IndexItem>();
                 index.Query(probe.Volume, probe.LateralMetres, probe.VerticalMetres, i => i.Version % 2 == 0, accepted);
-                Assert.Equal(
-                    model.Values.Where(v => v.Item.Version % 2 == 0 && IndexOracle.Matches(v.Volume, probe)).Select(v => v.Item).OrderBy(i => i.Key),
-                    accepted.OrderBy(i => i.Key));
+                Assert.Equal(model.Expected(probe, accept: i => i.Version % 2 == 0), accepted.OrderBy(i => i.Key));
             }
         }, iter: 200);
     }
@@ -113,14 +82,14 @@ public class TimeSlicedIndexPropertyTests
     public void many_slices_and_a_probe_spanning_all_of_them_find_the_same_as_a_scan()
     {
         // More slices than a probe's window spans and fewer: both ways of choosing the slices to read.
-        var index = new TimeSlicedIndex<Item>(TimeSpan.FromMinutes(10));
-        var model = new List<(Item Item, Volume Volume)>();
+        var index = new TimeSlicedIndex<IndexItem>(TimeSpan.FromMinutes(10));
+        var model = new List<(IndexItem Item, Volume Volume)>();
         var square = Fixtures.Box(10, 40, 10.01, 40.01);
         for (int i = 0; i < 500; i++)
         {
             var start = Fixtures.T0.AddMinutes(7 * i);
             var volume = new Volume(square, new AltitudeBand(0, 100), new TimeWindow(start, start.AddMinutes(i % 3 == 0 ? 10 : 4)));
-            var item = new Item($"k{i}", i);
+            var item = new IndexItem($"k{i}", i);
             index.Upsert(item.Key, item, volume);
             model.Add((item, volume));
         }
@@ -132,7 +101,7 @@ public class TimeSlicedIndexPropertyTests
             new(Fixtures.T0.AddMinutes(3000), Fixtures.T0.AddMinutes(9000))])
         {
             var probe = new IndexProbe(new Volume(square, new AltitudeBand(0, 100), window), 0, 0);
-            var actual = new List<Item>();
+            var actual = new List<IndexItem>();
             index.Query(probe.Volume, 0, 0, null, actual);
             Assert.Equal(model.Where(m => IndexOracle.Matches(m.Volume, probe)).Select(m => m.Item).OrderBy(i => i.Version), actual.OrderBy(i => i.Version));
         }
