@@ -21,8 +21,6 @@ public static class CanonicalJson
         "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f" +
         "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f\"\\");
 
-    private static readonly Comparison<KeyValuePair<string, JsonNode?>> ByKey = (a, b) => string.CompareOrdinal(a.Key, b.Key);
-
     /// <summary>The canonical UTF-8 bytes of a JSON value.</summary>
     public static byte[] Serialize(JsonNode? node)
     {
@@ -44,23 +42,9 @@ public static class CanonicalJson
                 output.Write("null"u8);
                 break;
             case JsonObject o:
-                output.Write("{"u8);
                 var members = new KeyValuePair<string, JsonNode?>[o.Count];
                 ((ICollection<KeyValuePair<string, JsonNode?>>)o).CopyTo(members, 0);
-                Array.Sort(members, ByKey);
-                for (int i = 0; i < members.Length; i++)
-                {
-                    if (i > 0)
-                    {
-                        output.Write(","u8);
-                    }
-
-                    WriteString(output, members[i].Key);
-                    output.Write(":"u8);
-                    Write(output, members[i].Value);
-                }
-
-                output.Write("}"u8);
+                WriteObject(output, members, Write);
                 break;
             case JsonArray a:
                 output.Write("["u8);
@@ -98,27 +82,13 @@ public static class CanonicalJson
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                var members = new List<(string Name, JsonElement Value)>();
+                var members = new List<KeyValuePair<string, JsonElement>>();
                 foreach (var member in element.EnumerateObject())
                 {
-                    members.Add((member.Name, member.Value));
+                    members.Add(new(member.Name, member.Value));
                 }
 
-                members.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-                output.Write("{"u8);
-                for (int i = 0; i < members.Count; i++)
-                {
-                    if (i > 0)
-                    {
-                        output.Write(","u8);
-                    }
-
-                    WriteString(output, members[i].Name);
-                    output.Write(":"u8);
-                    Write(output, members[i].Value);
-                }
-
-                output.Write("}"u8);
+                WriteObject(output, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(members), Write);
                 break;
             case JsonValueKind.Array:
                 output.Write("["u8);
@@ -144,6 +114,26 @@ public static class CanonicalJson
             case JsonValueKind.False: output.Write("false"u8); break;
             default: output.Write("null"u8); break;
         }
+    }
+
+    /// <summary>An object: its members sorted by the UTF-16 code units of their names, each value written by <paramref name="write"/>.</summary>
+    private static void WriteObject<T>(IBufferWriter<byte> output, Span<KeyValuePair<string, T>> members, Action<IBufferWriter<byte>, T> write)
+    {
+        members.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        output.Write("{"u8);
+        for (int i = 0; i < members.Length; i++)
+        {
+            if (i > 0)
+            {
+                output.Write(","u8);
+            }
+
+            WriteString(output, members[i].Key);
+            output.Write(":"u8);
+            write(output, members[i].Value);
+        }
+
+        output.Write("}"u8);
     }
 
     /// <summary>The double a JSON number stands for.</summary>

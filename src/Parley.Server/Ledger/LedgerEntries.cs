@@ -46,13 +46,13 @@ public static class LedgerEntries
 
         foreach (var zone in changes.UpsertZones)
         {
-            items.Add((zone.Owner, zone.Visibility, DeclarationContent(FeatureWriter.ToJson(zone), null, "zone", zone.Version)));
+            items.Add((zone.Owner, zone.Visibility, DeclarationContent(FeatureWriter.ToUtf8(zone), null, "zone", zone.Version)));
         }
 
         foreach (var operation in changes.UpsertOperations)
         {
             items.Add((operation.Owner, operation.Visibility,
-                DeclarationContent(FeatureWriter.ToJson(operation), OperationStates.Name(operation.State), "operation", operation.Version)));
+                DeclarationContent(FeatureWriter.ToUtf8(operation), OperationStates.Name(operation.State), "operation", operation.Version)));
         }
 
         foreach (var request in changes.UpsertRequests)
@@ -81,9 +81,9 @@ public static class LedgerEntries
 
     /// <summary>
     /// A zone's or an operation's content, <c>{"feature":…,"state":…,"type":…,"version":…}</c> (no state for a zone):
-    /// the members in key order, the feature canonicalized from its text without building a JSON tree of it.
+    /// the members in key order, the feature canonicalized from its UTF-8 text without building a JSON tree of it.
     /// </summary>
-    private static byte[] DeclarationContent(string feature, string? state, string type, long version)
+    private static byte[] DeclarationContent(byte[] feature, string? state, string type, long version)
     {
         var content = new ArrayBufferWriter<byte>(1024);
         content.Write("{\"feature\":"u8);
