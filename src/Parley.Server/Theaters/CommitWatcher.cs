@@ -27,7 +27,7 @@ internal sealed class CommitWatcher(TheaterRegistry registry, ILogger<CommitWatc
                 // Commits this node made itself are already applied: only a head ahead of the theater's is news.
                 if (c is not { } commit || registry.HeadOf(commit.Agreement) is not { } known || known < commit.Head)
                 {
-                    registry.ReportCommit();
+                    registry.ReportCommit(c?.Agreement);
                     reports.Writer.TryWrite(c?.Agreement);
                 }
             },

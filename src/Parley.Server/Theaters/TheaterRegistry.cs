@@ -61,6 +61,9 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
         /// <summary>Writes waiting for a batch.</summary>
         public System.Collections.Concurrent.ConcurrentQueue<Job> Pending { get; } = new();
 
+        /// <summary>Signalled when the store reports a commit on this agreement made through another node (see <see cref="ReportCommit"/>).</summary>
+        public EventSignal CommitsReported { get; } = new();
+
         public void Set(AgreementState state) =>
             (Theater, Ledger, Watch, Nonces, Head) = (state.Theater, state.Ledger, state.Watch, state.Nonces, state.Head);
     }
@@ -506,7 +509,7 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
     {
         while (true)
         {
-            var reported = CommitsReported.Next;
+            var reported = entry.CommitsReported.Next;
             if (await Task.WhenAny(begin, reported) == begin || entry.Head == Unknown)
             {
                 return;
@@ -543,11 +546,23 @@ public sealed class TheaterRegistry(IParleyStore store, byte[] ledgerSeed, strin
         return true;
     }
 
-    /// <summary>Signalled when the store reports a commit made through another node (see <see cref="ReportCommit"/>).</summary>
-    private EventSignal CommitsReported { get; } = new();
+    /// <summary>
+    /// Tells the registry that another node committed on <paramref name="id"/> (on any agreement when null): a batch
+    /// waiting for that agreement's lock catches up meanwhile.
+    /// </summary>
+    public void ReportCommit(AgreementId? id)
+    {
+        Entry[] entries;
+        lock (_gate)
+        {
+            entries = id is { } one ? (_entries.TryGetValue(one, out var e) ? [e] : []) : [.. _entries.Values];
+        }
 
-    /// <summary>Tells the registry that another node committed on an agreement (a batch waiting for its lock catches up meanwhile).</summary>
-    public void ReportCommit() => CommitsReported.Notify();
+        foreach (var entry in entries)
+        {
+            entry.CommitsReported.Notify();
+        }
+    }
 
     /// <summary>Wakes event streams and webhook delivery after commits made elsewhere were applied (null: the state was loaded anew).</summary>
     private void Signal(CommittedChanges? changes)
