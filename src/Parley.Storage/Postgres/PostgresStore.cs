@@ -374,8 +374,9 @@ public sealed class PostgresStore : IParleyStore
         static string Named(string field) => $"ANY(ARRAY(SELECT jsonb_array_elements_text(c.changes::jsonb -> '{field}') {Commits}))";
         await using var read = new NpgsqlBatch(connection, transaction);
 
-        // Planned for the ids at hand: a plan cached while the tables were small (statistics lag a fast-growing
-        // table) would scan every row of the agreement for a few ids.
+        // Planned for the ids at hand: statements are prepared per connection (Max Auto Prepare), and a plan cached
+        // while the tables were small (statistics lag a fast-growing table) would scan every row of the agreement
+        // for a few ids.
         Add(read, "SET LOCAL plan_cache_mode = force_custom_plan;");
         foreach (var sql in (string[])[
             "SELECT seq, changes FROM commits WHERE agreement_id = @agreement AND seq > @since AND seq <= @head ORDER BY seq;",
@@ -445,13 +446,12 @@ public sealed class PostgresStore : IParleyStore
             }
 
             // Every write in one round trip; the first that fails aborts the transaction, which is then rolled back.
-            long firstEvent = nextEvent, next = nextEvent;
             await using var writes = new NpgsqlBatch(connection, transaction);
-            long eventsBefore = nextEvent;
+            long next = nextEvent; // the sequence number of the next change's first event
             foreach (var (changes, zones, operations) in serialised)
             {
-                Apply(writes, agreement, changes, zones, operations, lastEvent: eventsBefore - 1);
-                eventsBefore += changes.Events.Count;
+                Apply(writes, agreement, changes, zones, operations, lastEvent: next - 1);
+                next += changes.Events.Count;
                 RecordAnswer(writes, agreement, changes);
                 UpsertConcurrenceRequests(writes, agreement, changes.UpsertRequests);
                 InsertTouches(writes, agreement, changes.Touches);
@@ -459,13 +459,13 @@ public sealed class PostgresStore : IParleyStore
 
             // The rows every write adds (nonce, events, ledger entry and openings): one statement each for the batch.
             InsertNonces(writes, agreement, batch);
-            next = InsertEvents(writes, agreement, batch.SelectMany(c => c.Events), next);
+            InsertEvents(writes, agreement, batch.SelectMany(c => c.Events), nextEvent);
             AppendLedger(writes, agreement, batch.SelectMany(c => c.Ledger));
 
             var journal = Add(writes, "INSERT INTO commits (agreement_id, seq, changes) VALUES (@agreement, @seq, @changes);");
             Text(journal, "agreement", agreement.Value);
             Long(journal, "seq", head + 1);
-            Text(journal, "changes", CommitJournal.Describe(batch, firstEvent, next));
+            Text(journal, "changes", CommitJournal.Describe(batch, nextEvent, next));
             if (CommitJournal.PrunesAt(head + 1))
             {
                 var prune = Add(writes, "DELETE FROM commits WHERE agreement_id = @agreement AND seq <= @before;");
@@ -617,7 +617,7 @@ public sealed class PostgresStore : IParleyStore
         return result;
     }
 
-    /// <summary>Spends the signed request's nonce and keeps the idempotent answer; a spent nonce fails the transaction.</summary>
+    /// <summary>Spends the signed requests' nonces, one statement for the batch; a spent nonce fails the transaction.</summary>
     private static void InsertNonces(NpgsqlBatch batch, AgreementId agreement, IReadOnlyList<ChangeSet> changes)
     {
         var signed = changes.Where(c => c.Submission is not null).ToList();
@@ -636,6 +636,7 @@ public sealed class PostgresStore : IParleyStore
         insert.Parameters.Add(new NpgsqlParameter<long[]>("ticks", [.. signed.Select(c => c.Submission!.Timestamp.UtcTicks)]));
     }
 
+    /// <summary>Keeps the answer given under an idempotency key, for the party's retries.</summary>
     private static void RecordAnswer(NpgsqlBatch batch, AgreementId agreement, ChangeSet changes)
     {
         if (changes.Answer is { } answer)
@@ -732,12 +733,12 @@ public sealed class PostgresStore : IParleyStore
     }
 
     /// <summary>Appends events numbered from <paramref name="next"/>; returns the number after the last.</summary>
-    private static long InsertEvents(NpgsqlBatch batch, AgreementId agreement, IEnumerable<EventAppend> appended, long next)
+    private static void InsertEvents(NpgsqlBatch batch, AgreementId agreement, IEnumerable<EventAppend> appended, long next)
     {
         var events = appended.ToList();
         if (events.Count == 0)
         {
-            return next;
+            return;
         }
 
         var insert = Add(batch, """
@@ -750,9 +751,9 @@ public sealed class PostgresStore : IParleyStore
         insert.Parameters.Add(new NpgsqlParameter<string[]>("type", [.. events.Select(e => e.Type)]));
         insert.Parameters.Add(new NpgsqlParameter<string[]>("payload", [.. events.Select(e => e.Payload)]));
         insert.Parameters.Add(new NpgsqlParameter<long[]>("created", [.. events.Select(e => e.Created.UtcTicks)]));
-        return next + events.Count;
     }
 
+    /// <summary>Appends ledger entries with their openings (their indexes were checked under the agreement's lock).</summary>
     private static void AppendLedger(NpgsqlBatch batch, AgreementId agreement, IEnumerable<LedgerAppend> appended)
     {
         var entries = appended.ToList();

@@ -353,17 +353,19 @@ public sealed class SqliteStore : IParleyStore
                 head = (long)(await read.ExecuteScalarAsync(cancellationToken))!;
             }
 
-            rows = await ReadJournalAsync(connection, transaction, agreement.Id, since, head, cancellationToken);
+            await using var journal = Command(connection, JournalSql, transaction);
+            rows = await ReadJournalAsync(journal, agreement.Id, since, head, cancellationToken);
         }
 
         return await ResolveAsync(agreement, since, head, rows, cancellationToken);
     }
 
+    private const string JournalSql = "SELECT seq, changes FROM commits WHERE agreement_id = $agreement AND seq > $since AND seq <= $head ORDER BY seq;";
+
     private static async Task<List<(long Seq, string Changes)>> ReadJournalAsync(
-        SqliteConnection connection, SqliteTransaction transaction, AgreementId agreement, long since, long head, CancellationToken cancellationToken)
+        SqliteCommand read, AgreementId agreement, long since, long head, CancellationToken cancellationToken)
     {
         var rows = new List<(long Seq, string Changes)>();
-        await using var read = Command(connection, "SELECT seq, changes FROM commits WHERE agreement_id = $agreement AND seq > $since AND seq <= $head ORDER BY seq;", transaction);
         read.Parameters.AddWithValue("$agreement", agreement.Value);
         read.Parameters.AddWithValue("$since", since);
         read.Parameters.AddWithValue("$head", head);
@@ -393,7 +395,7 @@ public sealed class SqliteStore : IParleyStore
         {
             ArgumentNullException.ThrowIfNull(forAgreement);
             // The readers see every commit, and none can land while this write holds the lock.
-            var rows = await ReadJournalAsync(statements.Connection, statements.Transaction!, agreement, since, head, cancellationToken);
+            var rows = await ReadJournalAsync(statements.Command(JournalSql), agreement, since, head, cancellationToken);
             return await store.ResolveAsync(forAgreement, since, head, rows, cancellationToken);
         }
 
@@ -1001,9 +1003,11 @@ public sealed class SqliteStore : IParleyStore
         }
     }
 
-    /// <summary>Appends ledger entries within one transaction, the next index read once.</summary>
+    /// <summary>Appends ledger entries within one transaction: the next index read once, the statements bound once.</summary>
     private sealed class LedgerWriter(WriterStatements statements, AgreementId agreement)
     {
+        private SqliteParameter? _entryIndex, _entry, _openingIndex, _n, _opening;
+        private SqliteCommand? _insertEntry, _insertOpening;
         private long _next = -1;
 
         public async Task AppendAsync(LedgerAppend ledger, CancellationToken cancellationToken)
@@ -1013,6 +1017,16 @@ public sealed class SqliteStore : IParleyStore
                 var next = statements.Command("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries WHERE agreement_id = $agreement;");
                 next.Parameters.AddWithValue("$agreement", agreement.Value);
                 _next = (long)(await next.ExecuteScalarAsync(cancellationToken))!;
+
+                _insertEntry = statements.Command("INSERT INTO ledger_entries (agreement_id, idx, entry) VALUES ($agreement, $idx, $entry);");
+                _insertEntry.Parameters.AddWithValue("$agreement", agreement.Value);
+                _entryIndex = _insertEntry.Parameters.Add("$idx", SqliteType.Integer);
+                _entry = _insertEntry.Parameters.Add("$entry", SqliteType.Blob);
+                _insertOpening = statements.Command("INSERT INTO ledger_openings (agreement_id, idx, n, opening) VALUES ($agreement, $idx, $n, $opening);");
+                _insertOpening.Parameters.AddWithValue("$agreement", agreement.Value);
+                _openingIndex = _insertOpening.Parameters.Add("$idx", SqliteType.Integer);
+                _n = _insertOpening.Parameters.Add("$n", SqliteType.Integer);
+                _opening = _insertOpening.Parameters.Add("$opening", SqliteType.Blob);
             }
 
             if (_next != ledger.Index)
@@ -1020,24 +1034,15 @@ public sealed class SqliteStore : IParleyStore
                 throw new InvalidOperationException($"ledger entry {ledger.Index} is not the next one ({_next}): another writer appended first");
             }
 
-            var entry = statements.Command("INSERT INTO ledger_entries (agreement_id, idx, entry) VALUES ($agreement, $idx, $entry);");
-            entry.Parameters.AddWithValue("$agreement", agreement.Value);
-            entry.Parameters.AddWithValue("$idx", ledger.Index);
-            entry.Parameters.Add("$entry", SqliteType.Blob).Value = ledger.Entry;
-            await entry.ExecuteNonQueryAsync(cancellationToken);
-            if (ledger.Openings.Count > 0)
+            _entryIndex!.Value = ledger.Index;
+            _entry!.Value = ledger.Entry;
+            await _insertEntry!.ExecuteNonQueryAsync(cancellationToken);
+            for (int i = 0; i < ledger.Openings.Count; i++)
             {
-                var opening = statements.Command("INSERT INTO ledger_openings (agreement_id, idx, n, opening) VALUES ($agreement, $idx, $n, $opening);");
-                opening.Parameters.AddWithValue("$agreement", agreement.Value);
-                opening.Parameters.AddWithValue("$idx", ledger.Index);
-                var n = opening.Parameters.Add("$n", SqliteType.Integer);
-                var value = opening.Parameters.Add("$opening", SqliteType.Blob);
-                for (int i = 0; i < ledger.Openings.Count; i++)
-                {
-                    n.Value = i;
-                    value.Value = ledger.Openings[i];
-                    await opening.ExecuteNonQueryAsync(cancellationToken);
-                }
+                _openingIndex!.Value = ledger.Index;
+                _n!.Value = i;
+                _opening!.Value = ledger.Openings[i];
+                await _insertOpening!.ExecuteNonQueryAsync(cancellationToken);
             }
 
             _next++;
@@ -1255,8 +1260,6 @@ public sealed class SqliteStore : IParleyStore
     private sealed class WriterStatements(SqliteConnection connection) : IDisposable
     {
         private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
-
-        public SqliteConnection Connection => connection;
 
         /// <summary>The write's transaction, which every statement handed out runs in.</summary>
         public SqliteTransaction? Transaction { get; private set; }
