@@ -46,7 +46,7 @@ public static class PostGisRun
             connection.Open();
             Execute(connection, "CREATE EXTENSION postgis");
             string version = Scalar(connection, "SELECT version() || ' / PostGIS ' || postgis_lib_version()");
-            Console.WriteLine($"# {version}; settings: {string.Join(", ", PostgresCluster.Settings.Skip(1))}; client over the Unix socket, prepared statements");
+            Console.WriteLine($"# {version}; settings: {PostgresCluster.Describe(PostgresCluster.Settings)}; client over the Unix socket, prepared statements");
             Console.WriteLine($"# seed {seed}, {queries:N0} operations timed one by one, same operations in both, each after a warm-up on the first {Math.Min(queries, 1_000):N0} that is not timed");
             var footprints = Footprints(connection, operations);
 

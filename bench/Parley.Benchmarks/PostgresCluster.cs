@@ -1,7 +1,5 @@
 using Parley.Tests.Shared;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Parley.Benchmarks;
 
@@ -50,6 +48,10 @@ public sealed class PostgresCluster : IDisposable
     public static readonly string[] DurableSettings =
         ["listen_addresses=127.0.0.1", "fsync=on", "synchronous_commit=on", "full_page_writes=on", .. Sizing];
 
+    /// <summary>The settings as a run report states them: what bears on the figures (not where the server listens).</summary>
+    public static string Describe(string[] settings) =>
+        string.Join(", ", settings.Where(s => !s.StartsWith("listen_addresses=", StringComparison.Ordinal)));
+
     public static PostgresCluster Start(string? bin = null, bool durable = false)
     {
         bin ??= Environment.GetEnvironmentVariable("PARLEY_PG_BIN") ?? "/usr/lib/postgresql/15/bin";
@@ -59,12 +61,12 @@ public sealed class PostgresCluster : IDisposable
         }
 
         var folder = Directory.CreateTempSubdirectory("parley-pg-").FullName;
-        var cluster = new PostgresCluster(bin, folder, FreePort());
+        var cluster = new PostgresCluster(bin, folder, PostgresTools.FreePort());
         try
         {
             if (Environment.IsPrivilegedProcess)
             {
-                Run("chown", "-R", "postgres:postgres", folder);
+                PostgresTools.Run("chown", "-R", "postgres:postgres", folder);
             }
 
             Console.Error.WriteLine($"initdb in {folder}");
@@ -128,8 +130,4 @@ public sealed class PostgresCluster : IDisposable
     }
 
     private void RunAsPostgres(string tool, params string[] args) => PostgresTools.RunAsPostgres(_bin, tool, args);
-
-    private static void Run(string exe, params string[] args) => PostgresTools.Run(exe, args);
-
-    private static int FreePort() => PostgresTools.FreePort();
 }

@@ -205,7 +205,7 @@ internal static class DecisionsRun
             {
                 Line("On PostgreSQL, each node is a `parley serve` process of its own, caller i sending to node i mod n; CPU counts this driver and those processes, " +
                     "not PostgreSQL's; GC pause and allocations are the driver's alone. PostgreSQL runs with its durable defaults " +
-                    $"(`{string.Join(", ", PostgresCluster.DurableSettings.Where(s => !s.StartsWith("listen", StringComparison.Ordinal)))}`): every batch is flushed before it is answered.");
+                    $"(`{PostgresCluster.Describe(PostgresCluster.DurableSettings)}`): every batch is flushed before it is answered.");
                 Line();
             }
 

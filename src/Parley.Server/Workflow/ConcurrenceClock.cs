@@ -1,3 +1,4 @@
+using Parley.Core.Conflicts;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 using Parley.Core.Workflow;
@@ -36,20 +37,22 @@ internal sealed class ConcurrenceClock(TheaterRegistry registry, ParleyServerOpt
     /// <remarks>Looks first with a read, so a tick with nothing due opens no store write (on a shared store, no lock across nodes).</remarks>
     public static async Task<int> ExpireAsync(TheaterRegistry registry, AgreementId id, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (await registry.ReadAsync(id, theater => theater.Requests.NextDeadline, cancellationToken) is not { } due || due > now)
+        if (!await registry.ReadAsync(id, theater => IsDue(theater, now), cancellationToken))
         {
             return 0;
         }
 
         return await registry.WriteAsync(id, theater =>
         {
-            if (theater.Requests.NextDeadline is not { } next || next > now)
+            if (!IsDue(theater, now))
             {
-                return (new ChangeSet(), 0);
+                return (new ChangeSet(), 0); // expired meanwhile through another write
             }
 
             var changes = Lifecycle.ExpireDue(theater, now);
             return (changes, changes.UpsertRequests.Count(r => r.State == RequestState.Expired));
         }, cancellationToken);
     }
+
+    private static bool IsDue(Theater theater, DateTimeOffset now) => theater.Requests.NextDeadline is { } next && next <= now;
 }

@@ -1,7 +1,4 @@
 using Parley.Tests.Shared;
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace Parley.Storage.Tests.Conformance;
@@ -135,11 +132,11 @@ internal sealed class PostgresTestCluster : IDisposable
         }
 
         var folder = Directory.CreateTempSubdirectory("parley-pg-tests-").FullName;
-        var cluster = new PostgresTestCluster(bin, folder, FreePort(), durable);
+        var cluster = new PostgresTestCluster(bin, folder, PostgresTools.FreePort(), durable);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.Stop();
         if (Environment.IsPrivilegedProcess)
         {
-            Run("chown", "-R", "postgres:postgres", folder);
+            PostgresTools.Run("chown", "-R", "postgres:postgres", folder);
         }
 
         cluster.RunAsPostgres("initdb", "-D", cluster._data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync");
@@ -200,8 +197,4 @@ internal sealed class PostgresTestCluster : IDisposable
     }
 
     private void RunAsPostgres(string tool, params string[] args) => PostgresTools.RunAsPostgres(_bin, tool, args);
-
-    private static void Run(string exe, params string[] args) => PostgresTools.Run(exe, args);
-
-    private static int FreePort() => PostgresTools.FreePort();
 }
