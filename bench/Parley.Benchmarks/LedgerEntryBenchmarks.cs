@@ -6,7 +6,7 @@ using Parley.Core.Conflicts;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 using Parley.Core.Workflow;
-using Parley.Server.Ledger;
+using Parley.Ledger.Entries;
 using Parley.Server.Security;
 using Parley.Tests.Reference;
 

@@ -20,7 +20,7 @@ public sealed class ArchitectureTests
         static string[] Parley(Assembly a) => [.. a.GetReferencedAssemblies().Select(r => r.Name!).Where(n => n.StartsWith("Parley", StringComparison.Ordinal)).Order()];
 
         Assert.Equal(["Parley.Core"], Parley(typeof(Parley.Storage.Sqlite.SqliteStore).Assembly));
-        Assert.Equal(["Parley.Core", "Parley.Ledger", "Parley.Storage"], Parley(typeof(ParleyApp).Assembly));
+        Assert.Equal(["Parley.Core", "Parley.Ledger", "Parley.Ledger.Entries", "Parley.Storage"], Parley(typeof(ParleyApp).Assembly));
         Assert.Empty(Parley(typeof(Parley.Ledger.MerkleTree).Assembly));
     }
 

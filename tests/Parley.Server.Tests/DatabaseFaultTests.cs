@@ -8,7 +8,7 @@ using Npgsql;
 using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Ledger;
-using Parley.Server.Ledger;
+using Parley.Ledger.Entries;
 using Parley.Server.Theaters;
 using Parley.Storage.Tests.Conformance;
 

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Ledger;
-using Parley.Server.Ledger;
+using Parley.Ledger.Entries;
 using Parley.Server.Theaters;
 
 namespace Parley.Server.Tests;

@@ -4,7 +4,7 @@ using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 using Parley.Core.Workflow;
-using Parley.Server.Ledger;
+using Parley.Ledger.Entries;
 using Parley.Server.Theaters;
 using Parley.Storage.Sqlite;
 

@@ -4,7 +4,7 @@ using Parley.Core.Conflicts;
 using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Ports;
-using Parley.Server.Ledger;
+using Parley.Ledger.Entries;
 
 namespace Parley.Tests.Reference;
 

@@ -8,7 +8,7 @@ using Parley.Core.Conflicts;
 using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Ports;
-using Parley.Server.Ledger;
+using Parley.Ledger.Entries;
 using Parley.Server.Security;
 using Parley.Storage.Sqlite;
 

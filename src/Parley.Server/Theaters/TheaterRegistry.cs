@@ -6,6 +6,7 @@ using Parley.Core.Notifications;
 using Parley.Core.Ports;
 using Parley.Core.Probing;
 using Parley.Server.Ledger;
+using Parley.Ledger.Entries;
 using Parley.Server.Security;
 
 namespace Parley.Server.Theaters;

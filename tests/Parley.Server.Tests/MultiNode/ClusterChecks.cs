@@ -8,7 +8,7 @@ using Parley.Core.Model;
 using Parley.Core.Ports;
 using Parley.Core.Workflow;
 using Parley.Ledger;
-using Parley.Server.Ledger;
+using Parley.Ledger.Entries;
 using Parley.Server.Security;
 
 namespace Parley.Server.Tests.MultiNode;

@@ -3,7 +3,7 @@ using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Workflow;
 
-namespace Parley.Server.Ledger;
+namespace Parley.Ledger.Entries;
 
 /// <summary>A concurrence request as a ledger item's content, and back (for replay).</summary>
 public static class ConcurrenceRecords

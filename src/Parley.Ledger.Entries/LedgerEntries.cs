@@ -8,7 +8,7 @@ using Parley.Core.Model;
 using Parley.Core.Ports;
 using Parley.Ledger;
 
-namespace Parley.Server.Ledger;
+namespace Parley.Ledger.Entries;
 
 /// <summary>
 /// Turns an accepted change into its ledger entry: RFC 8785 canonical JSON naming the agreement, the

@@ -6,10 +6,10 @@ using Parley.Core.Geometry;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 using Parley.Core.Workflow;
-using Parley.Server.Ledger;
+using Parley.Ledger.Entries;
 using Parley.Tests.Reference;
 
-namespace Parley.Server.Tests;
+namespace Parley.Ledger.Entries.Tests;
 
 /// <summary>
 /// Ledger entries against their reference model, the first implementation: for the same salts, the same entry

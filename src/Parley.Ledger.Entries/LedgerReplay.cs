@@ -7,7 +7,7 @@ using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 
-namespace Parley.Server.Ledger;
+namespace Parley.Ledger.Entries;
 
 /// <summary>The state as a projection of the ledger: replaying the entries in order rebuilds it.</summary>
 public static class LedgerReplay
