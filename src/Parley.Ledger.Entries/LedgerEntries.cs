@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Parley.Core.Conflicts;
+using Parley.Core.Decisions;
 using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Ports;
@@ -23,18 +24,29 @@ namespace Parley.Ledger.Entries;
 /// </remarks>
 public static class LedgerEntries
 {
-    /// <summary>The ledger entry (and openings) for a change set applied to <paramref name="theater"/>'s current state.</summary>
-    public static List<LedgerAppend> Build(long index, AgreementId agreement, ChangeSet changes, Theater theater, DateTimeOffset time) =>
-        Build(index, agreement, changes, theater, time, NewSalt);
+    /// <summary>
+    /// The ledger entries (and openings) recording <paramref name="decision"/>, asked for by <paramref name="submission"/>,
+    /// on <paramref name="theater"/>'s state before it is applied.
+    /// </summary>
+    public static List<LedgerAppend> Build(long index, AgreementId agreement, Decision decision, SignedSubmission? submission, Theater theater, DateTimeOffset time) =>
+        Build(index, agreement, decision, submission, theater, time, NewSalt);
 
-    /// <summary>As <see cref="Build(long, AgreementId, ChangeSet, Theater, DateTimeOffset)"/>, with the salts from <paramref name="salt"/> (tests).</summary>
-    internal static List<LedgerAppend> Build(long index, AgreementId agreement, ChangeSet changes, Theater theater, DateTimeOffset time, Func<byte[]> salt)
+    /// <summary>As <see cref="Build(long, AgreementId, Decision, SignedSubmission?, Theater, DateTimeOffset)"/>, with the salts from <paramref name="salt"/> (tests).</summary>
+    internal static List<LedgerAppend> Build(long index, AgreementId agreement, Decision decision, SignedSubmission? submission, Theater theater, DateTimeOffset time, Func<byte[]> salt)
     {
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(theater);
+        if (decision.AgreementText is { } text)
+        {
+            return ForAgreement(index, agreement, text, time, salt);
+        }
+
+        var changes = decision.State;
         var items = new List<(PartyId Owner, Visibility Visibility, byte[] Content)>();
-        foreach (var id in changes.DeleteZones)
+        foreach (var id in changes.WithdrawnZones)
         {
             var zone = theater.FindZone(id);
-            var owner = zone?.Owner ?? changes.Submitter;
+            var owner = zone?.Owner ?? decision.Submitter;
             var visibility = zone?.Visibility ?? Visibility.Private;
             items.Add((owner, visibility, CanonicalJson.Serialize(new JsonObject
             {
@@ -44,31 +56,31 @@ public static class LedgerEntries
             })));
         }
 
-        foreach (var zone in changes.UpsertZones)
+        foreach (var zone in changes.Zones)
         {
             items.Add((zone.Owner, zone.Visibility, DeclarationContent(FeatureWriter.ToUtf8(zone), null, "zone", zone.Version)));
         }
 
-        foreach (var operation in changes.UpsertOperations)
+        foreach (var operation in changes.Operations)
         {
             items.Add((operation.Owner, operation.Visibility,
                 DeclarationContent(FeatureWriter.ToUtf8(operation), OperationStates.Name(operation.State), "operation", operation.Version)));
         }
 
-        foreach (var request in changes.UpsertRequests)
+        foreach (var request in changes.Requests)
         {
             // Kept by the center alone: the record names both parties' items, and each may be hidden from the other.
             // Each party reads its side through the API; its own signed answer is its own item of the entry.
             items.Add((Center, Visibility.Private, CanonicalJson.Serialize(ConcurrenceRecords.ToContent(request))));
         }
 
-        if (changes.Submission is { } submission)
+        if (submission is not null)
         {
             // The signed request, private to its submitter like its geometry: the entry commits to it, the
             // submitter (or a judge it shows the opening to) checks the signature against the agreement's keys.
-            items.Add((changes.Submitter, Visibility.Private, CanonicalJson.Serialize(new JsonObject
+            items.Add((decision.Submitter, Visibility.Private, CanonicalJson.Serialize(new JsonObject
             {
-                ["type"] = "submission", ["owner"] = changes.Submitter.Value, ["visibility"] = "private", ["key"] = submission.Key, ["nonce"] = submission.Nonce,
+                ["type"] = "submission", ["owner"] = decision.Submitter.Value, ["visibility"] = "private", ["key"] = submission.Key, ["nonce"] = submission.Nonce,
                 ["timestamp"] = FeatureWriter.Time(submission.Timestamp),
                 ["signature"] = Convert.ToBase64String(submission.Signature),
                 // The exact signed bytes, so the signature is checked on them and not on a re-serialisation.
@@ -76,7 +88,7 @@ public static class LedgerEntries
             })));
         }
 
-        return Build(index, agreement, changes.Command, changes.Submitter, time, items, salt);
+        return Build(index, agreement, decision.Command, decision.Submitter, time, items, salt);
     }
 
     /// <summary>
@@ -112,14 +124,14 @@ public static class LedgerEntries
 
     /// <summary>As <see cref="ForAgreement(long, AgreementId, string, DateTimeOffset)"/>, with the salt from <paramref name="salt"/> (tests).</summary>
     internal static List<LedgerAppend> ForAgreement(long index, AgreementId agreement, string source, DateTimeOffset time, Func<byte[]> salt) =>
-        Build(index, agreement, "agreement.put", new PartyId("center"), time,
+        Build(index, agreement, Decision.AgreementCommand, Center, time,
             [(new PartyId("center"), Visibility.Public, CanonicalJson.Serialize(new JsonObject { ["type"] = "agreement", ["source"] = source }))], salt);
 
     // Salts make commitments hiding: a private item's content cannot be guessed and checked against its commitment.
     private static byte[] NewSalt() => RandomNumberGenerator.GetBytes(16);
 
     /// <summary>The owner of items no party may open (the center's own records).</summary>
-    public static readonly PartyId Center = new("center");
+    public static readonly PartyId Center = Decision.Center;
 
     /// <summary>Largest leaf: the C2SP tlog-tiles entry bundle gives each entry a 16-bit length.</summary>
     public const int MaxEntryBytes = 65_535;

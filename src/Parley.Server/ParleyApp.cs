@@ -55,10 +55,18 @@ public static class ParleyApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<SubmissionKeys>();
         builder.Services.AddSingleton(_ => OpenStore(options));
+
+        // Readers outside the registry see the store only through the role they need.
+        builder.Services.AddSingleton<ILedgerStore>(sp => sp.GetRequiredService<IParleyStore>());
+        builder.Services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<IParleyStore>());
+        builder.Services.AddSingleton<IProbingStore>(sp => sp.GetRequiredService<IParleyStore>());
+        builder.Services.AddSingleton<IWebhookStore>(sp => sp.GetRequiredService<IParleyStore>());
+        builder.Services.AddSingleton<ICommitFeed>(sp => sp.GetRequiredService<IParleyStore>());
         byte[] ledgerSeed = SecretFiles.ReadOrCreate(Path.Combine(options.DataDirectory, "ledger-signing.key"), Parley.Ledger.NoteSigner.NewSeed);
         builder.Services.AddSingleton(sp => new TheaterRegistry(
-            sp.GetRequiredService<IParleyStore>(), ledgerSeed, CenterName(options.CenterName), sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddHostedService<CheckpointSigner>();
+            sp.GetRequiredService<IParleyStore>(), ledgerSeed, CenterName(options.CenterName), sp.GetRequiredService<TimeProvider>(),
+            validate: agreement => PartyTokenKeys.Load(agreement)));
+        builder.Services.AddHostedService<CheckpointTimer>();
         builder.Services.AddHostedService<CommitWatcher>();
         builder.Services.AddHostedService<Parley.Server.Workflow.ConcurrenceClock>();
         builder.Services.AddSingleton(new Notifications.WebhookSigner(ledgerSeed, CenterName(options.CenterName)));
@@ -133,7 +141,7 @@ public static class ParleyApp
 
         if (options.Demo)
         {
-            await DemoAgreement.LoadAsync(registry, app.Services.GetRequiredService<TimeProvider>(), cancellationToken);
+            await DemoAgreement.LoadAsync(registry, cancellationToken);
         }
 
         // Every log starts the session with a checkpoint of what it holds.

@@ -8,6 +8,7 @@ using Parley.Core.Ports;
 using Parley.Core.Workflow;
 using Parley.Ledger.Entries;
 using Parley.Tests.Reference;
+using Parley.Tests.Support;
 
 namespace Parley.Ledger.Entries.Tests;
 
@@ -19,7 +20,7 @@ public sealed class LedgerEntriesPropertyTests
 {
     private static readonly string[] Parties = ["red", "blue", "green", "center", "Ünïcode \"party\"", "\uD83D\uDE00"];
 
-    private sealed record Case(long Index, AgreementId Agreement, ChangeSet Changes, Theater Theater, DateTimeOffset Time, int SaltSeed);
+    private sealed record Case(long Index, AgreementId Agreement, Commit Changes, Theater Theater, DateTimeOffset Time, int SaltSeed);
 
     [Fact]
     public void every_change_set_gives_the_entries_and_openings_of_the_reference_for_the_same_salts()
@@ -28,7 +29,7 @@ public sealed class LedgerEntriesPropertyTests
         Gen.Int.Select(seed => MakeCase(new Random(seed))).Sample(c =>
         {
             var expected = LedgerEntriesReference.Build(c.Index, c.Agreement, c.Changes, c.Theater, c.Time, Salts(c.SaltSeed));
-            var actual = LedgerEntries.Build(c.Index, c.Agreement, c.Changes, c.Theater, c.Time, Salts(c.SaltSeed));
+            var actual = LedgerEntries.Build(c.Index, c.Agreement, c.Changes.Decision, c.Changes.Submission, c.Theater, c.Time, Salts(c.SaltSeed));
             AssertSame(expected, actual);
 
             // What the generator reached, so that a change of it cannot quietly stop covering the leaf splits.
@@ -89,21 +90,21 @@ public sealed class LedgerEntriesPropertyTests
         var (theater, time) = (new Theater(Agreement.Default("p")), new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
         var small = MakeZone(new Random(1), "small", 8) with { Visibility = Visibility.Public, Name = "small" };
         var large = MakeZone(new Random(2), "large", 8) with { Visibility = Visibility.Public, Name = "" };
-        ChangeSet Changes(int padding)
+        Commit Changes(int padding)
         {
-            var changes = new ChangeSet { Command = "zone.declare", Submitter = new PartyId("red") };
+            var changes = new CommitBuilder { Command = "zone.declare", Submitter = new PartyId("red") };
             changes.UpsertZones.AddRange([small, large with { Name = new string('a', padding) }]);
             return changes;
         }
 
         // Each item counts its bytes and a comma; a byte of the name is a byte of the large item's inline opening.
-        var items = System.Text.Json.JsonDocument.Parse(LedgerEntries.Build(0, new AgreementId("p"), Changes(0), theater, time, Salts(0))[0].Entry)
+        var items = System.Text.Json.JsonDocument.Parse(LedgerEntries.Build(0, new AgreementId("p"), Changes(0).Decision, null, theater, time, Salts(0))[0].Entry)
             .RootElement.GetProperty("items").EnumerateArray().Select(i => Encoding.UTF8.GetByteCount(i.GetRawText()) + 1).Sum();
         var leaves = new HashSet<int>();
         for (int n = InlineOpeningBudget - items - 3; n <= InlineOpeningBudget - items + 3; n++)
         {
             var expected = LedgerEntriesReference.Build(0, new AgreementId("p"), Changes(n), theater, time, Salts(n));
-            AssertSame(expected, LedgerEntries.Build(0, new AgreementId("p"), Changes(n), theater, time, Salts(n)));
+            AssertSame(expected, LedgerEntries.Build(0, new AgreementId("p"), Changes(n).Decision, null, theater, time, Salts(n)));
             leaves.Add(expected.Count);
         }
 
@@ -157,7 +158,7 @@ public sealed class LedgerEntriesPropertyTests
             held.Add(zone);
         }
 
-        var changes = new ChangeSet
+        var changes = new CommitBuilder
         {
             Command = r.Next(5) == 0 ? Text(r) : r.GetItems(["zone.declare", "zone.withdraw", "operation.submit", "concurrence.answer"], 1)[0],
             Submitter = new PartyId(Party(r)),

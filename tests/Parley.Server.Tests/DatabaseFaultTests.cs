@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Parley.Core.Features;
 using Parley.Core.Model;
+using Parley.Core.Ports;
 using Parley.Ledger;
 using Parley.Ledger.Entries;
 using Parley.Server.Theaters;
@@ -276,7 +277,7 @@ public sealed class DatabaseFaultTests
         Assert.Equal(checkpoint.RootHash, tree.Root(size));
 
         var records = new List<Parley.Core.Ports.LedgerRecord>();
-        await foreach (var record in registry.Store.ReadLedgerAsync(demo, 0, Ct))
+        await foreach (var record in server.App.Services.GetRequiredService<ILedgerStore>().ReadLedgerAsync(demo, 0, Ct))
         {
             records.Add(record);
         }

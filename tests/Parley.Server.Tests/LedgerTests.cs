@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Parley.Core.Features;
 using Parley.Core.Model;
+using Parley.Core.Ports;
 using Parley.Ledger;
 using Parley.Ledger.Entries;
 using Parley.Server.Theaters;
@@ -145,7 +146,7 @@ public sealed class LedgerTests : IAsyncLifetime
 
         var registry = _server.App.Services.GetRequiredService<TheaterRegistry>();
         var records = new List<Parley.Core.Ports.LedgerRecord>();
-        await foreach (var record in registry.Store.ReadLedgerAsync(new AgreementId("demo"), 0, Ct))
+        await foreach (var record in _server.App.Services.GetRequiredService<ILedgerStore>().ReadLedgerAsync(new AgreementId("demo"), 0, Ct))
         {
             records.Add(record);
         }
@@ -225,7 +226,7 @@ public sealed class LedgerTests : IAsyncLifetime
 
         var registry = _server.App.Services.GetRequiredService<TheaterRegistry>();
         var records = new List<Parley.Core.Ports.LedgerRecord>();
-        await foreach (var record in registry.Store.ReadLedgerAsync(new AgreementId("demo"), 0, Ct))
+        await foreach (var record in _server.App.Services.GetRequiredService<ILedgerStore>().ReadLedgerAsync(new AgreementId("demo"), 0, Ct))
         {
             records.Add(record);
         }

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NSec.Cryptography;
 using Parley.Core.Model;
+using Parley.Core.Ports;
 using Parley.Ledger;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
@@ -73,7 +74,7 @@ public sealed class NotificationTests
 
     /// <summary>Every event of <paramref name="party"/> in the outbox, in order.</summary>
     private static async Task<IReadOnlyList<Parley.Core.Ports.StoredEvent>> OutboxAsync(RunningServer server, string party) =>
-        await server.App.Services.GetRequiredService<TheaterRegistry>().Store.ReadEventsAsync(new AgreementId(Agreement), new PartyId(party), 0, 1000, Ct);
+        await server.App.Services.GetRequiredService<IEventStore>().ReadEventsAsync(new AgreementId(Agreement), new PartyId(party), 0, 1000, Ct);
 
     private static JsonElement Data(Parley.Core.Ports.StoredEvent e) => JsonDocument.Parse(e.Payload).RootElement;
 

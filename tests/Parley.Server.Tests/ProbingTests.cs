@@ -8,6 +8,7 @@ using Microsoft.Extensions.Time.Testing;
 using Parley.Core.Conflicts;
 using Parley.Core.Geometry;
 using Parley.Core.Model;
+using Parley.Core.Ports;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
 
@@ -431,8 +432,7 @@ public sealed class ProbingTests
         Assert.Null(await red.NextAlertAsync(TimeSpan.FromMilliseconds(500)));
         Assert.Null(await blueStream.NextAlertAsync(TimeSpan.FromMilliseconds(200)));
         Assert.Null(await aidStream.NextAlertAsync(TimeSpan.FromMilliseconds(200)));
-        var registry = server.App.Services.GetRequiredService<TheaterRegistry>();
-        Assert.Single(await registry.Store.ReadEventsAsync(new AgreementId("pact"), null, 0, 100, Ct), e => e.Type == "probing.suspected");
+        Assert.Single(await server.App.Services.GetRequiredService<IEventStore>().ReadEventsAsync(new AgreementId("pact"), null, 0, 100, Ct), e => e.Type == "probing.suspected");
     }
 
     [Fact]

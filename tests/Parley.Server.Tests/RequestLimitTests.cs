@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Parley.Core.Agreements;
 using Parley.Core.Features;
+using Parley.Core.Workflow;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 using Parley.Server.Theaters;
@@ -126,12 +127,7 @@ public sealed class RequestLimitTests
 
             // The request's token fires as the commit starts, as a time limit would: the write still lands, in memory and on disk.
             store.Armed = true;
-            await registry.WriteAsync(agreement.Id, _ =>
-            {
-                var changes = new ChangeSet { Command = "zone.declare", Submitter = zone.Owner };
-                changes.UpsertZones.Add(zone);
-                return (changes, 0);
-            }, timeout.Token);
+            await registry.WriteAsync(agreement.Id, (t, now) => (Lifecycle.DeclareZones(t, zone.Owner, [zone], now), 0), timeout.Token);
 
             Assert.True(timeout.IsCancellationRequested);
             Assert.False(store.CommitTokenCouldBeCancelled);
@@ -160,7 +156,7 @@ public sealed class RequestLimitTests
 
         private sealed class Watched(IAgreementWrite inner, CancelOnCommit store) : DelegatingWrite(inner)
         {
-            public override async Task CommitAsync(IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default)
+            public override async Task CommitAsync(IReadOnlyList<Commit> batch, CancellationToken cancellationToken = default)
             {
                 if (store.Armed)
                 {

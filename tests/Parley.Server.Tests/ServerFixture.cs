@@ -93,7 +93,10 @@ public sealed class RunningServer : IAsyncDisposable
 }
 
 /// <summary>Signs every write (POST, PUT, DELETE) with the party's development submission key, as <c>parley</c> does.</summary>
-public sealed class SigningHandler(SubmissionKey key, string agreement, TimeProvider time) : DelegatingHandler(new HttpClientHandler())
+// A client that sends Expect: 100-continue waits for the server's answer however loaded the machine is, rather than
+// sending a refused body after a second and finding the connection closed under it.
+public sealed class SigningHandler(SubmissionKey key, string agreement, TimeProvider time)
+    : DelegatingHandler(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromMinutes(1) })
 {
     /// <summary>
     /// A client with a token of <paramref name="party"/> for <paramref name="agreement"/> on a server's data folder, signing

@@ -214,12 +214,12 @@ internal static class DecisionsRun
             {
                 Line("## Under the agreement's lock, per write (in process; mean µs over the measured window, each batch's time shared among its writes)");
                 Line();
-                Line("| path | scenario | writes per commit | hand-off (answer, release, wake-up) | nonce check | decide | ledger entry + apply | store commit | batch commit p99 | total | ceiling (writes/s) |");
+                Line("| path | scenario | writes per commit | hand-off (answer, release, wake-up) | decide | route steps, ledger entry + apply | store commit | batch commit p99 | total | ceiling (writes/s) |");
                 Line("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
                 foreach (var r in locked)
                 {
                     var p = r.Phases!;
-                    Line($"| {r.Path} | {LoadResult.ScenarioName(r.Scenario)} | {F(p.WritesPerCommit)} | {F(p.Handoff)} | {F(p.Nonce)} | {F(p.Decide)} | {F(p.Prepare)} | {F(p.Commit)} | {F(p.CommitP99)} | {F(p.Total)} | {F(p.Ceiling, 0)} |");
+                    Line($"| {r.Path} | {LoadResult.ScenarioName(r.Scenario)} | {F(p.WritesPerCommit)} | {F(p.Handoff)} | {F(p.Decide)} | {F(p.Prepare)} | {F(p.Commit)} | {F(p.CommitP99)} | {F(p.Total)} | {F(p.Ceiling, 0)} |");
                 }
 
                 Line();

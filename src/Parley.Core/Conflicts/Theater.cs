@@ -97,36 +97,36 @@ public sealed class Theater(Agreement agreement)
     public bool Remove(ZoneId id) =>
         _zonesByKind[0].Remove(id.Value) | _zonesByKind[1].Remove(id.Value) | _zonesByKind[2].Remove(id.Value);
 
-    /// <summary>Applies a committed change set: deletions, then zones, operations, requests and subscriptions.</summary>
-    public void Apply(Parley.Core.Ports.ChangeSet changes)
+    /// <summary>Applies a committed change: zone withdrawals, then zones, operations, requests and subscriptions.</summary>
+    public void Apply(Parley.Core.Decisions.StateChange changes)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        foreach (var zone in changes.DeleteZones)
+        foreach (var zone in changes.WithdrawnZones)
         {
             Remove(zone);
         }
 
-        foreach (var zone in changes.UpsertZones)
+        foreach (var zone in changes.Zones)
         {
             Upsert(zone);
         }
 
-        foreach (var operation in changes.UpsertOperations)
+        foreach (var operation in changes.Operations)
         {
             Upsert(operation);
         }
 
-        foreach (var request in changes.UpsertRequests)
+        foreach (var request in changes.Requests)
         {
             Requests.Upsert(request);
         }
 
-        foreach (var subscription in changes.DeleteSubscriptions)
+        foreach (var subscription in changes.DeletedSubscriptions)
         {
             Subscriptions.Remove(subscription);
         }
 
-        foreach (var subscription in changes.UpsertSubscriptions)
+        foreach (var subscription in changes.Subscriptions)
         {
             Subscriptions.Upsert(subscription);
         }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Parley.Core.Agreements;
 using Parley.Core.Conflicts;
+using Parley.Core.Decisions;
 using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Ports;
@@ -39,7 +40,7 @@ public static class SubscriptionEvents
     /// The events <paramref name="changes"/> raises for the subscriptions of <paramref name="theater"/>, which still holds
     /// the state before the change; in the order of the change's zone withdrawals, zones and operations, then by party.
     /// </summary>
-    public static List<EventAppend> For(Theater theater, ChangeSet changes, DateTimeOffset now)
+    public static List<EventAppend> For(Theater theater, StateChange changes, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(theater);
         ArgumentNullException.ThrowIfNull(changes);
@@ -55,9 +56,9 @@ public static class SubscriptionEvents
             .ToList();
 
         // A declaration named twice in one change ends as its last version.
-        var zones = changes.UpsertZones.GroupBy(z => z.Id).Select(g => g.Last()).ToList();
+        var zones = changes.Zones.GroupBy(z => z.Id).Select(g => g.Last()).ToList();
         var upserted = zones.Select(z => z.Id).ToHashSet();
-        foreach (var id in changes.DeleteZones.Distinct().Where(id => !upserted.Contains(id)))
+        foreach (var id in changes.WithdrawnZones.Distinct().Where(id => !upserted.Contains(id)))
         {
             if (theater.FindZone(id) is { } before)
             {
@@ -71,7 +72,7 @@ public static class SubscriptionEvents
             Add(events, byParty, before, before is null ? null : ZoneKinds.Name(before.Kind), zone, ZoneKinds.Name(zone.Kind), now);
         }
 
-        foreach (var operation in changes.UpsertOperations.GroupBy(o => o.Id).Select(g => g.Last()))
+        foreach (var operation in changes.Operations.GroupBy(o => o.Id).Select(g => g.Last()))
         {
             var before = theater.FindOperation(operation.Id);
             Add(events, byParty, before, before?.Kind, operation, operation.Kind, now);

@@ -58,23 +58,11 @@ public abstract class DelegatingStore(IParleyStore inner) : IParleyStore
         Inner.ReadHeadAsync(agreement, cancellationToken);
 
     /// <inheritdoc/>
-    public virtual Task CommitAsync(AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken = default) =>
-        Inner.CommitAsync(agreement, changes, cancellationToken);
-
-    /// <inheritdoc/>
-    public virtual Task CommitBatchAsync(AgreementId agreement, IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default) =>
-        Inner.CommitBatchAsync(agreement, batch, cancellationToken);
-
-    /// <inheritdoc/>
-    public virtual Task<bool> IsNonceSpentAsync(AgreementId agreement, PartyId party, string nonce, CancellationToken cancellationToken = default) =>
-        Inner.IsNonceSpentAsync(agreement, party, nonce, cancellationToken);
-
-    /// <inheritdoc/>
     public virtual Task<IReadOnlyList<(PartyId Party, string Nonce, DateTimeOffset Signed)>> LoadNoncesAsync(AgreementId agreement, DateTimeOffset since, CancellationToken cancellationToken = default) =>
         Inner.LoadNoncesAsync(agreement, since, cancellationToken);
 
     /// <inheritdoc/>
-    public virtual Task<IdempotentAnswer?> FindAnswerAsync(AgreementId agreement, PartyId party, string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default) =>
+    public virtual Task<KeptAnswer?> FindAnswerAsync(AgreementId agreement, PartyId party, string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default) =>
         Inner.FindAnswerAsync(agreement, party, key, notBefore, cancellationToken);
 
     /// <inheritdoc/>

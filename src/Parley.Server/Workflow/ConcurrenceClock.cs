@@ -1,6 +1,5 @@
 using Parley.Core.Conflicts;
 using Parley.Core.Model;
-using Parley.Core.Ports;
 using Parley.Core.Workflow;
 using Parley.Server.Theaters;
 
@@ -42,15 +41,15 @@ internal sealed class ConcurrenceClock(TheaterRegistry registry, ParleyServerOpt
             return 0;
         }
 
-        return await registry.WriteAsync(id, theater =>
+        return await registry.WriteAsync(id, (theater, _) =>
         {
             if (!IsDue(theater, now))
             {
-                return (new ChangeSet(), 0); // expired meanwhile through another write
+                return (null, 0); // expired meanwhile through another write
             }
 
-            var changes = Lifecycle.ExpireDue(theater, now);
-            return (changes, changes.UpsertRequests.Count(r => r.State == RequestState.Expired));
+            var decision = Lifecycle.ExpireDue(theater, now);
+            return (decision, decision.State.Requests.Count(r => r.State == RequestState.Expired));
         }, cancellationToken);
     }
 

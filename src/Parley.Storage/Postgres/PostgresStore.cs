@@ -24,7 +24,7 @@ namespace Parley.Storage.Postgres;
 /// <para>
 /// Thread safety: every member may be called from several threads; each call takes its own pooled connection.
 /// Durability is the server's: with PostgreSQL's defaults (<c>fsync</c>, <c>synchronous_commit</c> on) a commit
-/// has reached the disk when <see cref="CommitAsync"/> returns.
+/// has reached the disk when <see cref="IAgreementWrite.CommitAsync"/> returns.
 /// </para>
 /// <para>Nothing here logs or puts geometry in an exception message: errors name the entity id and the field.</para>
 /// </remarks>
@@ -193,32 +193,6 @@ public sealed class PostgresStore : IParleyStore
             agreement,
             row => StoredDeclarations.ParseOperation(row, agreement, $"database '{_database}'"),
             cancellationToken);
-    }
-
-    /// <inheritdoc/>
-    /// <remarks>
-    /// One transaction, under the agreement's advisory lock: deletions first, then upserts (an upsert replaces the
-    /// whole row). Deleting a zone that is not there is not an error. A cancelled or failed commit changes nothing.
-    /// </remarks>
-    public Task CommitAsync(AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(changes);
-        return CommitBatchAsync(agreement, [changes], cancellationToken);
-    }
-
-    /// <inheritdoc/>
-    public async Task CommitBatchAsync(AgreementId agreement, IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(batch);
-        EnsureInitialized();
-        cancellationToken.ThrowIfCancellationRequested();
-        if (batch.All(c => c.IsEmpty))
-        {
-            return;
-        }
-
-        await using var write = await BeginWriteAsync(agreement, cancellationToken);
-        await write.CommitAsync(batch, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -431,7 +405,7 @@ public sealed class PostgresStore : IParleyStore
             return store.ReadChangesAsync(connection, transaction, forAgreement, since, head, cancellationToken);
         }
 
-        protected override async Task CommitAsync(IReadOnlyList<ChangeSet> batch, List<SerialisedChange> serialised, CancellationToken cancellationToken)
+        protected override async Task CommitAsync(IReadOnlyList<Commit> batch, List<SerialisedChange> serialised, CancellationToken cancellationToken)
         {
 
             long expected = nextIndex;
@@ -451,15 +425,15 @@ public sealed class PostgresStore : IParleyStore
             foreach (var (changes, zones, operations) in serialised)
             {
                 Apply(writes, agreement, changes, zones, operations, lastEvent: next - 1);
-                next += changes.Events.Count;
+                next += changes.Decision.Events.Length;
                 RecordAnswer(writes, agreement, changes);
-                UpsertConcurrenceRequests(writes, agreement, changes.UpsertRequests);
-                InsertTouches(writes, agreement, changes.Touches);
+                UpsertConcurrenceRequests(writes, agreement, changes.Decision.State.Requests);
+                InsertTouches(writes, agreement, changes.Decision.Touches);
             }
 
             // The rows every write adds (nonce, events, ledger entry and openings): one statement each for the batch.
             InsertNonces(writes, agreement, batch);
-            InsertEvents(writes, agreement, batch.SelectMany(c => c.Events), nextEvent);
+            InsertEvents(writes, agreement, batch.SelectMany(c => c.Decision.Events), nextEvent);
             AppendLedger(writes, agreement, batch.SelectMany(c => c.Ledger));
 
             var journal = Add(writes, "INSERT INTO commits (agreement_id, seq, changes) VALUES (@agreement, @seq, @changes);");
@@ -494,10 +468,10 @@ public sealed class PostgresStore : IParleyStore
     }
 
     private static void Apply(
-        NpgsqlBatch batch, AgreementId agreement, ChangeSet changes, List<(Zone Zone, string Json)> zones, List<(Operation Operation, string Json)> operations,
+        NpgsqlBatch batch, AgreementId agreement, Commit changes, List<(Zone Zone, string Json)> zones, List<(Operation Operation, string Json)> operations,
         long lastEvent)
     {
-        foreach (var zoneId in changes.DeleteZones)
+        foreach (var zoneId in changes.Decision.State.WithdrawnZones)
         {
             var delete = Add(batch, "DELETE FROM zones WHERE agreement_id = @agreement AND id = @id;");
             Text(delete, "agreement", agreement.Value);
@@ -519,14 +493,14 @@ public sealed class PostgresStore : IParleyStore
             Text(upsert, "state", OperationStates.Name(operation.State));
         }
 
-        foreach (var subscription in changes.DeleteSubscriptions)
+        foreach (var subscription in changes.Decision.State.DeletedSubscriptions)
         {
             var delete = Add(batch, "DELETE FROM subscriptions WHERE agreement_id = @agreement AND id = @id;");
             Text(delete, "agreement", agreement.Value);
             Text(delete, "id", subscription.Value);
         }
 
-        foreach (var subscription in changes.UpsertSubscriptions)
+        foreach (var subscription in changes.Decision.State.Subscriptions)
         {
             // A new subscription's cursor is the last event committed before its change (earlier in this batch too):
             // its webhook is sent what comes after. A replaced one keeps its cursor.
@@ -550,7 +524,7 @@ public sealed class PostgresStore : IParleyStore
         }
     }
 
-    private static void UpsertConcurrenceRequests(NpgsqlBatch batch, AgreementId agreement, List<ConcurrenceRequest> requests)
+    private static void UpsertConcurrenceRequests(NpgsqlBatch batch, AgreementId agreement, IReadOnlyList<ConcurrenceRequest> requests)
     {
         foreach (var r in requests)
         {
@@ -618,7 +592,7 @@ public sealed class PostgresStore : IParleyStore
     }
 
     /// <summary>Spends the signed requests' nonces, one statement for the batch; a spent nonce fails the transaction.</summary>
-    private static void InsertNonces(NpgsqlBatch batch, AgreementId agreement, IReadOnlyList<ChangeSet> changes)
+    private static void InsertNonces(NpgsqlBatch batch, AgreementId agreement, IReadOnlyList<Commit> changes)
     {
         var signed = changes.Where(c => c.Submission is not null).ToList();
         if (signed.Count == 0)
@@ -631,46 +605,30 @@ public sealed class PostgresStore : IParleyStore
             SELECT @agreement, * FROM unnest(@party::text[], @nonce::text[], @ticks::bigint[]);
             """);
         Text(insert, "agreement", agreement.Value);
-        insert.Parameters.Add(new NpgsqlParameter<string[]>("party", [.. signed.Select(c => c.Submitter.Value)]));
+        insert.Parameters.Add(new NpgsqlParameter<string[]>("party", [.. signed.Select(c => c.Decision.Submitter.Value)]));
         insert.Parameters.Add(new NpgsqlParameter<string[]>("nonce", [.. signed.Select(c => c.Submission!.Nonce)]));
         insert.Parameters.Add(new NpgsqlParameter<long[]>("ticks", [.. signed.Select(c => c.Submission!.Timestamp.UtcTicks)]));
     }
 
     /// <summary>Keeps the answer given under an idempotency key, for the party's retries.</summary>
-    private static void RecordAnswer(NpgsqlBatch batch, AgreementId agreement, ChangeSet changes)
+    private static void RecordAnswer(NpgsqlBatch batch, AgreementId agreement, Commit changes)
     {
         if (changes.Answer is { } answer)
         {
             // A key older than the retention window may be reused: the new answer replaces it.
             var keep = Add(batch, """
-                INSERT INTO idempotency_keys (agreement_id, party, key, fingerprint, status, content_type, body, etag, location, created_ticks)
-                VALUES (@agreement, @party, @key, @fingerprint, @status, @type, @body, @etag, @location, @created)
-                ON CONFLICT (agreement_id, party, key) DO UPDATE SET fingerprint = excluded.fingerprint, status = excluded.status,
-                    content_type = excluded.content_type, body = excluded.body, etag = excluded.etag, location = excluded.location,
+                INSERT INTO kept_answers (agreement_id, party, key, fingerprint, record, created_ticks)
+                VALUES (@agreement, @party, @key, @fingerprint, @record, @created)
+                ON CONFLICT (agreement_id, party, key) DO UPDATE SET fingerprint = excluded.fingerprint, record = excluded.record,
                     created_ticks = excluded.created_ticks;
                 """);
             Text(keep, "agreement", agreement.Value);
             Text(keep, "party", answer.Party.Value);
             Text(keep, "key", answer.Key);
             Bytes(keep, "fingerprint", answer.Fingerprint);
-            keep.Parameters.Add(new NpgsqlParameter<int>("status", answer.Status));
-            Text(keep, "type", answer.ContentType);
-            Bytes(keep, "body", answer.Body);
-            Text(keep, "etag", answer.ETag);
-            Text(keep, "location", answer.Location);
+            Bytes(keep, "record", answer.Record);
             Long(keep, "created", answer.Created.UtcTicks);
         }
-    }
-
-    /// <inheritdoc/>
-    public async Task<bool> IsNonceSpentAsync(AgreementId agreement, PartyId party, string nonce, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, "SELECT 1 FROM nonces WHERE agreement_id = @agreement AND party = @party AND nonce = @nonce;");
-        Text(command, "agreement", agreement.Value);
-        Text(command, "party", party.Value);
-        Text(command, "nonce", nonce);
-        return await command.ExecuteScalarAsync(cancellationToken) is not null;
     }
 
     /// <inheritdoc/>
@@ -691,11 +649,11 @@ public sealed class PostgresStore : IParleyStore
     }
 
     /// <inheritdoc/>
-    public async Task<IdempotentAnswer?> FindAnswerAsync(AgreementId agreement, PartyId party, string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
+    public async Task<KeptAnswer?> FindAnswerAsync(AgreementId agreement, PartyId party, string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection, """
-            SELECT fingerprint, status, content_type, body, etag, location, created_ticks FROM idempotency_keys
+            SELECT fingerprint, record, created_ticks FROM kept_answers
             WHERE agreement_id = @agreement AND party = @party AND key = @key AND created_ticks >= @notBefore;
             """);
         Text(command, "agreement", agreement.Value);
@@ -708,12 +666,10 @@ public sealed class PostgresStore : IParleyStore
             return null;
         }
 
-        return new IdempotentAnswer(party, key, reader.GetFieldValue<byte[]>(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-            reader.GetFieldValue<byte[]>(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5),
-            Time(reader.GetInt64(6)));
+        return new KeptAnswer(party, key, reader.GetFieldValue<byte[]>(0), reader.GetFieldValue<byte[]>(1), Time(reader.GetInt64(2)));
     }
 
-    private static void InsertTouches(NpgsqlBatch batch, AgreementId agreement, List<ProbeTouch> touches)
+    private static void InsertTouches(NpgsqlBatch batch, AgreementId agreement, IReadOnlyList<ProbeTouch> touches)
     {
         foreach (var touch in touches)
         {

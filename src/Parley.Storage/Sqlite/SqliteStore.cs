@@ -15,7 +15,7 @@ namespace Parley.Storage.Sqlite;
 /// <remarks>
 /// <para>
 /// The file runs in WAL mode with <c>synchronous=FULL</c>, so a commit has reached the disk before
-/// <see cref="CommitAsync"/> returns and survives a crash or power loss right after. Zones and operations are
+/// <see cref="IAgreementWrite.CommitAsync"/> returns and survives a crash or power loss right after. Zones and operations are
 /// kept as the GeoJSON text <see cref="FeatureWriter"/> writes, beside columns for queries; on load the text
 /// is read back through <see cref="FeatureReader"/> under the agreement's rules, and version and state come
 /// from their columns.
@@ -228,33 +228,6 @@ public sealed class SqliteStore : IParleyStore
         command.Parameters.AddWithValue("$ids", ids is null ? DBNull.Value : CommitJournal.Array(ids));
 
     /// <inheritdoc/>
-    /// <remarks>
-    /// One <c>BEGIN IMMEDIATE</c> transaction: deletions first, then upserts (an upsert replaces the whole
-    /// row). Deleting a zone that is not there is not an error. Cancellation is honoured until the commit
-    /// starts; a cancelled or failed commit leaves the file as it was.
-    /// </remarks>
-    public Task CommitAsync(AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(changes);
-        return CommitBatchAsync(agreement, [changes], cancellationToken);
-    }
-
-    /// <inheritdoc/>
-    public async Task CommitBatchAsync(AgreementId agreement, IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(batch);
-        EnsureInitialized();
-        cancellationToken.ThrowIfCancellationRequested();
-        if (batch.All(c => c.IsEmpty))
-        {
-            return;
-        }
-
-        await using var write = await BeginWriteAsync(agreement, cancellationToken);
-        await write.CommitAsync(batch, cancellationToken);
-    }
-
-    /// <inheritdoc/>
     /// <remarks>One process writes a file at a time (the write takes SQLite's write lock up front), and a server owns its file.</remarks>
     public bool IsShared => false;
 
@@ -399,7 +372,7 @@ public sealed class SqliteStore : IParleyStore
             return await store.ResolveAsync(forAgreement, since, head, rows, cancellationToken);
         }
 
-        protected override async Task CommitAsync(IReadOnlyList<ChangeSet> batch, List<SerialisedChange> serialised, CancellationToken cancellationToken)
+        protected override async Task CommitAsync(IReadOnlyList<Commit> batch, List<SerialisedChange> serialised, CancellationToken cancellationToken)
         {
 
             var ledger = new LedgerWriter(statements, agreement);
@@ -408,12 +381,12 @@ public sealed class SqliteStore : IParleyStore
             {
                 await ApplyAsync(statements, agreement, changes, zones, operations, cancellationToken);
                 await RecordRequestAsync(statements, agreement, changes, cancellationToken);
-                await UpsertConcurrenceRequestsAsync(statements, agreement, changes.UpsertRequests, cancellationToken);
-                await InsertTouchesAsync(statements, agreement, changes.Touches, cancellationToken);
-                nextEvent = await InsertEventsAsync(statements, agreement, changes.Events, nextEvent, cancellationToken);
-                if (changes.Events.Count > 0 && firstEvent < 0)
+                await UpsertConcurrenceRequestsAsync(statements, agreement, changes.Decision.State.Requests, cancellationToken);
+                await InsertTouchesAsync(statements, agreement, changes.Decision.Touches, cancellationToken);
+                nextEvent = await InsertEventsAsync(statements, agreement, changes.Decision.Events, nextEvent, cancellationToken);
+                if (changes.Decision.Events.Length > 0 && firstEvent < 0)
                 {
-                    firstEvent = nextEvent - changes.Events.Count;
+                    firstEvent = nextEvent - changes.Decision.Events.Length;
                 }
 
                 foreach (var append in changes.Ledger)
@@ -459,15 +432,15 @@ public sealed class SqliteStore : IParleyStore
     }
 
     private static async Task ApplyAsync(
-        WriterStatements statements, AgreementId agreement, ChangeSet changes,
+        WriterStatements statements, AgreementId agreement, Commit changes,
         List<(Zone Zone, string Json)> zones, List<(Operation Operation, string Json)> operations, CancellationToken cancellationToken)
     {
-        if (changes.DeleteZones.Count > 0)
+        if (changes.Decision.State.WithdrawnZones.Length > 0)
         {
             var delete = statements.Command("DELETE FROM zones WHERE agreement_id = $agreement AND id = $id;");
             var id = delete.Parameters.Add("$id", SqliteType.Text);
             delete.Parameters.AddWithValue("$agreement", agreement.Value);
-            foreach (var zoneId in changes.DeleteZones)
+            foreach (var zoneId in changes.Decision.State.WithdrawnZones)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 id.Value = zoneId.Value;
@@ -509,14 +482,14 @@ public sealed class SqliteStore : IParleyStore
     }
 
     private static async Task ApplySubscriptionsAsync(
-        WriterStatements statements, AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken)
+        WriterStatements statements, AgreementId agreement, Commit changes, CancellationToken cancellationToken)
     {
-        if (changes.DeleteSubscriptions.Count > 0)
+        if (changes.Decision.State.DeletedSubscriptions.Length > 0)
         {
             var delete = statements.Command("DELETE FROM subscriptions WHERE agreement_id = $agreement AND id = $id;");
             delete.Parameters.AddWithValue("$agreement", agreement.Value);
             var id = delete.Parameters.Add("$id", SqliteType.Text);
-            foreach (var subscription in changes.DeleteSubscriptions)
+            foreach (var subscription in changes.Decision.State.DeletedSubscriptions)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 id.Value = subscription.Value;
@@ -524,7 +497,7 @@ public sealed class SqliteStore : IParleyStore
             }
         }
 
-        if (changes.UpsertSubscriptions.Count > 0)
+        if (changes.Decision.State.Subscriptions.Length > 0)
         {
             // A new subscription's cursor is the last event committed so far (in this transaction too): its webhook is
             // sent what comes after. A replaced one keeps its cursor.
@@ -545,7 +518,7 @@ public sealed class SqliteStore : IParleyStore
             var kinds = upsert.Parameters.Add("$kinds", SqliteType.Text);
             var webhook = upsert.Parameters.Add("$webhook", SqliteType.Text);
             var created = upsert.Parameters.Add("$created", SqliteType.Integer);
-            foreach (var subscription in changes.UpsertSubscriptions)
+            foreach (var subscription in changes.Decision.State.Subscriptions)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 id.Value = subscription.Id.Value;
@@ -562,7 +535,7 @@ public sealed class SqliteStore : IParleyStore
     }
 
     private static async Task UpsertConcurrenceRequestsAsync(
-        WriterStatements statements, AgreementId agreement, List<ConcurrenceRequest> requests, CancellationToken cancellationToken)
+        WriterStatements statements, AgreementId agreement, IReadOnlyList<ConcurrenceRequest> requests, CancellationToken cancellationToken)
     {
         if (requests.Count == 0)
         {
@@ -636,7 +609,7 @@ public sealed class SqliteStore : IParleyStore
 
     /// <summary>Spends the signed request's nonce and keeps the idempotent answer; a spent nonce or a used key fails the transaction.</summary>
     private static async Task RecordRequestAsync(
-        WriterStatements statements, AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken)
+        WriterStatements statements, AgreementId agreement, Commit changes, CancellationToken cancellationToken)
     {
         if (changes.Submission is { } submission)
         {
@@ -644,7 +617,7 @@ public sealed class SqliteStore : IParleyStore
                 INSERT INTO nonces (agreement_id, party, nonce, timestamp_ticks) VALUES ($agreement, $party, $nonce, $ticks);
                 """);
             nonce.Parameters.AddWithValue("$agreement", agreement.Value);
-            nonce.Parameters.AddWithValue("$party", changes.Submitter.Value);
+            nonce.Parameters.AddWithValue("$party", changes.Decision.Submitter.Value);
             nonce.Parameters.AddWithValue("$nonce", submission.Nonce);
             nonce.Parameters.AddWithValue("$ticks", submission.Timestamp.UtcTicks);
             await nonce.ExecuteNonQueryAsync(cancellationToken);
@@ -654,36 +627,19 @@ public sealed class SqliteStore : IParleyStore
         {
             // A key older than the retention window may be reused: the new answer replaces it.
             var keep = statements.Command("""
-                INSERT INTO idempotency_keys (agreement_id, party, key, fingerprint, status, content_type, body, etag, location, created_ticks)
-                VALUES ($agreement, $party, $key, $fingerprint, $status, $type, $body, $etag, $location, $created)
-                ON CONFLICT (agreement_id, party, key) DO UPDATE SET fingerprint = excluded.fingerprint, status = excluded.status,
-                    content_type = excluded.content_type, body = excluded.body, etag = excluded.etag, location = excluded.location,
+                INSERT INTO kept_answers (agreement_id, party, key, fingerprint, record, created_ticks)
+                VALUES ($agreement, $party, $key, $fingerprint, $record, $created)
+                ON CONFLICT (agreement_id, party, key) DO UPDATE SET fingerprint = excluded.fingerprint, record = excluded.record,
                     created_ticks = excluded.created_ticks;
                 """);
             keep.Parameters.AddWithValue("$agreement", agreement.Value);
             keep.Parameters.AddWithValue("$party", answer.Party.Value);
             keep.Parameters.AddWithValue("$key", answer.Key);
             keep.Parameters.AddWithValue("$fingerprint", answer.Fingerprint);
-            keep.Parameters.AddWithValue("$status", answer.Status);
-            keep.Parameters.AddWithValue("$type", (object?)answer.ContentType ?? DBNull.Value);
-            keep.Parameters.AddWithValue("$body", answer.Body);
-            keep.Parameters.AddWithValue("$etag", (object?)answer.ETag ?? DBNull.Value);
-            keep.Parameters.AddWithValue("$location", (object?)answer.Location ?? DBNull.Value);
+            keep.Parameters.AddWithValue("$record", answer.Record);
             keep.Parameters.AddWithValue("$created", answer.Created.UtcTicks);
             await keep.ExecuteNonQueryAsync(cancellationToken);
         }
-    }
-
-    /// <inheritdoc/>
-    public async Task<bool> IsNonceSpentAsync(AgreementId agreement, PartyId party, string nonce, CancellationToken cancellationToken = default)
-    {
-        EnsureInitialized();
-        await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var command = Command(connection, "SELECT 1 FROM nonces WHERE agreement_id = $agreement AND party = $party AND nonce = $nonce;");
-        command.Parameters.AddWithValue("$agreement", agreement.Value);
-        command.Parameters.AddWithValue("$party", party.Value);
-        command.Parameters.AddWithValue("$nonce", nonce);
-        return await command.ExecuteScalarAsync(cancellationToken) is not null;
     }
 
     /// <inheritdoc/>
@@ -705,12 +661,12 @@ public sealed class SqliteStore : IParleyStore
     }
 
     /// <inheritdoc/>
-    public async Task<IdempotentAnswer?> FindAnswerAsync(AgreementId agreement, PartyId party, string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
+    public async Task<KeptAnswer?> FindAnswerAsync(AgreementId agreement, PartyId party, string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
     {
         EnsureInitialized();
         await using var connection = await OpenReaderAsync(cancellationToken);
         await using var command = Command(connection, """
-            SELECT fingerprint, status, content_type, body, etag, location, created_ticks FROM idempotency_keys
+            SELECT fingerprint, record, created_ticks FROM kept_answers
             WHERE agreement_id = $agreement AND party = $party AND key = $key AND created_ticks >= $notBefore;
             """);
         command.Parameters.AddWithValue("$agreement", agreement.Value);
@@ -723,13 +679,11 @@ public sealed class SqliteStore : IParleyStore
             return null;
         }
 
-        return new IdempotentAnswer(party, key, (byte[])reader.GetValue(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-            (byte[])reader.GetValue(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5),
-            new DateTimeOffset(reader.GetInt64(6), TimeSpan.Zero));
+        return new KeptAnswer(party, key, (byte[])reader.GetValue(0), (byte[])reader.GetValue(1), new DateTimeOffset(reader.GetInt64(2), TimeSpan.Zero));
     }
 
     private static async Task InsertTouchesAsync(
-        WriterStatements statements, AgreementId agreement, List<ProbeTouch> touches, CancellationToken cancellationToken)
+        WriterStatements statements, AgreementId agreement, IReadOnlyList<ProbeTouch> touches, CancellationToken cancellationToken)
     {
         if (touches.Count == 0)
         {
@@ -764,7 +718,7 @@ public sealed class SqliteStore : IParleyStore
 
     /// <summary>Appends events with the next sequence numbers; returns the one after the last (or <paramref name="next"/> when none, -1 meaning not read yet).</summary>
     private static async Task<long> InsertEventsAsync(
-        WriterStatements statements, AgreementId agreement, List<EventAppend> events, long next, CancellationToken cancellationToken)
+        WriterStatements statements, AgreementId agreement, IReadOnlyList<EventAppend> events, long next, CancellationToken cancellationToken)
     {
         if (events.Count == 0)
         {

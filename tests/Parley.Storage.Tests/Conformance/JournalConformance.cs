@@ -1,3 +1,5 @@
+using Parley.Tests.Support;
+using Parley.Core.Decisions;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 using Parley.Core.Probing;
@@ -16,17 +18,17 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
     private static readonly PartyId Blue = new("blue");
     private static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
 
-    private static ChangeSet Declare(params string[] zones)
+    private static CommitBuilder Declare(params string[] zones)
     {
-        var changes = new ChangeSet { Submitter = Blue };
+        var changes = new CommitBuilder { Submitter = Blue };
         changes.UpsertZones.AddRange(zones.Select(z => Samples.Square(z)));
         return changes;
     }
 
-    private static async Task CommitAsync(IParleyStore store, AgreementId agreement, params ChangeSet[] batch)
+    private static async Task CommitAsync(IParleyStore store, AgreementId agreement, params CommitBuilder[] batch)
     {
         await using var write = await store.BeginWriteAsync(agreement, Ct);
-        await write.CommitAsync(batch, Ct);
+        await write.CommitAsync([.. batch.Select(c => c.ToCommit())], Ct);
     }
 
     [Fact]
@@ -36,7 +38,7 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
         Assert.Equal(0, await store.ReadHeadAsync(Agreement, Ct));
         await CommitAsync(store, Agreement, Declare("z1"), Declare("z2"));
         await CommitAsync(store, Agreement, Declare("z3"));
-        await CommitAsync(store, Agreement, new ChangeSet());
+        await CommitAsync(store, Agreement, new CommitBuilder());
         await using (var abandoned = await store.BeginWriteAsync(Agreement, Ct))
         {
             Assert.Equal(2, abandoned.Head);
@@ -60,10 +62,10 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
         long seen = await second.ReadHeadAsync(Agreement, Ct);
         Assert.Equal(1, seen);
 
-        var withdraw = new ChangeSet { Submitter = Blue };
+        var withdraw = new CommitBuilder { Submitter = Blue };
         withdraw.DeleteZones.AddRange([new ZoneId("gone"), new ZoneId("back")]);
         var operation = Samples.EveryOperationKind()[1];
-        var submit = new ChangeSet { Submitter = Blue, Submission = new SignedSubmission("ed25519:k", "nonce-journal-000001", Now, [1], [2]) };
+        var submit = new CommitBuilder { Submitter = Blue, Submission = new SignedSubmission("ed25519:k", "nonce-journal-000001", Now, [1], [2]) };
         submit.UpsertOperations.Add(operation);
         submit.Touches.Add(new ProbeTouch("r1", Now, Blue, new ZoneId("hidden"), new PartyId("red"), true, "p"));
         submit.Events.Add(new EventAppend(new PartyId("red"), "probing.suspected", """{"n":1}""", Now));
@@ -78,9 +80,9 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
         Assert.NotNull(changes);
         Assert.Equal(3, changes.Head);
         Assert.False(changes.AgreementChanged);
-        Assert.Equal(["back", "new"], changes.Zones.Select(z => z.Id.Value).Order(StringComparer.Ordinal));
-        Assert.Equal(["gone"], changes.DeletedZones.Select(z => z.Value));
-        Assert.Equal([operation.Id], changes.Operations.Select(o => o.Id));
+        Assert.Equal(["back", "new"], changes.State.Zones.Select(z => z.Id.Value).Order(StringComparer.Ordinal));
+        Assert.Equal(["gone"], changes.State.WithdrawnZones.Select(z => z.Value));
+        Assert.Equal([operation.Id], changes.State.Operations.Select(o => o.Id));
         Assert.Equal([(Blue, "nonce-journal-000001", Now)], changes.Nonces);
         Assert.Equal(["r1"], changes.Touches.Select(t => t.Request));
         Assert.Equal(["probing.suspected", "operation.state"], changes.Events.Select(e => e.Type));
@@ -89,15 +91,15 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
         var unlocked = await second.ReadChangesAsync(Samples.Agreement, seen, Ct);
         Assert.NotNull(unlocked);
         Assert.Equal(3, unlocked.Head);
-        Assert.Equal(changes.Zones.Select(z => z.Id), unlocked.Zones.Select(z => z.Id));
-        Assert.Equal(changes.DeletedZones, unlocked.DeletedZones);
+        Assert.Equal(changes.State.Zones.Select(z => z.Id), unlocked.State.Zones.Select(z => z.Id));
+        Assert.Equal(changes.State.WithdrawnZones, unlocked.State.WithdrawnZones);
         Assert.Equal(changes.Nonces, unlocked.Nonces);
         Assert.Equal(changes.Events.Select(e => e.Sequence), unlocked.Events.Select(e => e.Sequence));
 
         // Up to date: nothing to catch up on; ahead of the store (restored from an older copy): load anew.
         var none = await write.ReadChangesAsync(Samples.Agreement, 3, Ct);
         Assert.NotNull(none);
-        Assert.Empty(none.Zones);
+        Assert.Empty(none.State.Zones);
         Assert.Empty(none.Events);
         Assert.Null(await write.ReadChangesAsync(Samples.Agreement, 7, Ct));
     }
@@ -107,7 +109,7 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
     {
         await using var store = await OpenAsync();
         await CommitAsync(store, Agreement, Declare("z1"));
-        var agreementEntry = new ChangeSet { Command = ChangeSet.AgreementCommand };
+        var agreementEntry = new CommitBuilder { Command = Decision.AgreementCommand };
         agreementEntry.Ledger.Add(new LedgerAppend(0, [1, 2, 3], []));
         await CommitAsync(store, Agreement, agreementEntry);
         await using var write = await store.BeginWriteAsync(Agreement, Ct);

@@ -1,3 +1,4 @@
+using Parley.Tests.Support;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 
@@ -8,9 +9,9 @@ public abstract class LedgerConformance(IStoreBackend backend) : ConformanceTest
 {
     private static readonly AgreementId Agreement = new("a");
 
-    private static ChangeSet Entry(long index)
+    private static CommitBuilder Entry(long index)
     {
-        var changes = new ChangeSet();
+        var changes = new CommitBuilder();
         changes.Ledger.Add(new LedgerAppend(index, System.Text.Encoding.UTF8.GetBytes($"{{\"n\":{index}}}"), [[(byte)index]]));
         return changes;
     }

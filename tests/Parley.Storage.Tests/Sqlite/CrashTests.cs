@@ -1,3 +1,4 @@
+using Parley.Tests.Support;
 using System.Diagnostics;
 using Parley.Core.Model;
 using Parley.Core.Ports;
@@ -107,7 +108,7 @@ public sealed class CrashTestWriter
         await store.InitializeAsync(TestContext.Current.CancellationToken);
         for (int i = 0; i < 100_000; i++)
         {
-            var changes = new ChangeSet();
+            var changes = new CommitBuilder();
             changes.UpsertZones.Add(Samples.Square($"c{i}-a", lon: i % 170));
             changes.UpsertZones.Add(Samples.Square($"c{i}-b", lon: i % 170, lat: 1));
             await store.CommitAsync(Samples.Agreement.Id, changes, TestContext.Current.CancellationToken);

@@ -1,3 +1,4 @@
+using Parley.Tests.Support;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Parley.Core.Agreements;
@@ -26,9 +27,9 @@ public sealed class SqliteStoreTests : IDisposable
         return store;
     }
 
-    private static ChangeSet Upsert(params Zone[] zones)
+    private static CommitBuilder Upsert(params Zone[] zones)
     {
-        var changes = new ChangeSet();
+        var changes = new CommitBuilder();
         changes.UpsertZones.AddRange(zones);
         return changes;
     }
@@ -185,6 +186,48 @@ public sealed class SqliteStoreTests : IDisposable
         Assert.Equal(2, Scalar(check, "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('nonces', 'events') AND sql LIKE '%WITHOUT ROWID%';"));
         Assert.Equal(0, Scalar(check, "SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('operations_by_owner', 'operations_by_state', 'nonces_keyed', 'events_keyed');"));
         Assert.Equal(1, Scalar(check, "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND name = 'events_by_recipient' AND tbl_name = 'events';"));
+    }
+
+    [Fact]
+    public async Task a_file_of_schema_9_keeps_its_kept_answers_as_opaque_records_of_the_servers_first_format()
+    {
+        // A file as Parley with nine migrations left it: answers kept in columns named after HTTP.
+        Directory.CreateDirectory(Path.GetDirectoryName(DbPath)!);
+        using (var raw = RawConnection())
+        {
+            void Run(string sql)
+            {
+                using var command = raw.CreateCommand();
+                command.CommandText = sql;
+                command.ExecuteNonQuery();
+            }
+
+            Run(SqliteSchema.CreateVersionTable);
+            for (int version = 1; version <= 9; version++)
+            {
+                Run(SqliteSchema.Migrations[version - 1]);
+                Run($"INSERT INTO schema_version (version, applied) VALUES ({version}, '2026-01-01T00:00:00Z');");
+            }
+
+            Run($"""
+                INSERT INTO idempotency_keys VALUES
+                    ('{Agreement.Id}', 'blue', 'key-1', X'07', 201, 'application/json; charset=utf-8', CAST('{"{"}"ok":1{"}"}' AS BLOB), '"3"', '/v1/x', {Start.UtcTicks}),
+                    ('{Agreement.Id}', 'blue', 'key-2', X'08', 204, NULL, X'', NULL, NULL, {Start.UtcTicks});
+                """);
+        }
+
+        await using (var store = await OpenAsync())
+        {
+            var full = await store.FindAnswerAsync(Agreement.Id, new PartyId("blue"), "key-1", Start, Ct);
+            Assert.Equal([7], full!.Fingerprint);
+            Assert.Equal("parley-answer/1\nstatus: 201\ncontent-type: application/json; charset=utf-8\netag: \"3\"\nlocation: /v1/x\n\n{\"ok\":1}",
+                System.Text.Encoding.UTF8.GetString(full.Record));
+            var empty = await store.FindAnswerAsync(Agreement.Id, new PartyId("blue"), "key-2", Start, Ct);
+            Assert.Equal("parley-answer/1\nstatus: 204\n\n", System.Text.Encoding.UTF8.GetString(empty!.Record));
+        }
+
+        using var check = RawConnection();
+        Assert.Equal(0, Scalar(check, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'idempotency_keys';"));
     }
 
     private static readonly DateTimeOffset Start = new(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);

@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
 using Parley.Core.Conflicts;
+using Parley.Core.Decisions;
 using Parley.Core.Features;
 using Parley.Core.Ports;
-using Parley.Core.Workflow;
 
-namespace Parley.Server.Workflow;
+namespace Parley.Core.Workflow;
 
 /// <summary>
 /// The events a lifecycle change raises, for the parties concerned, committed with the change: a request opened
@@ -17,17 +17,18 @@ namespace Parley.Server.Workflow;
 /// </remarks>
 public static class LifecycleEvents
 {
-    /// <summary>Adds to <paramref name="changes"/> the events of its requests and operations, compared with <paramref name="theater"/> before it.</summary>
-    public static void Add(Theater theater, ChangeSet changes, DateTimeOffset now)
+    /// <summary>The events of a change's requests and operations, compared with <paramref name="theater"/> before it.</summary>
+    public static List<EventAppend> For(Theater theater, StateChange changes, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(theater);
         ArgumentNullException.ThrowIfNull(changes);
-        foreach (var request in changes.UpsertRequests)
+        var events = new List<EventAppend>();
+        foreach (var request in changes.Requests)
         {
             var before = theater.Requests.Find(request.Id);
             if (before is null && request.IsOpen)
             {
-                changes.Events.Add(new EventAppend(request.Affected, "request.opened", Json(new JsonObject
+                events.Add(new EventAppend(request.Affected, "request.opened", Json(new JsonObject
                 {
                     ["request"] = request.Id, ["submitter"] = request.Submitter.Value, ["target_type"] = request.TargetType,
                     ["target_id"] = request.TargetId, ["opened"] = FeatureWriter.Time(request.Opened), ["deadline"] = FeatureWriter.Time(request.Deadline),
@@ -35,7 +36,7 @@ public static class LifecycleEvents
             }
             else if (!request.IsOpen && (before is null || before.IsOpen))
             {
-                changes.Events.Add(new EventAppend(request.Submitter, "request.closed", Json(new JsonObject
+                events.Add(new EventAppend(request.Submitter, "request.closed", Json(new JsonObject
                 {
                     ["request"] = request.Id, ["operation"] = request.Operation.Value, ["affected"] = request.Affected.Value,
                     ["state"] = RequestStates.Name(request.State), ["reason"] = request.Reason, ["counter_proposal"] = request.CounterProposal?.Value,
@@ -43,16 +44,18 @@ public static class LifecycleEvents
             }
         }
 
-        foreach (var operation in changes.UpsertOperations)
+        foreach (var operation in changes.Operations)
         {
             if (theater.FindOperation(operation.Id) is not { } before || before.State != operation.State)
             {
-                changes.Events.Add(new EventAppend(operation.Owner, "operation.state", Json(new JsonObject
+                events.Add(new EventAppend(operation.Owner, "operation.state", Json(new JsonObject
                 {
                     ["operation"] = operation.Id.Value, ["state"] = OperationStates.Name(operation.State), ["version"] = operation.Version,
                 }), now));
             }
         }
+
+        return events;
     }
 
     private static string Json(JsonObject payload) => payload.ToJsonString();

@@ -1,6 +1,6 @@
 using Parley.Core.Model;
 
-namespace Parley.Server.Security;
+namespace Parley.Server.Theaters;
 
 /// <summary>
 /// The nonces of one agreement's accepted writes that a replay could still reuse: those signed within the longest

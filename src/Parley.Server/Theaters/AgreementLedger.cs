@@ -2,7 +2,7 @@ using Parley.Core.Model;
 using Parley.Core.Ports;
 using Parley.Ledger;
 
-namespace Parley.Server.Ledger;
+namespace Parley.Server.Theaters;
 
 /// <summary>
 /// One agreement's verifiable log: the Merkle tree over its entries, the center's checkpoint signer and the
@@ -39,7 +39,7 @@ public sealed class AgreementLedger
     /// checkpoint, so that a changed, removed, reordered or truncated entry stops the server with its name.
     /// </summary>
     /// <exception cref="InvalidDataException">The stored log does not match what the center signed.</exception>
-    public static async Task<AgreementLedger> LoadAsync(IParleyStore store, AgreementId agreement, string centerName, byte[] seed, CancellationToken cancellationToken)
+    public static async Task<AgreementLedger> LoadAsync(ILedgerStore store, AgreementId agreement, string centerName, byte[] seed, CancellationToken cancellationToken)
     {
         string origin = $"{centerName}/{agreement}";
         var signer = new NoteSigner(origin, seed);

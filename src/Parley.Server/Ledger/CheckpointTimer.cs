@@ -3,7 +3,7 @@ using Parley.Server.Theaters;
 namespace Parley.Server.Ledger;
 
 /// <summary>Signs a new checkpoint for every agreement whose log grew, within one interval of the entries.</summary>
-internal sealed class CheckpointSigner(TheaterRegistry registry, ParleyServerOptions options, ILogger<CheckpointSigner> log) : BackgroundService
+internal sealed class CheckpointTimer(TheaterRegistry registry, ParleyServerOptions options, ILogger<CheckpointTimer> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
