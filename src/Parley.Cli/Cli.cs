@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using Parley.Cli.Commands;
 using Parley.Core;
+using Parley.Cli.Terminal;
 
 namespace Parley.Cli;
 

@@ -9,6 +9,7 @@ using Parley.Server.Ledger;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
 using Parley.Storage.Sqlite;
+using Parley.Server.Configuration;
 
 namespace Parley.Server;
 

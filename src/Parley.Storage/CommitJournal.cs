@@ -179,8 +179,8 @@ internal static class CommitJournal
         long since, long head, IReadOnlyList<(long Seq, string Changes)> rows,
         Func<IReadOnlyCollection<string>, Task<IReadOnlyList<Zone>>> zones,
         Func<IReadOnlyCollection<string>, Task<IReadOnlyList<Operation>>> operations,
-        Func<IReadOnlyCollection<string>, Task<IReadOnlyList<Parley.Core.Workflow.ConcurrenceRequest>>> requests,
-        Func<IReadOnlyCollection<string>, Task<IReadOnlyList<Parley.Core.Notifications.Subscription>>> subscriptions,
+        Func<IReadOnlyCollection<string>, Task<IReadOnlyList<Parley.Core.Model.ConcurrenceRequest>>> requests,
+        Func<IReadOnlyCollection<string>, Task<IReadOnlyList<Parley.Core.Model.Subscription>>> subscriptions,
         Func<long, int, Task<IReadOnlyList<StoredEvent>>> events)
     {
         if (since > head)
@@ -225,7 +225,7 @@ internal static class CommitJournal
                 operations: summary.Operations.Count > 0 ? await operations(summary.Operations) : [],
                 requests: summary.Requests.Count > 0 ? await requests(summary.Requests) : [],
                 subscriptions: loadedSubscriptions,
-                deletedSubscriptions: summary.Subscriptions.Where(id => !presentSubscriptions.Contains(id)).Select(id => new Parley.Core.Notifications.SubscriptionId(id))),
+                deletedSubscriptions: summary.Subscriptions.Where(id => !presentSubscriptions.Contains(id)).Select(id => new Parley.Core.Model.SubscriptionId(id))),
             summary.Touches,
             summary.Nonces,
             appended);

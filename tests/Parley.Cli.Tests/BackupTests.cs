@@ -9,6 +9,8 @@ using Parley.Cli.Tests.Support;
 using Parley.Server;
 using Parley.Server.Security;
 using Parley.Storage.Tests.Conformance;
+using Parley.Server.Configuration;
+using Parley.Cli.Terminal;
 
 namespace Parley.Cli.Tests;
 

@@ -12,6 +12,8 @@ using Parley.Ledger;
 using Parley.Ledger.Entries;
 using Parley.Server.Theaters;
 using Parley.Storage.Tests.Conformance;
+using Parley.Server.Configuration;
+using Parley.Server.Http;
 
 namespace Parley.Server.Tests;
 
@@ -114,7 +116,7 @@ public sealed class DatabaseFaultTests
                 Assert.NotEmpty(unavailable);
                 Assert.All(unavailable, a =>
                 {
-                    Assert.Equal(Api.Problems.TypeBase + "store-unavailable", a.ProblemType);
+                    Assert.Equal(Http.Problems.TypeBase + "store-unavailable", a.ProblemType);
                     Assert.True(int.TryParse(a.RetryAfter, out int seconds) && seconds is >= 1 and <= 5, $"Retry-After: {a.RetryAfter}");
                 });
 
@@ -176,7 +178,7 @@ public sealed class DatabaseFaultTests
         }
 
         Assert.Equal(503, locked.Status);
-        Assert.Equal(Api.Problems.TypeBase + "store-unavailable", locked.ProblemType);
+        Assert.Equal(Http.Problems.TypeBase + "store-unavailable", locked.ProblemType);
         Assert.Equal("2", locked.RetryAfter);
         var retry = await PostAsync(blue, locked.Id, locked.Key, locked.Body, "retry");
         Assert.Equal(201, retry.Status);

@@ -14,6 +14,7 @@ using Parley.Core.Ports;
 using Parley.Ledger;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
+using Parley.Server.Configuration;
 
 namespace Parley.Server.Tests;
 

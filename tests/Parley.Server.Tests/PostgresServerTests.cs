@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Parley.Storage.Tests.Conformance;
+using Parley.Server.Configuration;
 
 namespace Parley.Server.Tests;
 

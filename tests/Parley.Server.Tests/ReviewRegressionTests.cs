@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Parley.Server.Security;
+using Parley.Server.Configuration;
 
 namespace Parley.Server.Tests;
 

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Parley.Server;
 using Parley.Server.Security;
+using Parley.Server.Configuration;
 
 namespace Parley.Server.Tests;
 

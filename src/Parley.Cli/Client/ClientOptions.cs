@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Parley.Cli.Terminal;
 
 namespace Parley.Cli.Client;
 

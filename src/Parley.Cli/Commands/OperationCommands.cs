@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Parley.Cli.Client;
 using Spectre.Console;
+using Parley.Cli.Terminal;
 
 namespace Parley.Cli.Commands;
 

@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Parley.Server;
 using Parley.Server.Theaters;
+using Parley.Server.Configuration;
+using Parley.Cli.Terminal;
 
 namespace Parley.Cli.Commands;
 

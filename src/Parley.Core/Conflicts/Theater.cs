@@ -38,10 +38,10 @@ public sealed class Theater(Agreement agreement)
     private static List<Zone>? t_zones;
 
     /// <summary>The concurrence requests of the agreement's operations.</summary>
-    public Parley.Core.Workflow.ConcurrenceBook Requests { get; } = new();
+    public Parley.Core.Conflicts.ConcurrenceBook Requests { get; } = new();
 
     /// <summary>The parties' subscriptions.</summary>
-    public Parley.Core.Notifications.SubscriptionBook Subscriptions { get; } = new();
+    public SubscriptionBook Subscriptions { get; } = new();
 
     /// <summary>The rules in force.</summary>
     public Agreement Agreement { get; } = agreement;
@@ -98,7 +98,7 @@ public sealed class Theater(Agreement agreement)
         _zonesByKind[0].Remove(id.Value) | _zonesByKind[1].Remove(id.Value) | _zonesByKind[2].Remove(id.Value);
 
     /// <summary>Applies a committed change: zone withdrawals, then zones, operations, requests and subscriptions.</summary>
-    public void Apply(Parley.Core.Decisions.StateChange changes)
+    public void Apply(Parley.Core.Model.StateChange changes)
     {
         ArgumentNullException.ThrowIfNull(changes);
         foreach (var zone in changes.WithdrawnZones)

@@ -31,7 +31,7 @@ public abstract class DelegatingStore(IParleyStore inner) : IParleyStore
         Inner.LoadOperationsAsync(agreement, cancellationToken);
 
     /// <inheritdoc/>
-    public virtual Task<IReadOnlyList<Parley.Core.Workflow.ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
+    public virtual Task<IReadOnlyList<Parley.Core.Model.ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
         Inner.LoadRequestsAsync(agreement, cancellationToken);
 
     /// <inheritdoc/>
@@ -102,15 +102,15 @@ public abstract class DelegatingStore(IParleyStore inner) : IParleyStore
         Inner.ReadEventsAsync(agreement, recipient, afterSequence, limit, cancellationToken);
 
     /// <inheritdoc/>
-    public virtual Task<IReadOnlyList<Parley.Core.Notifications.Subscription>> LoadSubscriptionsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
+    public virtual Task<IReadOnlyList<Parley.Core.Model.Subscription>> LoadSubscriptionsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
         Inner.LoadSubscriptionsAsync(agreement, cancellationToken);
 
     /// <inheritdoc/>
-    public virtual Task<long?> ReadWebhookCursorAsync(AgreementId agreement, Parley.Core.Notifications.SubscriptionId subscription, CancellationToken cancellationToken = default) =>
+    public virtual Task<long?> ReadWebhookCursorAsync(AgreementId agreement, Parley.Core.Model.SubscriptionId subscription, CancellationToken cancellationToken = default) =>
         Inner.ReadWebhookCursorAsync(agreement, subscription, cancellationToken);
 
     /// <inheritdoc/>
-    public virtual Task SaveWebhookCursorAsync(AgreementId agreement, Parley.Core.Notifications.SubscriptionId subscription, long sequence, CancellationToken cancellationToken = default) =>
+    public virtual Task SaveWebhookCursorAsync(AgreementId agreement, Parley.Core.Model.SubscriptionId subscription, long sequence, CancellationToken cancellationToken = default) =>
         Inner.SaveWebhookCursorAsync(agreement, subscription, sequence, cancellationToken);
 
     /// <inheritdoc/>

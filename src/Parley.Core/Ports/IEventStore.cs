@@ -2,13 +2,6 @@ using Parley.Core.Model;
 
 namespace Parley.Core.Ports;
 
-/// <summary>An event for one party, appended to the agreement's outbox in the transaction of the change that raised it.</summary>
-/// <param name="Recipient">The only party that may read it.</param>
-/// <param name="Type">The event type, e.g. <c>probing.suspected</c>.</param>
-/// <param name="Payload">The event as a JSON object; never anything the recipient may not see.</param>
-/// <param name="Created">When it was raised.</param>
-public sealed record EventAppend(PartyId Recipient, string Type, string Payload, DateTimeOffset Created);
-
 /// <summary>A stored event with its sequence number (1, 2, … per agreement, in commit order).</summary>
 public sealed record StoredEvent(long Sequence, PartyId Recipient, string Type, string Payload, DateTimeOffset Created);
 

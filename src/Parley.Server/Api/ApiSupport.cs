@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Parley.Core;
 using Parley.Core.Features;
 using Parley.Core.Model;
+using Parley.Server.Http;
 
 namespace Parley.Server.Api;
 

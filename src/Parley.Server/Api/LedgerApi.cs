@@ -5,6 +5,7 @@ using Parley.Core.Ports;
 using Parley.Ledger;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
+using Parley.Server.Http;
 
 namespace Parley.Server.Api;
 

@@ -5,6 +5,7 @@ using Parley.Core.Model;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
 using Parley.Server.Writes;
+using Parley.Server.Http;
 
 namespace Parley.Server.Api;
 

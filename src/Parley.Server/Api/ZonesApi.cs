@@ -8,6 +8,8 @@ using Parley.Core.Workflow;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
 using Parley.Server.Writes;
+using Parley.Server.Configuration;
+using Parley.Server.Http;
 
 namespace Parley.Server.Api;
 

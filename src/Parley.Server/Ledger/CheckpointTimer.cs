@@ -1,4 +1,5 @@
 using Parley.Server.Theaters;
+using Parley.Server.Configuration;
 
 namespace Parley.Server.Ledger;
 

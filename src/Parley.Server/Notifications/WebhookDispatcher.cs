@@ -6,6 +6,7 @@ using Parley.Core.Model;
 using Parley.Core.Notifications;
 using Parley.Core.Ports;
 using Parley.Server.Theaters;
+using Parley.Server.Configuration;
 
 namespace Parley.Server.Notifications;
 

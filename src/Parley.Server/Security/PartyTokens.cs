@@ -7,6 +7,7 @@ using Microsoft.IdentityModel.Tokens;
 using Parley.Core.Model;
 using Parley.Server.Api;
 using Parley.Server.Theaters;
+using Parley.Server.Http;
 
 namespace Parley.Server.Security;
 

@@ -2,6 +2,7 @@ using Parley.Core.Agreements;
 using Parley.Core.Conflicts;
 using Parley.Core.Ports;
 using Parley.Core.Probing;
+using Parley.Core.Model;
 
 namespace Parley.Server.Theaters;
 

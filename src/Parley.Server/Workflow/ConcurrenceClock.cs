@@ -2,6 +2,7 @@ using Parley.Core.Conflicts;
 using Parley.Core.Model;
 using Parley.Core.Workflow;
 using Parley.Server.Theaters;
+using Parley.Server.Configuration;
 
 namespace Parley.Server.Workflow;
 

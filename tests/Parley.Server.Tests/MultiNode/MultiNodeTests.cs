@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using Parley.Server.Security;
+using Parley.Core.Model;
 
 namespace Parley.Server.Tests.MultiNode;
 
@@ -81,7 +82,7 @@ public sealed class MultiNodeTests
 
         var truth = await ClusterChecks.ReadTruthAsync(cluster, failures);
         ClusterChecks.CheckInvariant(truth, failures);
-        if (truth.Theater is { } theater && (!theater.Requests.All.Any(r => r.State == Parley.Core.Workflow.RequestState.Concurred) ||
+        if (truth.Theater is { } theater && (!theater.Requests.All.Any(r => r.State == Parley.Core.Model.RequestState.Concurred) ||
             !theater.Operations.Any(o => o.State is Parley.Core.Model.OperationState.AwaitingConcurrence or Parley.Core.Model.OperationState.Concurred)))
         {
             failures.Add("no request was concurred or no operation waits for or holds concurrence: the load did not exercise the workflow");

@@ -1,9 +1,6 @@
 using System.Collections.Immutable;
-using Parley.Core.Model;
-using Parley.Core.Notifications;
-using Parley.Core.Workflow;
 
-namespace Parley.Core.Decisions;
+namespace Parley.Core.Model;
 
 /// <summary>
 /// What a commit changes in an agreement's state: declarations, concurrence requests and subscriptions, each as it is

@@ -6,7 +6,7 @@ using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 
-namespace Parley.Core.Notifications;
+namespace Parley.Core.Decisions;
 
 /// <summary>
 /// The events that a change raises for the subscriptions it falls in: <c>zone.changed</c> and <c>operation.changed</c>,

@@ -1,7 +1,7 @@
 using Parley.Core.Geometry;
 using Parley.Core.Model;
 
-namespace Parley.Core.Notifications;
+namespace Parley.Core.Model;
 
 /// <summary>Identifies a subscription within an agreement.</summary>
 public readonly record struct SubscriptionId(string Value)

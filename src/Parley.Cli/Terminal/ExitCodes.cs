@@ -1,4 +1,4 @@
-namespace Parley.Cli;
+namespace Parley.Cli.Terminal;
 
 /// <summary>The exit statuses of <c>parley</c>.</summary>
 public static class ExitCodes

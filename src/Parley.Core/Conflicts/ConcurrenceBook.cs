@@ -1,6 +1,6 @@
 using Parley.Core.Model;
 
-namespace Parley.Core.Workflow;
+namespace Parley.Core.Conflicts;
 
 /// <summary>The concurrence requests of one agreement, by id, by operation and by affected party.</summary>
 /// <remarks>Not thread-safe for writes: like the theater it belongs to, one writer per agreement.</remarks>

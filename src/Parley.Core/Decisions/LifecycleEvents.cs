@@ -3,8 +3,9 @@ using Parley.Core.Conflicts;
 using Parley.Core.Decisions;
 using Parley.Core.Features;
 using Parley.Core.Ports;
+using Parley.Core.Model;
 
-namespace Parley.Core.Workflow;
+namespace Parley.Core.Decisions;
 
 /// <summary>
 /// The events a lifecycle change raises, for the parties concerned, committed with the change: a request opened

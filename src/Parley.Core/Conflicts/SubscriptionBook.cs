@@ -1,6 +1,6 @@
 using Parley.Core.Model;
 
-namespace Parley.Core.Notifications;
+namespace Parley.Core.Conflicts;
 
 /// <summary>The subscriptions of one agreement, by id.</summary>
 /// <remarks>

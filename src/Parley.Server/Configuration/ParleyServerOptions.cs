@@ -1,4 +1,4 @@
-namespace Parley.Server;
+namespace Parley.Server.Configuration;
 
 /// <summary>How a Parley server is started.</summary>
 public sealed record ParleyServerOptions

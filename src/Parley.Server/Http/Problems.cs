@@ -1,6 +1,7 @@
+using System.Text.Json.Serialization;
 using Parley.Core;
 
-namespace Parley.Server.Api;
+namespace Parley.Server.Http;
 
 /// <summary>RFC 9457 problem documents for every refusal, naming the field when there is one.</summary>
 internal static class Problems
@@ -77,3 +78,9 @@ internal static class Problems
     public static IResult Problem(int status, string type, string title, string detail) =>
         TypedResults.Problem(title: title, detail: detail, statusCode: status, type: TypeBase + type);
 }
+
+/// <summary>One field error in a problem document.</summary>
+public sealed record FieldError(
+    [property: JsonPropertyName("feature")] string? Feature,
+    [property: JsonPropertyName("field")] string Field,
+    [property: JsonPropertyName("message")] string Message);

@@ -1,6 +1,6 @@
 using Parley.Core.Model;
 
-namespace Parley.Core.Workflow;
+namespace Parley.Core.Model;
 
 /// <summary>Where a concurrence request is.</summary>
 public enum RequestState

@@ -1,6 +1,6 @@
 using Spectre.Console;
 
-namespace Parley.Cli;
+namespace Parley.Cli.Terminal;
 
 /// <summary>Where a command writes: standard output for results, standard error for messages and progress.</summary>
 /// <param name="Out">Results only (conflict lines, tables, JSON, tokens).</param>
