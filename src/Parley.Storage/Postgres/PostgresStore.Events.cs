@@ -5,6 +5,7 @@
 using Npgsql;
 using Parley.Core.Model;
 using Parley.Core.Ports;
+using Parley.Storage.Rows;
 
 namespace Parley.Storage.Postgres;
 
@@ -36,8 +37,8 @@ public sealed partial class PostgresStore : IEventStore
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, """
-            SELECT seq, recipient, type, payload, created_ticks FROM events
+        await using var command = Command(connection, $"""
+            SELECT {EventRows.Columns} FROM events
             WHERE agreement_id = @agreement AND seq > @after AND (@recipient::text IS NULL OR recipient = @recipient)
             ORDER BY seq LIMIT @limit;
             """);
@@ -46,17 +47,7 @@ public sealed partial class PostgresStore : IEventStore
         Text(command, "recipient", recipient?.Value);
         command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await ReadEventRowsAsync(reader, cancellationToken);
+        return await RowReader.ReadAllAsync(reader, EventRows.Read, cancellationToken);
     }
 
-    private static async Task<IReadOnlyList<StoredEvent>> ReadEventRowsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
-    {
-        var result = new List<StoredEvent>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add(new StoredEvent(reader.GetInt64(0), new PartyId(reader.GetString(1)), reader.GetString(2), reader.GetString(3), Time(reader.GetInt64(4))));
-        }
-
-        return result;
-    }
 }

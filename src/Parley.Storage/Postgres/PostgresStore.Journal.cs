@@ -7,6 +7,7 @@ using Npgsql;
 using Parley.Core.Agreements;
 using Parley.Core.Model;
 using Parley.Core.Ports;
+using Parley.Storage.Rows;
 
 namespace Parley.Storage.Postgres;
 
@@ -61,8 +62,8 @@ public sealed partial class PostgresStore
             "SELECT seq, changes FROM commits WHERE agreement_id = @agreement AND seq > @since AND seq <= @head ORDER BY seq;",
             $"SELECT id, version, NULL::text, feature_json FROM zones WHERE agreement_id = @agreement AND id = {Named("zones")};",
             $"SELECT id, version, state, feature_json FROM operations WHERE agreement_id = @agreement AND id = {Named("operations")};",
-            $"SELECT {RequestColumns} FROM concurrence_requests WHERE agreement_id = @agreement AND id = {Named("requests")};",
-            $"SELECT {SubscriptionColumns} FROM subscriptions WHERE agreement_id = @agreement AND id = {Named("subscriptions")};",
+            $"SELECT {RequestRows.Columns} FROM concurrence_requests WHERE agreement_id = @agreement AND id = {Named("requests")};",
+            $"SELECT {SubscriptionRows.Columns} FROM subscriptions WHERE agreement_id = @agreement AND id = {Named("subscriptions")};",
             $"""
             SELECT seq, recipient, type, payload, created_ticks FROM events WHERE agreement_id = @agreement
               AND seq >= (SELECT MIN((c.changes::jsonb -> 'events' ->> 0)::bigint) {Commits})
@@ -84,15 +85,15 @@ public sealed partial class PostgresStore
         }
 
         await reader.NextResultAsync(cancellationToken);
-        var zones = await ReadDeclarationsAsync(reader, row => StoredDeclarations.ParseZone(row, agreement, $"database '{_database}'"), cancellationToken);
+        var zones = await StoredDeclarations.ReadAsync(reader, Utf8, row => StoredDeclarations.ParseZone(row, agreement, Where), cancellationToken);
         await reader.NextResultAsync(cancellationToken);
-        var operations = await ReadDeclarationsAsync(reader, row => StoredDeclarations.ParseOperation(row, agreement, $"database '{_database}'"), cancellationToken);
+        var operations = await StoredDeclarations.ReadAsync(reader, Utf8, row => StoredDeclarations.ParseOperation(row, agreement, Where), cancellationToken);
         await reader.NextResultAsync(cancellationToken);
-        var requests = await ReadRequestsAsync(reader, cancellationToken);
+        var requests = await RowReader.ReadAllAsync(reader, RequestRows.Read, cancellationToken);
         await reader.NextResultAsync(cancellationToken);
-        var subscriptions = await ReadSubscriptionsAsync(reader, agreement.Id, cancellationToken);
+        var subscriptions = await SubscriptionRows.ReadAsync(reader, agreement.Id, Where, Utf8, cancellationToken);
         await reader.NextResultAsync(cancellationToken);
-        var events = await ReadEventRowsAsync(reader, cancellationToken);
+        var events = await RowReader.ReadAllAsync(reader, EventRows.Read, cancellationToken);
         return await CommitJournal.ResolveAsync(since, head, rows,
             _ => Task.FromResult(zones), _ => Task.FromResult(operations), _ => Task.FromResult(requests), _ => Task.FromResult(subscriptions),
             (after, limit) => Task.FromResult<IReadOnlyList<StoredEvent>>([.. events.Where(e => e.Sequence > after).Take(limit)]));

@@ -6,6 +6,7 @@
 using Npgsql;
 using Parley.Core.Model;
 using Parley.Core.Ports;
+using Parley.Storage.Rows;
 
 namespace Parley.Storage.Postgres;
 
@@ -106,13 +107,7 @@ public sealed partial class PostgresStore : ILedgerStore
         await using var command = Command(connection, "SELECT size, note FROM checkpoints WHERE agreement_id = @agreement ORDER BY size;");
         Text(command, "agreement", agreement.Value);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var result = new List<(long, string)>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add((reader.GetInt64(0), reader.GetString(1)));
-        }
-
-        return result;
+        return await RowReader.ReadAllAsync(reader, CheckpointRows.Checkpoint, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -123,12 +118,6 @@ public sealed partial class PostgresStore : ILedgerStore
         Text(command, "agreement", agreement.Value);
         Long(command, "size", size);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var result = new List<string>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add(reader.GetString(0));
-        }
-
-        return result;
+        return await RowReader.ReadAllAsync(reader, CheckpointRows.Cosignature, cancellationToken);
     }
 }

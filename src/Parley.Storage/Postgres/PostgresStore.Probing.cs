@@ -5,6 +5,7 @@ using Npgsql;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 using Parley.Core.Probing;
+using Parley.Storage.Rows;
 
 namespace Parley.Storage.Postgres;
 
@@ -33,21 +34,14 @@ public sealed partial class PostgresStore : IProbingStore
     public async Task<IReadOnlyList<ProbeTouch>> LoadTouchesAsync(AgreementId agreement, DateTimeOffset since, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, """
-            SELECT request, time_ticks, requester, zone_id, zone_owner, small, probe FROM probing_touches
+        await using var command = Command(connection, $"""
+            SELECT {TouchRows.Columns} FROM probing_touches
             WHERE agreement_id = @agreement AND time_ticks >= @since ORDER BY time_ticks, request COLLATE "C", zone_id COLLATE "C";
             """);
         Text(command, "agreement", agreement.Value);
         Long(command, "since", since.UtcTicks);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var result = new List<ProbeTouch>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add(new ProbeTouch(reader.GetString(0), Time(reader.GetInt64(1)), new PartyId(reader.GetString(2)),
-                new ZoneId(reader.GetString(3)), new PartyId(reader.GetString(4)), reader.GetBoolean(5), reader.GetString(6)));
-        }
-
-        return result;
+        return await RowReader.ReadAllAsync(reader, TouchRows.Read, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -57,7 +51,7 @@ public sealed partial class PostgresStore : IProbingStore
 
         // One snapshot for the totals and the per-zone counts.
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
-        var zones = new Dictionary<string, List<ZoneTouchCount>>(StringComparer.Ordinal);
+        Dictionary<string, List<ZoneTouchCount>> zones;
         await using (var perZone = Command(connection, """
             SELECT requester, zone_id, COUNT(*) FROM probing_touches WHERE agreement_id = @agreement AND zone_owner = @owner
             GROUP BY requester, zone_id ORDER BY requester COLLATE "C", zone_id COLLATE "C";
@@ -66,16 +60,7 @@ public sealed partial class PostgresStore : IProbingStore
             Text(perZone, "agreement", agreement.Value);
             Text(perZone, "owner", zoneOwner.Value);
             await using var reader = await perZone.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var requester = reader.GetString(0);
-                if (!zones.TryGetValue(requester, out var list))
-                {
-                    zones[requester] = list = [];
-                }
-
-                list.Add(new ZoneTouchCount(new ZoneId(reader.GetString(1)), reader.GetInt64(2)));
-            }
+            zones = await TouchRows.ReadZoneCountsAsync(reader, cancellationToken);
         }
 
         await using var totals = Command(connection, """
@@ -89,14 +74,6 @@ public sealed partial class PostgresStore : IProbingStore
         Long(totals, "hour", (now - ProbingWatch.Hour).UtcTicks);
         Long(totals, "day", (now - ProbingWatch.Day).UtcTicks);
         await using var rows = await totals.ExecuteReaderAsync(cancellationToken);
-        var result = new List<TouchSummary>();
-        while (await rows.ReadAsync(cancellationToken))
-        {
-            var requester = rows.GetString(0);
-            result.Add(new TouchSummary(new PartyId(requester), rows.GetInt64(1), rows.GetInt64(2), rows.GetInt64(3),
-                Time(rows.GetInt64(4)), Time(rows.GetInt64(5)), zones.TryGetValue(requester, out var list) ? list : []));
-        }
-
-        return result;
+        return await TouchRows.ReadSummariesAsync(rows, zones, cancellationToken);
     }
 }

@@ -3,6 +3,7 @@
 // changed and deletes what it withdrew. A zone's or operation's row keeps the feature text that loads, beside query
 // columns; a new subscription's webhook cursor starts at the last event committed before its change.
 
+using System.Data.Common;
 using System.Text;
 using Npgsql;
 using Parley.Core;
@@ -12,6 +13,7 @@ using Parley.Core.Model;
 using Parley.Core.Notifications;
 using Parley.Core.Ports;
 using Parley.Core.Workflow;
+using Parley.Storage.Rows;
 
 namespace Parley.Storage.Postgres;
 
@@ -21,15 +23,9 @@ public sealed partial class PostgresStore : IStateStore
     public async Task<IReadOnlyDictionary<AgreementId, string>> LoadAgreementsAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, "SELECT id, source_json FROM agreements ORDER BY id;");
+        await using var command = Command(connection, AgreementRows.SelectAll);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var result = new Dictionary<AgreementId, string>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result[new AgreementId(reader.GetString(0))] = reader.GetString(1);
-        }
-
-        return result;
+        return await AgreementRows.ReadAsync(reader, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -56,7 +52,7 @@ public sealed partial class PostgresStore : IStateStore
         return LoadAsync(
             "SELECT id, version, NULL::text, feature_json FROM zones WHERE agreement_id = @agreement ORDER BY id COLLATE \"C\";",
             agreement,
-            row => StoredDeclarations.ParseZone(row, agreement, $"database '{_database}'"),
+            row => StoredDeclarations.ParseZone(row, agreement, Where),
             cancellationToken);
     }
 
@@ -68,7 +64,7 @@ public sealed partial class PostgresStore : IStateStore
         return LoadAsync(
             "SELECT id, version, state, feature_json FROM operations WHERE agreement_id = @agreement ORDER BY id COLLATE \"C\";",
             agreement,
-            row => StoredDeclarations.ParseOperation(row, agreement, $"database '{_database}'"),
+            row => StoredDeclarations.ParseOperation(row, agreement, Where),
             cancellationToken);
     }
 
@@ -78,66 +74,23 @@ public sealed partial class PostgresStore : IStateStore
         await using var command = Command(connection, sql);
         Text(command, "agreement", agreement.Id.Value);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await ReadDeclarationsAsync(reader, parse, cancellationToken);
+        return await StoredDeclarations.ReadAsync(reader, Utf8, parse, cancellationToken);
     }
 
-    private static async Task<IReadOnlyList<T>> ReadDeclarationsAsync<T>(NpgsqlDataReader reader, Func<StoredRow, T> parse, CancellationToken cancellationToken)
-    {
-        var result = new List<T>();
-        var batch = new List<StoredRow>(LoadBatchSize);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            batch.Add(new StoredRow(
-                reader.GetString(0),
-                reader.GetInt64(1),
-                reader.IsDBNull(2) ? null : reader.GetString(2),
-                Encoding.UTF8.GetBytes(reader.GetString(3))));
-            if (batch.Count == LoadBatchSize)
-            {
-                StoredDeclarations.ParseBatch(batch, parse, result, cancellationToken);
-                batch.Clear();
-            }
-        }
-
-        StoredDeclarations.ParseBatch(batch, parse, result, cancellationToken);
-        return result;
-    }
+    // Text as UTF-8 bytes, for the JSON parser.
+    private static byte[] Utf8(DbDataReader reader, int ordinal) => Encoding.UTF8.GetBytes(reader.GetString(ordinal));
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection, $"""
-            SELECT {RequestColumns}
+            SELECT {RequestRows.Columns}
             FROM concurrence_requests WHERE agreement_id = @agreement ORDER BY opened_ticks, id COLLATE "C";
             """);
         Text(command, "agreement", agreement.Value);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await ReadRequestsAsync(reader, cancellationToken);
-    }
-
-    private const string RequestColumns = """
-        id, operation_id, operation_version, submitter, affected, target_type, target_id, opened_ticks, deadline_ticks,
-        state, closed_ticks, reason, counter_proposal, version
-        """;
-
-    private static async Task<IReadOnlyList<ConcurrenceRequest>> ReadRequestsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
-    {
-        var result = new List<ConcurrenceRequest>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add(new ConcurrenceRequest
-            {
-                Id = reader.GetString(0), Operation = new OperationId(reader.GetString(1)), OperationVersion = reader.GetInt64(2),
-                Submitter = new PartyId(reader.GetString(3)), Affected = new PartyId(reader.GetString(4)), TargetType = reader.GetString(5),
-                TargetId = reader.GetString(6), Opened = Time(reader.GetInt64(7)), Deadline = Time(reader.GetInt64(8)),
-                State = RequestStates.Parse(reader.GetString(9)), Closed = reader.IsDBNull(10) ? null : Time(reader.GetInt64(10)),
-                Reason = reader.IsDBNull(11) ? null : reader.GetString(11),
-                CounterProposal = reader.IsDBNull(12) ? null : new OperationId(reader.GetString(12)), Version = reader.GetInt64(13),
-            });
-        }
-
-        return result;
+        return await RowReader.ReadAllAsync(reader, RequestRows.Read, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -146,70 +99,12 @@ public sealed partial class PostgresStore : IStateStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection, $"""
-            SELECT {SubscriptionColumns} FROM subscriptions
+            SELECT {SubscriptionRows.Columns} FROM subscriptions
             WHERE agreement_id = @agreement ORDER BY created_ticks, id COLLATE "C";
             """);
         Text(command, "agreement", agreement.Value);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await ReadSubscriptionsAsync(reader, agreement, cancellationToken);
-    }
-
-    private const string SubscriptionColumns = "id, party, area_json, start_ticks, end_ticks, kinds_json, webhook, created_ticks";
-
-    private async Task<IReadOnlyList<Subscription>> ReadSubscriptionsAsync(NpgsqlDataReader reader, AgreementId agreement, CancellationToken cancellationToken)
-    {
-        var result = new List<Subscription>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            string id = reader.GetString(0);
-            try
-            {
-                using var area = FeatureReader.ParseJson(Encoding.UTF8.GetBytes(reader.GetString(2)));
-                result.Add(new Subscription
-                {
-                    Id = new SubscriptionId(id),
-                    Party = new PartyId(reader.GetString(1)),
-                    // Read back without the agreement's vertex limit: it was checked when the subscription was made.
-                    Area = SubscriptionReader.ReadArea(area.RootElement, int.MaxValue),
-                    Window = new TimeWindow(Time(reader.GetInt64(3)), reader.IsDBNull(4) ? null : Time(reader.GetInt64(4))),
-                    Kinds = ReadKinds(reader.GetString(5)),
-                    Webhook = reader.IsDBNull(6) ? null : new Uri(reader.GetString(6), UriKind.Absolute),
-                    Created = Time(reader.GetInt64(7)),
-                });
-            }
-            catch (Exception e) when (e is InputRejectedException or System.Text.Json.JsonException or UriFormatException or ArgumentException)
-            {
-                // Name the subscription and the field only: an area is a party's private interest and stays out of messages.
-                throw new InvalidDataException($"The stored subscription '{id}' of agreement '{agreement}' in database '{_database}' does not read back ({e.GetType().Name}).");
-            }
-        }
-
-        return result;
-    }
-
-    private static DateTimeOffset Time(long utcTicks) => new(utcTicks, TimeSpan.Zero);
-
-    private static string KindsJson(IReadOnlyList<string> kinds)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new System.Text.Json.Utf8JsonWriter(stream))
-        {
-            w.WriteStartArray();
-            foreach (var kind in kinds)
-            {
-                w.WriteStringValue(kind);
-            }
-
-            w.WriteEndArray();
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    private static List<string> ReadKinds(string json)
-    {
-        using var document = System.Text.Json.JsonDocument.Parse(json);
-        return [.. document.RootElement.EnumerateArray().Select(k => k.GetString() ?? throw new System.Text.Json.JsonException("a kind is not a string"))];
+        return await SubscriptionRows.ReadAsync(reader, agreement, Where, Utf8, cancellationToken);
     }
 
     private static void Apply(
@@ -262,7 +157,7 @@ public sealed partial class PostgresStore : IStateStore
             Text(upsert, "area", FeatureWriter.GeometryJson(subscription.Area));
             Long(upsert, "start", subscription.Window.StartTicks);
             Long(upsert, "end", subscription.Window.End?.UtcTicks);
-            Text(upsert, "kinds", KindsJson(subscription.Kinds));
+            Text(upsert, "kinds", JsonStrings.Write(subscription.Kinds));
             Text(upsert, "webhook", subscription.Webhook?.OriginalString);
             Long(upsert, "created", subscription.Created.UtcTicks);
             Long(upsert, "cursor", lastEvent);
@@ -299,30 +194,9 @@ public sealed partial class PostgresStore : IStateStore
         }
     }
 
-    private const string UpsertZoneSql = """
-        INSERT INTO zones (agreement_id, id, owner, kind, version, visibility, min_x, min_y, max_x, max_y, buffer_m,
-                           alt_min_m, alt_max_m, start_ticks, end_ticks, feature_json)
-        VALUES (@agreement, @id, @owner, @kind, @version, @visibility, @min_x, @min_y, @max_x, @max_y, @buffer_m,
-                @alt_min_m, @alt_max_m, @start_ticks, @end_ticks, @feature_json)
-        ON CONFLICT (agreement_id, id) DO UPDATE SET
-            owner = excluded.owner, kind = excluded.kind, version = excluded.version, visibility = excluded.visibility,
-            min_x = excluded.min_x, min_y = excluded.min_y, max_x = excluded.max_x, max_y = excluded.max_y,
-            buffer_m = excluded.buffer_m, alt_min_m = excluded.alt_min_m, alt_max_m = excluded.alt_max_m,
-            start_ticks = excluded.start_ticks, end_ticks = excluded.end_ticks, feature_json = excluded.feature_json;
-        """;
+    private static readonly string UpsertZoneSql = StoredDeclarations.UpsertZoneSql('@');
 
-    private const string UpsertOperationSql = """
-        INSERT INTO operations (agreement_id, id, owner, kind, state, version, visibility, min_x, min_y, max_x, max_y,
-                                buffer_m, alt_min_m, alt_max_m, start_ticks, end_ticks, feature_json)
-        VALUES (@agreement, @id, @owner, @kind, @state, @version, @visibility, @min_x, @min_y, @max_x, @max_y,
-                @buffer_m, @alt_min_m, @alt_max_m, @start_ticks, @end_ticks, @feature_json)
-        ON CONFLICT (agreement_id, id) DO UPDATE SET
-            owner = excluded.owner, kind = excluded.kind, state = excluded.state, version = excluded.version,
-            visibility = excluded.visibility, min_x = excluded.min_x, min_y = excluded.min_y, max_x = excluded.max_x,
-            max_y = excluded.max_y, buffer_m = excluded.buffer_m, alt_min_m = excluded.alt_min_m,
-            alt_max_m = excluded.alt_max_m, start_ticks = excluded.start_ticks, end_ticks = excluded.end_ticks,
-            feature_json = excluded.feature_json;
-        """;
+    private static readonly string UpsertOperationSql = StoredDeclarations.UpsertOperationSql('@');
 
     private static void BindDeclaration(NpgsqlBatchCommand command, AgreementId agreement, Declaration d, string id, string featureJson)
     {
@@ -331,22 +205,15 @@ public sealed partial class PostgresStore : IStateStore
         Text(command, "id", id);
         Text(command, "owner", d.Owner.Value);
         Long(command, "version", d.Version);
-        Text(command, "visibility", d.Visibility switch
-        {
-            Visibility.Public => "public",
-            Visibility.Parties => "parties",
-            Visibility.Private => "private",
-            var other => other.ToString(), // refused by the column's CHECK, so an unknown value never lands
-        });
+        Text(command, "visibility", StoredDeclarations.VisibilityName(d.Visibility));
         Double(command, "min_x", bounds.MinX);
         Double(command, "min_y", bounds.MinY);
         Double(command, "max_x", bounds.MaxX);
         Double(command, "max_y", bounds.MaxY);
         Double(command, "buffer_m", d.Volume.Footprint.BufferMetres);
 
-        // An unbounded altitude is an infinity in the model and NULL here, as it is absent in the feature.
-        Double(command, "alt_min_m", double.IsFinite(d.Volume.Altitude.MinMetres) ? d.Volume.Altitude.MinMetres : null);
-        Double(command, "alt_max_m", double.IsFinite(d.Volume.Altitude.MaxMetres) ? d.Volume.Altitude.MaxMetres : null);
+        Double(command, "alt_min_m", StoredDeclarations.Altitude(d.Volume.Altitude.MinMetres));
+        Double(command, "alt_max_m", StoredDeclarations.Altitude(d.Volume.Altitude.MaxMetres));
         Long(command, "start_ticks", d.Volume.Time.StartTicks);
         Long(command, "end_ticks", d.Volume.Time.EndTicks);
         Text(command, "feature_json", featureJson);

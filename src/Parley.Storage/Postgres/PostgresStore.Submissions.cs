@@ -5,6 +5,7 @@
 using Npgsql;
 using Parley.Core.Model;
 using Parley.Core.Ports;
+using Parley.Storage.Rows;
 
 namespace Parley.Storage.Postgres;
 
@@ -54,25 +55,19 @@ public sealed partial class PostgresStore : ISubmissionStore
     public async Task<IReadOnlyList<(PartyId Party, string Nonce, DateTimeOffset Signed)>> LoadNoncesAsync(AgreementId agreement, DateTimeOffset since, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, "SELECT party, nonce, timestamp_ticks FROM nonces WHERE agreement_id = @agreement AND timestamp_ticks >= @since;");
+        await using var command = Command(connection, $"SELECT {SubmissionRows.NonceColumns} FROM nonces WHERE agreement_id = @agreement AND timestamp_ticks >= @since;");
         Text(command, "agreement", agreement.Value);
         Long(command, "since", since.UtcTicks);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var result = new List<(PartyId, string, DateTimeOffset)>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add((new PartyId(reader.GetString(0)), reader.GetString(1), Time(reader.GetInt64(2))));
-        }
-
-        return result;
+        return await RowReader.ReadAllAsync(reader, SubmissionRows.Nonce, cancellationToken);
     }
 
     /// <inheritdoc/>
     public async Task<KeptAnswer?> FindAnswerAsync(AgreementId agreement, PartyId party, string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, """
-            SELECT fingerprint, record, created_ticks FROM kept_answers
+        await using var command = Command(connection, $"""
+            SELECT {SubmissionRows.AnswerColumns} FROM kept_answers
             WHERE agreement_id = @agreement AND party = @party AND key = @key AND created_ticks >= @notBefore;
             """);
         Text(command, "agreement", agreement.Value);
@@ -80,11 +75,6 @@ public sealed partial class PostgresStore : ISubmissionStore
         Text(command, "key", key);
         Long(command, "notBefore", notBefore.UtcTicks);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-
-        return new KeptAnswer(party, key, reader.GetFieldValue<byte[]>(0), reader.GetFieldValue<byte[]>(1), Time(reader.GetInt64(2)));
+        return await SubmissionRows.ReadAnswerAsync(reader, party, key, cancellationToken);
     }
 }

@@ -28,9 +28,6 @@ namespace Parley.Storage.Postgres;
 /// </remarks>
 public sealed partial class PostgresStore : IParleyStore
 {
-    // Rows read before their features are parsed in parallel; bounds the memory a load holds at once.
-    private const int LoadBatchSize = 8192;
-
     private readonly NpgsqlDataSource _source;
     private readonly TimeProvider _time;
     private readonly string _database;
@@ -58,6 +55,9 @@ public sealed partial class PostgresStore : IParleyStore
 
     /// <summary>The schema version this code creates and expects; a database at a lower version is migrated up to it.</summary>
     public static int LatestSchemaVersion => PostgresSchema.Migrations.Count;
+
+    // The store as errors name it.
+    private string Where => $"database '{_database}'";
 
     /// <summary>
     /// Creates the PostGIS extension and the version table when missing and applies the migrations the database lacks,

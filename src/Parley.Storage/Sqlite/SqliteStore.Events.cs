@@ -4,6 +4,7 @@
 using Microsoft.Data.Sqlite;
 using Parley.Core.Model;
 using Parley.Core.Ports;
+using Parley.Storage.Rows;
 
 namespace Parley.Storage.Sqlite;
 
@@ -55,8 +56,8 @@ public sealed partial class SqliteStore : IEventStore
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         EnsureInitialized();
         await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var command = Command(connection, """
-            SELECT seq, recipient, type, payload, created_ticks FROM events
+        await using var command = Command(connection, $"""
+            SELECT {EventRows.Columns} FROM events
             WHERE agreement_id = $agreement AND seq > $after AND ($recipient IS NULL OR recipient = $recipient)
             ORDER BY seq LIMIT $limit;
             """);
@@ -65,12 +66,6 @@ public sealed partial class SqliteStore : IEventStore
         command.Parameters.AddWithValue("$recipient", recipient is { } r ? r.Value : DBNull.Value);
         command.Parameters.AddWithValue("$limit", limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var result = new List<StoredEvent>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add(new StoredEvent(reader.GetInt64(0), new PartyId(reader.GetString(1)), reader.GetString(2), reader.GetString(3), Time(reader.GetInt64(4))));
-        }
-
-        return result;
+        return await RowReader.ReadAllAsync(reader, EventRows.Read, cancellationToken);
     }
 }

@@ -5,6 +5,7 @@
 using Microsoft.Data.Sqlite;
 using Parley.Core.Model;
 using Parley.Core.Ports;
+using Parley.Storage.Rows;
 
 namespace Parley.Storage.Sqlite;
 
@@ -152,13 +153,7 @@ public sealed partial class SqliteStore : ILedgerStore
         await using var command = Command(connection, "SELECT size, note FROM checkpoints WHERE agreement_id = $agreement ORDER BY size;");
         command.Parameters.AddWithValue("$agreement", agreement.Value);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var result = new List<(long, string)>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add((reader.GetInt64(0), reader.GetString(1)));
-        }
-
-        return result;
+        return await RowReader.ReadAllAsync(reader, CheckpointRows.Checkpoint, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -170,13 +165,7 @@ public sealed partial class SqliteStore : ILedgerStore
         command.Parameters.AddWithValue("$agreement", agreement.Value);
         command.Parameters.AddWithValue("$size", size);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var result = new List<string>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add(reader.GetString(0));
-        }
-
-        return result;
+        return await RowReader.ReadAllAsync(reader, CheckpointRows.Cosignature, cancellationToken);
     }
 
     private async Task WriteAsync(string sql, AgreementId agreement, long size, string text, CancellationToken cancellationToken)

@@ -5,6 +5,7 @@ using Microsoft.Data.Sqlite;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 using Parley.Core.Probing;
+using Parley.Storage.Rows;
 
 namespace Parley.Storage.Sqlite;
 
@@ -49,21 +50,14 @@ public sealed partial class SqliteStore : IProbingStore
     {
         EnsureInitialized();
         await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var command = Command(connection, """
-            SELECT request, time_ticks, requester, zone_id, zone_owner, small, probe FROM probing_touches
+        await using var command = Command(connection, $"""
+            SELECT {TouchRows.Columns} FROM probing_touches
             WHERE agreement_id = $agreement AND time_ticks >= $since ORDER BY time_ticks, request, zone_id;
             """);
         command.Parameters.AddWithValue("$agreement", agreement.Value);
         command.Parameters.AddWithValue("$since", since.UtcTicks);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var result = new List<ProbeTouch>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add(new ProbeTouch(reader.GetString(0), Time(reader.GetInt64(1)), new PartyId(reader.GetString(2)),
-                new ZoneId(reader.GetString(3)), new PartyId(reader.GetString(4)), reader.GetInt64(5) != 0, reader.GetString(6)));
-        }
-
-        return result;
+        return await RowReader.ReadAllAsync(reader, TouchRows.Read, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -74,7 +68,7 @@ public sealed partial class SqliteStore : IProbingStore
 
         // One read transaction: the totals and the per-zone counts from the same snapshot.
         await using var transaction = connection.BeginTransaction(deferred: true);
-        var zones = new Dictionary<string, List<ZoneTouchCount>>(StringComparer.Ordinal);
+        Dictionary<string, List<ZoneTouchCount>> zones;
         await using (var perZone = Command(connection, """
             SELECT requester, zone_id, COUNT(*) FROM probing_touches WHERE agreement_id = $agreement AND zone_owner = $owner
             GROUP BY requester, zone_id ORDER BY requester, zone_id;
@@ -83,16 +77,7 @@ public sealed partial class SqliteStore : IProbingStore
             perZone.Parameters.AddWithValue("$agreement", agreement.Value);
             perZone.Parameters.AddWithValue("$owner", zoneOwner.Value);
             await using var reader = await perZone.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var requester = reader.GetString(0);
-                if (!zones.TryGetValue(requester, out var list))
-                {
-                    zones[requester] = list = [];
-                }
-
-                list.Add(new ZoneTouchCount(new ZoneId(reader.GetString(1)), reader.GetInt64(2)));
-            }
+            zones = await TouchRows.ReadZoneCountsAsync(reader, cancellationToken);
         }
 
         await using var totals = Command(connection, """
@@ -105,14 +90,6 @@ public sealed partial class SqliteStore : IProbingStore
         totals.Parameters.AddWithValue("$hour", (now - ProbingWatch.Hour).UtcTicks);
         totals.Parameters.AddWithValue("$day", (now - ProbingWatch.Day).UtcTicks);
         await using var rows = await totals.ExecuteReaderAsync(cancellationToken);
-        var result = new List<TouchSummary>();
-        while (await rows.ReadAsync(cancellationToken))
-        {
-            var requester = rows.GetString(0);
-            result.Add(new TouchSummary(new PartyId(requester), rows.GetInt64(1), rows.GetInt64(2), rows.GetInt64(3),
-                Time(rows.GetInt64(4)), Time(rows.GetInt64(5)), zones.TryGetValue(requester, out var list) ? list : []));
-        }
-
-        return result;
+        return await TouchRows.ReadSummariesAsync(rows, zones, cancellationToken);
     }
 }

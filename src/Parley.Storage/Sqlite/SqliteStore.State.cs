@@ -3,6 +3,7 @@
 // changed and deletes what it withdrew. A zone's or operation's row keeps the feature text that loads, beside columns
 // for queries; a new subscription's webhook cursor starts at the last event committed before it.
 
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Parley.Core;
 using Parley.Core.Agreements;
@@ -11,6 +12,7 @@ using Parley.Core.Model;
 using Parley.Core.Notifications;
 using Parley.Core.Ports;
 using Parley.Core.Workflow;
+using Parley.Storage.Rows;
 
 namespace Parley.Storage.Sqlite;
 
@@ -21,15 +23,9 @@ public sealed partial class SqliteStore : IStateStore
     {
         EnsureInitialized();
         await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var command = Command(connection, "SELECT id, source_json FROM agreements ORDER BY id;");
+        await using var command = Command(connection, AgreementRows.SelectAll);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var result = new Dictionary<AgreementId, string>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result[new AgreementId(reader.GetString(0))] = reader.GetString(1);
-        }
-
-        return result;
+        return await AgreementRows.ReadAsync(reader, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -68,7 +64,7 @@ public sealed partial class SqliteStore : IStateStore
         return LoadAsync(
             $"SELECT id, version, NULL, feature_json FROM zones WHERE agreement_id = $agreement{OnlyIds} ORDER BY id;",
             agreement,
-            row => StoredDeclarations.ParseZone(row, agreement, $"'{FilePath}'"),
+            row => StoredDeclarations.ParseZone(row, agreement, Where),
             ids,
             cancellationToken);
     }
@@ -84,7 +80,7 @@ public sealed partial class SqliteStore : IStateStore
         return LoadAsync(
             $"SELECT id, version, state, feature_json FROM operations WHERE agreement_id = $agreement{OnlyIds} ORDER BY id;",
             agreement,
-            row => StoredDeclarations.ParseOperation(row, agreement, $"'{FilePath}'"),
+            row => StoredDeclarations.ParseOperation(row, agreement, Where),
             ids,
             cancellationToken);
     }
@@ -93,7 +89,7 @@ public sealed partial class SqliteStore : IStateStore
     private const string OnlyIds = " AND ($ids IS NULL OR id IN (SELECT value FROM json_each($ids)))";
 
     private static void BindIds(SqliteCommand command, IReadOnlyCollection<string>? ids) =>
-        command.Parameters.AddWithValue("$ids", ids is null ? DBNull.Value : CommitJournal.Array(ids));
+        command.Parameters.AddWithValue("$ids", ids is null ? DBNull.Value : JsonStrings.Write(ids));
 
     private async Task<IReadOnlyList<T>> LoadAsync<T>(string sql, Agreement agreement, Func<StoredRow, T> parse, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken)
     {
@@ -103,26 +99,11 @@ public sealed partial class SqliteStore : IStateStore
         command.Parameters.AddWithValue("$agreement", agreement.Id.Value);
         BindIds(command, ids);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var result = new List<T>();
-        var batch = new List<StoredRow>(LoadBatchSize);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            batch.Add(new StoredRow(
-                reader.GetString(0),
-                reader.GetInt64(1),
-                reader.IsDBNull(2) ? null : reader.GetString(2),
-                // The UTF-8 bytes as stored: no detour through a UTF-16 string before the JSON parser.
-                reader.GetFieldValue<byte[]>(3)));
-            if (batch.Count == LoadBatchSize)
-            {
-                StoredDeclarations.ParseBatch(batch, parse, result, cancellationToken);
-                batch.Clear();
-            }
-        }
-
-        StoredDeclarations.ParseBatch(batch, parse, result, cancellationToken);
-        return result;
+        return await StoredDeclarations.ReadAsync(reader, Utf8, parse, cancellationToken);
     }
+
+    // The UTF-8 bytes as stored: no detour through a UTF-16 string before the JSON parser.
+    private static byte[] Utf8(DbDataReader reader, int ordinal) => reader.GetFieldValue<byte[]>(ordinal);
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
@@ -133,31 +114,14 @@ public sealed partial class SqliteStore : IStateStore
         EnsureInitialized();
         await using var connection = await OpenReaderAsync(cancellationToken);
         await using var command = Command(connection, $"""
-            SELECT id, operation_id, operation_version, submitter, affected, target_type, target_id, opened_ticks, deadline_ticks,
-                   state, closed_ticks, reason, counter_proposal, version
+            SELECT {RequestRows.Columns}
             FROM concurrence_requests WHERE agreement_id = $agreement{OnlyIds} ORDER BY opened_ticks, id;
             """);
         command.Parameters.AddWithValue("$agreement", agreement.Value);
         BindIds(command, ids);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var result = new List<ConcurrenceRequest>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add(new ConcurrenceRequest
-            {
-                Id = reader.GetString(0), Operation = new OperationId(reader.GetString(1)), OperationVersion = reader.GetInt64(2),
-                Submitter = new PartyId(reader.GetString(3)), Affected = new PartyId(reader.GetString(4)), TargetType = reader.GetString(5),
-                TargetId = reader.GetString(6), Opened = Time(reader.GetInt64(7)), Deadline = Time(reader.GetInt64(8)),
-                State = RequestStates.Parse(reader.GetString(9)), Closed = reader.IsDBNull(10) ? null : Time(reader.GetInt64(10)),
-                Reason = reader.IsDBNull(11) ? null : reader.GetString(11),
-                CounterProposal = reader.IsDBNull(12) ? null : new OperationId(reader.GetString(12)), Version = reader.GetInt64(13),
-            });
-        }
-
-        return result;
+        return await RowReader.ReadAllAsync(reader, RequestRows.Read, cancellationToken);
     }
-
-    private static DateTimeOffset Time(long utcTicks) => new(utcTicks, TimeSpan.Zero);
 
     /// <inheritdoc/>
     /// <exception cref="InvalidDataException">A stored subscription does not read back.</exception>
@@ -169,62 +133,13 @@ public sealed partial class SqliteStore : IStateStore
         EnsureInitialized();
         await using var connection = await OpenReaderAsync(cancellationToken);
         await using var command = Command(connection, $"""
-            SELECT id, party, area_json, start_ticks, end_ticks, kinds_json, webhook, created_ticks FROM subscriptions
+            SELECT {SubscriptionRows.Columns} FROM subscriptions
             WHERE agreement_id = $agreement{OnlyIds} ORDER BY created_ticks, id;
             """);
         command.Parameters.AddWithValue("$agreement", agreement.Value);
         BindIds(command, ids);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var result = new List<Subscription>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            string id = reader.GetString(0);
-            try
-            {
-                using var area = FeatureReader.ParseJson(reader.GetFieldValue<byte[]>(2));
-                result.Add(new Subscription
-                {
-                    Id = new SubscriptionId(id),
-                    Party = new PartyId(reader.GetString(1)),
-                    // Read back without the agreement's vertex limit: it was checked when the subscription was made.
-                    Area = SubscriptionReader.ReadArea(area.RootElement, int.MaxValue),
-                    Window = new TimeWindow(Time(reader.GetInt64(3)), reader.IsDBNull(4) ? null : Time(reader.GetInt64(4))),
-                    Kinds = ReadKinds(reader.GetString(5)),
-                    Webhook = reader.IsDBNull(6) ? null : new Uri(reader.GetString(6), UriKind.Absolute),
-                    Created = Time(reader.GetInt64(7)),
-                });
-            }
-            catch (Exception e) when (e is InputRejectedException or System.Text.Json.JsonException or UriFormatException or ArgumentException)
-            {
-                // Name the subscription and the field only: an area is a party's private interest and stays out of messages.
-                throw new InvalidDataException($"The stored subscription '{id}' of agreement '{agreement}' in '{FilePath}' does not read back ({e.GetType().Name}).");
-            }
-        }
-
-        return result;
-    }
-
-    private static string KindsJson(IReadOnlyList<string> kinds)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new System.Text.Json.Utf8JsonWriter(stream))
-        {
-            w.WriteStartArray();
-            foreach (var kind in kinds)
-            {
-                w.WriteStringValue(kind);
-            }
-
-            w.WriteEndArray();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    private static List<string> ReadKinds(string json)
-    {
-        using var document = System.Text.Json.JsonDocument.Parse(json);
-        return [.. document.RootElement.EnumerateArray().Select(k => k.GetString() ?? throw new System.Text.Json.JsonException("a kind is not a string"))];
+        return await SubscriptionRows.ReadAsync(reader, agreement, Where, Utf8, cancellationToken);
     }
 
     private static async Task ApplyAsync(
@@ -322,7 +237,7 @@ public sealed partial class SqliteStore : IStateStore
                 area.Value = FeatureWriter.GeometryJson(subscription.Area);
                 start.Value = subscription.Window.StartTicks;
                 end.Value = subscription.Window.End is { } e ? e.UtcTicks : DBNull.Value;
-                kinds.Value = KindsJson(subscription.Kinds);
+                kinds.Value = JsonStrings.Write(subscription.Kinds);
                 webhook.Value = subscription.Webhook is { } uri ? uri.OriginalString : DBNull.Value;
                 created.Value = subscription.Created.UtcTicks;
                 await upsert.ExecuteNonQueryAsync(cancellationToken);
@@ -370,30 +285,9 @@ public sealed partial class SqliteStore : IStateStore
         }
     }
 
-    private const string UpsertZoneSql = """
-        INSERT INTO zones (agreement_id, id, owner, kind, version, visibility, min_x, min_y, max_x, max_y, buffer_m,
-                           alt_min_m, alt_max_m, start_ticks, end_ticks, feature_json)
-        VALUES ($agreement, $id, $owner, $kind, $version, $visibility, $min_x, $min_y, $max_x, $max_y, $buffer_m,
-                $alt_min_m, $alt_max_m, $start_ticks, $end_ticks, $feature_json)
-        ON CONFLICT (agreement_id, id) DO UPDATE SET
-            owner = excluded.owner, kind = excluded.kind, version = excluded.version, visibility = excluded.visibility,
-            min_x = excluded.min_x, min_y = excluded.min_y, max_x = excluded.max_x, max_y = excluded.max_y,
-            buffer_m = excluded.buffer_m, alt_min_m = excluded.alt_min_m, alt_max_m = excluded.alt_max_m,
-            start_ticks = excluded.start_ticks, end_ticks = excluded.end_ticks, feature_json = excluded.feature_json;
-        """;
+    private static readonly string UpsertZoneSql = StoredDeclarations.UpsertZoneSql('$');
 
-    private const string UpsertOperationSql = """
-        INSERT INTO operations (agreement_id, id, owner, kind, state, version, visibility, min_x, min_y, max_x, max_y,
-                                buffer_m, alt_min_m, alt_max_m, start_ticks, end_ticks, feature_json)
-        VALUES ($agreement, $id, $owner, $kind, $state, $version, $visibility, $min_x, $min_y, $max_x, $max_y,
-                $buffer_m, $alt_min_m, $alt_max_m, $start_ticks, $end_ticks, $feature_json)
-        ON CONFLICT (agreement_id, id) DO UPDATE SET
-            owner = excluded.owner, kind = excluded.kind, state = excluded.state, version = excluded.version,
-            visibility = excluded.visibility, min_x = excluded.min_x, min_y = excluded.min_y, max_x = excluded.max_x,
-            max_y = excluded.max_y, buffer_m = excluded.buffer_m, alt_min_m = excluded.alt_min_m,
-            alt_max_m = excluded.alt_max_m, start_ticks = excluded.start_ticks, end_ticks = excluded.end_ticks,
-            feature_json = excluded.feature_json;
-        """;
+    private static readonly string UpsertOperationSql = StoredDeclarations.UpsertOperationSql('$');
 
     /// <summary>The parameters zones and operations share, created once per commit and rebound for each row.</summary>
     private sealed class DeclarationParameters
@@ -427,22 +321,15 @@ public sealed partial class SqliteStore : IStateStore
             _id.Value = id;
             _owner.Value = d.Owner.Value;
             _version.Value = d.Version;
-            _visibility.Value = d.Visibility switch
-            {
-                Visibility.Public => "public",
-                Visibility.Parties => "parties",
-                Visibility.Private => "private",
-                var other => other.ToString(), // refused by the column's CHECK, so an unknown value never lands
-            };
+            _visibility.Value = StoredDeclarations.VisibilityName(d.Visibility);
             _minX.Value = bounds.MinX;
             _minY.Value = bounds.MinY;
             _maxX.Value = bounds.MaxX;
             _maxY.Value = bounds.MaxY;
             _buffer.Value = d.Volume.Footprint.BufferMetres;
 
-            // An unbounded altitude is an infinity in the model and NULL here, as it is absent in the feature.
-            _altMin.Value = double.IsFinite(d.Volume.Altitude.MinMetres) ? d.Volume.Altitude.MinMetres : DBNull.Value;
-            _altMax.Value = double.IsFinite(d.Volume.Altitude.MaxMetres) ? d.Volume.Altitude.MaxMetres : DBNull.Value;
+            _altMin.Value = (object?)StoredDeclarations.Altitude(d.Volume.Altitude.MinMetres) ?? DBNull.Value;
+            _altMax.Value = (object?)StoredDeclarations.Altitude(d.Volume.Altitude.MaxMetres) ?? DBNull.Value;
             _start.Value = d.Volume.Time.StartTicks;
             _end.Value = d.Volume.Time.EndTicks;
             _feature.Value = featureJson;

@@ -5,6 +5,7 @@
 using Microsoft.Data.Sqlite;
 using Parley.Core.Model;
 using Parley.Core.Ports;
+using Parley.Storage.Rows;
 
 namespace Parley.Storage.Sqlite;
 
@@ -50,17 +51,11 @@ public sealed partial class SqliteStore : ISubmissionStore
     {
         EnsureInitialized();
         await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var command = Command(connection, "SELECT party, nonce, timestamp_ticks FROM nonces WHERE agreement_id = $agreement AND timestamp_ticks >= $since;");
+        await using var command = Command(connection, $"SELECT {SubmissionRows.NonceColumns} FROM nonces WHERE agreement_id = $agreement AND timestamp_ticks >= $since;");
         command.Parameters.AddWithValue("$agreement", agreement.Value);
         command.Parameters.AddWithValue("$since", since.UtcTicks);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var result = new List<(PartyId, string, DateTimeOffset)>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add((new PartyId(reader.GetString(0)), reader.GetString(1), Time(reader.GetInt64(2))));
-        }
-
-        return result;
+        return await RowReader.ReadAllAsync(reader, SubmissionRows.Nonce, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -68,8 +63,8 @@ public sealed partial class SqliteStore : ISubmissionStore
     {
         EnsureInitialized();
         await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var command = Command(connection, """
-            SELECT fingerprint, record, created_ticks FROM kept_answers
+        await using var command = Command(connection, $"""
+            SELECT {SubmissionRows.AnswerColumns} FROM kept_answers
             WHERE agreement_id = $agreement AND party = $party AND key = $key AND created_ticks >= $notBefore;
             """);
         command.Parameters.AddWithValue("$agreement", agreement.Value);
@@ -77,11 +72,6 @@ public sealed partial class SqliteStore : ISubmissionStore
         command.Parameters.AddWithValue("$key", key);
         command.Parameters.AddWithValue("$notBefore", notBefore.UtcTicks);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-
-        return new KeptAnswer(party, key, (byte[])reader.GetValue(0), (byte[])reader.GetValue(1), new DateTimeOffset(reader.GetInt64(2), TimeSpan.Zero));
+        return await SubmissionRows.ReadAnswerAsync(reader, party, key, cancellationToken);
     }
 }

@@ -37,9 +37,6 @@ public sealed partial class SqliteStore : IParleyStore
     // How long a statement waits for another process's write lock before failing.
     private const int BusyTimeoutMilliseconds = 10_000;
 
-    // Rows read before their features are parsed in parallel; bounds the memory a load holds at once.
-    private const int LoadBatchSize = 8192;
-
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly TimeProvider _time;
     private readonly string _writeConnectionString;
@@ -77,6 +74,9 @@ public sealed partial class SqliteStore : IParleyStore
 
     /// <summary>The full path of the database file.</summary>
     public string FilePath { get; }
+
+    // The store as errors name it.
+    private string Where => $"'{FilePath}'";
 
     /// <summary>The default database path inside <paramref name="dataFolder"/> (<see cref="DefaultFolder"/> when null).</summary>
     public static string DefaultPath(string? dataFolder = null) =>
