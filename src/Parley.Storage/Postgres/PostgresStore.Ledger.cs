@@ -1,7 +1,7 @@
-// Ledger: each agreement's entries with their openings, appended only in a write's commit at the next index (read
-// under the agreement's lock, and the primary key refuses a second entry at one index) and never changed; signed
-// checkpoints, one per size (the first kept); witnesses' cosignatures, one per signer and checkpoint (a newer replaces
-// the older).
+// Ledger: each agreement's entries with their openings, appended only in a write's commit at the next index (the
+// ledger's size is read under the agreement's lock, StoreWrite checks the order with LedgerOrder, and the primary key
+// would refuse a second entry at one index anyway) and never changed; signed checkpoints, one per size (the first
+// kept); witnesses' cosignatures, one per signer and checkpoint (a newer replaces the older).
 
 using Npgsql;
 using Parley.Core.Model;

@@ -67,19 +67,11 @@ public sealed partial class PostgresStore
             return store.ReadChangesAsync(connection, transaction, forAgreement, since, head, cancellationToken);
         }
 
+        // Read under the agreement's lock when the write began.
+        protected override ValueTask<long> ReadLedgerSizeAsync(CancellationToken cancellationToken) => ValueTask.FromResult(nextIndex);
+
         protected override async Task CommitAsync(IReadOnlyList<Commit> batch, List<SerialisedChange> serialised, CancellationToken cancellationToken)
         {
-            long expected = nextIndex;
-            foreach (var append in batch.SelectMany(c => c.Ledger))
-            {
-                if (append.Index != expected)
-                {
-                    throw new InvalidOperationException($"ledger entry {append.Index} is not the next one ({expected}): another writer appended first");
-                }
-
-                expected++;
-            }
-
             // Every write in one round trip; the first that fails aborts the transaction, which is then rolled back.
             await using var writes = new NpgsqlBatch(connection, transaction);
             long next = nextEvent; // the sequence number of the next change's first event

@@ -1,6 +1,6 @@
-// Ledger: each agreement's entries with their openings, appended only in a write's commit at the next index and never
-// changed; signed checkpoints, one per size (the first kept); witnesses' cosignatures, one per signer and checkpoint
-// (a newer replaces the older).
+// Ledger: each agreement's entries with their openings, appended only in a write's commit at the next index (the
+// order StoreWrite checks with LedgerOrder before the commit writes a row) and never changed; signed checkpoints, one
+// per size (the first kept); witnesses' cosignatures, one per signer and checkpoint (a newer replaces the older).
 
 using Microsoft.Data.Sqlite;
 using Parley.Core.Model;
@@ -11,21 +11,24 @@ namespace Parley.Storage.Sqlite;
 
 public sealed partial class SqliteStore : ILedgerStore
 {
-    /// <summary>Appends ledger entries within one transaction: the next index read once, the statements bound once.</summary>
+    /// <summary>How many entries the agreement's ledger holds, read in the write's transaction.</summary>
+    private static async Task<long> ReadLedgerSizeAsync(WriterStatements statements, AgreementId agreement, CancellationToken cancellationToken)
+    {
+        var size = statements.Command("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries WHERE agreement_id = $agreement;");
+        size.Parameters.AddWithValue("$agreement", agreement.Value);
+        return (long)(await size.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Appends ledger entries within one transaction, their order already checked (<see cref="LedgerOrder"/>): the statements bound once.</summary>
     private sealed class LedgerWriter(WriterStatements statements, AgreementId agreement)
     {
         private SqliteParameter? _entryIndex, _entry, _openingIndex, _n, _opening;
         private SqliteCommand? _insertEntry, _insertOpening;
-        private long _next = -1;
 
         public async Task AppendAsync(LedgerAppend ledger, CancellationToken cancellationToken)
         {
-            if (_next < 0)
+            if (_insertEntry is null)
             {
-                var next = statements.Command("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries WHERE agreement_id = $agreement;");
-                next.Parameters.AddWithValue("$agreement", agreement.Value);
-                _next = (long)(await next.ExecuteScalarAsync(cancellationToken))!;
-
                 _insertEntry = statements.Command("INSERT INTO ledger_entries (agreement_id, idx, entry) VALUES ($agreement, $idx, $entry);");
                 _insertEntry.Parameters.AddWithValue("$agreement", agreement.Value);
                 _entryIndex = _insertEntry.Parameters.Add("$idx", SqliteType.Integer);
@@ -35,11 +38,6 @@ public sealed partial class SqliteStore : ILedgerStore
                 _openingIndex = _insertOpening.Parameters.Add("$idx", SqliteType.Integer);
                 _n = _insertOpening.Parameters.Add("$n", SqliteType.Integer);
                 _opening = _insertOpening.Parameters.Add("$opening", SqliteType.Blob);
-            }
-
-            if (_next != ledger.Index)
-            {
-                throw new InvalidOperationException($"ledger entry {ledger.Index} is not the next one ({_next}): another writer appended first");
             }
 
             _entryIndex!.Value = ledger.Index;
@@ -52,8 +50,6 @@ public sealed partial class SqliteStore : ILedgerStore
                 _opening!.Value = ledger.Openings[i];
                 await _insertOpening!.ExecuteNonQueryAsync(cancellationToken);
             }
-
-            _next++;
         }
     }
 

@@ -59,6 +59,9 @@ public sealed partial class SqliteStore
             return await store.ResolveAsync(forAgreement, since, head, rows, cancellationToken);
         }
 
+        protected override async ValueTask<long> ReadLedgerSizeAsync(CancellationToken cancellationToken) =>
+            await SqliteStore.ReadLedgerSizeAsync(statements, agreement, cancellationToken);
+
         protected override async Task CommitAsync(IReadOnlyList<Commit> batch, List<SerialisedChange> serialised, CancellationToken cancellationToken)
         {
             var ledger = new LedgerWriter(statements, agreement);
