@@ -67,24 +67,6 @@ internal static class CommitJournal
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    /// <summary>The ids as a JSON array of strings.</summary>
-    public static string Array(IEnumerable<string> ids)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream))
-        {
-            w.WriteStartArray();
-            foreach (var id in ids)
-            {
-                w.WriteStringValue(id);
-            }
-
-            w.WriteEndArray();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
-
     private static void Ids(Utf8JsonWriter w, string name, IEnumerable<string> ids)
     {
         w.WriteStartArray(name);

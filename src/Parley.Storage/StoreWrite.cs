@@ -10,7 +10,8 @@ internal sealed record SerialisedChange(Commit Changes, List<(Zone Zone, string 
 
 /// <summary>
 /// What both stores' writes share: a write commits once, not after it is disposed, and an empty batch commits nothing;
-/// the features are serialised before the store's own commit runs.
+/// a batch whose ledger entries are not the next ones is refused whole (<see cref="LedgerOrder"/>); the features are
+/// serialised before the store's own commit runs.
 /// </summary>
 internal abstract class StoreWrite : IAgreementWrite
 {
@@ -40,12 +41,20 @@ internal abstract class StoreWrite : IAgreementWrite
             return;
         }
 
+        if (batch.Any(c => c.Ledger.Count > 0))
+        {
+            LedgerOrder.EnsureNext(batch.SelectMany(c => c.Ledger), await ReadLedgerSizeAsync(cancellationToken));
+        }
+
         var serialised = batch.Select(changes => new SerialisedChange(
             changes,
             changes.Decision.State.Zones.Select(z => (Zone: z, Json: FeatureWriter.ToJson(z))).ToList(),
             changes.Decision.State.Operations.Select(o => (Operation: o, Json: FeatureWriter.ToJson(o))).ToList())).ToList();
         await CommitAsync(batch, serialised, cancellationToken);
     }
+
+    /// <summary>How many entries the agreement's ledger holds, as the write's transaction sees it (no other write can append meanwhile).</summary>
+    protected abstract ValueTask<long> ReadLedgerSizeAsync(CancellationToken cancellationToken);
 
     /// <summary>Writes the batch's rows and the journal row in the write's transaction, then commits it.</summary>
     protected abstract Task CommitAsync(IReadOnlyList<Commit> batch, List<SerialisedChange> serialised, CancellationToken cancellationToken);

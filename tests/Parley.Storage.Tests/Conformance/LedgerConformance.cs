@@ -49,6 +49,23 @@ public abstract class LedgerConformance(IStoreBackend backend) : ConformanceTest
     }
 
     [Fact]
+    public async Task a_batch_that_does_not_start_at_the_ledger_size_is_refused_with_everything_else_it_held()
+    {
+        await using var store = await OpenAsync();
+        await store.CommitAsync(Agreement, Entry(0), Ct);
+        long head = await store.ReadHeadAsync(Agreement, Ct);
+
+        var first = new CommitBuilder();
+        first.Events.Add(new EventAppend(new PartyId("red"), "zone.changed", "{}", DateTimeOffset.UnixEpoch));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.CommitBatchAsync(Agreement, [first, Entry(2), Entry(3)], Ct));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.CommitAsync(Agreement, Entry(5), Ct));
+
+        Assert.Equal([0L], (await ReadAllAsync(store)).Select(r => r.Index));
+        Assert.Empty(await store.ReadEventsAsync(Agreement, null, 0, 10, Ct));
+        Assert.Equal(head, await store.ReadHeadAsync(Agreement, Ct));
+    }
+
+    [Fact]
     public async Task an_entry_that_is_not_the_next_one_is_refused_so_two_writers_cannot_both_append_at_one_index()
     {
         await using var store = await OpenAsync();
