@@ -490,17 +490,37 @@ public sealed class ProbingTests
     [Fact]
     public async Task an_idle_event_stream_sends_a_heartbeat_comment_every_15_seconds()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new HeartbeatClock(DateTimeOffset.UtcNow, TimeSpan.FromSeconds(15));
         await using var server = await RunningServer.StartAsync(demo: false, time: clock, agreements: [AgreementText("pact")]);
         await using var stream = await EventStream.OpenAsync(server, "red", "pact");
-        for (int i = 0; i < 50 && stream.Heartbeats == 0; i++)
-        {
-            clock.Advance(TimeSpan.FromSeconds(15));
-            await Task.Delay(100, Ct);
-        }
 
-        Assert.True(stream.Heartbeats > 0);
-        Assert.Null(await stream.NextAsync(TimeSpan.FromMilliseconds(100)));
+        // Once the idle stream waits for its heartbeat, 15 seconds on its clock send one.
+        await clock.Armed.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        var heartbeat = stream.NextHeartbeat;
+        clock.Advance(TimeSpan.FromSeconds(15));
+        await heartbeat.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        Assert.Equal(1, stream.Heartbeats);
+        Assert.False(stream.TryTake(out _)); // a comment, not an event
+    }
+
+    /// <summary>A fake clock that says when the first timer of <c>due</c> without a period (the stream's heartbeat wait) is set on it.</summary>
+    private sealed class HeartbeatClock(DateTimeOffset start, TimeSpan due) : FakeTimeProvider(start)
+    {
+        private readonly TaskCompletionSource _armed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Armed => _armed.Task;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            if (dueTime == due && period == Timeout.InfiniteTimeSpan)
+            {
+                _armed.TrySetResult();
+            }
+
+            return timer;
+        }
     }
 
     private sealed record ServerSentEvent(long Id, string Type, JsonElement Data);
@@ -514,6 +534,7 @@ public sealed class ProbingTests
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _pump;
         private int _heartbeats;
+        private TaskCompletionSource _heartbeat = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         private EventStream(HttpClient client, HttpResponseMessage response)
         {
@@ -523,6 +544,12 @@ public sealed class ProbingTests
         }
 
         public int Heartbeats => Volatile.Read(ref _heartbeats);
+
+        /// <summary>Completes when the next heartbeat (a comment block) has been read to its end.</summary>
+        public Task NextHeartbeat => Volatile.Read(ref _heartbeat).Task;
+
+        /// <summary>An event already received, without waiting.</summary>
+        public bool TryTake(out ServerSentEvent? next) => _events.Reader.TryRead(out next);
 
         public static async Task<EventStream> OpenAsync(RunningServer server, string party, string agreement, string? lastEventId = null)
         {
@@ -579,6 +606,7 @@ public sealed class ProbingTests
                 long id = 0;
                 string type = "message";
                 var data = new List<string>();
+                bool comment = false;
                 while (await reader.ReadLineAsync(_stop.Token) is { } line)
                 {
                     if (line.Length == 0)
@@ -588,12 +616,17 @@ public sealed class ProbingTests
                             using var document = JsonDocument.Parse(string.Join('\n', data));
                             await _events.Writer.WriteAsync(new ServerSentEvent(id, type, document.RootElement.Clone()), _stop.Token);
                         }
+                        else if (comment)
+                        {
+                            Interlocked.Increment(ref _heartbeats);
+                            Interlocked.Exchange(ref _heartbeat, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                        }
 
-                        (type, data) = ("message", []);
+                        (type, data, comment) = ("message", [], false);
                     }
                     else if (line.StartsWith(':'))
                     {
-                        Interlocked.Increment(ref _heartbeats);
+                        comment = true;
                     }
                     else if (line.StartsWith("id: ", StringComparison.Ordinal))
                     {

@@ -46,6 +46,7 @@ public sealed class CrashTests : IDisposable
         writer.BeginErrorReadLine();
         try
         {
+            // Polls with a deadline: the acknowledgements come from another process, which no clock of this one drives.
             var deadline = Stopwatch.StartNew();
             while (AcknowledgedIds(acknowledgements).Count < 40)
             {
