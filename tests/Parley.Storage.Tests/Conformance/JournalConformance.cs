@@ -154,13 +154,19 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
             return;
         }
 
+        // PostgreSQL notifies commits database-wide, and other tests commit in schemas of their own meanwhile: this one
+        // watches an agreement of its own.
+        var watched = new AgreementId("watched-" + Guid.NewGuid().ToString("N"));
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var reported = new TaskCompletionSource<(AgreementId, long)>(TaskCreationOptions.RunContinuationsAsynchronously);
         var watch = watcher.WatchCommitsAsync(c =>
         {
             if (c is { } commit)
             {
-                reported.TrySetResult(commit);
+                if (commit.Agreement == watched)
+                {
+                    reported.TrySetResult(commit);
+                }
             }
             else
             {
@@ -168,8 +174,8 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
             }
         }, stop.Token);
         await listening.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct);
-        await CommitAsync(writer, Agreement, Declare("z1"));
-        Assert.Equal((Agreement, 1L), await reported.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct));
+        await CommitAsync(writer, watched, Declare("z1"));
+        Assert.Equal((watched, 1L), await reported.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct));
         await stop.CancelAsync();
         await watch.WaitAsync(TimeSpan.FromSeconds(20), Ct);
     }
