@@ -144,6 +144,7 @@ public sealed class BackupTests : IDisposable
         }
     }
 
+    [Trait("Lane", "Slow")]
     [Fact]
     public async Task Pg_dump_and_pg_restore_carry_a_postgres_store_to_a_new_database_that_a_server_serves_with_the_same_ledger()
     {

@@ -7,6 +7,7 @@ namespace Parley.Cli.Tests;
 
 public sealed class TokenTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
+    [Trait("Lane", "Slow")]
     [Fact]
     public async Task Parley_token_prints_one_line_that_the_server_on_the_same_data_folder_accepts()
     {
@@ -23,6 +24,7 @@ public sealed class TokenTests(ServerFixture server) : IClassFixture<ServerFixtu
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Trait("Lane", "Slow")]
     [Fact]
     public async Task Client_commands_take_the_server_and_token_from_the_environment()
     {

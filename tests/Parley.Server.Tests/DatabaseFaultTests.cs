@@ -18,6 +18,7 @@ namespace Parley.Server.Tests;
 /// The server when its database goes away under load: clients get 503 with Retry-After (never 500, never a hang), the
 /// same process serves again once the database is back, and no acknowledged write is lost.
 /// </summary>
+[Trait("Lane", "Slow")]
 public sealed class DatabaseFaultTests
 {
     private const int Writers = 4;

@@ -6,6 +6,7 @@ using Parley.Storage.Tests.Conformance;
 namespace Parley.Server.Tests;
 
 /// <summary>The server on the PostgreSQL store: the same API, the state kept in the database across restarts.</summary>
+[Trait("Lane", "Slow")]
 public sealed class PostgresServerTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -14,6 +14,7 @@ public sealed class MultiNodeCollection;
 /// hold across them, every node serves the same state and the same ledger, and an event committed through one node
 /// reaches subscribers on every node.
 /// </summary>
+[Trait("Lane", "Slow")]
 [Collection(nameof(MultiNodeCollection))]
 public sealed class MultiNodeTests
 {

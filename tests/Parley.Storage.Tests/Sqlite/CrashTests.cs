@@ -13,6 +13,7 @@ namespace Parley.Storage.Tests.Sqlite;
 /// The writer is this test assembly itself, started as a child process that runs only the explicit test of
 /// <see cref="CrashTestWriter"/>; an ordinary test run skips it.
 /// </remarks>
+[Trait("Lane", "Slow")]
 public sealed class CrashTests : IDisposable
 {
     internal const string DatabaseVariable = "PARLEY_CRASH_TEST_DB";
