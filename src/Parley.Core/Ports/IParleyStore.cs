@@ -8,9 +8,11 @@ namespace Parley.Core.Ports;
 /// <param name="Index">Its position in the log (0-based); the store refuses anything but the next one.</param>
 /// <param name="Entry">The exact bytes hashed for the leaf (RFC 8785 canonical JSON).</param>
 /// <param name="Openings">The salted plaintexts behind the entry's commitments, kept by the center only.</param>
+[Mutable("carries the entry and its openings as byte arrays, not copies: the bytes the store writes")]
 public sealed record LedgerAppend(long Index, byte[] Entry, IReadOnlyList<byte[]> Openings);
 
 /// <summary>A stored ledger entry with its openings.</summary>
+[Mutable("carries the entry and its openings as byte arrays, not copies: the bytes the store read")]
 public sealed record LedgerRecord(long Index, byte[] Entry, IReadOnlyList<byte[]> Openings);
 
 /// <summary>A write as its submitter signed it, kept with the accepted record so that the submitter cannot deny it.</summary>
@@ -19,6 +21,7 @@ public sealed record LedgerRecord(long Index, byte[] Entry, IReadOnlyList<byte[]
 /// <param name="Timestamp">The submitter's timestamp.</param>
 /// <param name="Signature">The Ed25519 signature.</param>
 /// <param name="Message">The signed bytes (RFC 8785 JSON of the agreement, method, path, body, timestamp and nonce).</param>
+[Mutable("carries the signature and the signed message as byte arrays, not copies: the bytes the store writes")]
 public sealed record SignedSubmission(string Key, string Nonce, DateTimeOffset Timestamp, byte[] Signature, byte[] Message);
 
 /// <summary>The answer given to a write made under an <c>Idempotency-Key</c>, kept to answer its retries.</summary>
@@ -31,6 +34,7 @@ public sealed record SignedSubmission(string Key, string Nonce, DateTimeOffset T
 /// <param name="ETag">The ETag header answered, if any.</param>
 /// <param name="Location">The Location header answered, if any.</param>
 /// <param name="Created">When the write was accepted.</param>
+[Mutable("carries the fingerprint and the answer as byte arrays, not copies: the bytes the store writes")]
 public sealed record IdempotentAnswer(
     PartyId Party, string Key, byte[] Fingerprint, int Status, string? ContentType, byte[] Body, string? ETag, string? Location, DateTimeOffset Created);
 
@@ -59,6 +63,7 @@ public sealed record TouchSummary(PartyId Requester, long LastHour, long LastDay
 
 /// <summary>A set of changes to one agreement's state that is committed atomically, or not at all.</summary>
 /// <remarks>Operations are never deleted: they end cancelled or completed, and the ledger keeps them.</remarks>
+[Mutable("the bag a write fills before it commits: the decision and then the server add to its lists, and the store reads them")]
 public sealed class ChangeSet
 {
     /// <summary>The command of a change that records an agreement's text (after which a state is loaded anew).</summary>
