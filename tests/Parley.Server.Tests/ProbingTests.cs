@@ -57,6 +57,20 @@ public sealed class ProbingTests
     private static Task<HttpResponseMessage> SubmitAsync(HttpClient client, string agreement, string feature) =>
         client.PostAsync($"/v1/agreements/{agreement}/operations", RunningServer.GeoJson(feature), Ct);
 
+    /// <summary>
+    /// Gives <paramref name="party"/> a known event: its own flight far from everything, whose acceptance is an
+    /// <c>operation.state</c> event. A stream that shows it has shown everything committed before it.
+    /// </summary>
+    private static async Task MarkAsync(RunningServer server, string party, string id)
+    {
+        // Each marker a degree from the last, so that markers do not conflict with one another.
+        double west = -60 + Interlocked.Increment(ref _markers);
+        using var client = server.Client(party, agreement: "pact");
+        Assert.Equal(0, await ConflictCountAsync(await SubmitAsync(client, "pact", Json.Operation(id, "flight", Box(west, -60, west + 0.01, -59.99)))));
+    }
+
+    private static int _markers;
+
     private static async Task<int> ConflictCountAsync(HttpResponseMessage response)
     {
         Assert.True(response.IsSuccessStatusCode, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
@@ -412,7 +426,9 @@ public sealed class ProbingTests
             Assert.Equal(1, await ConflictCountAsync(await CheckAsync(blue, "pact", SmallStrike($"again-{i}", Inside(0.1 + (0.2 * i), 0.5))))); // the same question again
         }
 
-        Assert.Null(await red.NextAlertAsync(TimeSpan.FromMilliseconds(300))); // four distinct small ones, one large: not yet
+        // Four distinct small ones, one large: not yet. Everything committed so far is before red's marker.
+        await MarkAsync(server, "red", "mark-1");
+        Assert.DoesNotContain(await red.UntilMarkAsync("mark-1"), e => e.Type == "probing.suspected");
         Assert.Equal(1, await ConflictCountAsync(await SubmitAsync(blue, "pact", SmallStrike("s4", Inside(0.9, 0.5)))));
 
         // The submission also asks red to concur (request.opened); the alert is what matters here.
@@ -428,9 +444,12 @@ public sealed class ProbingTests
 
         // At most one per requester and zone per hour.
         Assert.Equal(1, await ConflictCountAsync(await CheckAsync(blue, "pact", SmallStrike("s5", Inside(0.5, 0.9)))));
-        Assert.Null(await red.NextAlertAsync(TimeSpan.FromMilliseconds(500)));
-        Assert.Null(await blueStream.NextAlertAsync(TimeSpan.FromMilliseconds(200)));
-        Assert.Null(await aidStream.NextAlertAsync(TimeSpan.FromMilliseconds(200)));
+        foreach (var (party, stream) in new[] { ("red", red), ("blue", blueStream), ("aid", aidStream) })
+        {
+            await MarkAsync(server, party, $"mark-{party}");
+            Assert.DoesNotContain(await stream.UntilMarkAsync($"mark-{party}"), e => e.Type == "probing.suspected");
+        }
+
         var registry = server.App.Services.GetRequiredService<TheaterRegistry>();
         Assert.Single(await registry.Store.ReadEventsAsync(new AgreementId("pact"), null, 0, 100, Ct), e => e.Type == "probing.suspected");
     }
@@ -454,31 +473,30 @@ public sealed class ProbingTests
             }
         }
 
+        // Red's events: 1 and 2 the alerts, 3 its marker. A stream that shows the marker has shown everything before it.
         await ProvokeAsync(0);
         await ProvokeAsync(1);
+        await MarkAsync(server, "red", "mark-1");
 
         await using (var all = await EventStream.OpenAsync(server, "red", "pact"))
         {
-            Assert.Equal(1, (await all.NextAsync(TimeSpan.FromSeconds(10)))!.Id);
-            Assert.Equal(2, (await all.NextAsync(TimeSpan.FromSeconds(10)))!.Id);
-            Assert.Null(await all.NextAsync(TimeSpan.FromMilliseconds(300)));
+            Assert.Equal([1L, 2L], (await all.UntilMarkAsync("mark-1")).Select(e => e.Id));
         }
 
         await using (var resumed = await EventStream.OpenAsync(server, "red", "pact", lastEventId: "1"))
         {
-            var second = await resumed.NextAsync(TimeSpan.FromSeconds(10));
-            Assert.Equal(2, second!.Id);
+            var before = await resumed.UntilMarkAsync("mark-1");
+            var second = Assert.Single(before);
+            Assert.Equal(2, second.Id);
             Assert.Equal("red-post-1", second.Data.GetProperty("zone").GetString());
-            Assert.Null(await resumed.NextAsync(TimeSpan.FromMilliseconds(300)));
         }
 
-        await using var live = await EventStream.OpenAsync(server, "red", "pact", lastEventId: "2");
-        Assert.Null(await live.NextAsync(TimeSpan.FromMilliseconds(300)));
+        await using var live = await EventStream.OpenAsync(server, "red", "pact", lastEventId: "3");
         await ProvokeAsync(2);
-        var third = await live.NextAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(3, third!.Id);
+        await MarkAsync(server, "red", "mark-2");
+        var third = Assert.Single(await live.UntilMarkAsync("mark-2"));
+        Assert.Equal(4, third.Id);
         Assert.Equal("red-post-2", third.Data.GetProperty("zone").GetString());
-        Assert.Null(await live.NextAsync(TimeSpan.FromMilliseconds(300)));
 
         // A Last-Event-ID that is not an event id is refused.
         using var red = server.Client("red", agreement: "pact");
@@ -567,7 +585,24 @@ public sealed class ProbingTests
             return new EventStream(client, response);
         }
 
-        /// <summary>The next event, or null when none arrives within <paramref name="timeout"/>.</summary>
+        /// <summary>The events before the <c>operation.state</c> event of the operation <paramref name="mark"/>, which must come.</summary>
+        public async Task<List<ServerSentEvent>> UntilMarkAsync(string mark)
+        {
+            var before = new List<ServerSentEvent>();
+            while (true)
+            {
+                // The deadline only bounds a stream that never delivers the marker.
+                var next = await NextAsync(TimeSpan.FromSeconds(30));
+                Assert.True(next is not null, $"the marker {mark} did not come; before it: {string.Join(", ", before.Select(e => $"{e.Id} {e.Type}"))}");
+                if (next.Type == "operation.state" && next.Data.GetProperty("operation").GetString() == mark)
+                {
+                    return before;
+                }
+
+                before.Add(next);
+            }
+        }
+
         /// <summary>The next <c>probing.suspected</c> event within <paramref name="timeout"/>, skipping others (e.g. concurrence requests).</summary>
         public async Task<ServerSentEvent?> NextAlertAsync(TimeSpan timeout)
         {
