@@ -15,6 +15,7 @@ namespace Parley.Core.Conflicts;
 /// Pure and in memory: it decides, it does not store. Not thread-safe for writes: the caller serialises
 /// changes (one writer per agreement); reads may run concurrently when no write does.
 /// </remarks>
+[Mutable("an agreement's live state: every committed write changes its zones, operations, requests and subscriptions in place, one writer at a time")]
 public sealed class Theater(Agreement agreement)
 {
     // One index per zone kind: a query visits only the kinds the agreement forbids to the operation, so the

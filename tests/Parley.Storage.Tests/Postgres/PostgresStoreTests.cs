@@ -8,6 +8,7 @@ using Parley.Storage.Tests.Sqlite;
 namespace Parley.Storage.Tests.Postgres;
 
 /// <summary>What only the PostgreSQL store has: its migrations, its indexed envelopes and time ranges.</summary>
+[Trait("Lane", "Slow")]
 public sealed class PostgresStoreTests : IAsyncDisposable
 {
     private readonly PostgresBackend _backend = new();

@@ -87,6 +87,8 @@ public sealed class SqliteStoreTests : IDisposable
             begin.ExecuteNonQuery();
         }
 
+        // A commit waiting for SQLite's lock cannot be seen (SQLite's busy handler sleeps inside the call) and no clock
+        // drives it: a short real pause gives it time to reach the lock, then the lock is released under it.
         var commit = Task.Run(() => store.CommitAsync(Agreement.Id, Upsert(Samples.Square("z1")), Ct), Ct);
         await Task.Delay(300, Ct);
         Assert.False(commit.IsCompleted);
