@@ -117,6 +117,7 @@ public static class ParleyApp
         ConcurrenceApi.Map(agreements);
         ProbingApi.Map(agreements);
         SubscriptionsApi.Map(agreements);
+        ExportApi.Map(agreements);
         return app;
     }
 

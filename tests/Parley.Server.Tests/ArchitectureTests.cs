@@ -15,12 +15,13 @@ public sealed class ArchitectureTests
     }
 
     [Fact]
-    public void storage_depends_on_the_core_only_and_the_server_on_core_ledger_and_storage()
+    public void storage_and_interop_depend_on_the_core_only_and_the_server_on_core_interop_ledger_and_storage()
     {
         static string[] Parley(Assembly a) => [.. a.GetReferencedAssemblies().Select(r => r.Name!).Where(n => n.StartsWith("Parley", StringComparison.Ordinal)).Order()];
 
         Assert.Equal(["Parley.Core"], Parley(typeof(Parley.Storage.Sqlite.SqliteStore).Assembly));
-        Assert.Equal(["Parley.Core", "Parley.Ledger", "Parley.Storage"], Parley(typeof(ParleyApp).Assembly));
+        Assert.Equal(["Parley.Core", "Parley.Interop", "Parley.Ledger", "Parley.Storage"], Parley(typeof(ParleyApp).Assembly));
+        Assert.Equal(["Parley.Core"], Parley(typeof(Parley.Interop.Import.ZoneImporter).Assembly));
         Assert.Empty(Parley(typeof(Parley.Ledger.MerkleTree).Assembly));
     }
 

@@ -87,6 +87,8 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         ["GET /v1/agreements/{agreement}/subscriptions/{id}"] = [Roles.Operator, Roles.Approver, Roles.Monitor],
         ["DELETE /v1/agreements/{agreement}/subscriptions/{id}"] = [Roles.Operator, Roles.Approver, Roles.Monitor],
         ["GET /v1/agreements/{agreement}/webhooks/key"] = AnyRole,
+        ["GET /v1/agreements/{agreement}/export.kml"] = AnyRole,
+        ["GET /v1/agreements/{agreement}/export.geojson"] = AnyRole,
     };
 
     private static readonly string[] AnonymousRoutes = ["GET /health", "GET /health/ready", "GET /openapi/v1.json"];
@@ -615,7 +617,7 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         /// <summary>The route with every parameter given each of its values in turn.</summary>
         public IEnumerable<Call> Calls(CenterState state)
         {
-            string query = Query.Count == 0 ? "" : "?" + string.Join('&', Query.Select(q => $"{q}={QueryValue(q, state.Size)}"));
+            string query = Query.Count == 0 ? "" : "?" + string.Join('&', Query.Select(q => $"{q}={QueryValue(q, state.Size, Template)}"));
             return Expand(Template, state).Select(url => new Call(Name, Method, url + query, ContentType, Template));
         }
 
@@ -645,13 +647,23 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
             _ => ["x1"],
         };
 
-        private static string QueryValue(string name, long size) => name switch
+        private static string QueryValue(string name, long size, string template) => template.Contains("/export.", StringComparison.Ordinal) ? ExportValue(name) : name switch
         {
             "index" => (size - 1).ToString(CultureInfo.InvariantCulture),
             "size" or "to" => size.ToString(CultureInfo.InvariantCulture),
             "state" => "open",
             "role" => "affected",
             _ => "1",
+        };
+
+        // The export filters, set to take in the whole theater: every canary is within reach of the export routes.
+        private static string ExportValue(string name) => name switch
+        {
+            "bbox" => "23,41,24,42",
+            "start" => "2026-01-01T00:00:00Z",
+            "end" => "2027-01-01T00:00:00Z",
+            "include" => "zones,operations,conflicts",
+            _ => "",
         };
 
         [GeneratedRegex(@"\{([^}]+)\}")]
