@@ -46,4 +46,22 @@ public sealed class ExportCommandTests(ServerFixture server) : IClassFixture<Ser
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("bbox", bad.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task export_cot_writes_a_drawing_for_every_current_zone_and_live_operation()
+    {
+        var run = await RunAsync("red", "export", "cot");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var events = run.Stdout.Split("</event>", StringSplitOptions.RemoveEmptyEntries).Where(e => e.Trim().Length > 0)
+            .Select(e => XElement.Parse(e.Trim() + "</event>")).ToList();
+        Assert.NotEmpty(events);
+        Assert.All(events, e => Assert.Contains(e.Attribute("type")!.Value, new[] { "u-d-f", "u-d-c-c" }));
+
+        var geojson = JsonDocument.Parse((await RunAsync("red", "export", "geojson", "--include", "zones")).Stdout).RootElement;
+        var now = DateTimeOffset.UtcNow;
+        var current = geojson.GetProperty("features").EnumerateArray().Where(f => f.GetProperty("properties").GetProperty("end").ValueKind == JsonValueKind.Null ||
+            DateTimeOffset.Parse(f.GetProperty("properties").GetProperty("end").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > now)
+            .Select(f => "parley.demo.zone." + f.GetProperty("id").GetString()).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(current, events.Select(e => e.Attribute("uid")!.Value).Where(u => u.StartsWith("parley.demo.zone.", StringComparison.Ordinal)).Select(u => u.Split(".p")[0]).Distinct().Order(StringComparer.Ordinal));
+    }
 }

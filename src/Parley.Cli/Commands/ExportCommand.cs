@@ -13,9 +13,10 @@ public static class ExportCommand
     /// <summary>Creates the command.</summary>
     public static Command Create(CliConsole console)
     {
-        var export = new Command("export", "Export the caller's picture as KML (Google Earth) or GeoJSON.");
+        var export = new Command("export", "Export the caller's picture as KML (Google Earth), CoT events (ATAK/WinTAK) or GeoJSON.");
         export.Subcommands.Add(Format(console, "kml", "OGC KML 2.2 with time spans and extruded volumes.", "export.kml", null));
         export.Subcommands.Add(Format(console, "geojson", "GeoJSON that Parley re-imports unchanged.", "export.geojson", null));
+        export.Subcommands.Add(Format(console, "cot", "Cursor-on-Target drawings, back to back (the zones and live operations, with their altitude band; stale after 10 minutes when open-ended).", "export.geojson", CotFromGeoJson));
         return export;
     }
 
@@ -65,4 +66,8 @@ public static class ExportCommand
         });
         return command;
     }
+
+    /// <summary>The CoT drawings of an export, as the TAK feed sends them on connection.</summary>
+    private static byte[] CotFromGeoJson(byte[] geojson) =>
+        Parley.Interop.Export.CotWriter.Picture(Parley.Interop.Export.GeoJsonExport.ReadPicture(geojson), new Parley.Server.ParleyServerOptions().Cot.RefreshHorizon);
 }

@@ -58,6 +58,55 @@ public static class GeoJsonExport
         w.WriteEndObject();
     }
 
+    /// <summary>
+    /// Reads an export back into a picture (zones, operations with their states; not the conflict cells), checking every
+    /// feature as Parley does; the kinds of operations are taken from the file.
+    /// </summary>
+    /// <exception cref="Parley.Core.InputRejectedException">Not an export of Parley's.</exception>
+    public static Picture ReadPicture(ReadOnlyMemory<byte> utf8)
+    {
+        using var document = FeatureReader.ParseJson(utf8);
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("features", out var features) || features.ValueKind != JsonValueKind.Array ||
+            !root.TryGetProperty("agreement", out var agreementId) || agreementId.ValueKind != JsonValueKind.String ||
+            !root.TryGetProperty("viewer", out var viewer) || viewer.ValueKind != JsonValueKind.String ||
+            !root.TryGetProperty("as_of", out var asOf) || !DateTimeOffset.TryParse(asOf.GetString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal, out var time))
+        {
+            throw new Parley.Core.InputRejectedException(new Parley.Core.InputError(null, "$", "not a Parley export: a FeatureCollection with agreement, viewer and as_of"));
+        }
+
+        var all = features.EnumerateArray().ToList();
+        var operationFeatures = all.Where(f => f.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object && p.TryGetProperty("state", out _)).ToList();
+        var zoneFeatures = all.Except(operationFeatures).ToList();
+        var kinds = operationFeatures.Select(f => f.GetProperty("properties").TryGetProperty("kind", out var k) ? k.GetString() ?? "" : "").Distinct().ToList();
+        var agreement = Parley.Core.Agreements.Agreement.Default(agreementId.GetString()!) with { OperationKinds = kinds, MaxVerticesPerFeature = int.MaxValue };
+        var zones = FeatureReader.ReadZones(Collection(zoneFeatures), agreement);
+        var operations = FeatureReader.ReadOperations(Collection(operationFeatures), agreement)
+            .Select((o, i) => o with { State = OperationStates.Parse(operationFeatures[i].GetProperty("properties").GetProperty("state").GetString() ?? "") }).ToList();
+        return new Picture(agreement.Id, new Parley.Core.Model.PartyId(viewer.GetString()!), time, zones, operations, []);
+    }
+
+    private static JsonElement Collection(List<JsonElement> features)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "FeatureCollection");
+            w.WriteStartArray("features");
+            foreach (var f in features)
+            {
+                f.WriteTo(w);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
+    }
+
     /// <summary>The picture as GeoJSON bytes.</summary>
     public static byte[] ToBytes(Picture picture)
     {
