@@ -230,6 +230,32 @@ public sealed class TakFeedTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task an_item_whose_window_ends_is_deleted_from_the_feed_when_the_clock_passes_its_end()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await RunningServer.StartAsync(time: clock, configure: o => o with
+        {
+            Cot = new CotFeedOptions { Listeners = [CotListener.Parse("demo/red@127.0.0.1:0")] },
+        });
+        var end = clock.GetUtcNow().AddHours(1);
+        using var blue = server.Client("blue");
+        string properties = "{\"kind\":\"restricted\",\"start\":\"2026-01-01T00:00:00Z\",\"end\":\"" +
+            end.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) + "\",\"visibility\":\"public\"}";
+        await Created(blue.PostAsync("/v1/agreements/demo/zones", RunningServer.GeoJson(Json.Feature("t-ending", Json.Box(33.0, 33.0, 33.1, 33.1), properties)), Ct));
+
+        using var client = new TcpClient();
+        await client.ConnectAsync(server.App.Services.GetRequiredService<CotFeed>().Endpoints[0], Ct);
+        var reader = new CotReader(client.GetStream());
+        var drawn = Assert.Single(await reader.ReadUntilIdleAsync(TimeSpan.FromMilliseconds(500), Wait), i => i.Uid == "parley.demo.zone.t-ending");
+        Assert.Equal(end.UtcDateTime, drawn.Stale.UtcDateTime, TimeSpan.FromSeconds(1));
+
+        // The feed looks again when its poll timer, on the server's clock, fires: past the end, the drawing goes.
+        clock.Advance(TimeSpan.FromHours(2));
+        var deleted = await reader.FirstAsync(i => i.Type == "t-x-d-d" && i.Deletes == "parley.demo.zone.t-ending", Wait);
+        Assert.NotNull(deleted);
+    }
+
     [Theory]
     [InlineData("blue@0.0.0.0:0", "plain TCP is only allowed on loopback")]
     [InlineData("127.0.0.1:0", "TLS needs the server's --certificate")]
