@@ -121,6 +121,25 @@ public sealed class OpenAipExpectedTests
         Assert.Equal("7000", source.GetProperty("transponder").GetString());
     }
 
+    [Theory]
+    [InlineData("check-limits-unit-conversion.txt", 180 * 30.48, 35000 * 0.3048)]
+    [InlineData("meter-altitude-unit.txt", 3000.0, 150 * 30.48)]
+    [InlineData("round-altitude-values.txt", 1607.611551 * 0.3048, 90 * 30.48)]
+    public void limits_in_feet_metres_and_flight_levels_become_metres_with_exact_factors(string file, double floor, double ceiling)
+    {
+        var p = Assert.Single(TestFiles.Features(Import(file))).GetProperty("properties");
+        // openAIP converts with 3.28084 ft/m (35000 ft = 10667.99965862401 m); the foot is 0.3048 m exactly: within 1e-4 relative.
+        Assert.Equal(floor, p.GetProperty("alt_min_m").GetDouble(), 3);
+        Assert.Equal(ceiling, p.GetProperty("alt_max_m").GetDouble(), 3);
+        if (file.StartsWith("check", StringComparison.Ordinal))
+        {
+            Assert.True(Math.Abs(p.GetProperty("alt_max_m").GetDouble() - 10667.99965862401) / 10668 < 1e-4);
+        }
+
+        // Flight levels keep their datum in the source text.
+        Assert.StartsWith("FL", p.GetProperty("source").GetProperty("ceiling").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void activation_by_notam_is_imported_as_always_active_with_a_warning()
     {
