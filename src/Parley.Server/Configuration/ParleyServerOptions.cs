@@ -101,4 +101,7 @@ public sealed record ParleyServerOptions
     /// capturing every log line.
     /// </summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+
+    /// <summary>The TAK streaming endpoints (<c>--cot-listen</c>), their client certificates and refresh.</summary>
+    public CotFeedOptions Cot { get; init; } = new();
 }
