@@ -117,6 +117,8 @@ public static class ParleyApp
         ConcurrenceApi.Map(agreements);
         ProbingApi.Map(agreements);
         SubscriptionsApi.Map(agreements);
+        Console.ConsoleFiles.Map(app);
+        DemoSignInApi.Map(app);
         return app;
     }
 

@@ -1,0 +1,95 @@
+using System.Collections.Frozen;
+using System.Reflection;
+using System.Security.Cryptography;
+
+namespace Parley.Server.Console;
+
+/// <summary>
+/// The operator console: the browser client built from <c>web/</c> into this assembly's resources, served at
+/// <c>/</c> and <c>/console/…</c> with a strict Content-Security-Policy. It is only a client: every datum it shows
+/// comes from the API with the signed-in party's token.
+/// </summary>
+internal static class ConsoleFiles
+{
+    /// <summary>
+    /// Scripts, styles, images and connections from this origin only, no inline script or style, no plugins, no
+    /// framing, no form posts: the console loads nothing from elsewhere. Blob images let an operator load a local
+    /// basemap file.
+    /// </summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; " +
+        "connect-src 'self'; worker-src 'self' blob:; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+    private const string ResourcePrefix = "Parley.Server.Console.";
+
+    private static readonly FrozenDictionary<string, string> ContentTypes = new Dictionary<string, string>
+    {
+        [".html"] = "text/html; charset=utf-8",
+        [".js"] = "text/javascript; charset=utf-8",
+        [".css"] = "text/css; charset=utf-8",
+        [".svg"] = "image/svg+xml",
+        [".json"] = "application/json",
+        [".png"] = "image/png",
+        [".woff2"] = "font/woff2",
+        [".map"] = "application/json",
+        [".txt"] = "text/plain; charset=utf-8",
+    }.ToFrozenDictionary();
+
+    private static readonly Lazy<FrozenDictionary<string, (byte[] Bytes, string ETag)>> Files = new(Load);
+
+    /// <summary>Maps <c>GET /</c> and <c>GET /console/{file}</c>.</summary>
+    public static void Map(WebApplication app)
+    {
+        app.MapGet("/", (HttpContext http) => Serve(http, "index.html")).AllowAnonymous().ExcludeFromDescription();
+        app.MapGet("/console/{**file}", (HttpContext http, string file) => Serve(http, file)).AllowAnonymous().ExcludeFromDescription();
+    }
+
+    /// <summary>The console's files, by path under <c>/console/</c> (index.html among them).</summary>
+    public static IReadOnlyCollection<string> Names => Files.Value.Keys;
+
+    /// <summary>Headers of every console answer, files and refusals alike.</summary>
+    public static void SecureHeaders(HttpResponse response)
+    {
+        response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        response.Headers.XContentTypeOptions = "nosniff";
+        response.Headers.XFrameOptions = "DENY";
+        response.Headers["Referrer-Policy"] = "no-referrer";
+        response.Headers["Cross-Origin-Opener-Policy"] = "same-origin";
+        response.Headers["Cross-Origin-Resource-Policy"] = "same-origin";
+        response.Headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()";
+    }
+
+    private static IResult Serve(HttpContext http, string file)
+    {
+        SecureHeaders(http.Response);
+        if (!Files.Value.TryGetValue(file, out var found))
+        {
+            return Api.Problems.NotFound("no such console file");
+        }
+
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers.ETag = found.ETag;
+        if (http.Request.Headers.IfNoneMatch == found.ETag)
+        {
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        return Results.Bytes(found.Bytes, ContentTypes.GetValueOrDefault(Path.GetExtension(file), "application/octet-stream"));
+    }
+
+    private static FrozenDictionary<string, (byte[], string)> Load()
+    {
+        var assembly = Assembly.GetExecutingAssembly();
+        var files = new Dictionary<string, (byte[], string)>(StringComparer.Ordinal);
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal)))
+        {
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            byte[] bytes = buffer.ToArray();
+            files[name[ResourcePrefix.Length..]] = (bytes, $"\"{Convert.ToHexStringLower(SHA256.HashData(bytes))[..16]}\"");
+        }
+
+        return files.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+}
