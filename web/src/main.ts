@@ -81,7 +81,7 @@ function boot(): void {
     if (signedIn) {
       map.map.updateSize();
       if (s.session?.role !== 'approver') void actions.loadProbing();
-      if (!p.session) {
+      if (!p.session && !map.readHash()) {
         // The theater first (Corsica for the demo), then what is in view.
         map.centre([9.25, 42.2], 9);
       }

@@ -19,9 +19,13 @@ export interface Checkpoint {
 /** Parses a vkey: `<name>+<hex key id>+<base64(0x01 ‖ public key)>`. */
 export async function parseVerifierKey(text: string): Promise<VerifierKey> {
   const trimmed = text.trim();
-  const parts = trimmed.split('+');
-  if (parts.length !== 3) throw new Error('the center key is not a vkey (name+id+key)');
-  const [name, hex, key] = parts as [string, string, string];
+  // The key's base64 may itself hold '+': only the first two separate.
+  const first = trimmed.indexOf('+');
+  const second = trimmed.indexOf('+', first + 1);
+  if (first <= 0 || second < 0) throw new Error('the center key is not a vkey (name+id+key)');
+  const name = trimmed.slice(0, first);
+  const hex = trimmed.slice(first + 1, second);
+  const key = trimmed.slice(second + 1);
   const bytes = fromBase64(key);
   if (bytes.length !== 33 || bytes[0] !== 0x01) throw new Error('the center key is not an Ed25519 vkey');
   const publicKey = bytes.slice(1);

@@ -17,6 +17,7 @@ import type { LayerId, State, Store } from '../store/store';
 import { createBasemap } from './basemap';
 import { clearStyles, styleFor, type Meta } from './styles';
 import { cellGeometry, toMapGeometry } from './shapes';
+import { h, render } from '../util/dom';
 
 export type DrawKind = 'polygon' | 'circle' | 'corridor';
 
@@ -61,7 +62,11 @@ export class MapView {
   private fitted = false;
   private readonly refreshBasemap: () => void;
 
+  private readonly summary: HTMLUListElement;
+
   constructor(target: HTMLElement, private readonly store: Store, private readonly actions: Actions) {
+    this.summary = h('ul', { class: 'visually-hidden', 'aria-label': 'Map contents', 'aria-live': 'polite' });
+    target.append(this.summary);
     const basemap = createBasemap();
     this.refreshBasemap = basemap.refresh;
     const style = (f: import('ol/Feature').FeatureLike, resolution: number) => {
@@ -80,7 +85,10 @@ export class MapView {
       controls: [new Zoom(), new ScaleLine({ units: 'metric' })],
       view: new View({ center: fromLonLat([9.2, 42.2]), zoom: 9, maxZoom: 18, minZoom: 2 }),
     });
-    this.map.on('moveend', () => this.requestView());
+    this.map.on('moveend', () => {
+      this.requestView();
+      this.writeHash();
+    });
     this.map.on('singleclick', (e) => {
       if (this.draw) return;
       const hit = this.map.forEachFeatureAtPixel(e.pixel, (f) => f.get('meta') as Meta | undefined, { hitTolerance: 4 });
@@ -153,6 +161,9 @@ export class MapView {
       for (const l of Object.values(this.layers)) l.changed();
     }
     if (s.session !== p.session && s.session) this.requestView();
+    if (s.zones !== p.zones || s.operations !== p.operations || s.conflicts !== p.conflicts || s.requests !== p.requests || s.draftConflicts !== p.draftConflicts || s.probing !== p.probing) {
+      this.summarise(s);
+    }
   }
 
   /** Adds, replaces and removes map features so that they match the store (by id and version). */
@@ -229,6 +240,17 @@ export class MapView {
     }
   }
 
+  /** A text summary of what the canvas shows, for screen readers: counts per layer and every disclosed cell. */
+  private summarise(s: State): void {
+    const cells = this.layers.conflicts.getSource()!.getFeatures().map((f) => (f.get('meta') as Meta).label);
+    const count = (l: LayerId): number => this.layers[l].getSource()!.getFeatures().length;
+    render(this.summary,
+      h('li', {}, `${count('own-zones')} own zones, ${count('zones')} zones of other parties`),
+      h('li', {}, `${count('own-operations')} own operations, ${count('operations')} operations of other parties`),
+      cells.map((c) => h('li', { class: 'cell' }, `Hatched cell: ${c}`)),
+      s.probing?.requesters.length ? h('li', {}, `${count('probing')} probed zones`) : null);
+  }
+
   /** Shows the draft geometry of the planner (or nothing). */
   showDraft(feature: ParleyFeature | null): void {
     const source = this.layers.draft.getSource()!;
@@ -278,6 +300,22 @@ export class MapView {
       this.map.removeInteraction(this.draw);
       this.draw = null;
     }
+  }
+
+  /** The view in the address (`#map=zoom/lat/lon`), so that a view can be shared or bookmarked; no credential ever goes there. */
+  private writeHash(): void {
+    const view = this.map.getView();
+    const centre = toLonLat(view.getCenter() ?? [0, 0]);
+    const hash = `#map=${(view.getZoom() ?? 0).toFixed(2)}/${centre[1]!.toFixed(5)}/${centre[0]!.toFixed(5)}`;
+    if (location.hash !== hash) history.replaceState(null, '', hash);
+  }
+
+  /** Applies a `#map=zoom/lat/lon` address; false when there is none. */
+  readHash(): boolean {
+    const m = /^#map=([\d.]+)\/(-?[\d.]+)\/(-?[\d.]+)$/.exec(location.hash);
+    if (!m) return false;
+    this.centre([Number(m[3]), Number(m[2])], Number(m[1]));
+    return true;
   }
 
   /** Centres the map on an item of the store (or a GeoJSON feature). */
