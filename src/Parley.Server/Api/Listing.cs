@@ -96,10 +96,6 @@ internal static class Listing
     public const int DefaultLimit = 1000;
     public const int MaxLimit = 10_000;
 
-    // Beyond this span the box is read as a scan of the footprints' bounds: a box over a continent meets most
-    // items anyway, and a geodesic polygon that wide is not what a map view means.
-    private const double IndexedSpanDegrees = 60;
-
     private static readonly string[] ZoneKindNames = [.. Enum.GetNames<ZoneKind>().Select(n => n.ToLowerInvariant())];
 
     private static readonly string[] OperationStateNames =
@@ -344,10 +340,14 @@ internal static class Listing
         return filter.Boxes.Any(b => b.Intersects(covering.First) || (covering.Second is { } second && b.Intersects(second)));
     }
 
-    /// <summary>The query volume for the index, or null when the listing scans (no box, or a box too wide to mean a view).</summary>
+    /// <summary>
+    /// The query volume for the index: the box as a polygon (whose edges are straight in longitude and latitude, as
+    /// every polygon's are), every altitude, the time window. Null when the listing scans: no box, a box with no
+    /// area, or one that reaches a pole (read by the footprints' bounds).
+    /// </summary>
     private static Volume? Indexed(Filter filter)
     {
-        if (filter.Boxes is not { } boxes || boxes.Any(b => b.MaxX - b.MinX is > IndexedSpanDegrees or <= 0 || b.MaxY - b.MinY is > IndexedSpanDegrees or <= 0))
+        if (filter.Boxes is not { } boxes || boxes.Any(b => b.MaxX <= b.MinX || b.MaxY <= b.MinY || b.MinY <= -90 || b.MaxY >= 90))
         {
             return null;
         }

@@ -44,7 +44,28 @@ public static class DemoAgreement
                     : (new ChangeSet(), 0);
             }, cancellationToken);
         }
+
+        // Some operations are under way or over, so that the demo shows every stage of the lifecycle.
+        foreach (var (id, complete) in Progressed)
+        {
+            foreach (bool finish in complete ? new[] { false, true } : [false])
+            {
+                await registry.WriteAsync(agreement.Id, theater =>
+                {
+                    var current = theater.FindOperation(new OperationId(id));
+                    return (current?.State, finish) switch
+                    {
+                        (OperationState.Accepted or OperationState.Concurred, false) => (Parley.Core.Workflow.Lifecycle.Activate(theater, current!), 0),
+                        (OperationState.Active, true) => (Parley.Core.Workflow.Lifecycle.Complete(theater, current!, time.GetUtcNow()), 0),
+                        _ => (new ChangeSet(), 0),
+                    };
+                }, cancellationToken);
+            }
+        }
     }
+
+    // Demo operations moved on after their decision: activated, and completed when true.
+    private static readonly (string Id, bool Complete)[] Progressed = [("blue-recon-5", false), ("red-patrol-4", true)];
 
     private static string Resource(string name)
     {

@@ -615,7 +615,7 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         /// <summary>The route with every parameter given each of its values in turn.</summary>
         public IEnumerable<Call> Calls(CenterState state)
         {
-            string query = Query.Count == 0 ? "" : "?" + string.Join('&', Query.Select(q => $"{q}={QueryValue(q, state.Size)}"));
+            string query = Query.Count == 0 ? "" : "?" + string.Join('&', Query.Select(q => $"{q}={QueryValue(q, state.Size, Template)}"));
             return Expand(Template, state).Select(url => new Call(Name, Method, url + query, ContentType, Template));
         }
 
@@ -645,12 +645,20 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
             _ => ["x1"],
         };
 
-        private static string QueryValue(string name, long size) => name switch
+        private static string QueryValue(string name, long size, string template) => name switch
         {
             "index" => (size - 1).ToString(CultureInfo.InvariantCulture),
             "size" or "to" => size.ToString(CultureInfo.InvariantCulture),
+            // The listings' filters: the whole world and every time, every kind, owner and live state, a page of one.
+            "state" when template.EndsWith("/operations", StringComparison.Ordinal) => "proposed,accepted,awaiting-concurrence,concurred,refused,active",
             "state" => "open",
             "role" => "affected",
+            "bbox" => "-180,-90,180,90",
+            "start" => "2000-01-01T00:00:00Z",
+            "end" => "2100-01-01T00:00:00Z",
+            "kind" => "protected,restricted,designated",
+            "owner" => "blue,red,umpire,registrar",
+            "cursor" => "YQ", // resumes after the id "a"
             _ => "1",
         };
 

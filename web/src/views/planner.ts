@@ -50,13 +50,13 @@ export class Planner {
     visibility: h('select', {}, ['private', 'parties', 'public'].map((v) => h('option', { value: v }, v))),
     sharedWith: h('input', { type: 'text', placeholder: 'aid, red', autocomplete: 'off' }),
     size: h('input', { type: 'number', min: 1, step: 50 }),
-    geojson: h('textarea', { rows: 6, spellcheck: 'false', placeholder: '{"type":"Polygon","coordinates":[…]}' }),
+    geojson: h('textarea', { rows: 4, spellcheck: 'false', placeholder: '{"type":"Polygon","coordinates":[…]}' }),
   };
   private readonly kinds = h('datalist', { id: 'kinds' });
   private readonly title = h('h2', {});
   private readonly budget = h('p', { class: 'hint budget' });
   private readonly conflicts = h('div', { class: 'check-result', 'aria-live': 'polite' });
-  private readonly sizeField = field('Radius or half-width (m)', this.fields.size, 'For a point: the radius; for a line: the corridor half-width.');
+  private readonly sizeField = field('Radius or half-width (m)', this.fields.size);
   private readonly checkButton = h('button', { type: 'button', class: 'secondary', onclick: () => void this.check() }, 'Check');
   private readonly submitButton = h('button', { type: 'submit' }, 'Submit');
   readonly element: HTMLFormElement;
@@ -83,11 +83,10 @@ export class Planner {
       h('div', { class: 'row' }, field('Kind', this.fields.kind), field('Visibility', this.fields.visibility)),
       h('div', { class: 'row' }, field('Altitude from (m)', this.fields.altMin), field('Altitude to (m)', this.fields.altMax)),
       h('div', { class: 'row' }, field('Start', this.fields.start), field('End', this.fields.end)),
-      field('Shared with', this.fields.sharedWith, 'Parties that may see it when visibility is "parties".'),
+      h('div', { class: 'row' }, field('Shared with', this.fields.sharedWith), this.sizeField),
       h('div', { class: 'row draw' }, h('span', { class: 'muted' }, 'Draw:'), draw('polygon', 'Polygon'), draw('circle', 'Circle'), draw('corridor', 'Corridor'),
         h('button', { type: 'button', class: 'secondary small', onclick: () => file.click() }, 'Import…'), file),
-      field('GeoJSON', this.fields.geojson, 'A geometry or a Feature; drawing fills it in.'),
-      this.sizeField,
+      field('GeoJSON', this.fields.geojson, 'A geometry or a Feature (its properties fill the form); drawing fills it in.'),
       this.budget,
       this.conflicts,
       h('div', { class: 'row actions' }, this.checkButton, this.submitButton,
@@ -103,7 +102,8 @@ export class Planner {
     this.actions.clearDraftConflicts();
     render(this.conflicts);
     const party = this.store.state.session?.party ?? 'me';
-    const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(4, 12);
+    // Month, day, time to the second and two random letters: ids made in the same minute stay apart.
+    const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(4, 14) + String.fromCharCode(97 + Math.floor(Math.random() * 26), 97 + Math.floor(Math.random() * 26));
     const edit = mode.type === 'counter' ? mode.request.operation_feature : mode.edit;
     const p = edit?.properties;
     this.title.textContent = mode.type === 'zone' ? (mode.edit ? `Replace zone ${mode.edit.id}` : 'New zone')
