@@ -118,7 +118,7 @@ public static class ConsoleRun
                   else view.setZoom(9 + ((i % 4) - 2) * 0.25);
                   await done;
                   times.push(performance.now() - t0);
-                  await new Promise(r => setTimeout(r, 30));
+                  await new Promise(r => setTimeout(r, 400)); // the listing read again after the move, and its redraw, settle
                 }
                 return times;
               }", moves);

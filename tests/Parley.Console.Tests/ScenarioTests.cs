@@ -22,7 +22,9 @@ public sealed class ScenarioTests(BrowserFixture browser)
         var red = new ConsolePage(await browser.PageAsync(ColorScheme.Dark), server.BaseAddress);
         await blue.SignInAsync("blue", "approver");
         await red.SignInAsync("red", "operator", $"{Zoom}/{HospitalLat}/{HospitalLon}");
-        await Expect(blue.Inbox).ToContainTextAsync("No open request.");
+        var row = blue.Inbox.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "blue-hospital-1" });
+        await Expect(blue.Inbox).ToContainTextAsync("blue-airbase-campo"); // the demo's own request, from its start
+        await Expect(row).ToHaveCountAsync(0);
 
         // Red draws the strike on the map around the point where the hospital is (which red cannot see).
         await red.Page.GetByRole(AriaRole.Button, new() { Name = "New operation" }).ClickAsync();
@@ -50,11 +52,12 @@ public sealed class ScenarioTests(BrowserFixture browser)
         await Expect(red.Page.Locator(".details h2 .badge")).ToHaveTextAsync("awaiting-concurrence");
         await Expect(red.Page.Locator(".details")).ToContainTextAsync("blue · protected");
         await Expect(red.Map.GetByRole(AriaRole.List, new() { Name = "Map contents" })).ToContainTextAsync("Hatched cell: blue · protected");
+        string strike = (await red.Page.Locator(".details p code").First.TextContentAsync())!;
+        Assert.StartsWith("red-op-", strike, StringComparison.Ordinal);
 
         // Blue's inbox shows the request live, without a reload.
-        var row = blue.Inbox.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "from red" });
         await Expect(row).ToBeVisibleAsync(new() { Timeout = 5_000 });
-        await Expect(row).ToContainTextAsync("blue-hospital-1");
+        await Expect(row).ToContainTextAsync("from red");
         await Expect(row.GetByRole(AriaRole.Button, new() { Name = "Concur" })).ToBeVisibleAsync();
         await Expect(row.GetByRole(AriaRole.Button, new() { Name = "Counter-propose" })).ToBeVisibleAsync();
 
@@ -65,12 +68,13 @@ public sealed class ScenarioTests(BrowserFixture browser)
 
         await row.GetByLabel("Reason").FillAsync("protected site in the area");
         await row.GetByRole(AriaRole.Button, new() { Name = "Refuse" }).ClickAsync();
-        await Expect(blue.Inbox).ToContainTextAsync("No open request.");
+        await Expect(row).ToHaveCountAsync(0);
         await blue.Inbox.Locator("summary").Filter(new() { HasText = "Answered" }).ClickAsync();
         await Expect(blue.Inbox).ToContainTextAsync("“protected site in the area”");
 
         // Red sees the refusal live: the request and the operation.
-        await Expect(red.Inbox.Locator("[data-request-state]")).ToHaveTextAsync("refused", new() { Timeout = 5_000 });
+        await Expect(red.Inbox.GetByRole(AriaRole.Listitem).Filter(new() { HasText = strike }).Locator("[data-request-state]"))
+            .ToHaveTextAsync("refused", new() { Timeout = 5_000 });
         await Expect(red.Page.Locator(".details h2 .badge")).ToHaveTextAsync("refused");
 
         // The ledger verifies in red's browser, and again (consistent with the first) in blue's.

@@ -87,7 +87,13 @@ function boot(): void {
       }
     }
   });
-  window.addEventListener('online', () => void actions.reloadView());
+  // The network going away drops the stream at once (the status bar says so); its return reconnects it, and the
+  // stream resumes after the last event seen.
+  window.addEventListener('offline', () => actions.streamLost());
+  window.addEventListener('online', () => {
+    actions.streamBack();
+    void actions.reloadView();
+  });
 
   // A reload in the same tab keeps the session (token in session storage, key in IndexedDB).
   const kept = sessionStorage.getItem('parley.session');

@@ -31,10 +31,16 @@ export class EventStream {
     this.controller?.abort();
   }
 
-  /** Drops the current connection (it reconnects): used when the network comes back. */
-  reconnect(): void {
+  /** Drops the current connection; it reconnects after the back-off, or at once when `now`. */
+  reconnect(now = false): void {
+    if (now) {
+      this.backoff = 0;
+      this.wake?.();
+    }
     this.controller?.abort();
   }
+
+  private wake: (() => void) | null = null;
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
@@ -46,8 +52,15 @@ export class EventStream {
         if (this.stopped) return;
         this.handlers.onState('down', e instanceof Error ? e.message : String(e));
       }
-      await new Promise((r) => setTimeout(r, this.backoff));
-      this.backoff = Math.min(this.backoff * 2, 10_000);
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, this.backoff);
+        this.wake = () => {
+          clearTimeout(timer);
+          r();
+        };
+      });
+      this.wake = null;
+      this.backoff = Math.min(Math.max(this.backoff * 2, 500), 10_000);
     }
   }
 

@@ -3,7 +3,7 @@ import GeoJSON from 'ol/format/GeoJSON';
 import Graticule from 'ol/layer/Graticule';
 import VectorLayer from 'ol/layer/Vector';
 import VectorSource from 'ol/source/Vector';
-import { Fill, Stroke, Style } from 'ol/style';
+import { Fill, Stroke, Style, Text } from 'ol/style';
 import { feature as topoFeature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import { basemap, currentTheme } from './palette';
@@ -29,9 +29,16 @@ export function createBasemap(): { layers: (VectorLayer<VectorSource<Feature>> |
     properties: { name: 'basemap' },
     zIndex: 0,
   });
+  // Label styles kept so that a change of theme recolours them in place.
+  const labelFill = new Fill({ color: basemap[currentTheme()].label });
+  const labelHalo = new Stroke({ color: basemap[currentTheme()].halo, width: 3 });
+  const labelFont = '11px system-ui, "DejaVu Sans", sans-serif';
+  const gridStroke = new Stroke({ color: basemap[currentTheme()].graticule, width: 1 });
   const graticule = new Graticule({
-    strokeStyle: new Stroke({ color: basemap[currentTheme()].graticule, width: 1 }),
+    strokeStyle: gridStroke,
     showLabels: true,
+    lonLabelStyle: new Text({ font: labelFont, fill: labelFill, stroke: labelHalo, textBaseline: 'bottom', offsetY: -4 }),
+    latLabelStyle: new Text({ font: labelFont, fill: labelFill, stroke: labelHalo, textAlign: 'end', offsetX: -4 }),
     wrapX: false,
     zIndex: 1,
   });
@@ -54,6 +61,10 @@ export function createBasemap(): { layers: (VectorLayer<VectorSource<Feature>> |
     layers: [land, graticule],
     refresh: () => {
       styles = null;
+      const colours = basemap[currentTheme()];
+      labelFill.setColor(colours.label);
+      labelHalo.setColor(colours.halo);
+      gridStroke.setColor(colours.graticule);
       land.changed();
       graticule.changed();
     },

@@ -29,7 +29,7 @@ export interface Drawn {
 
 type Layer = VectorLayer<VectorSource<Feature<Geometry>>>;
 
-const labelResolution = 200; // metres per pixel below which items are labelled (overlapping labels are left out)
+const labelResolution = 40; // metres per pixel below which every item is labelled (overlapping labels are left out)
 
 function timeOf(iso: unknown, fallback: number): number {
   const t = typeof iso === 'string' ? Date.parse(iso) : NaN;
@@ -180,7 +180,13 @@ export class MapView {
       const key = `${category}:${f.id}`;
       seen.add(key);
       const known = this.features.get(key);
-      if (known && known.source === f) return;
+      // A listing read again after a pan brings the same items as new objects: keep the map feature of an item whose
+      // version and state have not changed, so that a pan costs no rebuild.
+      if (known && (known.source === f || (known.source.properties.version === f.properties.version &&
+        known.source.properties.state === f.properties.state && known.layer === layer))) {
+        known.source = f;
+        return;
+      }
       if (known) this.layers[known.layer].getSource()!.removeFeature(known.feature);
       const geometry = toMapGeometry(f);
       if (!geometry) return;

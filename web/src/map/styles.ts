@@ -31,6 +31,7 @@ function cached(key: string, make: () => Style | Style[]): Style | Style[] {
 
 /** Drops cached styles (after a theme change). */
 export function clearStyles(): void {
+  epoch++;
   cache.clear();
   hatches.clear();
 }
@@ -81,11 +82,36 @@ function label(meta: Meta, colour: string): Text {
  * The style of one feature at one resolution: colour by kind (zones) or state (operations), solid for the
  * party's own, dashed for others', hatched for disclosed cells; labels only when zoomed in or selected.
  */
+let epoch = 0;
+
+/** What one feature was last styled with: reused while the resolution, the selection and the theme are the same. */
+interface Memo {
+  resolution: number;
+  selected: boolean;
+  epoch: number;
+  style: Style | Style[];
+}
+
+const memos = new WeakMap<object, Memo>();
+
 export function styleFor(feature: FeatureLike, resolution: number, selectedId: string | null, showLabels: boolean): Style | Style[] {
   const meta = feature.get('meta') as Meta;
-  const colour = colourOf(meta);
   const selected = meta.id === selectedId;
-  const labelled = selected || showLabels || meta.category === 'cell';
+  const memo = memos.get(feature);
+  if (memo && memo.resolution === resolution && memo.selected === selected && memo.epoch === epoch) return memo.style;
+  const style = computeStyle(feature, meta, resolution, selected, showLabels);
+  memos.set(feature, { resolution, selected, epoch, style });
+  return style;
+}
+
+function computeStyle(feature: FeatureLike, meta: Meta, resolution: number, selected: boolean, showLabels: boolean): Style | Style[] {
+  const colour = colourOf(meta);
+  // Labels for what is large enough on screen to carry one (or everything when zoomed in): thousands of small
+  // zones stay unlabelled and cheap to draw.
+  const geometry = feature.getGeometry();
+  const extent = geometry ? geometry.getExtent() : [0, 0, 0, 0];
+  const large = Math.max(extent[2]! - extent[0]!, extent[3]! - extent[1]!) / resolution > 60;
+  const labelled = selected || showLabels || large || meta.category === 'cell';
   if (meta.category === 'cell') {
     const cellColour = '#b03a2e';
     return cached(`cell|${meta.label}|${selected}`, () => new Style({

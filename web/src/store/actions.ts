@@ -69,6 +69,16 @@ export class Actions {
     }
   }
 
+  /** The network is gone: drop the stream now rather than when its silence gives it away. */
+  streamLost(): void {
+    this.stream?.reconnect();
+  }
+
+  /** The network is back: reconnect at once. */
+  streamBack(): void {
+    this.stream?.reconnect(true);
+  }
+
   /** Replaces the key that signs writes (loaded or generated). */
   setKey(key: Session['key']): void {
     const session = this.session;

@@ -43,8 +43,8 @@ export function mountSignIn(root: HTMLElement, actions: Actions): void {
 
   const tokenForm = h('form', { class: 'card', 'aria-label': 'Sign in with a token' },
     h('h2', {}, 'Sign in with a token'),
-    field('Bearer token', token, 'From your identity provider, or `parley token`. Kept for this tab only.'),
-    field('Submission key (PEM)', pem, 'PKCS#8, as `parley keygen` writes. Imported as a non-extractable key and kept in this browser.'),
+    field('Bearer token', token, 'From your identity provider, or parley token. Kept for this tab only, never in an address.'),
+    field('Submission key (PEM)', pem, 'PKCS#8, as parley keygen writes it. Imported as a non-extractable key and kept in this browser.'),
     field('Key file', pemFile),
     h('div', { class: 'row' },
       h('button', {
