@@ -107,4 +107,18 @@ public sealed class SecurityTests(BrowserFixture browser)
         request.Headers.Host = "parley.attacker.example";
         Assert.Equal(HttpStatusCode.NotFound, (await rebound.SendAsync(request, Ct)).StatusCode);
     }
+
+    [Fact]
+    public async Task an_operators_basemap_origin_is_allowed_for_images_only_when_the_server_names_it()
+    {
+        await using var server = await RunningServer.StartAsync(configure: o => o with { ConsoleTileOrigins = ["https://tiles.example:8443"] });
+        using var client = server.Client();
+        using var response = await client.GetAsync("/", Ct);
+        string csp = string.Join(' ', response.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("img-src 'self' data: blob: https://tiles.example:8443;", csp, StringComparison.Ordinal);
+        Assert.Contains("script-src 'self';", csp, StringComparison.Ordinal);
+
+        var bad = await Assert.ThrowsAsync<ArgumentException>(() => RunningServer.StartAsync(configure: o => o with { ConsoleTileOrigins = ["http://tiles.example"] }));
+        Assert.Contains("--console-tiles", bad.Message, StringComparison.Ordinal);
+    }
 }

@@ -3,6 +3,7 @@ import { MapView } from './map/mapview';
 import { Actions } from './store/actions';
 import { Store } from './store/store';
 import { h, render } from './util/dom';
+import { mountBasemap } from './views/basemap';
 import { mountDetails } from './views/details';
 import { mountInbox } from './views/inbox';
 import { mountFilters, mountLayers } from './views/layers';
@@ -33,7 +34,8 @@ function boot(): void {
   const layers = h('section', { class: 'panel' });
   const filters = h('section', { class: 'panel' });
   const ledger = h('section', { class: 'panel' });
-  left.append(layers, filters, ledger);
+  const tiles = h('section', { class: 'panel' });
+  left.append(layers, filters, ledger, tiles);
   const right = h('aside', { class: 'right', 'aria-label': 'Details and requests' });
   const detailsEl = h('section', { class: 'panel details' });
   const plannerEl = h('section', { class: 'panel planner-panel', hidden: true });
@@ -67,6 +69,7 @@ function boot(): void {
   mountLayers(layers, store, actions);
   mountFilters(filters, store, actions);
   mountLedger(ledger, store, actions);
+  mountBasemap(tiles, store, map);
   mountDetails(detailsEl, store, actions, map, plan);
   mountInbox(inboxEl, store, actions, map, plan);
   mountStatusBar(statusbar, store);

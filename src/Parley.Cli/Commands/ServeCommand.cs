@@ -53,7 +53,8 @@ public static class ServeCommand
             }
         });
 
-        var command = new Command("serve", "Start the Parley server on the embedded store.") { data, urls, demo, agreements, quiet, certificate, certificateKey, store, connection, rateLimit, rateBurst };
+        var tiles = new Option<string[]>("--console-tiles") { Description = "An origin the console may load basemap tiles from (https://host[:port]); repeat for more.", HelpName = "ORIGIN", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("serve", "Start the Parley server on the embedded store.") { data, urls, demo, agreements, quiet, certificate, certificateKey, store, connection, rateLimit, rateBurst, tiles };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var options = new ParleyServerOptions
@@ -70,6 +71,7 @@ public static class ServeCommand
                 ConnectionString = parsed.GetValue(connection) ?? Environment.GetEnvironmentVariable("PARLEY_CONNECTION"),
                 RateLimitPerSecond = parsed.GetValue(rateLimit),
                 RateLimitBurst = parsed.GetValue(rateBurst),
+                ConsoleTileOrigins = parsed.GetValue(tiles) ?? [],
             };
             return await RunAsync(options, console, cancellationToken);
         });

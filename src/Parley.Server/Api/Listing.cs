@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.ComponentModel;
 using System.Globalization;
 using System.Text;
@@ -195,9 +196,46 @@ internal static class Listing
         return (page, more ? Cursor(id(page[^1])) : null);
     }
 
-    /// <summary>The page as the wire answer.</summary>
-    public static IResult Answer(IEnumerable<JsonElement> features, string? next) =>
-        ApiSupport.Json(new FeaturePage("FeatureCollection", [.. features], next));
+    /// <summary>
+    /// The page as the wire answer (a <see cref="FeaturePage"/>), each feature written once as UTF-8 by the feature
+    /// writer: a page of thousands of zones is not parsed back into JSON trees to be written again.
+    /// </summary>
+    public static IResult Answer(IReadOnlyList<byte[]> features, string? next) => new PageResult(features, next);
+
+    private sealed class PageResult(IReadOnlyList<byte[]> features, string? next) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = "application/json; charset=utf-8";
+            var body = response.BodyWriter;
+            body.Write("{\"type\":\"FeatureCollection\",\"features\":["u8);
+            for (int i = 0; i < features.Count; i++)
+            {
+                if (i > 0)
+                {
+                    body.Write(","u8);
+                }
+
+                body.Write(features[i]);
+                if (i % 256 == 255)
+                {
+                    await body.FlushAsync(httpContext.RequestAborted);
+                }
+            }
+
+            body.Write("]"u8);
+            if (next is not null)
+            {
+                // A cursor is base64url: nothing in it needs escaping.
+                body.Write(Encoding.UTF8.GetBytes($",\"next\":\"{next}\""));
+            }
+
+            body.Write("}"u8);
+            await body.FlushAsync(httpContext.RequestAborted);
+        }
+    }
 
     /// <summary>The cursor that resumes after <paramref name="id"/>: its UTF-8 in base64url.</summary>
     public static string Cursor(string id) =>

@@ -80,7 +80,7 @@ internal static class ZonesApi
         var caller = http.GetCaller();
         var filter = Listing.Parse(query);
         var (page, next) = await registry.ReadAsync(new AgreementId(agreement), theater => Listing.Zones(theater, caller.Party, filter), ct);
-        return Listing.Answer(page.Select(ApiSupport.Feature), next);
+        return Listing.Answer([.. page.Select(FeatureWriter.ToUtf8)], next);
     }
 
     private static async Task<IResult> GetAsync(string agreement, string id, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)

@@ -38,19 +38,46 @@ internal static class ConsoleFiles
     private static readonly Lazy<FrozenDictionary<string, (byte[] Bytes, string ETag)>> Files = new(Load);
 
     /// <summary>Maps <c>GET /</c> and <c>GET /console/{file}</c>.</summary>
+    /// <exception cref="ArgumentException">A basemap tile origin of the options is not an https:// origin (or http:// on loopback).</exception>
     public static void Map(WebApplication app)
     {
-        app.MapGet("/", (HttpContext http) => Serve(http, "index.html")).AllowAnonymous().ExcludeFromDescription();
-        app.MapGet("/console/{**file}", (HttpContext http, string file) => Serve(http, file)).AllowAnonymous().ExcludeFromDescription();
+        string policy = Policy(app.Services.GetRequiredService<ParleyServerOptions>().ConsoleTileOrigins);
+        app.MapGet("/", (HttpContext http) => Serve(http, "index.html", policy)).AllowAnonymous().ExcludeFromDescription();
+        app.MapGet("/console/{**file}", (HttpContext http, string file) => Serve(http, file, policy)).AllowAnonymous().ExcludeFromDescription();
+    }
+
+    /// <summary>The policy with the operator's basemap tile origins allowed for images and fetches.</summary>
+    internal static string Policy(IReadOnlyList<string> tileOrigins)
+    {
+        var origins = new List<string>();
+        foreach (var origin in tileOrigins)
+        {
+            if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.UserInfo.Length > 0 ||
+                !(uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback)))
+            {
+                throw new ArgumentException($"--console-tiles: '{origin}' is not an origin such as https://tiles.example (http:// only on loopback)", nameof(tileOrigins));
+            }
+
+            origins.Add(uri.GetLeftPart(UriPartial.Authority));
+        }
+
+        if (origins.Count == 0)
+        {
+            return ContentSecurityPolicy;
+        }
+
+        string extra = " " + string.Join(' ', origins);
+        return ContentSecurityPolicy.Replace("img-src 'self' data: blob:;", "img-src 'self' data: blob:" + extra + ";", StringComparison.Ordinal)
+            .Replace("connect-src 'self';", "connect-src 'self'" + extra + ";", StringComparison.Ordinal);
     }
 
     /// <summary>The console's files, by path under <c>/console/</c> (index.html among them).</summary>
     public static IReadOnlyCollection<string> Names => Files.Value.Keys;
 
     /// <summary>Headers of every console answer, files and refusals alike.</summary>
-    public static void SecureHeaders(HttpResponse response)
+    public static void SecureHeaders(HttpResponse response, string policy = ContentSecurityPolicy)
     {
-        response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        response.Headers.ContentSecurityPolicy = policy;
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers.XFrameOptions = "DENY";
         response.Headers["Referrer-Policy"] = "no-referrer";
@@ -59,9 +86,9 @@ internal static class ConsoleFiles
         response.Headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()";
     }
 
-    private static IResult Serve(HttpContext http, string file)
+    private static IResult Serve(HttpContext http, string file, string policy)
     {
-        SecureHeaders(http.Response);
+        SecureHeaders(http.Response, policy);
         if (!Files.Value.TryGetValue(file, out var found))
         {
             return Api.Problems.NotFound("no such console file");

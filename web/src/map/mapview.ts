@@ -347,6 +347,15 @@ export class MapView {
     this.map.getView().setZoom(zoom);
   }
 
+  private tiles: import('ol/layer/Base').default | null = null;
+
+  /** Puts an operator's basemap under the outlines (or takes it away with null). */
+  setTiles(layer: import('ol/layer/Base').default | null): void {
+    if (this.tiles) this.map.removeLayer(this.tiles);
+    this.tiles = layer;
+    if (layer) this.map.addLayer(layer);
+  }
+
   themeChanged(): void {
     clearStyles();
     this.refreshBasemap();
