@@ -106,22 +106,11 @@ public static class ConsoleRun
             var viewer = await SignedInAsync(browser, url, "blue", Roles.Operator, "9.00/42.10000/9.10000");
             await viewer.WaitForFunctionAsync($"() => document.querySelector('.statusbar').textContent.includes('{zoneCount:N0}'.replace(/,/g, '')) || document.querySelector('.statusbar').textContent.match(/(\\d+) zones/)?.[1] >= {zoneCount}", null, new() { Timeout = 60_000 });
             int inView = await viewer.EvaluateAsync<int>("() => Number(document.querySelector('.statusbar').textContent.match(/(\\d+) zones/)[1])");
-            var redraws = await viewer.EvaluateAsync<double[]>(@"async (moves) => {
-                const map = document.getElementById('map').parleyMap;
-                const view = map.getView();
-                const times = [];
-                const centre = view.getCenter();
-                for (let i = 0; i < moves; i++) {
-                  const t0 = performance.now();
-                  const done = new Promise(r => map.once('rendercomplete', r));
-                  if (i % 2 === 0) view.setCenter([centre[0] + ((i % 8) - 4) * 3000, centre[1] + ((i % 6) - 3) * 2000]);
-                  else view.setZoom(9 + ((i % 4) - 2) * 0.25);
-                  await done;
-                  times.push(performance.now() - t0);
-                  await new Promise(r => setTimeout(r, 400)); // the listing read again after the move, and its redraw, settle
-                }
-                return times;
-              }", moves);
+            // The redraw of everything, then of the theater's layers alone and of the outlines and graticule alone,
+            // to tell where the time goes.
+            var redraws = await RedrawsAsync(viewer, moves, []);
+            var theaterOnly = await RedrawsAsync(viewer, moves / 2, ["basemap", "graticule"]);
+            var baseOnly = await RedrawsAsync(viewer, moves / 2, ["zones", "own-zones", "operations", "own-operations", "conflicts", "probing", "draft"]);
 
             // 3. Event to screen: red submits a strike on blue's public school; the time until its row is in blue's inbox.
             var inbox = await SignedInAsync(browser, url, "blue", Roles.Approver);
@@ -157,6 +146,8 @@ public static class ConsoleRun
             Console.WriteLine("|---|---:|---:|---:|---:|---:|---|");
             Row("navigation to interactive (map drawn, demo)", tti, "< 2000 ms");
             Row($"pan/zoom redraw, {inView:N0} zones in view", [.. redraws], "p95 < 100 ms");
+            Row("  the same, theater layers only (outlines and graticule hidden)", [.. theaterOnly], "");
+            Row("  the same, outlines and graticule only (theater layers hidden)", [.. baseOnly], "");
             Row("event to screen (submission sent → row in the inbox)", latencies, "p99 < 250 ms");
             Console.WriteLine();
             Console.WriteLine($"load average at the end: {Machine.LoadAverage()}");
@@ -177,6 +168,27 @@ public static class ConsoleRun
             }
         }
     }
+
+    private static Task<double[]> RedrawsAsync(IPage page, int moves, string[] hidden) => page.EvaluateAsync<double[]>(@"async ([moves, hidden]) => {
+        const map = document.getElementById('map').parleyMap;
+        const view = map.getView();
+        map.getLayers().forEach(l => l.setVisible(!hidden.includes(l.get('name'))));
+        await new Promise(r => map.once('rendercomplete', r));
+        const times = [];
+        const centre = view.getCenter();
+        for (let i = 0; i < moves; i++) {
+          const t0 = performance.now();
+          const done = new Promise(r => map.once('rendercomplete', r));
+          if (i % 2 === 0) view.setCenter([centre[0] + ((i % 8) - 4) * 3000, centre[1] + ((i % 6) - 3) * 2000]);
+          else view.setZoom(9 + ((i % 4) - 2) * 0.25);
+          await done;
+          times.push(performance.now() - t0);
+          await new Promise(r => setTimeout(r, 400)); // the listing read again after the move, and its redraw, settle
+        }
+        view.setCenter(centre);
+        map.getLayers().forEach(l => l.setVisible(true));
+        return times;
+      }", new object[] { moves, hidden });
 
     private static void Row(string name, List<double> values, string target)
     {

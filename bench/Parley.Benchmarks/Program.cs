@@ -17,6 +17,7 @@ try
         "check-files" => FileCheckRun.Run(options.Text("zones", "bench/data/zones.geojson"), options.Text("operations", "bench/data/operations.geojson")),
         "ledger" => LedgerRun.Run(options.Int("leaves", 10_000_000), options.Int("entries", 1_000_000), options.Int("proofs", 100_000)),
         "decisions" => Parley.Benchmarks.Throughput.DecisionsRun.Run(options, args, seed),
+        "listing" => ListingRun.Run(options.Int("zones", 1_000_000), options.Int("queries", 2_000), seed),
         "console" => ConsoleRun.Run(options.Int("zones", 10_000), options.Int("loads", 20), options.Int("moves", 100), options.Int("events", 100)),
         "console-screenshots" => ConsoleRun.Screenshots(options.Text("out", "docs/console")),
         "bdn" => RunBenchmarkDotNet(args.Skip(1).ToArray()),
@@ -50,6 +51,7 @@ static int Help()
                    [--rate 500] [--notify-seconds 12] [--notify-events requests|probing] [--phase-calls 2000] [--json] [--store sqlite|postgres [--nodes 1|3]]
                    decisions per second through a real server and in process, steps of one submission, event delivery;
                    --store postgres (with --parts http): N parley serve processes on a throwaway PostgreSQL cluster, callers spread over them
+          listing  [--zones 1000000] [--queries 2000]   a page of the zones in a map view: through the index against a scan
           console  [--zones 10000] [--loads 20] [--moves 100] [--events 100]
                    the operator console in headless Chromium: navigation to interactive, pan/zoom redraw with N zones in view, event to screen
           console-screenshots [--out docs/console]   the console's main screens, light and dark, 1280×800

@@ -41,6 +41,7 @@ export function createBasemap(): { layers: (VectorLayer<VectorSource<Feature>> |
     latLabelStyle: new Text({ font: labelFont, fill: labelFill, stroke: labelHalo, textAlign: 'end', offsetX: -4 }),
     wrapX: false,
     zIndex: 1,
+    properties: { name: 'graticule' },
   });
 
   const load = async (file: string): Promise<void> => {
