@@ -135,7 +135,9 @@ function computeStyle(feature: FeatureLike, meta: Meta, resolution: number, sele
       zIndex: 40,
     }));
   }
-  const dashed = !meta.own;
+  // Other parties' items are dashed where the dash can be seen; a dash costs a canvas far more than a line, and
+  // thousands of small zones are drawn with a plain thin line.
+  const dashed = !meta.own && (large || meta.category === 'operation');
   const isOperation = meta.category === 'operation';
   const faded = meta.state === 'completed' || meta.state === 'cancelled' || meta.state === 'expired';
   if (meta.corridorM > 0) {
