@@ -45,7 +45,7 @@ public static class DemoAgreement
             }, cancellationToken);
         }
 
-        // Some operations are under way or over, so that the demo shows every stage of the lifecycle.
+        // Some operations are under way or over, so that the demo shows more of the lifecycle than decisions.
         foreach (var (id, complete) in Progressed)
         {
             foreach (bool finish in complete ? new[] { false, true } : [false])
