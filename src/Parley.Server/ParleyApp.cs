@@ -129,6 +129,8 @@ public static class ParleyApp
         ProbingApi.Map(agreements);
         SubscriptionsApi.Map(agreements);
         ExportApi.Map(agreements);
+        Console.ConsoleFiles.Map(app);
+        DemoSignInApi.Map(app);
         return app;
     }
 

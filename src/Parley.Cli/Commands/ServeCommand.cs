@@ -57,7 +57,8 @@ public static class ServeCommand
 
         var cotListen = new Option<string[]>("--cot-listen") { Description = "Serve a TAK feed (CoT, protocol 0): [[AGREEMENT/]PARTY@]ADDRESS:PORT; plain TCP for PARTY on loopback only, else TLS with --cot-client certificates. May be repeated.", HelpName = "ENDPOINT", Arity = ArgumentArity.ZeroOrMore };
         var cotClient = new Option<string[]>("--cot-client") { Description = "A TAK client certificate for TLS feeds: SHA256-FINGERPRINT=[AGREEMENT/]PARTY. May be repeated.", HelpName = "MAP", Arity = ArgumentArity.ZeroOrMore };
-        var command = new Command("serve", "Start the Parley server on the embedded store.") { data, urls, demo, agreements, quiet, certificate, certificateKey, store, connection, rateLimit, rateBurst, cotListen, cotClient };
+        var tiles = new Option<string[]>("--console-tiles") { Description = "An origin the console may load basemap tiles from (https://host[:port]); repeat for more.", HelpName = "ORIGIN", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("serve", "Start the Parley server on the embedded store.") { data, urls, demo, agreements, quiet, certificate, certificateKey, store, connection, rateLimit, rateBurst, cotListen, cotClient, tiles };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var options = new ParleyServerOptions
@@ -75,6 +76,7 @@ public static class ServeCommand
                 RateLimitPerSecond = parsed.GetValue(rateLimit),
                 RateLimitBurst = parsed.GetValue(rateBurst),
                 Cot = Tak(parsed.GetValue(cotListen) ?? [], parsed.GetValue(cotClient) ?? []),
+                ConsoleTileOrigins = parsed.GetValue(tiles) ?? [],
             };
             return await RunAsync(options, console, cancellationToken);
         });

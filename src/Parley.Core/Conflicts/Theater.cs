@@ -62,6 +62,19 @@ public sealed class Theater(Agreement agreement)
     /// <summary>Every operation.</summary>
     public IEnumerable<Operation> Operations => _operations.Items;
 
+    /// <summary>Adds to <paramref name="results"/> the zones whose volumes meet <paramref name="volume"/> and that <paramref name="accept"/> accepts, through the index.</summary>
+    public void ZonesMeeting(Volume volume, Func<Zone, bool>? accept, List<Zone> results)
+    {
+        foreach (var index in _zonesByKind)
+        {
+            index.Query(volume, 0, 0, accept, results);
+        }
+    }
+
+    /// <summary>Adds to <paramref name="results"/> the operations whose volumes meet <paramref name="volume"/> and that <paramref name="accept"/> accepts, through the index.</summary>
+    public void OperationsMeeting(Volume volume, Func<Operation, bool>? accept, List<Operation> results) =>
+        _operations.Query(volume, 0, 0, accept, results);
+
     /// <summary>The zone with this id, if any.</summary>
     public Zone? FindZone(ZoneId id) =>
         _zonesByKind[0].Find(id.Value) ?? _zonesByKind[1].Find(id.Value) ?? _zonesByKind[2].Find(id.Value);

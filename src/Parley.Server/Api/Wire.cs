@@ -152,6 +152,7 @@ public sealed record SubscriptionList(
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(FeatureCollectionResponse))]
+[JsonSerializable(typeof(FeaturePage))]
 [JsonSerializable(typeof(OperationResponse))]
 [JsonSerializable(typeof(List<OperationResponse>))]
 [JsonSerializable(typeof(CheckResponse))]

@@ -690,8 +690,16 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         {
             "index" => (size - 1).ToString(CultureInfo.InvariantCulture),
             "size" or "to" => size.ToString(CultureInfo.InvariantCulture),
+            // The listings' filters: the whole world and every time, every kind, owner and live state, a page of one.
+            "state" when template.EndsWith("/operations", StringComparison.Ordinal) => "proposed,accepted,awaiting-concurrence,concurred,refused,active",
             "state" => "open",
             "role" => "affected",
+            "bbox" => "-180,-90,180,90",
+            "start" => "2000-01-01T00:00:00Z",
+            "end" => "2100-01-01T00:00:00Z",
+            "kind" => "protected,restricted,designated",
+            "owner" => "blue,red,umpire,registrar",
+            "cursor" => "YQ", // resumes after the id "a"
             _ => "1",
         };
 
