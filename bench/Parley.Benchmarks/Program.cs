@@ -48,11 +48,13 @@ static int Help()
           postgis  [--sizes 10000,100000,1000000] [--queries 20000]
           check-files --zones FILE --operations FILE    read, index and check generated files in process
           ledger   [--leaves 10000000] [--entries 1000000] [--proofs 100000]   proofs at 10M leaves, verifying 1M entries
-          decisions [--parts http,inproc,phases,notify] [--scenarios spread,hotspot,hotzone,hottraffic] [--clients 16] [--warmup 3] [--seconds 20]
-                   [--hot-seconds 20] [--hot-ops 20000] [--max-ops 100000] [--inproc plain,route] [--window 5]
+          decisions [--parts exclusion,http,inproc,phases,notify] [--scenarios spread,hotspot,hotzone,hottraffic] [--clients 16] [--warmup 3] [--seconds 20]
+                   [--hot-seconds 20] [--hot-ops 20000] [--max-ops 100000] [--inproc plain,route] [--driver httpclient,raw] [--window 5]
                    [--rate 500] [--notify-seconds 12] [--notify-events requests|probing] [--phase-calls 2000] [--json] [--store sqlite|postgres [--nodes 1|3]]
                    decisions per second through a real server and in process, steps of one submission, event delivery;
-                   --store postgres (with --parts http): N parley serve processes on a throwaway PostgreSQL cluster, callers spread over them
+                   --store postgres (with --parts http): N parley serve processes on a throwaway PostgreSQL cluster, callers spread over them;
+                   exclusion: first the PostGIS exclusion constraint a user would build instead (pgbench, the same operations), then Parley, and the ratio;
+                   --driver raw: requests written as bytes before the run and sent on one socket per caller, as pgbench sends its statements
           interop  [--openair FILE] [--zones 10000] [--repeats 10] [--pushes 20]
                    OpenAir import, KML export, TAK initial picture and push latency, beside GeoJSON reads and listings
           listing  [--zones 1000000] [--queries 2000]   a page of the zones in a map view: through the index against a scan

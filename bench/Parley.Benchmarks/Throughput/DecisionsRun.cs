@@ -26,6 +26,12 @@ internal static class DecisionsRun
                 "hottraffic" or "hot-traffic" => Scenario.HotTraffic,
                 _ => throw new ArgumentException($"--scenarios: spread, hotspot, hotzone or hottraffic, not '{s}'"),
             }).ToList();
+        var drivers = options.Text("driver", "httpclient").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        if (drivers.Any(d => d is not ("httpclient" or "raw")))
+        {
+            throw new ArgumentException("--driver: httpclient, raw or both (comma-separated)");
+        }
+
         var variants = options.Text("inproc", "plain,route").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
         int clients = options.Int("clients", 16);
         var warmup = TimeSpan.FromSeconds(options.Int("warmup", 3));
@@ -84,8 +90,11 @@ internal static class DecisionsRun
 
             if (parts.Contains("http"))
             {
-                Machine.Collect();
-                results.Add(RunHttpAsync(target, scenario, submissions, clients, warmup, measure, window).GetAwaiter().GetResult());
+                foreach (var driver in drivers)
+                {
+                    Machine.Collect();
+                    results.Add(RunHttpAsync(target, scenario, submissions, clients, warmup, measure, window, driver == "raw").GetAwaiter().GetResult());
+                }
             }
 
             if (parts.Contains("inproc"))
@@ -153,13 +162,15 @@ internal static class DecisionsRun
     }
 
     private static async Task<LoadResult> RunHttpAsync(Func<Scenario, Task<BenchTarget>> target, Scenario scenario, Submission[] submissions, int clients,
-        TimeSpan warmup, TimeSpan measure, double window)
+        TimeSpan warmup, TimeSpan measure, double window, bool raw)
     {
         await using var server = await target(scenario);
         await DecisionWorkload.DeclareZonesAsync(server, scenario);
         var writes = server.Sign([.. submissions.Select(s => (s.Party, s.Feature))], DecisionWorkload.OperationsPath);
         Machine.Collect();
-        return await HttpLoad.RunAsync(server, scenario, writes, clients, warmup, measure, window);
+        return raw
+            ? await RawHttpLoad.RunAsync(server, scenario, writes, clients, warmup, measure, window)
+            : await HttpLoad.RunAsync(server, scenario, writes, clients, warmup, measure, window);
     }
 
     /// <summary>Signed submissions as the route keeps them (real messages and signatures), for the in-process route steps.</summary>

@@ -37,7 +37,7 @@ internal static class ExclusionLoad
         """;
 
     public const string Insert =
-        "INSERT INTO ops (owner, g, alt, tr) SELECT owner, g, alt, tr FROM workload WHERE id = nextval('next_op') ON CONFLICT DO NOTHING;";
+        "INSERT INTO ops (owner, g, alt, tr) SELECT owner, g, alt, tr FROM workload WHERE id = (SELECT nextval('next_op')) ON CONFLICT DO NOTHING;";
 
     public static async Task<ExclusionResult> RunAsync(Scenario scenario, Submission[] submissions, int clients, TimeSpan warmup, TimeSpan measure)
     {
