@@ -34,6 +34,11 @@ internal static class FeatureFile
         }
 
         progress?.Report((0, slices.Count));
+        if (slices.Count == 0)
+        {
+            return []; // an empty collection is valid; a range partition of nothing is not
+        }
+
         var items = new T[slices.Count];
         var errors = new ConcurrentBag<(int Index, InputError Error)>();
         int done = 0;
