@@ -3,7 +3,6 @@ using Parley.Cli.Checking;
 using Parley.Core;
 using Parley.Core.Agreements;
 using Parley.Core.Conflicts;
-using Parley.Core.Features;
 
 namespace Parley.Cli.Commands;
 
@@ -49,11 +48,11 @@ public static class CheckCommand
         var (zones, operations, conflicts) = CheckProgress.Run(console, large, progress =>
         {
             var readZones = progress.Start("reading zones");
-            var zones = Read(zonesFile, bytes => FeatureFile.Read(bytes, root => FeatureReader.ReadZones(root, agreement), z => z.Id.Value, readZones));
+            var zones = Read(zonesFile, bytes => FeatureFile.ReadZones(bytes, agreement, readZones));
             readZones.Complete();
 
             var readOperations = progress.Start("reading operations");
-            var operations = Read(operationsFile, bytes => FeatureFile.Read(bytes, root => FeatureReader.ReadOperations(root, agreement), o => o.Id.Value, readOperations));
+            var operations = Read(operationsFile, bytes => FeatureFile.ReadOperations(bytes, agreement, readOperations));
             readOperations.Complete();
 
             var check = progress.Start("checking");
@@ -92,7 +91,7 @@ public static class CheckCommand
         }
     }
 
-    private static List<T> Read<T>(FileInfo file, Func<byte[], List<T>> parse)
+    private static IReadOnlyList<T> Read<T>(FileInfo file, Func<byte[], IReadOnlyList<T>> parse)
     {
         byte[] bytes;
         try

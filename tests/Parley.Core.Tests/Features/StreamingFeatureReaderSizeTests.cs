@@ -1,19 +1,19 @@
 using System.Globalization;
 using System.Text;
 using CsCheck;
-using Parley.Cli.Checking;
-using Parley.Core;
 using Parley.Core.Agreements;
 using Parley.Core.Features;
+using Parley.Core.Model;
 
-namespace Parley.Cli.Tests.Checking;
+namespace Parley.Core.Tests.Features;
 
 /// <summary>
-/// The parallel file reader at the sizes where splitting work over the cores goes wrong: no feature, one, two,
-/// and one fewer, as many and one more than the machine has cores. It reads what the core reader reads, in the
-/// same order, and refuses what it refuses, naming the same feature and field.
+/// The parallel reader at the sizes where splitting work over the cores goes wrong: no feature, one, two, and one
+/// fewer, as many and one more than the machine has cores, in one chunk, in about a chunk per feature and in
+/// chunks of a few bytes. It reads what the reference reads, in the same order, and refuses what it refuses,
+/// naming the same feature and field.
 /// </summary>
-public sealed class FeatureFileSizeTests
+public sealed class StreamingFeatureReaderSizeTests
 {
     private static readonly Agreement Rules = Agreement.Default();
 
@@ -52,12 +52,15 @@ public sealed class FeatureFileSizeTests
     private static byte[] Collection(IEnumerable<string> features) =>
         Encoding.UTF8.GetBytes("{\"type\":\"FeatureCollection\",\"features\":[" + string.Join(",", features) + "]}");
 
-    private static List<string> ReadFast(byte[] utf8, bool zones, List<(int Done, int Total)>? reports = null)
+    /// <summary>One chunk; about one feature a chunk (so as many chunks as features); chunks of a few bytes.</summary>
+    private static readonly Gen<int> Chunking = Gen.OneOf(Gen.Const(StreamingFeatureReader.DefaultChunkBytes), Gen.Int[150, 400], Gen.Int[1, 40]);
+
+    private static List<string> ReadFast(byte[] utf8, bool zones, int chunkBytes, List<(int Done, int Total)>? reports = null)
     {
         var progress = reports is null ? null : new Recorder(reports);
         return zones
-            ? [.. FeatureFile.Read(utf8, root => FeatureReader.ReadZones(root, Rules), z => z.Id.Value, progress).Select(FeatureWriter.ToJson)]
-            : [.. FeatureFile.Read(utf8, root => FeatureReader.ReadOperations(root, Rules), o => o.Id.Value, progress).Select(FeatureWriter.ToJson)];
+            ? [.. StreamingFeatureReader.Read<Zone>(utf8, Rules, null, true, progress, chunkBytes).Select(FeatureWriter.ToJson)]
+            : [.. StreamingFeatureReader.Read<Operation>(utf8, Rules, null, false, progress, chunkBytes).Select(FeatureWriter.ToJson)];
     }
 
     private static List<string> ReadReference(byte[] utf8, bool zones)
@@ -72,17 +75,17 @@ public sealed class FeatureFileSizeTests
     [MemberData(nameof(Sizes))]
     public void a_collection_of_this_size_is_read_whole_and_in_order_as_the_core_reader_reads_it(int size)
     {
-        Gen.Select(AnyFeature.Array[size], Gen.Bool).Sample((features, zones) =>
+        Gen.Select(AnyFeature.Array[size], Gen.Bool, Chunking).Sample((features, zones, chunkBytes) =>
         {
             var utf8 = Collection(features.Select((f, i) => f(i, zones)));
             var reports = new List<(int Done, int Total)>();
-            var read = ReadFast(utf8, zones, reports);
+            var read = ReadFast(utf8, zones, chunkBytes, reports);
 
             Assert.Equal(size, read.Count);
             Assert.Equal(ReadReference(utf8, zones), read);
-            Assert.All(reports, r => Assert.Equal(size, r.Total));
-            Assert.Equal(size, reports.Max(r => r.Done));
-        }, iter: 40);
+            Assert.All(reports, r => Assert.InRange(r.Done, 0, r.Total));
+            Assert.Equal((size, size), reports[^1]); // the last report is exact
+        }, iter: 60);
     }
 
     [Theory]
@@ -94,7 +97,7 @@ public sealed class FeatureFileSizeTests
             return; // nothing to spoil
         }
 
-        Gen.Select(AnyFeature.Array[size], Gen.Int[0, size - 1], Gen.Bool).Sample((features, bad, zones) =>
+        Gen.Select(AnyFeature.Array[size], Gen.Int[0, size - 1], Gen.Bool, Chunking).Sample((features, bad, zones, chunkBytes) =>
         {
             var texts = features.Select((f, i) => f(i, zones)).ToArray();
             // The end before the start: the start a year later, or an end at the first instant of the year.
@@ -103,10 +106,10 @@ public sealed class FeatureFileSizeTests
                 : texts[bad].Replace("\"start\":", "\"end\":\"2026-01-01T00:00:00Z\",\"start\":", StringComparison.Ordinal);
 
             var utf8 = Collection(texts);
-            var fast = Assert.Throws<InputRejectedException>(() => ReadFast(utf8, zones));
+            var fast = Assert.Throws<InputRejectedException>(() => ReadFast(utf8, zones, chunkBytes));
             var reference = Assert.Throws<InputRejectedException>(() => ReadReference(utf8, zones));
 
-            Assert.Equal(reference.Errors[0], fast.Errors[0]);
+            Assert.Equal(reference.Errors, fast.Errors);
             Assert.Equal(new InputError($"f{bad}", $"features[{bad}].properties.end", "must be after start"), fast.Errors[0]);
         }, iter: 40);
     }
@@ -120,16 +123,18 @@ public sealed class FeatureFileSizeTests
             return; // a repeat needs two features
         }
 
-        Gen.Select(AnyFeature.Array[size], Gen.Int[0, size - 1], Gen.Int[0, size - 1], Gen.Bool).Where((_, a, b, _) => a != b).Sample((features, a, b, zones) =>
+        Gen.Select(AnyFeature.Array[size], Gen.Int[0, size - 1], Gen.Int[0, size - 1], Gen.Bool, Chunking).Where((_, a, b, _, _) => a != b).Sample((features, a, b, zones, chunkBytes) =>
         {
             var texts = features.Select((f, i) => f(i, zones)).ToArray();
             int first = Math.Min(a, b), second = Math.Max(a, b);
             texts[second] = texts[second].Replace($"\"id\":\"f{second}\"", $"\"id\":\"f{first}\"", StringComparison.Ordinal);
 
-            var error = Assert.Single(Assert.Throws<InputRejectedException>(() => ReadFast(Collection(texts), zones)).Errors);
+            var utf8 = Collection(texts);
+            var error = Assert.Single(Assert.Throws<InputRejectedException>(() => ReadFast(utf8, zones, chunkBytes)).Errors);
             Assert.Equal($"f{first}", error.FeatureId);
             Assert.Equal($"features[{second}].id", error.Field);
             Assert.StartsWith("duplicate id", error.Message, StringComparison.Ordinal);
+            Assert.Equal(Assert.Throws<InputRejectedException>(() => ReadReference(utf8, zones)).Errors, [error]);
         }, iter: 40);
     }
 
