@@ -14,6 +14,8 @@ try
         "latency" => LatencyRun.Run(options.Sizes("sizes", [10_000, 100_000, 1_000_000]), options.Int("checks", 100_000), seed, options.Flag("whole-check")),
         "memory" => MemoryRun.Run(options.Int("zones", 1_000_000), seed),
         "postgis" => PostGisRun.Run(options.Sizes("sizes", [10_000, 100_000, 1_000_000]), options.Int("queries", 20_000), seed),
+        "read" => ReadRun.Run(options.Text("zones", "bench/data/zones.geojson"), options.Int("runs", 5), options.Int("passes", 4)),
+        "read-child" => ReadRun.RunChild(options.Text("zones", "bench/data/zones.geojson"), options.Text("reader", "streaming"), options.Int("passes", 1)),
         "check-files" => FileCheckRun.Run(options.Text("zones", "bench/data/zones.geojson"), options.Text("operations", "bench/data/operations.geojson")),
         "ledger" => LedgerRun.Run(options.Int("leaves", 10_000_000), options.Int("entries", 1_000_000), options.Int("proofs", 100_000)),
         "decisions" => Parley.Benchmarks.Throughput.DecisionsRun.Run(options, args, seed),
@@ -42,6 +44,7 @@ static int Help()
           memory   [--zones 1000000]
           postgis  [--sizes 10000,100000,1000000] [--queries 20000]
           check-files --zones FILE --operations FILE    read, index and check generated files in process
+          read     [--zones FILE] [--runs 5] [--passes 4]   GeoJSON zones read per second, streaming reader and reference, fresh processes
           ledger   [--leaves 10000000] [--entries 1000000] [--proofs 100000]   proofs at 10M leaves, verifying 1M entries
           decisions [--parts http,inproc,phases,notify] [--scenarios spread,hotspot,hotzone,hottraffic] [--clients 16] [--warmup 3] [--seconds 20]
                    [--hot-seconds 20] [--hot-ops 20000] [--max-ops 100000] [--inproc plain,route] [--window 5]

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Parley.Core.Agreements;
@@ -16,6 +17,8 @@ namespace Parley.Core.Features;
 /// Every test of <see cref="FeatureReader.ReadOne"/> and <see cref="GeometryReader"/> is made here too, in whatever
 /// order the members come. Repeated names are caught in every object it reads, skipped values included, so that
 /// it never accepts what the document parser would refuse. Not thread-safe: one per thread, its buffers reused.
+/// Its hot methods are compiled optimised at once: a batch reads a million features in one short-lived process,
+/// which would otherwise spend its first second in unoptimised and instrumented code.
 /// </remarks>
 internal sealed class FeatureParser
 {
@@ -68,6 +71,7 @@ internal sealed class FeatureParser
     private readonly List<PartyId> _shared = [];
     private double[] _xy = new double[64];
     private int _positions;
+    private int _offset; // where the reader's text begins in the feature's: a new reader takes over after coordinates scanned without it
 
     /// <summary>Creates a parser for zones (<paramref name="isZone"/>) or operations under <paramref name="agreement"/>.</summary>
     public FeatureParser(Agreement agreement, PartyId? caller, bool isZone)
@@ -80,6 +84,12 @@ internal sealed class FeatureParser
     }
 
     /// <summary>
+    /// Where the text of the reader last given to <see cref="TryRead"/> now begins in the feature's text (the reader
+    /// is replaced after a feature's coordinates, which are scanned without it): its end is this plus its bytes consumed.
+    /// </summary>
+    public int Offset => _offset;
+
+    /// <summary>
     /// Reads the feature whose <c>{</c> the reader has just read, to its <c>}</c>. True with the item when the
     /// feature is valid; false, the reader anywhere inside it, otherwise.
     /// </summary>
@@ -88,10 +98,12 @@ internal sealed class FeatureParser
     /// <param name="item">The zone or operation.</param>
     /// <exception cref="JsonException">The JSON text is malformed.</exception>
     /// <exception cref="InvalidOperationException">A string holds a lone UTF-16 surrogate escape.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryRead(ref Utf8JsonReader r, ReadOnlySpan<byte> buffer, out Declaration? item)
     {
         item = null;
         var f = default(Fields);
+        _offset = 0;
         _positions = 0;
         _pathLengths.Clear();
         _polygonLengths.Clear();
@@ -157,7 +169,7 @@ internal sealed class FeatureParser
                 }
 
                 r.Read();
-                if (!SkipChecked(ref r, buffer, _names))
+                if (!SkipChecked(ref r, buffer, _offset, _names))
                 {
                     return false;
                 }
@@ -178,14 +190,18 @@ internal sealed class FeatureParser
     /// Skips the value the reader is on, failing on a repeated name in any object inside it or on an escaped name
     /// (which only the document parser compares as it should).
     /// </summary>
-    internal static bool SkipChecked(ref Utf8JsonReader r, ReadOnlySpan<byte> buffer, List<(int Start, int Length)> names)
+    /// <param name="r">The reader, on the value's first token.</param>
+    /// <param name="buffer">The text whose part from <paramref name="offset"/> on the reader reads.</param>
+    /// <param name="offset">Where the reader's text begins in <paramref name="buffer"/>.</param>
+    /// <param name="names">Names of the enclosing objects (kept as they were) and room for those inside.</param>
+    internal static bool SkipChecked(ref Utf8JsonReader r, ReadOnlySpan<byte> buffer, int offset, List<(int Start, int Length)> names)
     {
         switch (r.TokenType)
         {
             case JsonTokenType.StartArray:
                 while (r.Read() && r.TokenType != JsonTokenType.EndArray)
                 {
-                    if (!SkipChecked(ref r, buffer, names))
+                    if (!SkipChecked(ref r, buffer, offset, names))
                     {
                         return false;
                     }
@@ -196,13 +212,13 @@ internal sealed class FeatureParser
                 int mark = names.Count;
                 while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
                 {
-                    if (!AddName(ref r, buffer, names, mark))
+                    if (!AddName(ref r, buffer, offset, names, mark))
                     {
                         return false;
                     }
 
                     r.Read();
-                    if (!SkipChecked(ref r, buffer, names))
+                    if (!SkipChecked(ref r, buffer, offset, names))
                     {
                         return false;
                     }
@@ -216,7 +232,7 @@ internal sealed class FeatureParser
     }
 
     /// <summary>Notes the name the reader is on among those of its object (from <paramref name="mark"/>); false when it repeats one or is escaped.</summary>
-    internal static bool AddName(ref Utf8JsonReader r, ReadOnlySpan<byte> buffer, List<(int Start, int Length)> names, int mark)
+    internal static bool AddName(ref Utf8JsonReader r, ReadOnlySpan<byte> buffer, int offset, List<(int Start, int Length)> names, int mark)
     {
         if (r.ValueIsEscaped)
         {
@@ -232,12 +248,13 @@ internal sealed class FeatureParser
             }
         }
 
-        names.Add(((int)r.TokenStartIndex + 1, name.Length)); // a name's token starts at its opening quote
+        names.Add((offset + (int)r.TokenStartIndex + 1, name.Length)); // a name's token starts at its opening quote
         return true;
     }
 
-    private bool AddName(ref Utf8JsonReader r, ReadOnlySpan<byte> buffer, int mark) => AddName(ref r, buffer, _names, mark);
+    private bool AddName(ref Utf8JsonReader r, ReadOnlySpan<byte> buffer, int mark) => AddName(ref r, buffer, _offset, _names, mark);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryGeometry(ref Utf8JsonReader r, ReadOnlySpan<byte> buffer, ref Fields f)
     {
         int mark = _names.Count;
@@ -281,7 +298,12 @@ internal sealed class FeatureParser
                     return false;
                 }
 
-                f.Depth = ReadArray(ref r, 1);
+                f.Depth = ScanCoordinates(ref r, buffer);
+                if (f.Depth < 0)
+                {
+                    f.Depth = ReadArray(ref r, 1);
+                }
+
                 if (f.Depth < 0)
                 {
                     return false;
@@ -296,7 +318,7 @@ internal sealed class FeatureParser
                 }
 
                 r.Read();
-                if (!SkipChecked(ref r, buffer, _names))
+                if (!SkipChecked(ref r, buffer, _offset, _names))
                 {
                     return false;
                 }
@@ -312,6 +334,232 @@ internal sealed class FeatureParser
 
         _names.RemoveRange(mark, _names.Count - mark);
         return seen == 3;
+    }
+
+    /// <summary>
+    /// Reads the coordinates whose <c>[</c> the reader is on straight from the bytes, for the common form (nested
+    /// arrays of plain decimal numbers): their depth, the reader then replaced by one on their <c>]</c> in the state it
+    /// had after <c>[</c>. -1, the reader and the buffers left as they were, for any other form, which
+    /// <see cref="ReadArray"/> then reads token by token (and a malformed one, which its reader refuses).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int ScanCoordinates(ref Utf8JsonReader r, ReadOnlySpan<byte> text)
+    {
+        int positions = _positions, paths = _pathLengths.Count, polygons = _polygonLengths.Count;
+        int at = _offset + (int)r.BytesConsumed;
+        int depth = ScanArray(text, ref at, 1);
+        if (depth < 0)
+        {
+            _positions = positions;
+            _pathLengths.RemoveRange(paths, _pathLengths.Count - paths);
+            _polygonLengths.RemoveRange(polygons, _polygonLengths.Count - polygons);
+            return -1;
+        }
+
+        var state = r.CurrentState;
+        _offset = at - 1;
+        r = new Utf8JsonReader(text[_offset..], isFinalBlock: true, state);
+        r.Read(); // the ']'
+        return depth;
+    }
+
+    /// <summary>An array of coordinates from just after its <c>[</c> to just after its <c>]</c>: its depth, or -1 (see <see cref="ReadArray"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int ScanArray(ReadOnlySpan<byte> text, ref int at, int level)
+    {
+        if (level > 4)
+        {
+            return -1;
+        }
+
+        at = SkipBlanks(text, at);
+        if (at >= text.Length)
+        {
+            return -1;
+        }
+
+        if (text[at] != '[')
+        {
+            return ScanPosition(text, ref at) ? 1 : -1;
+        }
+
+        at++;
+        int child = ScanArray(text, ref at, level + 1);
+        if (child < 0)
+        {
+            return -1;
+        }
+
+        int count = 1;
+        while (true)
+        {
+            at = SkipBlanks(text, at);
+            if (at >= text.Length)
+            {
+                return -1;
+            }
+
+            if (text[at] == ']')
+            {
+                at++;
+                break;
+            }
+
+            if (text[at] != ',')
+            {
+                return -1;
+            }
+
+            at = SkipBlanks(text, at + 1);
+            if (at >= text.Length || text[at] != '[')
+            {
+                return -1;
+            }
+
+            at++;
+            if (ScanArray(text, ref at, level + 1) != child)
+            {
+                return -1;
+            }
+
+            count++;
+        }
+
+        if (child == 1)
+        {
+            _pathLengths.Add(count);
+        }
+        else if (child == 2)
+        {
+            _polygonLengths.Add(count);
+        }
+
+        return child + 1;
+    }
+
+    /// <summary>A position from its first number to just after its <c>]</c>, as <see cref="ReadPosition"/> takes it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool ScanPosition(ReadOnlySpan<byte> text, ref int at)
+    {
+        if (_positions >= _maxVertices || !ScanNumber(text, ref at, out double x) || !ScanSeparator(text, ref at, (byte)',') ||
+            !ScanNumber(text, ref at, out double y))
+        {
+            return false;
+        }
+
+        at = SkipBlanks(text, at);
+        if (at < text.Length && text[at] == ',')
+        {
+            at = SkipBlanks(text, at + 1);
+            if (!ScanNumber(text, ref at, out _))
+            {
+                return false;
+            }
+
+            at = SkipBlanks(text, at);
+        }
+
+        if (at >= text.Length || text[at] != ']' || x is < -180 or > 180 || y is < -90 or > 90)
+        {
+            return false;
+        }
+
+        at++;
+        if (2 * (_positions + 1) > _xy.Length)
+        {
+            Array.Resize(ref _xy, _xy.Length * 2);
+        }
+
+        _xy[2 * _positions] = x;
+        _xy[(2 * _positions) + 1] = y;
+        _positions++;
+        return true;
+    }
+
+    private static bool ScanSeparator(ReadOnlySpan<byte> text, ref int at, byte separator)
+    {
+        at = SkipBlanks(text, at);
+        if (at >= text.Length || text[at] != separator)
+        {
+            return false;
+        }
+
+        at = SkipBlanks(text, at + 1);
+        return true;
+    }
+
+    /// <summary>
+    /// A JSON number of the form <c>-?(0|[1-9][0-9]*)(\.[0-9]+)?</c> followed by a blank, a comma or a <c>]</c>, whose
+    /// value <see cref="Utf8Values.TryParseDecimal"/> gives exactly. False for anything else (an exponent, too many
+    /// digits, a malformed number), which the reader then reads or refuses.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool ScanNumber(ReadOnlySpan<byte> text, ref int at, out double value)
+    {
+        value = 0;
+        int p = at;
+        if (p < text.Length && text[p] == '-')
+        {
+            p++;
+        }
+
+        int start = p;
+        if (p >= text.Length || !IsDigit(text[p]))
+        {
+            return false;
+        }
+
+        if (text[p] == '0')
+        {
+            p++;
+            if (p < text.Length && IsDigit(text[p]))
+            {
+                return false; // a leading zero
+            }
+        }
+        else
+        {
+            while (p < text.Length && IsDigit(text[p]))
+            {
+                p++;
+            }
+        }
+
+        if (p < text.Length && text[p] == '.')
+        {
+            int fraction = ++p;
+            while (p < text.Length && IsDigit(text[p]))
+            {
+                p++;
+            }
+
+            if (p == fraction)
+            {
+                return false;
+            }
+        }
+
+        if (p >= text.Length || !(text[p] is (byte)',' or (byte)']' || IsBlank(text[p])) || !Utf8Values.TryParseDecimal(text[at..p], out value))
+        {
+            return false;
+        }
+
+        at = p;
+        return true;
+    }
+
+    private static bool IsDigit(byte b) => unchecked((uint)(b - '0')) <= 9;
+
+    private static bool IsBlank(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r';
+
+    private static int SkipBlanks(ReadOnlySpan<byte> text, int at)
+    {
+        while (at < text.Length && IsBlank(text[at]))
+        {
+            at++;
+        }
+
+        return at;
     }
 
     /// <summary>
@@ -411,6 +659,7 @@ internal sealed class FeatureParser
         (Utf8Values.TryParseDecimal(r.ValueSpan, out value) || r.TryGetDouble(out value)) && double.IsFinite(value);
 
     /// <summary>A number of metres as <see cref="FeatureReader.ReadNumber"/> accepts it, or null for JSON null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Metres(ref Utf8JsonReader r, out double? value)
     {
         value = null;
@@ -429,6 +678,7 @@ internal sealed class FeatureParser
     }
 
     /// <summary>A time as <see cref="FeatureReader.TryParseTime"/> accepts it, or null for JSON null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Time(ref Utf8JsonReader r, out DateTimeOffset? value)
     {
         value = null;
@@ -457,6 +707,7 @@ internal sealed class FeatureParser
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryProperties(ref Utf8JsonReader r, ReadOnlySpan<byte> buffer, ref Fields f)
     {
         int mark = _names.Count;
@@ -492,7 +743,7 @@ internal sealed class FeatureParser
                 }
 
                 r.Read();
-                if (!SkipChecked(ref r, buffer, _names))
+                if (!SkipChecked(ref r, buffer, _offset, _names))
                 {
                     return false;
                 }
@@ -531,7 +782,7 @@ internal sealed class FeatureParser
         return true;
     }
 
-    private static bool ReadKind(ref Utf8JsonReader r, ref Fields f)
+    private bool ReadKind(ref Utf8JsonReader r, ref Fields f)
     {
         if (r.TokenType != JsonTokenType.String)
         {
@@ -545,7 +796,7 @@ internal sealed class FeatureParser
         }
         else
         {
-            f.KindStart = (int)r.TokenStartIndex + 1;
+            f.KindStart = _offset + (int)r.TokenStartIndex + 1;
             f.KindLength = r.ValueSpan.Length;
         }
 
@@ -568,7 +819,7 @@ internal sealed class FeatureParser
         return f.Name!.Length <= 200;
     }
 
-    private static bool ReadOwner(ref Utf8JsonReader r, ref Fields f)
+    private bool ReadOwner(ref Utf8JsonReader r, ref Fields f)
     {
         if (r.TokenType == JsonTokenType.Null)
         {
@@ -581,7 +832,7 @@ internal sealed class FeatureParser
         }
 
         f.HasOwner = true;
-        f.OwnerStart = (int)r.TokenStartIndex + 1;
+        f.OwnerStart = _offset + (int)r.TokenStartIndex + 1;
         f.OwnerLength = r.ValueSpan.Length;
         return true;
     }
@@ -689,6 +940,7 @@ internal sealed class FeatureParser
         return false;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryBuild(ref Fields f, ReadOnlySpan<byte> buffer, out Declaration? item)
     {
         item = null;
@@ -755,6 +1007,7 @@ internal sealed class FeatureParser
     }
 
     /// <summary>The footprint, when the geometry and its buffer properties are valid together.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Shape? TryShape(ref Fields f)
     {
         bool point = f.Geometry == GeometryType.Point;
@@ -861,6 +1114,7 @@ internal sealed class FeatureParser
     }
 
     /// <summary>The ring of <paramref name="n"/> positions from position <paramref name="at"/>, when valid, without repeated positions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double[]? Ring(int n, int at)
     {
         if (n < 4)

@@ -212,6 +212,7 @@ internal static class GeometryReader
     }
 
     /// <summary>The ring without consecutive repeated positions; the same array when it has none.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static double[] WithoutRepeats(double[] packed)
     {
         // Most rings have no repeat: found so, the ring is returned without a copy being made first.

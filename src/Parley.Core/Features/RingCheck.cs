@@ -10,6 +10,7 @@ internal static class RingCheck
     private const int QuadraticLimit = 256;
 
     /// <summary>Null when the ring is simple; otherwise where it crosses or touches itself.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static string? SelfIntersection(double[] ring)
     {
         int n = (ring.Length / 2) - 1; // segments

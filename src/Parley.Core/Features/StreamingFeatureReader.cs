@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -201,7 +202,7 @@ public static class StreamingFeatureReader
                     r = new Utf8JsonReader(span[offset..], isFinalBlock: true, state);
                     r.Read();
                 }
-                else if (!FeatureParser.SkipChecked(ref r, span[offset..], scratch))
+                else if (!FeatureParser.SkipChecked(ref r, span, offset, scratch))
                 {
                     return null;
                 }
@@ -324,6 +325,7 @@ public static class StreamingFeatureReader
     }
 
     /// <summary>Reads elements from <see cref="Chunk.Start"/> until one starts at or past the chunk's limit, or the array ends.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ReadChunk(Context context, Chunk chunk, FeatureParser parser)
     {
         var span = context.Utf8.Span;
@@ -370,6 +372,7 @@ public static class StreamingFeatureReader
     /// The element starting at <paramref name="at"/>, read: a zone or operation, the list of its errors, or
     /// <see cref="Abort"/>; null when the text is not well-formed there.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static object? ReadElement(Context context, int at, FeatureParser parser, out int end)
     {
         var text = context.Utf8.Span[at..];
@@ -379,8 +382,8 @@ public static class StreamingFeatureReader
         {
             r.Read();
             Declaration? item = null;
-            bool fast = false;
-            if (r.TokenType == JsonTokenType.StartObject)
+            bool fast = false, tried = r.TokenType == JsonTokenType.StartObject;
+            if (tried)
             {
                 try
                 {
@@ -397,7 +400,7 @@ public static class StreamingFeatureReader
                 Finish(ref r);
             }
 
-            end = at + (int)r.BytesConsumed;
+            end = at + (tried ? parser.Offset : 0) + (int)r.BytesConsumed;
             return fast ? item : Slow(context, context.Utf8.Slice(at, end - at));
         }
         catch (JsonException)
@@ -492,6 +495,7 @@ public static class StreamingFeatureReader
     }
 
     /// <summary>What the reference's collection reading does with the elements, in order: ids checked, errors gathered, at most 100.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static List<T> Merge<T>(Context context, List<Chunk> chunks)
         where T : Declaration
     {

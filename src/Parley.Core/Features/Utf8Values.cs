@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Parley.Core.Features;
 
 /// <summary>
@@ -21,6 +23,7 @@ internal static class Utf8Values
     /// </summary>
     /// <param name="token">A number token as the JSON reader validated it.</param>
     /// <param name="value">The value, when true.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryParseDecimal(ReadOnlySpan<byte> token, out double value)
     {
         value = 0;
@@ -76,6 +79,7 @@ internal static class Utf8Values
     /// A time of the form <c>yyyy-MM-ddTHH:mm:ssZ</c> (the commonest RFC 3339 form: whole seconds, UTC), as
     /// <see cref="FeatureReader.TryParseTime"/> reads it. False for any other form or an impossible date.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryParseUtcSeconds(ReadOnlySpan<byte> text, out DateTimeOffset time)
     {
         time = default;
