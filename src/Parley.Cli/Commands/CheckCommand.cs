@@ -3,6 +3,7 @@ using Parley.Cli.Checking;
 using Parley.Core;
 using Parley.Core.Agreements;
 using Parley.Core.Conflicts;
+using Parley.Core.Model;
 
 namespace Parley.Cli.Commands;
 
@@ -47,17 +48,29 @@ public static class CheckCommand
 
         var (zones, operations, conflicts) = CheckProgress.Run(console, large, progress =>
         {
-            var readZones = progress.Start("reading zones");
-            var zones = Read(zonesFile, bytes => FeatureFile.ReadZones(bytes, agreement, readZones));
-            readZones.Complete();
+            IReadOnlyList<Zone> zones;
+            IReadOnlyList<Operation> operations;
+            OfflineCheck prepared;
+            using (LoadingRegion.Begin(Length(zonesFile) + Length(operationsFile)))
+            {
+                var readZones = progress.Start("reading zones");
+                zones = Read(zonesFile, bytes => FeatureFile.ReadZones(bytes, agreement, readZones));
+                readZones.Complete();
 
-            var readOperations = progress.Start("reading operations");
-            var operations = Read(operationsFile, bytes => FeatureFile.ReadOperations(bytes, agreement, readOperations));
-            readOperations.Complete();
+                var readOperations = progress.Start("reading operations");
+                operations = Read(operationsFile, bytes => FeatureFile.ReadOperations(bytes, agreement, readOperations));
+                readOperations.Complete();
+
+                var index = progress.Start("indexing");
+                index.SetTotal(zones.Count + operations.Count);
+                prepared = OfflineCheck.Prepare(agreement, zones, operations);
+                index.Report(zones.Count + operations.Count);
+                index.Complete();
+            }
 
             var check = progress.Start("checking");
             check.SetTotal(operations.Count);
-            var conflicts = OfflineCheck.Run(agreement, zones, operations, check, cancellationToken);
+            var conflicts = prepared.Run(check, cancellationToken);
             check.Complete();
             progress.Remark($"{conflicts.Count:N0} conflicts");
             return (zones.Count, operations.Count, conflicts);
@@ -91,12 +104,12 @@ public static class CheckCommand
         }
     }
 
-    private static IReadOnlyList<T> Read<T>(FileInfo file, Func<byte[], IReadOnlyList<T>> parse)
+    private static IReadOnlyList<T> Read<T>(FileInfo file, Func<ReadOnlyMemory<byte>, IReadOnlyList<T>> parse)
     {
-        byte[] bytes;
+        FileBytes bytes;
         try
         {
-            bytes = File.ReadAllBytes(file.FullName);
+            bytes = FileBytes.Read(file.FullName);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -105,7 +118,10 @@ public static class CheckCommand
 
         try
         {
-            return parse(bytes);
+            using (bytes)
+            {
+                return parse(bytes.Memory);
+            }
         }
         catch (InputRejectedException e)
         {
