@@ -10,6 +10,8 @@ namespace Parley.Cli.Checking;
 /// </summary>
 internal sealed unsafe class FileBytes : MemoryManager<byte>
 {
+    private const long ParallelBytes = 16L << 20;
+
     private byte* _bytes;
     private readonly int _length;
 
@@ -33,20 +35,30 @@ internal sealed unsafe class FileBytes : MemoryManager<byte>
         var bytes = new FileBytes((int)length);
         try
         {
-            var span = bytes.GetSpan();
-            int read = 0;
-            while (read < span.Length)
+            // A large file in as many parts as there are cores: copying from the page cache is work for each of them.
+            int parts = length < ParallelBytes ? 1 : Environment.ProcessorCount;
+            Parallel.For(0, parts, part =>
             {
-                int n = RandomAccess.Read(file, span[read..], read);
-                if (n == 0)
+                int from = (int)(length * part / parts), to = (int)(length * (part + 1) / parts);
+                var span = bytes.GetSpan()[from..to];
+                int read = 0;
+                while (read < span.Length)
                 {
-                    throw new IOException("the file shrank while it was read");
+                    int n = RandomAccess.Read(file, span[read..], from + read);
+                    if (n == 0)
+                    {
+                        throw new IOException("the file shrank while it was read");
+                    }
+
+                    read += n;
                 }
-
-                read += n;
-            }
-
+            });
             return bytes;
+        }
+        catch (AggregateException e) when (e.InnerException is IOException inner)
+        {
+            ((IDisposable)bytes).Dispose();
+            throw inner;
         }
         catch
         {

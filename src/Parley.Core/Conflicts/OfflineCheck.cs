@@ -36,12 +36,6 @@ public sealed class OfflineCheck
     {
         ArgumentNullException.ThrowIfNull(zones);
         ArgumentNullException.ThrowIfNull(operations);
-        var zonePosition = new Dictionary<ZoneId, int>(zones.Count);
-        for (int z = 0; z < zones.Count; z++)
-        {
-            zonePosition[zones[z].Id] = z;
-        }
-
         var position = new Dictionary<OperationId, int>(operations.Count);
         var proposed = new Operation[operations.Count];
         for (int i = 0; i < operations.Count; i++)
@@ -50,8 +44,18 @@ public sealed class OfflineCheck
             position[proposed[i].Id] = i;
         }
 
+        // The zones' places (for the order of the output) are noted while the indexes load.
         var theater = new Theater(agreement);
-        theater.Load(zones, proposed);
+        var zonePosition = new Dictionary<ZoneId, int>(zones.Count);
+        Parallel.Invoke(
+            () => theater.Load(zones, proposed),
+            () =>
+            {
+                for (int z = 0; z < zones.Count; z++)
+                {
+                    zonePosition[zones[z].Id] = z;
+                }
+            });
         return new OfflineCheck(theater, proposed, zonePosition, position);
     }
 
@@ -70,26 +74,44 @@ public sealed class OfflineCheck
         var proposed = _operations;
         var position = _position;
         var zonePosition = _zonePosition;
-        var found = new List<CheckedConflict>?[proposed.Length];
+        // Each pair of operations once, from the earlier: the later ones are found by their place, without their geometry.
+        var order = new Dictionary<Operation, int>(proposed.Length, ReferenceEqualityComparer.Instance);
+        for (int k = 0; k < proposed.Length; k++)
+        {
+            order[proposed[k]] = k;
+        }
+
+        var found = new CheckedConflict[]?[proposed.Length];
         int done = 0;
         Parallel.For(0, proposed.Length, new ParallelOptions { CancellationToken = cancellationToken }, () => 0, (i, _, local) =>
         {
             var op = proposed[i];
-            List<CheckedConflict>? mine = null;
-            foreach (var conflict in theater.FindConflicts(op))
+            List<(long Order, CheckedConflict Conflict)>? mine = null;
+            foreach (var conflict in theater.FindConflicts(op, other => order[other] > i))
             {
+                // Zones in input order, then the later operations in input order: the same input gives the same output.
                 if (conflict.Zone is { } zone)
                 {
-                    (mine ??= []).Add(new CheckedConflict(op.Id.Value, zone.Id.Value, null));
+                    (mine ??= []).Add((zonePosition[zone.Id], new CheckedConflict(op.Id.Value, zone.Id.Value, null)));
                 }
-                else if (position[conflict.OtherOperation!.Id] > i)
+                else if (position[conflict.OtherOperation!.Id] is int other && other > i)
                 {
-                    // Each pair once: reported by the earlier operation.
-                    (mine ??= []).Add(new CheckedConflict(op.Id.Value, null, conflict.OtherOperation.Id.Value));
+                    (mine ??= []).Add(((1L << 32) + other, new CheckedConflict(op.Id.Value, null, conflict.OtherOperation.Id.Value)));
                 }
             }
 
-            found[i] = mine;
+            if (mine is not null)
+            {
+                mine.Sort((a, b) => a.Order.CompareTo(b.Order));
+                var sorted = new CheckedConflict[mine.Count];
+                for (int k = 0; k < sorted.Length; k++)
+                {
+                    sorted[k] = mine[k].Conflict;
+                }
+
+                found[i] = sorted;
+            }
+
             if (++local == 256)
             {
                 progress?.Report(Interlocked.Add(ref done, local));
@@ -99,14 +121,18 @@ public sealed class OfflineCheck
             return local;
         }, local => progress?.Report(Interlocked.Add(ref done, local)));
 
-        var result = new List<CheckedConflict>();
+        int total = 0;
+        foreach (var list in found)
+        {
+            total += list?.Length ?? 0;
+        }
+
+        var result = new List<CheckedConflict>(total);
         foreach (var list in found)
         {
             if (list is not null)
             {
-                // Zones in input order, then the later operations in input order: the same input gives the same output.
-                result.AddRange(list.OrderBy(c => c.Zone is null ? 1 : 0)
-                    .ThenBy(c => c.Zone is null ? position[new OperationId(c.Operation2!)] : zonePosition[new ZoneId(c.Zone)]));
+                result.AddRange(list);
             }
         }
 

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -489,63 +490,138 @@ internal sealed class FeatureParser
     }
 
     /// <summary>
-    /// A JSON number of the form <c>-?(0|[1-9][0-9]*)(\.[0-9]+)?</c> followed by a blank, a comma or a <c>]</c>, whose
-    /// value <see cref="Utf8Values.TryParseDecimal"/> gives exactly. False for anything else (an exponent, too many
-    /// digits, a malformed number), which the reader then reads or refuses.
+    /// A JSON number of the form <c>-?(0|[1-9][0-9]*)(\.[0-9]+)?</c> followed by a blank, a comma or a <c>]</c>, read in
+    /// the one pass that checks it, with the value <see cref="Utf8Values.TryParseDecimal"/> gives (at most 19 digits, the
+    /// integer they make at most 2^53, at most 22 decimals). False for anything else (an exponent, more digits, a
+    /// malformed number), which the reader then reads or refuses.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool ScanNumber(ReadOnlySpan<byte> text, ref int at, out double value)
+    internal static bool ScanNumber(ReadOnlySpan<byte> text, ref int at, out double value)
     {
-        value = 0;
-        int p = at;
-        if (p < text.Length && text[p] == '-')
+        unchecked
         {
-            p++;
-        }
-
-        int start = p;
-        if (p >= text.Length || !IsDigit(text[p]))
-        {
-            return false;
-        }
-
-        if (text[p] == '0')
-        {
-            p++;
-            if (p < text.Length && IsDigit(text[p]))
-            {
-                return false; // a leading zero
-            }
-        }
-        else
-        {
-            while (p < text.Length && IsDigit(text[p]))
-            {
-                p++;
-            }
-        }
-
-        if (p < text.Length && text[p] == '.')
-        {
-            int fraction = ++p;
-            while (p < text.Length && IsDigit(text[p]))
+            value = 0;
+            int p = at;
+            bool negative = p < text.Length && text[p] == '-';
+            if (negative)
             {
                 p++;
             }
 
-            if (p == fraction)
+            if (p >= text.Length || !IsDigit(text[p]))
             {
                 return false;
             }
-        }
 
-        if (p >= text.Length || !(text[p] is (byte)',' or (byte)']' || IsBlank(text[p])) || !Utf8Values.TryParseDecimal(text[at..p], out value))
+            ulong mantissa = 0;
+            int digits = 0;
+            if (text[p] == '0')
+            {
+                p++;
+                digits = 1;
+                if (p < text.Length && IsDigit(text[p]))
+                {
+                    return false; // a leading zero
+                }
+            }
+            else
+            {
+                while (p < text.Length && IsDigit(text[p]))
+                {
+                    mantissa = (mantissa * 10) + (uint)(text[p++] - '0');
+                    if (++digits > MaxDigits)
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            int decimals = 0;
+            if (p < text.Length && text[p] == '.')
+            {
+                p++;
+
+                // Eight bytes at a time while eight are there: how many digits lead, and their value (Lemire's eight-digit parse).
+                while (p + 8 <= text.Length)
+                {
+                    ulong chunk = BinaryPrimitives.ReadUInt64LittleEndian(text[p..]);
+                    int n = LeadingDigits(chunk);
+                    if (n == 0 || digits + n > MaxDigits)
+                    {
+                        break;
+                    }
+
+                    mantissa = (mantissa * PowersOfTen[n]) + EightDigits(chunk, n);
+                    digits += n;
+                    decimals += n;
+                    p += n;
+                    if (n < 8)
+                    {
+                        break;
+                    }
+                }
+
+                while (p < text.Length && IsDigit(text[p]))
+                {
+                    mantissa = (mantissa * 10) + (uint)(text[p++] - '0');
+                    decimals++;
+                    if (++digits > MaxDigits)
+                    {
+                        return false;
+                    }
+                }
+
+                if (decimals == 0)
+                {
+                    return false;
+                }
+            }
+
+            if (p >= text.Length || !(text[p] is (byte)',' or (byte)']' || IsBlank(text[p])) ||
+                mantissa > ExactMantissa || decimals >= PowersOfTenD.Length)
+            {
+                return false;
+            }
+
+            double magnitude = decimals == 0 ? mantissa : mantissa / PowersOfTenD[decimals];
+            value = negative ? -magnitude : magnitude;
+            at = p;
+            return true;
+        }
+    }
+
+    private const int MaxDigits = 19;
+    private const ulong ExactMantissa = 1UL << 53;
+    private static readonly ulong[] PowersOfTen = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
+    private static readonly double[] PowersOfTenD =
+    [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+
+    /// <summary>How many of the eight bytes (the first in the lowest) are ASCII digits before the first that is not.</summary>
+    private static int LeadingDigits(ulong chunk)
+    {
+        unchecked
         {
-            return false;
+            // Bytes before the first non-digit neither borrow nor carry, so that one's high bit shows in t or u.
+            ulong t = chunk - 0x3030303030303030UL;
+            ulong u = t + 0x7676767676767676UL;
+            ulong nonDigits = (t | u) & 0x8080808080808080UL;
+            return System.Numerics.BitOperations.TrailingZeroCount(nonDigits) >> 3;
         }
+    }
 
-        at = p;
-        return true;
+    /// <summary>The value of the first <paramref name="n"/> (1–8) bytes of <paramref name="chunk"/>, ASCII digits, the first the most significant.</summary>
+    private static ulong EightDigits(ulong chunk, int n)
+    {
+        unchecked
+        {
+            ulong digits = chunk & 0x0F0F0F0F0F0F0F0FUL;
+            digits <<= 8 * (8 - n); // the n digits last, zeros before them
+            digits = (digits * 2561) >> 8;
+            digits = ((digits & 0x00FF00FF00FF00FFUL) * 6553601) >> 16;
+            return ((digits & 0x0000FFFF0000FFFFUL) * 42949672960001) >> 32;
+        }
     }
 
     private static bool IsDigit(byte b) => unchecked((uint)(b - '0')) <= 9;

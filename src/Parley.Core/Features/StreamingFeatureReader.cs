@@ -69,7 +69,7 @@ public static class StreamingFeatureReader
         ArgumentNullException.ThrowIfNull(agreement);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
         var context = new Context(utf8, agreement, caller, isZone, progress, chunkBytes);
-        if (!Utf8.IsValid(utf8.Span))
+        if (!IsValidUtf8(utf8, chunkBytes))
         {
             return Reference<T>(context);
         }
@@ -91,6 +91,41 @@ public static class StreamingFeatureReader
         }
 
         return Reference<T>(context);
+    }
+
+    /// <summary>Whether the text is valid UTF-8, a large text checked in parts in parallel (cut where no character is).</summary>
+    private static bool IsValidUtf8(ReadOnlyMemory<byte> utf8, int chunkBytes)
+    {
+        int parts = utf8.Length < 4L * chunkBytes ? 1 : Environment.ProcessorCount;
+        if (parts == 1)
+        {
+            return Utf8.IsValid(utf8.Span);
+        }
+
+        var cuts = new int[parts + 1];
+        cuts[parts] = utf8.Length;
+        var span = utf8.Span;
+        for (int k = 1; k < parts; k++)
+        {
+            int cut = (int)((long)utf8.Length * k / parts);
+            for (int step = 0; step < 4 && cut < span.Length && (span[cut] & 0xC0) == 0x80; step++)
+            {
+                cut++; // past continuation bytes: a valid text is then valid in both parts, and an invalid one in either
+            }
+
+            cuts[k] = Math.Max(cut, cuts[k - 1]);
+        }
+
+        bool valid = true;
+        Parallel.For(0, parts, (k, state) =>
+        {
+            if (!Utf8.IsValid(utf8.Span[cuts[k]..cuts[k + 1]]))
+            {
+                valid = false;
+                state.Stop();
+            }
+        });
+        return valid;
     }
 
     private enum RootType

@@ -179,6 +179,38 @@ public sealed class StreamingFeatureReaderPropertyTests
     }
 
     [Fact]
+    public void a_number_scanned_from_coordinates_is_read_as_the_general_parser_reads_it()
+    {
+        // Plain decimals of every length (the eight-digit steps and the tail), with whatever follows them.
+        var numbers = Gen.Select(Gen.Bool, Gen.Char["0123456789"].Array[0, 12], Gen.Char["0123456789"].Array[0, 24], Gen.OneOf(",", "]", " ", "\n", "e5", "x", ""), Gen.Char["0123456789,]"].Array[0, 12],
+            (negative, whole, fraction, after, tail) => (
+                Text: (negative ? "-" : "") + new string(whole) + (fraction.Length > 0 || whole.Length == 0 ? "." + new string(fraction) : ""),
+                After: after.Length > 0 ? after + new string(tail) : "")); // digits right after would belong to the number
+        int answered = 0;
+        numbers.Sample(n =>
+        {
+            var bytes = Encoding.ASCII.GetBytes(n.Text + n.After);
+            int at = 0;
+            bool json = System.Text.RegularExpressions.Regex.IsMatch(n.Text, @"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$");
+            bool delimited = n.After.Length > 0 && n.After[0] is ',' or ']' or ' ' or '\n';
+            if (FeatureParser.ScanNumber(bytes, ref at, out double value))
+            {
+                Interlocked.Increment(ref answered);
+                Assert.True(json && delimited);
+                Assert.Equal(n.Text.Length, at);
+                Assert.Equal(BitConverter.DoubleToInt64Bits(double.Parse(n.Text, CultureInfo.InvariantCulture)), BitConverter.DoubleToInt64Bits(value));
+            }
+            else
+            {
+                Assert.Equal(0, at);
+                string digits = n.Text.TrimStart('-').Replace(".", "", StringComparison.Ordinal);
+                Assert.False(json && delimited && digits.Length <= 15 && n.Text.Split('.') is [_] or [_, { Length: <= 22 }], "a plain decimal the scan should read");
+            }
+        }, iter: 50_000, print: n => n.Text + n.After);
+        Assert.True(answered > 5_000, $"{answered} answered");
+    }
+
+    [Fact]
     public void a_time_is_read_as_the_reference_reads_it_whenever_the_fast_path_answers()
     {
         var times = Gen.Select(Gen.Int[0, 10_000], Gen.Int[0, 13], Gen.Int[0, 32], Gen.Int[0, 25], Gen.Int[0, 61], Gen.Int[0, 61], Gen.OneOf("Z", "z", "+00:00", ""),
