@@ -19,10 +19,10 @@ public sealed class OfflineCheck
 {
     private readonly Theater _theater;
     private readonly Operation[] _operations;
-    private readonly Dictionary<ZoneId, int> _zonePosition;
-    private readonly Dictionary<OperationId, int> _position;
+    private readonly Dictionary<string, int> _zonePosition;
+    private readonly Dictionary<Operation, int> _position;
 
-    private OfflineCheck(Theater theater, Operation[] operations, Dictionary<ZoneId, int> zonePosition, Dictionary<OperationId, int> position)
+    private OfflineCheck(Theater theater, Operation[] operations, Dictionary<string, int> zonePosition, Dictionary<Operation, int> position)
     {
         _theater = theater;
         _operations = operations;
@@ -36,24 +36,25 @@ public sealed class OfflineCheck
     {
         ArgumentNullException.ThrowIfNull(zones);
         ArgumentNullException.ThrowIfNull(operations);
-        var position = new Dictionary<OperationId, int>(operations.Count);
+        // Each operation's place, found by the operation itself (the index holds these very objects).
+        var position = new Dictionary<Operation, int>(operations.Count, ReferenceEqualityComparer.Instance);
         var proposed = new Operation[operations.Count];
         for (int i = 0; i < operations.Count; i++)
         {
             proposed[i] = operations[i].State == OperationState.Proposed ? operations[i] : operations[i] with { State = OperationState.Proposed };
-            position[proposed[i].Id] = i;
+            position[proposed[i]] = i;
         }
 
         // The zones' places (for the order of the output) are noted while the indexes load.
         var theater = new Theater(agreement);
-        var zonePosition = new Dictionary<ZoneId, int>(zones.Count);
+        var zonePosition = new Dictionary<string, int>(zones.Count, StringComparer.Ordinal);
         Parallel.Invoke(
             () => theater.Load(zones, proposed),
             () =>
             {
                 for (int z = 0; z < zones.Count; z++)
                 {
-                    zonePosition[zones[z].Id] = z;
+                    zonePosition[zones[z].Id.Value] = z;
                 }
             });
         return new OfflineCheck(theater, proposed, zonePosition, position);
@@ -74,29 +75,23 @@ public sealed class OfflineCheck
         var proposed = _operations;
         var position = _position;
         var zonePosition = _zonePosition;
-        // Each pair of operations once, from the earlier: the later ones are found by their place, without their geometry.
-        var order = new Dictionary<Operation, int>(proposed.Length, ReferenceEqualityComparer.Instance);
-        for (int k = 0; k < proposed.Length; k++)
-        {
-            order[proposed[k]] = k;
-        }
-
         var found = new CheckedConflict[]?[proposed.Length];
         int done = 0;
         Parallel.For(0, proposed.Length, new ParallelOptions { CancellationToken = cancellationToken }, () => 0, (i, _, local) =>
         {
             var op = proposed[i];
             List<(long Order, CheckedConflict Conflict)>? mine = null;
-            foreach (var conflict in theater.FindConflicts(op, other => order[other] > i))
+            // Each pair of operations once, from the earlier: the later ones are told by their place, before their geometry.
+            foreach (var conflict in theater.FindConflicts(op, other => position[other] > i))
             {
                 // Zones in input order, then the later operations in input order: the same input gives the same output.
                 if (conflict.Zone is { } zone)
                 {
-                    (mine ??= []).Add((zonePosition[zone.Id], new CheckedConflict(op.Id.Value, zone.Id.Value, null)));
+                    (mine ??= []).Add((zonePosition[zone.Id.Value], new CheckedConflict(op.Id.Value, zone.Id.Value, null)));
                 }
-                else if (position[conflict.OtherOperation!.Id] is int other && other > i)
+                else if (conflict.OtherOperation is { } later && position[later] is int other && other > i)
                 {
-                    (mine ??= []).Add(((1L << 32) + other, new CheckedConflict(op.Id.Value, null, conflict.OtherOperation.Id.Value)));
+                    (mine ??= []).Add(((1L << 32) + other, new CheckedConflict(op.Id.Value, null, later.Id.Value)));
                 }
             }
 

@@ -230,6 +230,7 @@ public sealed class Theater(Agreement agreement)
     /// As <see cref="FindConflicts(Operation)"/>, with the other operations limited to those <paramref name="others"/>
     /// accepts (tested before their geometry): the offline check asks each operation only for the later ones.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal List<Conflict> FindConflicts(Operation operation, Func<Operation, bool>? others)
     {
         ArgumentNullException.ThrowIfNull(operation);
@@ -314,6 +315,7 @@ public sealed class Theater(Agreement agreement)
 
     private static readonly AltitudeBand AnyAltitude = new(double.NegativeInfinity, double.PositiveInfinity);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void AddSeparationConflicts(Operation operation, List<Conflict> conflicts, Func<Operation, bool>? only = null)
     {
         if (Agreement.IsAirborne(operation.Kind))
@@ -348,6 +350,7 @@ public sealed class Theater(Agreement agreement)
         return zones;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void CollectZonesAffectedBy(Operation operation, List<Zone> zones)
     {
         // The owner's group holds exactly its own zones: skipping it is the "other party" rule.

@@ -409,6 +409,7 @@ public sealed class SpatioTemporalIndex<T>
     /// As <see cref="Query(Volume, double, double, Func{T, bool}?, List{T})"/>, leaving out the entries of
     /// <paramref name="skipGroup"/> (<see cref="NoGroup"/>: none) before any other test.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Query(Volume volume, double lateralMetres, double verticalMetres, int skipGroup, Func<T, bool>? accept, List<T> results)
     {
         ArgumentNullException.ThrowIfNull(volume);
@@ -497,6 +498,7 @@ public sealed class SpatioTemporalIndex<T>
     /// candidate after another, every miss waits for the one before. Done a level at a time over all
     /// candidates, the reads of one level are independent, so the processor overlaps their misses.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Warm(Span<Candidate> found)
     {
         foreach (ref var c in found)
@@ -544,6 +546,7 @@ public sealed class SpatioTemporalIndex<T>
         public double LateralMetres;
         public double SureMetres; // for a circle or corridor: its buffer plus the query's reach; -1 for polygons
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Visit(ref readonly Link link, in GeoBoxPair boxes)
         {
             if (link.Group == SkipGroup && SkipGroup != NoGroup)
@@ -591,6 +594,7 @@ public sealed class SpatioTemporalIndex<T>
     }
 
     /// <summary>The boxes of a corridor's legs (pairs of segments), grown by its half-width and the query's reach; a pooled array.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static GeoBoxPair[] LegBoxes(Shape line, double extraMetres, out int count)
     {
         count = 0;
@@ -639,6 +643,7 @@ public sealed class SpatioTemporalIndex<T>
         return list;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Candidates<TVisitor>(GeoBoxPair query, ref TVisitor visitor)
         where TVisitor : struct, ICandidateVisitor
     {
@@ -657,6 +662,7 @@ public sealed class SpatioTemporalIndex<T>
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void VisitLevel<TVisitor>(int level, GeoBox q, int queryPart, in GeoBoxPair query, ref TVisitor visitor)
         where TVisitor : struct, ICandidateVisitor
     {
@@ -728,6 +734,7 @@ public sealed class SpatioTemporalIndex<T>
         public double Touched;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void VisitBatch<TVisitor>(Span<CellRef> batch, int level, double size, GeoBox q, int qx0, int qy0, int queryPart, in GeoBoxPair query, ref TVisitor visitor)
         where TVisitor : struct, ICandidateVisitor
     {
@@ -749,6 +756,7 @@ public sealed class SpatioTemporalIndex<T>
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void VisitCell<TVisitor>(in Cell cell, int ix, int iy, int level, double size, GeoBox q, int qx0, int qy0, int queryPart, in GeoBoxPair query, ref TVisitor visitor)
         where TVisitor : struct, ICandidateVisitor
     {
@@ -822,6 +830,7 @@ public sealed class SpatioTemporalIndex<T>
         static double Extent(GeoBox b) => Math.Max(b.MaxX - b.MinX, b.MaxY - b.MinY);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static (int X0, int Y0, int X1, int Y1) CellRange(GeoBox b, double size, int level)
     {
         int max = (int)Math.Min(int.MaxValue, (1L << level) - 1);

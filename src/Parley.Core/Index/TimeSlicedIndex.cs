@@ -154,6 +154,7 @@ public sealed class TimeSlicedIndex<T>
     }
 
     /// <summary>As <see cref="SpatioTemporalIndex{T}.Query(Volume, double, double, int, Func{T, bool}?, List{T})"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Query(Volume volume, double lateralMetres, double verticalMetres, int skipGroup, Func<T, bool>? accept, List<T> results)
     {
         ArgumentNullException.ThrowIfNull(volume);
