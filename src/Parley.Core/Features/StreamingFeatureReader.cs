@@ -48,27 +48,39 @@ public static class StreamingFeatureReader
     /// <param name="agreement">The rules: parties, operation kinds, the vertex limit.</param>
     /// <param name="caller">The owner of features that name none, if any.</param>
     /// <param name="progress">Optional: features read so far, and the total expected.</param>
+    /// <param name="maxFeatures">
+    /// The most elements a root <c>features</c> array may hold: one more is refused (field <c>features</c>) once the JSON
+    /// is known to be well-formed, before any feature is validated.
+    /// </param>
     /// <exception cref="InputRejectedException">What <see cref="FeatureReader"/> refuses, with its errors.</exception>
-    public static IReadOnlyList<Zone> ReadZones(ReadOnlyMemory<byte> utf8, Agreement agreement, PartyId? caller = null, IProgress<(int Done, int Total)>? progress = null) =>
-        Read<Zone>(utf8, agreement, caller, isZone: true, progress, DefaultChunkBytes);
+    public static IReadOnlyList<Zone> ReadZones(ReadOnlyMemory<byte> utf8, Agreement agreement, PartyId? caller = null,
+        IProgress<(int Done, int Total)>? progress = null, int maxFeatures = int.MaxValue) =>
+        Read<Zone>(utf8, agreement, caller, isZone: true, progress, DefaultChunkBytes, maxFeatures);
 
     /// <summary>Reads operations (state <see cref="OperationState.Proposed"/>), as <see cref="ReadZones"/> reads zones.</summary>
     /// <param name="utf8">The GeoJSON text.</param>
     /// <param name="agreement">The rules: parties, operation kinds, the vertex limit.</param>
     /// <param name="caller">The owner of features that name none, if any.</param>
     /// <param name="progress">Optional: features read so far, and the total expected.</param>
+    /// <param name="maxFeatures">The most elements a root <c>features</c> array may hold (see <see cref="ReadZones"/>).</param>
     /// <exception cref="InputRejectedException">What <see cref="FeatureReader"/> refuses, with its errors.</exception>
-    public static IReadOnlyList<Operation> ReadOperations(ReadOnlyMemory<byte> utf8, Agreement agreement, PartyId? caller = null, IProgress<(int Done, int Total)>? progress = null) =>
-        Read<Operation>(utf8, agreement, caller, isZone: false, progress, DefaultChunkBytes);
+    public static IReadOnlyList<Operation> ReadOperations(ReadOnlyMemory<byte> utf8, Agreement agreement, PartyId? caller = null,
+        IProgress<(int Done, int Total)>? progress = null, int maxFeatures = int.MaxValue) =>
+        Read<Operation>(utf8, agreement, caller, isZone: false, progress, DefaultChunkBytes, maxFeatures);
+
+    /// <summary>The refusal of a request with more than <paramref name="maxFeatures"/> features.</summary>
+    internal static InputRejectedException TooMany(int maxFeatures) =>
+        new(new InputError(null, "features", $"more than {maxFeatures} features in one request: split it"));
 
     /// <summary>The reading itself; <paramref name="chunkBytes"/> sets the share of each chunk (tests make it small).</summary>
     internal static List<T> Read<T>(ReadOnlyMemory<byte> utf8, Agreement agreement, PartyId? caller, bool isZone,
-        IProgress<(int Done, int Total)>? progress, int chunkBytes)
+        IProgress<(int Done, int Total)>? progress, int chunkBytes, int maxFeatures = int.MaxValue)
         where T : Declaration
     {
         ArgumentNullException.ThrowIfNull(agreement);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
-        var context = new Context(utf8, agreement, caller, isZone, progress, chunkBytes);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxFeatures);
+        var context = new Context(utf8, agreement, caller, isZone, progress, chunkBytes, maxFeatures);
         if (!IsValidUtf8(utf8, chunkBytes))
         {
             return Reference<T>(context);
@@ -78,6 +90,11 @@ public static class StreamingFeatureReader
         if (document is null)
         {
             return Reference<T>(context);
+        }
+
+        if (document.Features is { } elements && elements.Sum(c => c.Entries.Count) > maxFeatures)
+        {
+            throw TooMany(maxFeatures);
         }
 
         if (document.Type == RootType.FeatureCollection && document.Features is { } features)
@@ -138,8 +155,10 @@ public static class StreamingFeatureReader
     private sealed record Document(RootType Type, List<Chunk>? Features);
 
     private sealed class Context(ReadOnlyMemory<byte> utf8, Agreement agreement, PartyId? caller, bool isZone,
-        IProgress<(int Done, int Total)>? progress, int chunkBytes)
+        IProgress<(int Done, int Total)>? progress, int chunkBytes, int maxFeatures)
     {
+        public int MaxFeatures { get; } = maxFeatures;
+
         public ReadOnlyMemory<byte> Utf8 { get; } = utf8;
 
         public Agreement Agreement { get; } = agreement;
@@ -611,6 +630,13 @@ public static class StreamingFeatureReader
         where T : Declaration
     {
         using var document = FeatureReader.ParseJson(context.Utf8);
+        var root = document.RootElement;
+        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("features", out var features) &&
+            features.ValueKind == JsonValueKind.Array && features.GetArrayLength() > context.MaxFeatures)
+        {
+            throw TooMany(context.MaxFeatures);
+        }
+
         var read = context.IsZone
             ? FeatureReader.ReadZones(document.RootElement, context.Agreement, context.Caller).Cast<T>()
             : FeatureReader.ReadOperations(document.RootElement, context.Agreement, context.Caller).Cast<T>();

@@ -48,10 +48,10 @@ public sealed class StreamingFeatureReaderPropertyTests
     public void every_fuzz_body_is_read_as_the_reference_reads_it_as_zones_and_as_operations()
     {
         int read = 0;
-        Gen.Select(GeoJsonFuzzCorpus.AnyCase, Rules, ChunkBytes).Sample((c, rules, chunk) =>
+        Gen.Select(GeoJsonFuzzCorpus.AnyCase, Rules, ChunkBytes, MaxFeatures).Sample((c, rules, chunk, max) =>
         {
-            read += AssertReadAlike(c.Body, zones: true, rules.Agreement, rules.Caller, chunk) ? 1 : 0;
-            read += AssertReadAlike(c.Body, zones: false, rules.Agreement, rules.Caller, chunk) ? 1 : 0;
+            read += AssertReadAlike(c.Body, zones: true, rules.Agreement, rules.Caller, chunk, max) ? 1 : 0;
+            read += AssertReadAlike(c.Body, zones: false, rules.Agreement, rules.Caller, chunk, max) ? 1 : 0;
         }, iter: 4_000, threads: 1, print: t => t.Item1.ToString());
         Assert.True(read > 400, $"only {read} of 8,000 readings accepted anything"); // both kinds of outcome are compared
     }
@@ -131,10 +131,10 @@ public sealed class StreamingFeatureReaderPropertyTests
     public void collections_are_read_as_the_reference_reads_them_however_the_array_is_cut_into_chunks()
     {
         int read = 0;
-        Gen.Select(Collections, Rules, ChunkBytes).Sample((body, rules, chunk) =>
+        Gen.Select(Collections, Rules, ChunkBytes, MaxFeatures).Sample((body, rules, chunk, max) =>
         {
-            read += AssertReadAlike(body, zones: true, rules.Agreement, rules.Caller, chunk) ? 1 : 0;
-            read += AssertReadAlike(body, zones: false, rules.Agreement, rules.Caller, chunk) ? 1 : 0;
+            read += AssertReadAlike(body, zones: true, rules.Agreement, rules.Caller, chunk, max) ? 1 : 0;
+            read += AssertReadAlike(body, zones: false, rules.Agreement, rules.Caller, chunk, max) ? 1 : 0;
         }, iter: 1_500, threads: 1, print: t => $"chunks of {t.Item3} bytes: {Encoding.UTF8.GetString(t.Item1)}");
         Assert.True(read > 150, $"only {read} of 3,000 readings accepted anything");
     }
@@ -231,19 +231,32 @@ public sealed class StreamingFeatureReaderPropertyTests
         }, iter: 20_000, print: t => t);
     }
 
-    /// <summary>Asserts both readers give the same outcome; true when that outcome is a reading (not a refusal) of at least one item.</summary>
-    private static bool AssertReadAlike(byte[] body, bool zones, Agreement agreement, PartyId? caller, int chunkBytes)
+    /// <summary>A limit on the features of one request: none, mostly; sometimes a few, so that it bites.</summary>
+    private static readonly Gen<int> MaxFeatures = Gen.Frequency((3, Gen.Const(int.MaxValue)), (1, Gen.Int[0, 20]));
+
+    /// <summary>
+    /// Asserts both readers give the same outcome, the reference read as the server read a request: the document
+    /// parsed, its features counted, then read. True when that outcome is a reading of at least one item.
+    /// </summary>
+    private static bool AssertReadAlike(byte[] body, bool zones, Agreement agreement, PartyId? caller, int chunkBytes, int maxFeatures = int.MaxValue)
     {
         string expected = Outcome(() =>
         {
             using var document = FeatureReader.ParseJson(body);
+            var root = document.RootElement;
+            if (root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty("features", out var features) &&
+                features.ValueKind == System.Text.Json.JsonValueKind.Array && features.GetArrayLength() > maxFeatures)
+            {
+                throw new InputRejectedException(new InputError(null, "features", $"more than {maxFeatures} features in one request: split it"));
+            }
+
             return zones
-                ? [.. FeatureReader.ReadZones(document.RootElement, agreement, caller)]
-                : [.. FeatureReader.ReadOperations(document.RootElement, agreement, caller).Cast<Declaration>()];
+                ? [.. FeatureReader.ReadZones(root, agreement, caller)]
+                : [.. FeatureReader.ReadOperations(root, agreement, caller).Cast<Declaration>()];
         });
         string actual = Outcome(() => zones
-            ? [.. StreamingFeatureReader.Read<Zone>(body, agreement, caller, true, null, chunkBytes)]
-            : [.. StreamingFeatureReader.Read<Operation>(body, agreement, caller, false, null, chunkBytes).Cast<Declaration>()]);
+            ? [.. StreamingFeatureReader.Read<Zone>(body, agreement, caller, true, null, chunkBytes, maxFeatures)]
+            : [.. StreamingFeatureReader.Read<Operation>(body, agreement, caller, false, null, chunkBytes, maxFeatures).Cast<Declaration>()]);
         Assert.Equal(expected, actual);
         return expected.StartsWith("read\n", StringComparison.Ordinal) && expected.Length > "read\n".Length;
     }
