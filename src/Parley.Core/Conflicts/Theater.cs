@@ -107,16 +107,38 @@ public sealed class Theater(Agreement agreement)
             counts[(int)zone.Kind]++;
         }
 
+        // A million declarations come from a few parties: their groups are kept at hand, found by the very string
+        // (a reader gives each party one) before the dictionary is asked.
+        var known = new List<(string Owner, int Group)>();
+        int Group(PartyId owner)
+        {
+            foreach (var (name, group) in known)
+            {
+                if (ReferenceEquals(name, owner.Value))
+                {
+                    return group;
+                }
+            }
+
+            int found = GroupFor(owner);
+            if (known.Count < 16 && owner.Value is not null)
+            {
+                known.Add((owner.Value, found));
+            }
+
+            return found;
+        }
+
         var byKind = new List<IndexEntry<Zone>>[] { new(counts[0]), new(counts[1]), new(counts[2]) };
         foreach (var zone in zones)
         {
-            byKind[(int)zone.Kind].Add(new IndexEntry<Zone>(zone.Id.Value, zone, zone.Volume, GroupFor(zone.Owner)));
+            byKind[(int)zone.Kind].Add(new IndexEntry<Zone>(zone.Id.Value, zone, zone.Volume, Group(zone.Owner)));
         }
 
         var ops = new List<IndexEntry<Operation>>(operations.Count);
         foreach (var operation in operations)
         {
-            ops.Add(new IndexEntry<Operation>(operation.Id.Value, operation, operation.Volume, GroupFor(operation.Owner)));
+            ops.Add(new IndexEntry<Operation>(operation.Id.Value, operation, operation.Volume, Group(operation.Owner)));
         }
 
         Parallel.Invoke(
