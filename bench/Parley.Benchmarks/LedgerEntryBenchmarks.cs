@@ -6,7 +6,7 @@ using Parley.Core.Conflicts;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 using Parley.Core.Workflow;
-using Parley.Server.Ledger;
+using Parley.Ledger.Entries;
 using Parley.Server.Security;
 using Parley.Tests.Reference;
 
@@ -24,7 +24,7 @@ public class LedgerEntryBenchmarks
     private static readonly AgreementId Agreement = new(DecisionWorkload.AgreementId);
     private static readonly DateTimeOffset Now = new(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private ChangeSet _changes = null!;
+    private Commit _changes = null!;
     private Theater _theater = null!;
 
     [Params(Visibility.Private, Visibility.Public)]
@@ -36,11 +36,11 @@ public class LedgerEntryBenchmarks
         var submission = DecisionWorkload.Operations(Scenario.Spread, 1, 1, "bdn")[0];
         var operation = DecisionWorkload.Parse([submission])[0] with { Visibility = Visibility };
         _theater = new Theater(DecisionWorkload.Agreement);
-        _changes = Lifecycle.Submit(_theater, operation, Now).Changes;
         string nonce = SignedRequests.NewNonce();
         byte[] message = SignedRequests.Message(DecisionWorkload.AgreementId, "POST", DecisionWorkload.OperationsPath,
             SignedRequests.Timestamp(Now), nonce, Encoding.UTF8.GetBytes(submission.Feature));
-        _changes.Submission = new SignedSubmission("ed25519:" + Convert.ToBase64String(new byte[32]), nonce, Now, new byte[64], message);
+        _changes = new Commit(Lifecycle.Submit(_theater, operation, Now).Decision, [],
+            new SignedSubmission("ed25519:" + Convert.ToBase64String(new byte[32]), nonce, Now, new byte[64], message));
     }
 
     [Benchmark(Baseline = true)]
@@ -48,5 +48,5 @@ public class LedgerEntryBenchmarks
         LedgerEntriesReference.Build(0, Agreement, _changes, _theater, Now, () => RandomNumberGenerator.GetBytes(16));
 
     [Benchmark]
-    public List<LedgerAppend> Current() => LedgerEntries.Build(0, Agreement, _changes, _theater, Now);
+    public List<LedgerAppend> Current() => LedgerEntries.Build(0, Agreement, _changes.Decision, _changes.Submission, _theater, Now);
 }

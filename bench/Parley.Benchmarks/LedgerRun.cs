@@ -1,3 +1,4 @@
+using Parley.Tests.Support;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -44,12 +45,12 @@ internal static class LedgerRun
                 long start = Stopwatch.GetTimestamp();
                 for (int done = 0; done < total; done += batchSize)
                 {
-                    var batch = new List<Parley.Core.Ports.ChangeSet>(batchSize);
+                    var batch = new List<Parley.Tests.Support.CommitBuilder>(batchSize);
                     for (int i = 0; i < batchSize; i++)
                     {
                         long index = tree.Size + i;
                         var entry = Encoding.UTF8.GetBytes($$"""{"agreement":"bench","command":"zone.declare","items":[{"commitment":"{{Convert.ToBase64String(SHA256.HashData(BitConverter.GetBytes(index)))}}","owner":"blue","visibility":"private"}],"submitter":"blue","time":"2026-12-01T08:00:00Z"}""");
-                        var changes = new Parley.Core.Ports.ChangeSet();
+                        var changes = new Parley.Tests.Support.CommitBuilder();
                         changes.Ledger.Add(new Parley.Core.Ports.LedgerAppend(index, entry, [new byte[64]]));
                         batch.Add(changes);
                     }

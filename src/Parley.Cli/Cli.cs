@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using Parley.Cli.Commands;
 using Parley.Core;
+using Parley.Cli.Terminal;
 
 namespace Parley.Cli;
 
@@ -23,6 +24,8 @@ public static class Cli
         root.Subcommands.Add(OperationCommands.Create(console));
         root.Subcommands.Add(RequestCommands.Create(console));
         root.Subcommands.Add(LedgerCommands.Create(console));
+        root.Subcommands.Add(ImportCommand.Create(console));
+        root.Subcommands.Add(ExportCommand.Create(console));
         return root;
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Parley.Cli;
+using Parley.Cli.Terminal;
 
 // stdout is buffered (conflict lists can be long); Cli flushes it before returning.
 await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 1 << 16)

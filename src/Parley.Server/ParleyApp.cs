@@ -9,6 +9,7 @@ using Parley.Server.Ledger;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
 using Parley.Storage.Sqlite;
+using Parley.Server.Configuration;
 
 namespace Parley.Server;
 
@@ -22,6 +23,7 @@ public static class ParleyApp
     public static WebApplication Build(ParleyServerOptions options)
     {
         RequireLoopbackForPlainHttp(options.Urls);
+        Tak.CotFeed.Validate(options);
         var certificate = Transport.LoadCertificate(options);
         Directory.CreateDirectory(options.DataDirectory);
 
@@ -55,14 +57,23 @@ public static class ParleyApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<SubmissionKeys>();
         builder.Services.AddSingleton(_ => OpenStore(options));
+
+        // Readers outside the registry see the store only through the role they need.
+        builder.Services.AddSingleton<ILedgerStore>(sp => sp.GetRequiredService<IParleyStore>());
+        builder.Services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<IParleyStore>());
+        builder.Services.AddSingleton<IProbingStore>(sp => sp.GetRequiredService<IParleyStore>());
+        builder.Services.AddSingleton<IWebhookStore>(sp => sp.GetRequiredService<IParleyStore>());
+        builder.Services.AddSingleton<ICommitFeed>(sp => sp.GetRequiredService<IParleyStore>());
         byte[] ledgerSeed = SecretFiles.ReadOrCreate(Path.Combine(options.DataDirectory, "ledger-signing.key"), Parley.Ledger.NoteSigner.NewSeed);
         builder.Services.AddSingleton(sp => new TheaterRegistry(
-            sp.GetRequiredService<IParleyStore>(), ledgerSeed, CenterName(options.CenterName), sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddHostedService<CheckpointSigner>();
+            sp.GetRequiredService<IParleyStore>(), ledgerSeed, CenterName(options.CenterName), sp.GetRequiredService<TimeProvider>(),
+            validate: agreement => PartyTokenKeys.Load(agreement)));
+        builder.Services.AddHostedService<CheckpointTimer>();
         builder.Services.AddHostedService<CommitWatcher>();
         builder.Services.AddHostedService<Parley.Server.Workflow.ConcurrenceClock>();
         builder.Services.AddSingleton(new Notifications.WebhookSigner(ledgerSeed, CenterName(options.CenterName)));
         builder.Services.AddHostedService<Notifications.WebhookDispatcher>();
+        builder.Services.AddSingleton<Tak.CotFeed>().AddHostedService(sp => sp.GetRequiredService<Tak.CotFeed>());
         builder.Services.AddSingleton(new Disclosure(CenterSecret(options.DataDirectory)));
         builder.Services.AddSingleton(options.Time ?? TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJson.Default));
@@ -117,6 +128,9 @@ public static class ParleyApp
         ConcurrenceApi.Map(agreements);
         ProbingApi.Map(agreements);
         SubscriptionsApi.Map(agreements);
+        ExportApi.Map(agreements);
+        Console.ConsoleFiles.Map(app);
+        DemoSignInApi.Map(app);
         return app;
     }
 
@@ -133,7 +147,7 @@ public static class ParleyApp
 
         if (options.Demo)
         {
-            await DemoAgreement.LoadAsync(registry, app.Services.GetRequiredService<TimeProvider>(), cancellationToken);
+            await DemoAgreement.LoadAsync(registry, cancellationToken);
         }
 
         // Every log starts the session with a checkpoint of what it holds.

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Parley.Core.Decisions;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 using Parley.Core.Probing;
@@ -16,19 +17,19 @@ namespace Parley.Storage;
 internal static class CommitJournal
 {
     /// <summary>The journal text of a committed batch whose events took sequence numbers <paramref name="firstEvent"/> up to before <paramref name="nextEvent"/>.</summary>
-    public static string Describe(IReadOnlyList<ChangeSet> batch, long firstEvent, long nextEvent)
+    public static string Describe(IReadOnlyList<Commit> batch, long firstEvent, long nextEvent)
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream))
         {
             w.WriteStartObject();
-            w.WriteBoolean("agreement", batch.Any(c => c.Command == ChangeSet.AgreementCommand));
-            Ids(w, "zones", batch.SelectMany(c => c.UpsertZones.Select(z => z.Id.Value).Concat(c.DeleteZones.Select(z => z.Value))));
-            Ids(w, "operations", batch.SelectMany(c => c.UpsertOperations.Select(o => o.Id.Value)));
-            Ids(w, "requests", batch.SelectMany(c => c.UpsertRequests.Select(r => r.Id)));
-            Ids(w, "subscriptions", batch.SelectMany(c => c.UpsertSubscriptions.Select(s => s.Id.Value).Concat(c.DeleteSubscriptions.Select(s => s.Value))));
+            w.WriteBoolean("agreement", batch.Any(c => c.Decision.Command == Parley.Core.Decisions.Decision.AgreementCommand));
+            Ids(w, "zones", batch.SelectMany(c => c.Decision.State.Zones.Select(z => z.Id.Value).Concat(c.Decision.State.WithdrawnZones.Select(z => z.Value))));
+            Ids(w, "operations", batch.SelectMany(c => c.Decision.State.Operations.Select(o => o.Id.Value)));
+            Ids(w, "requests", batch.SelectMany(c => c.Decision.State.Requests.Select(r => r.Id)));
+            Ids(w, "subscriptions", batch.SelectMany(c => c.Decision.State.Subscriptions.Select(s => s.Id.Value).Concat(c.Decision.State.DeletedSubscriptions.Select(s => s.Value))));
             w.WriteStartArray("touches");
-            foreach (var t in batch.SelectMany(c => c.Touches))
+            foreach (var t in batch.SelectMany(c => c.Decision.Touches))
             {
                 w.WriteStartArray();
                 w.WriteStringValue(t.Request);
@@ -48,7 +49,7 @@ internal static class CommitJournal
                 if (c.Submission is { } s)
                 {
                     w.WriteStartArray();
-                    w.WriteStringValue(c.Submitter.Value);
+                    w.WriteStringValue(c.Decision.Submitter.Value);
                     w.WriteStringValue(s.Nonce);
                     w.WriteNumberValue(s.Timestamp.UtcTicks);
                     w.WriteEndArray();
@@ -61,24 +62,6 @@ internal static class CommitJournal
             w.WriteNumberValue(nextEvent);
             w.WriteEndArray();
             w.WriteEndObject();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    /// <summary>The ids as a JSON array of strings.</summary>
-    public static string Array(IEnumerable<string> ids)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream))
-        {
-            w.WriteStartArray();
-            foreach (var id in ids)
-            {
-                w.WriteStringValue(id);
-            }
-
-            w.WriteEndArray();
         }
 
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
@@ -178,8 +161,8 @@ internal static class CommitJournal
         long since, long head, IReadOnlyList<(long Seq, string Changes)> rows,
         Func<IReadOnlyCollection<string>, Task<IReadOnlyList<Zone>>> zones,
         Func<IReadOnlyCollection<string>, Task<IReadOnlyList<Operation>>> operations,
-        Func<IReadOnlyCollection<string>, Task<IReadOnlyList<Parley.Core.Workflow.ConcurrenceRequest>>> requests,
-        Func<IReadOnlyCollection<string>, Task<IReadOnlyList<Parley.Core.Notifications.Subscription>>> subscriptions,
+        Func<IReadOnlyCollection<string>, Task<IReadOnlyList<Parley.Core.Model.ConcurrenceRequest>>> requests,
+        Func<IReadOnlyCollection<string>, Task<IReadOnlyList<Parley.Core.Model.Subscription>>> subscriptions,
         Func<long, int, Task<IReadOnlyList<StoredEvent>>> events)
     {
         if (since > head)
@@ -218,12 +201,13 @@ internal static class CommitJournal
         return new CommittedChanges(
             head,
             summary.AgreementChanged,
-            loadedZones,
-            [.. summary.Zones.Where(id => !presentZones.Contains(id)).Select(id => new ZoneId(id))],
-            summary.Operations.Count > 0 ? await operations(summary.Operations) : [],
-            summary.Requests.Count > 0 ? await requests(summary.Requests) : [],
-            loadedSubscriptions,
-            [.. summary.Subscriptions.Where(id => !presentSubscriptions.Contains(id)).Select(id => new Parley.Core.Notifications.SubscriptionId(id))],
+            new StateChange(
+                zones: loadedZones,
+                withdrawnZones: summary.Zones.Where(id => !presentZones.Contains(id)).Select(id => new ZoneId(id)),
+                operations: summary.Operations.Count > 0 ? await operations(summary.Operations) : [],
+                requests: summary.Requests.Count > 0 ? await requests(summary.Requests) : [],
+                subscriptions: loadedSubscriptions,
+                deletedSubscriptions: summary.Subscriptions.Where(id => !presentSubscriptions.Contains(id)).Select(id => new Parley.Core.Model.SubscriptionId(id))),
             summary.Touches,
             summary.Nonces,
             appended);

@@ -7,6 +7,7 @@ using Parley.Cli.Tests.Support;
 using Parley.Ledger;
 using Parley.Server;
 using Parley.Server.Security;
+using Parley.Server.Configuration;
 
 namespace Parley.Cli.Tests;
 

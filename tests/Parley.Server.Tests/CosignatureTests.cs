@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Parley.Ledger;
 using Parley.Server.Security;
+using Parley.Server.Configuration;
 
 namespace Parley.Server.Tests;
 

@@ -23,6 +23,7 @@ public sealed class FuzzTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    [Trait("Lane", "Slow")]
     [Fact]
     public async Task thousands_of_malformed_and_extreme_requests_get_4xx_problems_never_5xx_and_refusals_change_nothing()
     {

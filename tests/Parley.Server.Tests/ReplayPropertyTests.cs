@@ -1,10 +1,11 @@
 using CsCheck;
 using Parley.Core.Conflicts;
+using Parley.Core.Decisions;
 using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 using Parley.Core.Workflow;
-using Parley.Server.Ledger;
+using Parley.Ledger.Entries;
 using Parley.Server.Theaters;
 using Parley.Storage.Sqlite;
 
@@ -66,7 +67,7 @@ public sealed class ReplayPropertyTests
                         using var doc = FeatureReader.ParseJson(System.Text.Encoding.UTF8.GetBytes(
                             $$"""{"type":"Feature","id":"z{{step.Key}}","geometry":{{Box(step.X, step.Y, step.Size)}},"properties":{{props}}}"""));
                         var zone = FeatureReader.ReadZones(doc.RootElement, agreement)[0];
-                        await registry.WriteAsync(id, t =>
+                        await registry.WriteAsync(id, (t, _) =>
                         {
                             var current = t.FindZone(zone.Id);
                             var next = zone with { Version = (current?.Version ?? 0) + 1 };
@@ -76,11 +77,11 @@ public sealed class ReplayPropertyTests
                     }
 
                 case 2:
-                    await registry.WriteAsync(id, t =>
+                    await registry.WriteAsync(id, (t, _) =>
                     {
                         return t.FindZone(new ZoneId($"z{step.Key}")) is { } zone
                             ? (Lifecycle.WithdrawZone(t, zone, Now), 0)
-                            : (new ChangeSet(), 0);
+                            : ((Decision?)null, 0);
                     });
                     break;
 
@@ -91,10 +92,7 @@ public sealed class ReplayPropertyTests
                         using var doc = FeatureReader.ParseJson(System.Text.Encoding.UTF8.GetBytes(
                             $$"""{"type":"Feature","id":"o{{n++}}","geometry":{{Box(step.X, step.Y, step.Size)}},"properties":{{opProps}}}"""));
                         var op = FeatureReader.ReadOperations(doc.RootElement, agreement)[0];
-                        await registry.WriteAsync(id, t =>
-                        {
-                            return (Lifecycle.Submit(t, op, Now).Changes, 0);
-                        });
+                        await registry.WriteAsync(id, (t, _) => (Lifecycle.Submit(t, op, Now).Decision, 0));
                         break;
                     }
             }

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Parley.Core.Agreements;
 using Parley.Core.Features;
+using Parley.Core.Workflow;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 using Parley.Server.Theaters;
@@ -96,6 +97,8 @@ public sealed class RequestLimitTests
             await Parley.Server.Security.SignedRequests.SignAsync(request, "demo", key, DateTimeOffset.UtcNow, Ct);
         }
 
+        // A real pause, ten times the limit: the request time limit is ASP.NET Core's own timer, which no clock of the
+        // test drives, and the pause is the slow client itself.
         using var content = new SlowContent(Encoding.UTF8.GetBytes(zone), TimeSpan.FromSeconds(3));
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/geo+json");
         request.Content = content;
@@ -126,12 +129,7 @@ public sealed class RequestLimitTests
 
             // The request's token fires as the commit starts, as a time limit would: the write still lands, in memory and on disk.
             store.Armed = true;
-            await registry.WriteAsync(agreement.Id, _ =>
-            {
-                var changes = new ChangeSet { Command = "zone.declare", Submitter = zone.Owner };
-                changes.UpsertZones.Add(zone);
-                return (changes, 0);
-            }, timeout.Token);
+            await registry.WriteAsync(agreement.Id, (t, now) => (Lifecycle.DeclareZones(t, zone.Owner, [zone], now), 0), timeout.Token);
 
             Assert.True(timeout.IsCancellationRequested);
             Assert.False(store.CommitTokenCouldBeCancelled);
@@ -160,7 +158,7 @@ public sealed class RequestLimitTests
 
         private sealed class Watched(IAgreementWrite inner, CancelOnCommit store) : DelegatingWrite(inner)
         {
-            public override async Task CommitAsync(IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default)
+            public override async Task CommitAsync(IReadOnlyList<Commit> batch, CancellationToken cancellationToken = default)
             {
                 if (store.Armed)
                 {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Parley.Core.Model;
+using Parley.Core.Ports;
 using Parley.Core.Workflow;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
@@ -13,6 +14,7 @@ namespace Parley.Server.Tests;
 /// in random interleavings; afterwards the state must hold the invariant and every subscriber must have seen every
 /// committed event once, in order.
 /// </summary>
+[Trait("Lane", "Slow")]
 public sealed class StressTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -62,7 +64,7 @@ public sealed class StressTests
         // Every committed event of each party reaches its stream once, in order; the last state seen is the state held.
         foreach (var (party, subscriber) in subscribers)
         {
-            var stored = await registry.Store.ReadEventsAsync(new AgreementId("hot"), new PartyId(party), 0, 1_000_000, Ct);
+            var stored = await server.App.Services.GetRequiredService<IEventStore>().ReadEventsAsync(new AgreementId("hot"), new PartyId(party), 0, 1_000_000, Ct);
             await subscriber.WaitForAsync(stored.Count == 0 ? 0 : stored[^1].Sequence);
             Assert.Equal(stored.Select(e => e.Sequence), subscriber.Received.Select(e => e.Id));
             foreach (var operation in operations.Where(o => o.Owner.Value == party))
@@ -93,7 +95,7 @@ public sealed class StressTests
                     await ActAsync(first, Parties[i % 3], random, $"a{i}");
                 }
 
-                var stored = await first.App.Services.GetRequiredService<TheaterRegistry>().Store.ReadEventsAsync(new AgreementId("hot"), new PartyId("blue"), 0, 100_000, Ct);
+                var stored = await first.App.Services.GetRequiredService<IEventStore>().ReadEventsAsync(new AgreementId("hot"), new PartyId("blue"), 0, 100_000, Ct);
                 Assert.NotEmpty(stored);
                 await blue.WaitForAsync(stored[^1].Sequence);
                 received = [.. blue.Received.Select(e => e.Id)];
@@ -110,7 +112,7 @@ public sealed class StressTests
 
             await using var resumed = Subscriber(second, "blue");
             resumed.Start(last);
-            var all = await second.App.Services.GetRequiredService<TheaterRegistry>().Store.ReadEventsAsync(new AgreementId("hot"), new PartyId("blue"), 0, 100_000, Ct);
+            var all = await second.App.Services.GetRequiredService<IEventStore>().ReadEventsAsync(new AgreementId("hot"), new PartyId("blue"), 0, 100_000, Ct);
             await resumed.WaitForAsync(all[^1].Sequence);
             Assert.Equal(all.Select(e => e.Sequence), received.Concat(resumed.Received.Select(e => e.Id)));
         }

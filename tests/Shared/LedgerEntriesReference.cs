@@ -4,7 +4,7 @@ using Parley.Core.Conflicts;
 using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Ports;
-using Parley.Server.Ledger;
+using Parley.Ledger.Entries;
 
 namespace Parley.Tests.Reference;
 
@@ -15,14 +15,16 @@ namespace Parley.Tests.Reference;
 /// </summary>
 internal static class LedgerEntriesReference
 {
-    /// <summary>The ledger entry (and openings) for a change set applied to <paramref name="theater"/>'s current state.</summary>
-    public static List<LedgerAppend> Build(long index, AgreementId agreement, ChangeSet changes, Theater theater, DateTimeOffset time, Func<byte[]> salt)
+    /// <summary>The ledger entry (and openings) for a commit's decision applied to <paramref name="theater"/>'s current state.</summary>
+    public static List<LedgerAppend> Build(long index, AgreementId agreement, Commit commit, Theater theater, DateTimeOffset time, Func<byte[]> salt)
     {
+        var changes = commit.Decision.State;
+        var decision = commit.Decision;
         var items = new List<(PartyId Owner, Visibility Visibility, JsonObject Content)>();
-        foreach (var id in changes.DeleteZones)
+        foreach (var id in changes.WithdrawnZones)
         {
             var zone = theater.FindZone(id);
-            var owner = zone?.Owner ?? changes.Submitter;
+            var owner = zone?.Owner ?? decision.Submitter;
             var visibility = zone?.Visibility ?? Visibility.Private;
             items.Add((owner, visibility, new JsonObject
             {
@@ -32,7 +34,7 @@ internal static class LedgerEntriesReference
             }));
         }
 
-        foreach (var zone in changes.UpsertZones)
+        foreach (var zone in changes.Zones)
         {
             items.Add((zone.Owner, zone.Visibility, new JsonObject
             {
@@ -40,7 +42,7 @@ internal static class LedgerEntriesReference
             }));
         }
 
-        foreach (var operation in changes.UpsertOperations)
+        foreach (var operation in changes.Operations)
         {
             items.Add((operation.Owner, operation.Visibility, new JsonObject
             {
@@ -49,20 +51,20 @@ internal static class LedgerEntriesReference
             }));
         }
 
-        foreach (var request in changes.UpsertRequests)
+        foreach (var request in changes.Requests)
         {
             // Kept by the center alone: the record names both parties' items, and each may be hidden from the other.
             // Each party reads its side through the API; its own signed answer is its own item of the entry.
             items.Add((Center, Visibility.Private, ConcurrenceRecords.ToContent(request)));
         }
 
-        if (changes.Submission is { } submission)
+        if (commit.Submission is { } submission)
         {
             // The signed request, private to its submitter like its geometry: the entry commits to it, the
             // submitter (or a judge it shows the opening to) checks the signature against the agreement's keys.
-            items.Add((changes.Submitter, Visibility.Private, new JsonObject
+            items.Add((decision.Submitter, Visibility.Private, new JsonObject
             {
-                ["type"] = "submission", ["owner"] = changes.Submitter.Value, ["visibility"] = "private", ["key"] = submission.Key, ["nonce"] = submission.Nonce,
+                ["type"] = "submission", ["owner"] = decision.Submitter.Value, ["visibility"] = "private", ["key"] = submission.Key, ["nonce"] = submission.Nonce,
                 ["timestamp"] = FeatureWriter.Time(submission.Timestamp),
                 ["signature"] = Convert.ToBase64String(submission.Signature),
                 // The exact signed bytes, so the signature is checked on them and not on a re-serialisation.
@@ -70,7 +72,7 @@ internal static class LedgerEntriesReference
             }));
         }
 
-        return Build(index, agreement, changes.Command, changes.Submitter, time, items, salt);
+        return Build(index, agreement, decision.Command, decision.Submitter, time, items, salt);
     }
 
     /// <summary>The entry recording an agreement's text (public: every party must know the rules).</summary>

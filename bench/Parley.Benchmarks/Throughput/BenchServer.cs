@@ -7,6 +7,7 @@ using Parley.Core.Ports;
 using Parley.Server;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
+using Parley.Server.Configuration;
 
 namespace Parley.Benchmarks.Throughput;
 

@@ -115,12 +115,8 @@ internal static class DecisionWorkload
         {
             using var document = FeatureReader.ParseJson(System.Text.Encoding.UTF8.GetBytes(feature));
             var zone = FeatureReader.ReadZones(document.RootElement, Agreement, new PartyId(Parties[party])).Single();
-            await registry.WriteAsync(new AgreementId(AgreementId), _ =>
-            {
-                var changes = new Parley.Core.Ports.ChangeSet { Command = "zone.declare", Submitter = zone.Owner };
-                changes.UpsertZones.Add(zone);
-                return (changes, 0);
-            });
+            await registry.WriteAsync(new AgreementId(AgreementId), (theater, now) =>
+                (Parley.Core.Workflow.Lifecycle.DeclareZones(theater, zone.Owner, [zone], now), 0));
         }
     }
 

@@ -1,23 +1,25 @@
 using Parley.Core.Workflow;
 using System.Diagnostics;
 using Parley.Core.Conflicts;
+using Parley.Core.Decisions;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 using Parley.Server.Theaters;
+using Parley.Server.Writes;
 using Parley.Storage.Sqlite;
 
 namespace Parley.Benchmarks.Throughput;
 
 /// <summary>
-/// The same load without HTTP: concurrent callers submit parsed operations straight to
-/// <see cref="TheaterRegistry.WriteAsync{T}(AgreementId, Func{Theater, ValueTuple{ChangeSet, T}}, WriteHooks{T}, CancellationToken)"/>
-/// with <see cref="Lifecycle.Submit"/>, as the operations route does once the request is read, authenticated and verified.
+/// The same load without HTTP: concurrent callers submit parsed operations straight to the registry with
+/// <see cref="Lifecycle.Submit"/>, as the operations route does once the request is read, authenticated and verified.
 /// </summary>
 /// <remarks>
-/// With <c>submissions</c>, each write also takes the steps the route adds under the lock: the spent-nonce check
-/// before deciding and the signed submission committed (and committed to in the ledger entry) with the change.
-/// Not included either way: rendering the answer (which the route also does under the lock) and the probing
-/// budget check (no zone is hidden in these scenarios, so it records nothing).
+/// With <c>submissions</c>, each write is a party's write (<see cref="WriteCommand"/>) and takes the steps the route's
+/// writes take under the lock: the spent-nonce check before deciding and the signed submission committed (and
+/// committed to in the ledger entry) with the change. Not included either way: rendering the answer (done after the
+/// lock for a write without an idempotency key) and the probing budget check (no zone is hidden in these scenarios,
+/// so it records nothing).
 /// </remarks>
 internal static class InProcessLoad
 {
@@ -53,7 +55,8 @@ internal static class InProcessLoad
                     }
 
                     var operation = operations[i];
-                    (ChangeSet, WorkflowDecision) Decide(Theater theater)
+                    OperationVerdict? verdict = null;
+                    Decision Decide(Theater theater, DateTimeOffset now)
                     {
                         long t = Stopwatch.GetTimestamp();
                         if (theater.FindOperation(operation.Id) is not null)
@@ -61,9 +64,10 @@ internal static class InProcessLoad
                             throw new InvalidOperationException($"operation '{operation.Id}' exists already");
                         }
 
-                        var (changes, decision) = Lifecycle.Submit(theater, operation, DateTimeOffset.UtcNow);
+                        var (decision, decided) = Lifecycle.Submit(theater, operation, now);
                         clock.Decided(t, Stopwatch.GetTimestamp());
-                        return (changes, decision);
+                        verdict = decided;
+                        return decision;
                     }
 
                     long t0 = Stopwatch.GetTimestamp();
@@ -71,11 +75,22 @@ internal static class InProcessLoad
                     int conflicts = 0;
                     try
                     {
-                        var decision = submissions is null
-                            ? await registry.WriteAsync(agreement, Decide)
-                            : await registry.WriteAsync(agreement, Decide, RouteSteps(registry, clock, agreement, operation.Owner, submissions[i]));
-                        conflicts = decision.Conflicts.Count;
-                        outcome = decision.Operation.State switch
+                        if (submissions is null)
+                        {
+                            await registry.WriteAsync(agreement, (theater, now) => (Decide(theater, now), 0));
+                        }
+                        else
+                        {
+                            var command = new WriteCommand(operation.Owner, submissions[i], null, null,
+                                (theater, now) => new WriteOutcome(Decide(theater, now), Answer.Empty(201)));
+                            if (await registry.WriteAsync(agreement, command) is not WriteResult.Decided)
+                            {
+                                throw new InvalidOperationException("nonce spent");
+                            }
+                        }
+
+                        conflicts = verdict!.Conflicts.Count;
+                        outcome = verdict.Operation.State switch
                         {
                             OperationState.Accepted => Outcome.Accepted,
                             OperationState.AwaitingConcurrence => Outcome.Awaiting,
@@ -121,20 +136,4 @@ internal static class InProcessLoad
             }
         }
     }
-
-    /// <summary>What the route's write hooks do in the batch for a signed write without an idempotency key.</summary>
-    private static WriteHooks<WorkflowDecision> RouteSteps(TheaterRegistry registry, LockClock clock, AgreementId agreement, PartyId party, SignedSubmission submission) => new(
-        Answered: _ =>
-        {
-            clock.Entered();
-            long t = Stopwatch.GetTimestamp();
-            bool spent = registry.IsNonceSpent(agreement, party, submission.Nonce);
-            clock.NonceChecked(Stopwatch.GetTimestamp() - t);
-            return spent ? throw new InvalidOperationException("nonce spent") : Task.FromResult<WorkflowDecision?>(null);
-        },
-        Accepting: (changes, result, _) =>
-        {
-            changes.Submission = submission;
-            return Task.FromResult(result);
-        });
 }

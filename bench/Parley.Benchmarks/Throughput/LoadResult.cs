@@ -43,12 +43,11 @@ internal struct RequestRecord
 /// <summary>The time spent under the agreement's lock by one in-process batch of writes (group commit), in Stopwatch ticks.</summary>
 /// <param name="End">When its commit returned.</param>
 /// <param name="Handoff">From the previous batch's commit returning to this batch's first write starting under the lock: answering the previous batch, the lock release and the wake-up of this one.</param>
-/// <param name="Nonce">The spent-nonce checks of its writes (route steps only).</param>
-/// <param name="Decide">Lifecycle.Submit for each write: the decisions and their change sets.</param>
-/// <param name="Prepare">The rest before the store's commit: opening the store write, the ledger entries (RFC 8785, SHA-256 commitments) and applying each write to the theater.</param>
+/// <param name="Decide">Lifecycle.Submit for each write: the decisions.</param>
+/// <param name="Prepare">The rest before the store's commit: opening the store write, the route's steps (the spent-nonce check, with route steps), the ledger entries (RFC 8785, SHA-256 commitments) and applying each write to the theater.</param>
 /// <param name="Commit">The store's commit: serialising the features, the inserts and the one flush (fsync).</param>
 /// <param name="Writes">How many writes the batch committed.</param>
-internal readonly record struct LockPhases(long End, long Handoff, long Nonce, long Decide, long Prepare, long Commit, int Writes);
+internal readonly record struct LockPhases(long End, long Handoff, long Decide, long Prepare, long Commit, int Writes);
 
 /// <summary>The figures of one run of one scenario on one path.</summary>
 internal sealed class LoadResult
@@ -92,9 +91,9 @@ internal sealed class LoadResult
 
     /// <summary>Mean time per write of each step under the lock, in µs, over the measured window.</summary>
     /// <summary>Mean µs per write of each step; <paramref name="CommitP99"/> per batch; <paramref name="WritesPerCommit"/> the mean batch.</summary>
-    public sealed record PhaseSummary(double Handoff, double Nonce, double Decide, double Prepare, double Commit, double CommitP99, int Count, double WritesPerCommit)
+    public sealed record PhaseSummary(double Handoff, double Decide, double Prepare, double Commit, double CommitP99, int Count, double WritesPerCommit)
     {
-        public double Total => Handoff + Nonce + Decide + Prepare + Commit;
+        public double Total => Handoff + Decide + Prepare + Commit;
 
         public double Ceiling => 1e6 / Total;
     }
@@ -151,7 +150,7 @@ internal sealed class LoadResult
                 var commits = p.Select(x => x.Commit * us).Order().ToArray();
                 // Per write: each batch's time shared among its writes.
                 double writes = p.Sum(x => x.Writes);
-                phaseSummary = new PhaseSummary(p.Sum(x => x.Handoff) * us / writes, p.Sum(x => x.Nonce) * us / writes, p.Sum(x => x.Decide) * us / writes,
+                phaseSummary = new PhaseSummary(p.Sum(x => x.Handoff) * us / writes, p.Sum(x => x.Decide) * us / writes,
                     p.Sum(x => x.Prepare) * us / writes, p.Sum(x => x.Commit) * us / writes, Percentile(commits, 99), p.Count, writes / p.Count);
             }
         }
@@ -226,7 +225,7 @@ internal sealed class LoadResult
         {
             json["lock_us_per_write"] = new JsonObject
             {
-                ["handoff"] = Round(p.Handoff), ["nonce_check"] = Round(p.Nonce), ["decide"] = Round(p.Decide), ["ledger_entry"] = Round(p.Prepare),
+                ["handoff"] = Round(p.Handoff), ["decide"] = Round(p.Decide), ["ledger_entry"] = Round(p.Prepare),
                 ["writes_per_commit"] = Round(p.WritesPerCommit), ["store_commit"] = Round(p.Commit), ["batch_commit_p99"] = Round(p.CommitP99), ["total"] = Round(p.Total), ["ceiling_per_s"] = Round(p.Ceiling),
             };
         }

@@ -5,10 +5,11 @@ using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Parley.Core.Conflicts;
+using Parley.Core.Decisions;
 using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Ports;
-using Parley.Server.Ledger;
+using Parley.Ledger.Entries;
 using Parley.Server.Security;
 using Parley.Storage.Sqlite;
 
@@ -104,19 +105,15 @@ internal static class PhaseProfile
             // Under the lock: decide on a theater that grows as the load's does, then the ledger entry for it.
             var theater = new Theater(agreement);
             var scratch = new Theater(agreement);
-            var changes = new ChangeSet[count];
+            var decisions = new Decision[count];
+            var entries = new List<LedgerAppend>[count];
             results.Add(Time("decide (Lifecycle.Submit, spread) + apply", "lock", i =>
             {
-                var set = Lifecycle.Submit(theater, operations[i], now).Changes;
-                set.Submission = submitted[i];
-                changes[i] = set;
-                theater.Apply(set);
-            }, i => scratch.Apply(Lifecycle.Submit(scratch, operations[i], now).Changes)));
+                decisions[i] = Lifecycle.Submit(theater, operations[i], now).Decision;
+                theater.Apply(decisions[i].State);
+            }, i => scratch.Apply(Lifecycle.Submit(scratch, operations[i], now).Decision.State)));
             results.Add(Time("ledger entry (RFC 8785, SHA-256 commitments)", "lock", i =>
-            {
-                changes[i].Ledger.Clear();
-                changes[i].Ledger.AddRange(LedgerEntries.Build(i, id, changes[i], theater, now));
-            }));
+                entries[i] = LedgerEntries.Build(i, id, decisions[i], submitted[i], theater, now)));
 
             // The hot spot's decisions grow with the live operations, and so does the answer the route renders under
             // the lock (one conflict view per conflict).
@@ -129,11 +126,11 @@ internal static class PhaseProfile
                 var hotTheater = new Theater(agreement);
                 foreach (var operation in hot.Take(live))
                 {
-                    hotTheater.Apply(Lifecycle.Submit(hotTheater, operation, now).Changes);
+                    hotTheater.Apply(Lifecycle.Submit(hotTheater, operation, now).Decision.State);
                 }
 
-                var decided = new WorkflowDecision[probes];
-                results.Add(TimeFew($"decide, hot spot with {live:N0} live operations", "lock", probes, i => decided[i] = Lifecycle.Submit(hotTheater, hot[live + i], now).Decision));
+                var decided = new OperationVerdict[probes];
+                results.Add(TimeFew($"decide, hot spot with {live:N0} live operations", "lock", probes, i => decided[i] = Lifecycle.Submit(hotTheater, hot[live + i], now).Verdict));
                 results.Add(TimeFew($"answer, hot spot: {live / 2:N0} conflict views + JSON", "lock", probes, i =>
                 {
                     var views = decided[i].Conflicts.Select(c => disclosure.View(c, decided[i].Operation.Owner, agreement)).ToList();
@@ -159,17 +156,15 @@ internal static class PhaseProfile
             await using (var store = new SqliteStore(Path.Combine(folder, "parley.db")))
             {
                 await store.InitializeAsync();
-                results.Add(Time("nonce check in the store (IsNonceSpentAsync; the route now reads nonces from memory)", "lock",
-                    i => store.IsNonceSpentAsync(id, operations[i].Owner, nonces[i]).GetAwaiter().GetResult()));
                 int committed = 0;
                 results.Add(Time("store commit (insert, nonce, ledger; WAL fsync)", "lock", i =>
                 {
                     // Re-index so that every commit appends the next ledger entry.
-                    var set = new ChangeSet { Command = "operation.submit", Submitter = operations[i].Owner };
-                    set.UpsertOperations.AddRange(changes[i].UpsertOperations);
+                    var set = new Parley.Tests.Support.CommitBuilder { Command = "operation.submit", Submitter = operations[i].Owner };
+                    set.UpsertOperations.AddRange(decisions[i].State.Operations);
                     set.Submission = submitted[i] with { Nonce = SignedRequests.NewNonce() };
-                    set.Ledger.Add(changes[i].Ledger[0] with { Index = committed++ });
-                    store.CommitAsync(id, set).GetAwaiter().GetResult();
+                    set.Ledger.Add(entries[i][0] with { Index = committed++ });
+                    Parley.Tests.Support.StoreCommits.CommitAsync(store, id, set).GetAwaiter().GetResult();
                 }));
             }
 

@@ -7,30 +7,18 @@ using Parley.Core.Probing;
 namespace Parley.Benchmarks.Throughput;
 
 /// <summary>
-/// Notes what each batch of writes spends under the agreement's lock: the nonce checks and decisions report
-/// themselves, the store's commit closes the batch's record.
+/// Notes what each batch of writes spends under the agreement's lock: the decisions report themselves, the store's
+/// commit closes the batch's record.
 /// </summary>
 /// <remarks>Every member is called under the agreement's lock (one batch at a time), so no synchronisation is needed.</remarks>
 internal sealed class LockClock
 {
     private long _lastCommitEnd;
     private long _batchStart;
-    private long _nonce;
     private long _decide;
     private int _writes;
 
     public List<LockPhases> Phases { get; } = new(1 << 16);
-
-    /// <summary>A write's first step under the lock begins.</summary>
-    public void Entered()
-    {
-        if (_batchStart == 0)
-        {
-            _batchStart = Stopwatch.GetTimestamp();
-        }
-    }
-
-    public void NonceChecked(long ticks) => _nonce += ticks;
 
     public void Decided(long start, long end)
     {
@@ -51,10 +39,10 @@ internal sealed class LockClock
         }
 
         long handoff = _lastCommitEnd == 0 ? 0 : Math.Max(0, _batchStart - _lastCommitEnd);
-        long prepare = Math.Max(0, start - _batchStart - _nonce - _decide);
-        Phases.Add(new LockPhases(end, handoff, _nonce, _decide, prepare, end - start, _writes));
+        long prepare = Math.Max(0, start - _batchStart - _decide);
+        Phases.Add(new LockPhases(end, handoff, _decide, prepare, end - start, _writes));
         _lastCommitEnd = end;
-        (_batchStart, _nonce, _decide, _writes) = (0, 0, 0, 0);
+        (_batchStart, _decide, _writes) = (0, 0, 0);
     }
 }
 
@@ -66,7 +54,7 @@ internal sealed class TimedStore(IParleyStore inner, LockClock clock) : Delegati
 
     private sealed class TimedWrite(IAgreementWrite inner, LockClock clock) : DelegatingWrite(inner)
     {
-        public override async Task CommitAsync(IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default)
+        public override async Task CommitAsync(IReadOnlyList<Commit> batch, CancellationToken cancellationToken = default)
         {
             long start = Stopwatch.GetTimestamp();
             await Inner.CommitAsync(batch, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Spectre.Console;
+using Parley.Cli.Terminal;
 
 namespace Parley.Cli.Checking;
 

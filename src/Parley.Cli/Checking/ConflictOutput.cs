@@ -1,5 +1,6 @@
 using Parley.Core.Conflicts;
 using Spectre.Console;
+using Parley.Cli.Terminal;
 
 namespace Parley.Cli.Checking;
 

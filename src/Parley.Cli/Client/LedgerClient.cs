@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Parley.Cli.Terminal;
 
 namespace Parley.Cli.Client;
 

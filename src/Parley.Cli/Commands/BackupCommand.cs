@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Parley.Server;
 using Parley.Storage.Sqlite;
+using Parley.Server.Configuration;
+using Parley.Cli.Terminal;
 
 namespace Parley.Cli.Commands;
 

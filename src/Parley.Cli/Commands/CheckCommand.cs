@@ -4,6 +4,8 @@ using Parley.Core;
 using Parley.Core.Agreements;
 using Parley.Core.Conflicts;
 using Parley.Core.Model;
+using Parley.Core.Features;
+using Parley.Cli.Terminal;
 
 namespace Parley.Cli.Commands;
 

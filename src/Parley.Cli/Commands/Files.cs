@@ -1,3 +1,4 @@
+using Parley.Cli.Terminal;
 namespace Parley.Cli.Commands;
 
 /// <summary>Reading input files with errors a person can act on.</summary>

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Parley.Server;
 using Parley.Server.Security;
+using Parley.Server.Configuration;
+using Parley.Cli.Terminal;
 
 namespace Parley.Cli.Commands;
 

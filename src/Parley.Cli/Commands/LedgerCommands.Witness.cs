@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Parley.Cli.Client;
 using Parley.Cli.Ledger;
 using Parley.Ledger;
+using Parley.Cli.Terminal;
 
 namespace Parley.Cli.Commands;
 

@@ -7,6 +7,7 @@ using Parley.Cli.Client;
 using Parley.Cli.Ledger;
 using Parley.Core.Model;
 using Parley.Ledger;
+using Parley.Cli.Terminal;
 
 namespace Parley.Cli.Commands;
 

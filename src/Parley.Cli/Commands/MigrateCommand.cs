@@ -4,6 +4,8 @@ using Parley.Core.Ports;
 using Parley.Server;
 using Parley.Storage.Postgres;
 using Parley.Storage.Sqlite;
+using Parley.Server.Configuration;
+using Parley.Cli.Terminal;
 
 namespace Parley.Cli.Commands;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Parley.Cli.Client;
 using Spectre.Console;
+using Parley.Cli.Terminal;
 
 namespace Parley.Cli.Commands;
 
@@ -56,7 +57,7 @@ public static class OperationCommands
         command.SetAction(async (parsed, cancellationToken) =>
         {
             using var server = client.Connect(parsed);
-            string answer = await server.GetAsync("operations", cancellationToken);
+            string answer = await Listings.AllAsync(server, "operations", cancellationToken);
             if (client.Json(parsed))
             {
                 await console.Out.WriteLineAsync(answer);

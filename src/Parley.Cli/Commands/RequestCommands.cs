@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Parley.Cli.Client;
 using Spectre.Console;
+using Parley.Cli.Terminal;
 
 namespace Parley.Cli.Commands;
 

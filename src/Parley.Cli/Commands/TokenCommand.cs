@@ -3,6 +3,8 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using Parley.Server;
 using Parley.Server.Security;
+using Parley.Server.Configuration;
+using Parley.Cli.Terminal;
 
 namespace Parley.Cli.Commands;
 

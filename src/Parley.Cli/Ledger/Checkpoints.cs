@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Parley.Ledger;
+using Parley.Cli.Terminal;
 
 namespace Parley.Cli.Ledger;
 

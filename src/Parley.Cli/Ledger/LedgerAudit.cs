@@ -6,6 +6,7 @@ using System.Text.Json;
 using Parley.Cli.Client;
 using Parley.Core.Model;
 using Parley.Ledger;
+using Parley.Cli.Terminal;
 
 namespace Parley.Cli.Ledger;
 

@@ -6,7 +6,7 @@ using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 using Parley.Ledger;
-using Parley.Server.Ledger;
+using Parley.Ledger.Entries;
 
 namespace Parley.Cli.Ledger;
 

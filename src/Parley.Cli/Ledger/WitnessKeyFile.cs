@@ -1,5 +1,6 @@
 using System.Globalization;
 using Parley.Ledger;
+using Parley.Cli.Terminal;
 
 namespace Parley.Cli.Ledger;
 

@@ -15,6 +15,7 @@ namespace Parley.Core.Conflicts;
 /// Pure and in memory: it decides, it does not store. Not thread-safe for writes: the caller serialises
 /// changes (one writer per agreement); reads may run concurrently when no write does.
 /// </remarks>
+[Mutable("an agreement's live state: every committed write changes its zones, operations, requests and subscriptions in place, one writer at a time")]
 public sealed class Theater(Agreement agreement)
 {
     // One index per zone kind: a query visits only the kinds the agreement forbids to the operation, so the
@@ -38,10 +39,10 @@ public sealed class Theater(Agreement agreement)
     private static List<Zone>? t_zones;
 
     /// <summary>The concurrence requests of the agreement's operations.</summary>
-    public Parley.Core.Workflow.ConcurrenceBook Requests { get; } = new();
+    public Parley.Core.Conflicts.ConcurrenceBook Requests { get; } = new();
 
     /// <summary>The parties' subscriptions.</summary>
-    public Parley.Core.Notifications.SubscriptionBook Subscriptions { get; } = new();
+    public SubscriptionBook Subscriptions { get; } = new();
 
     /// <summary>The rules in force.</summary>
     public Agreement Agreement { get; } = agreement;
@@ -60,6 +61,19 @@ public sealed class Theater(Agreement agreement)
 
     /// <summary>Every operation.</summary>
     public IEnumerable<Operation> Operations => _operations.Items;
+
+    /// <summary>Adds to <paramref name="results"/> the zones whose volumes meet <paramref name="volume"/> and that <paramref name="accept"/> accepts, through the index.</summary>
+    public void ZonesMeeting(Volume volume, Func<Zone, bool>? accept, List<Zone> results)
+    {
+        foreach (var index in _zonesByKind)
+        {
+            index.Query(volume, 0, 0, accept, results);
+        }
+    }
+
+    /// <summary>Adds to <paramref name="results"/> the operations whose volumes meet <paramref name="volume"/> and that <paramref name="accept"/> accepts, through the index.</summary>
+    public void OperationsMeeting(Volume volume, Func<Operation, bool>? accept, List<Operation> results) =>
+        _operations.Query(volume, 0, 0, accept, results);
 
     /// <summary>The zone with this id, if any.</summary>
     public Zone? FindZone(ZoneId id) =>
@@ -203,36 +217,36 @@ public sealed class Theater(Agreement agreement)
     public bool Remove(ZoneId id) =>
         _zonesByKind[0].Remove(id.Value) | _zonesByKind[1].Remove(id.Value) | _zonesByKind[2].Remove(id.Value);
 
-    /// <summary>Applies a committed change set: deletions, then zones, operations, requests and subscriptions.</summary>
-    public void Apply(Parley.Core.Ports.ChangeSet changes)
+    /// <summary>Applies a committed change: zone withdrawals, then zones, operations, requests and subscriptions.</summary>
+    public void Apply(Parley.Core.Model.StateChange changes)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        foreach (var zone in changes.DeleteZones)
+        foreach (var zone in changes.WithdrawnZones)
         {
             Remove(zone);
         }
 
-        foreach (var zone in changes.UpsertZones)
+        foreach (var zone in changes.Zones)
         {
             Upsert(zone);
         }
 
-        foreach (var operation in changes.UpsertOperations)
+        foreach (var operation in changes.Operations)
         {
             Upsert(operation);
         }
 
-        foreach (var request in changes.UpsertRequests)
+        foreach (var request in changes.Requests)
         {
             Requests.Upsert(request);
         }
 
-        foreach (var subscription in changes.DeleteSubscriptions)
+        foreach (var subscription in changes.DeletedSubscriptions)
         {
             Subscriptions.Remove(subscription);
         }
 
-        foreach (var subscription in changes.UpsertSubscriptions)
+        foreach (var subscription in changes.Subscriptions)
         {
             Subscriptions.Upsert(subscription);
         }

@@ -1,3 +1,4 @@
+using Parley.Core.Decisions;
 using Parley.Core.Model;
 using Parley.Core.Notifications;
 using Parley.Core.Probing;
@@ -6,7 +7,7 @@ using Parley.Core.Workflow;
 namespace Parley.Core.Ports;
 
 /// <summary>
-/// A write on one agreement, open from <see cref="IParleyStore.BeginWriteAsync"/> until it is committed or disposed:
+/// A write on one agreement, open from <see cref="IStateStore.BeginWriteAsync"/> until it is committed or disposed:
 /// no other write on the agreement runs in between, in this process or any other on the same store. A server decides
 /// inside it, on a state it first brings up to <see cref="Head"/>, so several servers on one database decide as one.
 /// </summary>
@@ -23,34 +24,27 @@ public interface IAgreementWrite : IAsyncDisposable
     Task<CommittedChanges?> ReadChangesAsync(Parley.Core.Agreements.Agreement agreement, long since, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Commits the change sets, in order, in one atomic and durable transaction (group commit: one flush for many
+    /// Commits the accepted commands, in order, in one atomic and durable transaction (group commit: one flush for many
     /// accepted commands); the head moves on by one. Their ledger entries must be consecutive. Call it once.
     /// </summary>
     /// <exception cref="InvalidOperationException">A ledger entry is not the next index.</exception>
-    Task CommitAsync(IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default);
+    Task CommitAsync(IReadOnlyList<Commit> batch, CancellationToken cancellationToken = default);
 }
 
 /// <summary>What a run of commits changed, to bring a state that missed them up to date.</summary>
 /// <param name="Head">The head the state reaches once these are applied.</param>
 /// <param name="AgreementChanged">Whether an agreement text was recorded among them (the state is then loaded anew).</param>
-/// <param name="Zones">Zones written since, as they are now.</param>
-/// <param name="DeletedZones">Zones deleted since and not declared again.</param>
-/// <param name="Operations">Operations written since, as they are now.</param>
-/// <param name="Requests">Concurrence requests written since, as they are now.</param>
-/// <param name="Subscriptions">Subscriptions written since, as they are now.</param>
-/// <param name="DeletedSubscriptions">Subscriptions deleted since.</param>
+/// <param name="State">
+/// What they changed: zones, operations, requests and subscriptions written since, as they are now; zones withdrawn and
+/// subscriptions deleted since (and not made again).
+/// </param>
 /// <param name="Touches">Touches of hidden zones recorded since.</param>
 /// <param name="Nonces">Nonces spent since, with their submitters and signing times.</param>
 /// <param name="Events">Events appended since, in order.</param>
 public sealed record CommittedChanges(
     long Head,
     bool AgreementChanged,
-    IReadOnlyList<Zone> Zones,
-    IReadOnlyList<ZoneId> DeletedZones,
-    IReadOnlyList<Operation> Operations,
-    IReadOnlyList<ConcurrenceRequest> Requests,
-    IReadOnlyList<Subscription> Subscriptions,
-    IReadOnlyList<SubscriptionId> DeletedSubscriptions,
+    StateChange State,
     IReadOnlyList<ProbeTouch> Touches,
     IReadOnlyList<(PartyId Party, string Nonce, DateTimeOffset Signed)> Nonces,
     IReadOnlyList<StoredEvent> Events);
@@ -69,7 +63,7 @@ public abstract class DelegatingWrite(IAgreementWrite inner) : IAgreementWrite
         Inner.ReadChangesAsync(agreement, since, cancellationToken);
 
     /// <inheritdoc/>
-    public virtual Task CommitAsync(IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default) =>
+    public virtual Task CommitAsync(IReadOnlyList<Commit> batch, CancellationToken cancellationToken = default) =>
         Inner.CommitAsync(batch, cancellationToken);
 
     /// <inheritdoc/>

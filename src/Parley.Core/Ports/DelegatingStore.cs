@@ -31,7 +31,7 @@ public abstract class DelegatingStore(IParleyStore inner) : IParleyStore
         Inner.LoadOperationsAsync(agreement, cancellationToken);
 
     /// <inheritdoc/>
-    public virtual Task<IReadOnlyList<Parley.Core.Workflow.ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
+    public virtual Task<IReadOnlyList<Parley.Core.Model.ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
         Inner.LoadRequestsAsync(agreement, cancellationToken);
 
     /// <inheritdoc/>
@@ -58,23 +58,11 @@ public abstract class DelegatingStore(IParleyStore inner) : IParleyStore
         Inner.ReadHeadAsync(agreement, cancellationToken);
 
     /// <inheritdoc/>
-    public virtual Task CommitAsync(AgreementId agreement, ChangeSet changes, CancellationToken cancellationToken = default) =>
-        Inner.CommitAsync(agreement, changes, cancellationToken);
-
-    /// <inheritdoc/>
-    public virtual Task CommitBatchAsync(AgreementId agreement, IReadOnlyList<ChangeSet> batch, CancellationToken cancellationToken = default) =>
-        Inner.CommitBatchAsync(agreement, batch, cancellationToken);
-
-    /// <inheritdoc/>
-    public virtual Task<bool> IsNonceSpentAsync(AgreementId agreement, PartyId party, string nonce, CancellationToken cancellationToken = default) =>
-        Inner.IsNonceSpentAsync(agreement, party, nonce, cancellationToken);
-
-    /// <inheritdoc/>
     public virtual Task<IReadOnlyList<(PartyId Party, string Nonce, DateTimeOffset Signed)>> LoadNoncesAsync(AgreementId agreement, DateTimeOffset since, CancellationToken cancellationToken = default) =>
         Inner.LoadNoncesAsync(agreement, since, cancellationToken);
 
     /// <inheritdoc/>
-    public virtual Task<IdempotentAnswer?> FindAnswerAsync(AgreementId agreement, PartyId party, string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default) =>
+    public virtual Task<KeptAnswer?> FindAnswerAsync(AgreementId agreement, PartyId party, string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default) =>
         Inner.FindAnswerAsync(agreement, party, key, notBefore, cancellationToken);
 
     /// <inheritdoc/>
@@ -114,15 +102,15 @@ public abstract class DelegatingStore(IParleyStore inner) : IParleyStore
         Inner.ReadEventsAsync(agreement, recipient, afterSequence, limit, cancellationToken);
 
     /// <inheritdoc/>
-    public virtual Task<IReadOnlyList<Parley.Core.Notifications.Subscription>> LoadSubscriptionsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
+    public virtual Task<IReadOnlyList<Parley.Core.Model.Subscription>> LoadSubscriptionsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
         Inner.LoadSubscriptionsAsync(agreement, cancellationToken);
 
     /// <inheritdoc/>
-    public virtual Task<long?> ReadWebhookCursorAsync(AgreementId agreement, Parley.Core.Notifications.SubscriptionId subscription, CancellationToken cancellationToken = default) =>
+    public virtual Task<long?> ReadWebhookCursorAsync(AgreementId agreement, Parley.Core.Model.SubscriptionId subscription, CancellationToken cancellationToken = default) =>
         Inner.ReadWebhookCursorAsync(agreement, subscription, cancellationToken);
 
     /// <inheritdoc/>
-    public virtual Task SaveWebhookCursorAsync(AgreementId agreement, Parley.Core.Notifications.SubscriptionId subscription, long sequence, CancellationToken cancellationToken = default) =>
+    public virtual Task SaveWebhookCursorAsync(AgreementId agreement, Parley.Core.Model.SubscriptionId subscription, long sequence, CancellationToken cancellationToken = default) =>
         Inner.SaveWebhookCursorAsync(agreement, subscription, sequence, cancellationToken);
 
     /// <inheritdoc/>

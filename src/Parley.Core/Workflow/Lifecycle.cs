@@ -1,7 +1,7 @@
 using Parley.Core.Conflicts;
+using Parley.Core.Decisions;
 using Parley.Core.Features;
 using Parley.Core.Model;
-using Parley.Core.Ports;
 
 namespace Parley.Core.Workflow;
 
@@ -19,12 +19,12 @@ public enum AnswerKind
 }
 
 /// <summary>An operation as decided, with the conflicts found and the requests opened for it.</summary>
-public sealed record WorkflowDecision(Operation Operation, IReadOnlyList<Conflict> Conflicts, IReadOnlyList<ConcurrenceRequest> Requests);
+public sealed record OperationVerdict(Operation Operation, IReadOnlyList<Conflict> Conflicts, IReadOnlyList<ConcurrenceRequest> Requests);
 
 /// <summary>
 /// The operation lifecycle: proposed → accepted (no conflict) or awaiting-concurrence (conflicts) → concurred |
 /// refused | expired → active → completed | cancelled. Every change goes through here, only along allowed
-/// transitions; each returns the <see cref="ChangeSet"/> to commit. Pure: the time is passed in.
+/// transitions; each returns the <see cref="Decision"/> to commit. Pure: the time is passed in.
 /// </summary>
 /// <remarks>
 /// The invariant it keeps (see <see cref="Invariants"/>): an operation that is accepted, concurred or active has,
@@ -36,7 +36,7 @@ public static class Lifecycle
 {
     /// <summary>Decides a newly submitted operation.</summary>
     /// <exception cref="DomainException">An operation with this id exists already.</exception>
-    public static (ChangeSet Changes, WorkflowDecision Decision) Submit(Theater theater, Operation proposed, DateTimeOffset now)
+    public static (Decision Decision, OperationVerdict Verdict) Submit(Theater theater, Operation proposed, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(theater);
         ArgumentNullException.ThrowIfNull(proposed);
@@ -46,24 +46,24 @@ public static class Lifecycle
         }
 
         var pending = new Pending(theater);
-        var decision = Decide(theater, proposed with { Version = 1 }, now, pending, concurredBy: null);
-        return (pending.ToChangeSet("operation.submit", proposed.Owner), decision);
+        var verdict = Decide(theater, proposed with { Version = 1 }, now, pending, concurredBy: null);
+        return (pending.ToDecision("operation.submit", proposed.Owner, now), verdict);
     }
 
     /// <summary>Replaces an operation's volumes (by its owner): the new version is checked from scratch and earlier requests are withdrawn.</summary>
-    public static (ChangeSet Changes, WorkflowDecision Decision) Modify(Theater theater, Operation current, Operation replacement, DateTimeOffset now)
+    public static (Decision Decision, OperationVerdict Verdict) Modify(Theater theater, Operation current, Operation replacement, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(replacement);
         Require(current, "modify", OperationState.Accepted, OperationState.AwaitingConcurrence, OperationState.Concurred, OperationState.Refused, OperationState.Expired);
         var pending = new Pending(theater);
         WithdrawOpen(current, now, pending);
-        var decision = Decide(theater, replacement with { Id = current.Id, Owner = current.Owner, Version = current.Version + 1 }, now, pending, concurredBy: null);
-        return (pending.ToChangeSet("operation.modify", current.Owner), decision);
+        var verdict = Decide(theater, replacement with { Id = current.Id, Owner = current.Owner, Version = current.Version + 1 }, now, pending, concurredBy: null);
+        return (pending.ToDecision("operation.modify", current.Owner, now), verdict);
     }
 
     /// <summary>Withdraws an operation (by its owner), from any state but completed or cancelled.</summary>
-    public static ChangeSet Cancel(Theater theater, Operation current, DateTimeOffset now)
+    public static Decision Cancel(Theater theater, Operation current, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(current);
         Require(current, "cancel", OperationState.Proposed, OperationState.Accepted, OperationState.AwaitingConcurrence, OperationState.Concurred,
@@ -72,17 +72,17 @@ public static class Lifecycle
     }
 
     /// <summary>Starts an accepted or concurred operation (by its owner).</summary>
-    public static ChangeSet Activate(Theater theater, Operation current)
+    public static Decision Activate(Theater theater, Operation current, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(current);
         Require(current, "activate", OperationState.Accepted, OperationState.Concurred);
         var pending = new Pending(theater);
         pending.Put(current with { State = OperationState.Active, Version = current.Version + 1 });
-        return pending.ToChangeSet("operation.activate", current.Owner);
+        return pending.ToDecision("operation.activate", current.Owner, now);
     }
 
     /// <summary>Ends an active operation (by its owner).</summary>
-    public static ChangeSet Complete(Theater theater, Operation current, DateTimeOffset now)
+    public static Decision Complete(Theater theater, Operation current, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(current);
         Require(current, "complete", OperationState.Active);
@@ -96,7 +96,7 @@ public static class Lifecycle
     /// checked again, which the counter-proposing party has concurred with already.
     /// </summary>
     /// <exception cref="DomainException">The request is not the party's, is closed, or a refusal has no reason.</exception>
-    public static (ChangeSet Changes, WorkflowDecision? CounterProposal) Answer(
+    public static (Decision Decision, OperationVerdict? CounterProposal) Answer(
         Theater theater, ConcurrenceRequest request, PartyId party, AnswerKind kind, string? reason, Operation? counter, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(theater);
@@ -124,7 +124,7 @@ public static class Lifecycle
         }
 
         var pending = new Pending(theater);
-        WorkflowDecision? counterDecision = null;
+        OperationVerdict? counterVerdict = null;
         switch (kind)
         {
             case AnswerKind.Concur:
@@ -145,20 +145,20 @@ public static class Lifecycle
                     Id = id, Owner = operation.Owner, Kind = operation.Kind, Name = operation.Name,
                     Visibility = operation.Visibility, SharedWith = operation.SharedWith, Version = 1,
                 };
-                counterDecision = Decide(theater, proposal, now, pending, concurredBy: party);
+                counterVerdict = Decide(theater, proposal, now, pending, concurredBy: party);
                 break;
         }
 
-        return (pending.ToChangeSet(kind switch
+        return (pending.ToDecision(kind switch
         {
             AnswerKind.Concur => "concurrence.concur",
             AnswerKind.Refuse => "concurrence.refuse",
             _ => "concurrence.counter-propose",
-        }, party), counterDecision);
+        }, party, now), counterVerdict);
     }
 
     /// <summary>Expires every open request whose deadline has passed, and the operations they belonged to.</summary>
-    public static ChangeSet ExpireDue(Theater theater, DateTimeOffset now)
+    public static Decision ExpireDue(Theater theater, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(theater);
         var pending = new Pending(theater);
@@ -177,39 +177,59 @@ public static class Lifecycle
             }
         }
 
-        return pending.ToChangeSet("concurrence.expire", new PartyId("center"));
+        return pending.ToDecision("concurrence.expire", Decision.Center, now);
     }
 
     /// <summary>Declares a zone (new, or replacing the owner's zone of that id), reopening the operations it now conflicts with.</summary>
-    public static ChangeSet DeclareZone(Theater theater, Zone zone, DateTimeOffset now, string command = "zone.declare")
+    public static Decision DeclareZone(Theater theater, Zone zone, DateTimeOffset now, string command = "zone.declare")
     {
         ArgumentNullException.ThrowIfNull(zone);
-        var changes = new ChangeSet { Command = command, Submitter = zone.Owner };
-        changes.UpsertZones.Add(zone);
-        Reopen(theater, zone, now, changes);
-        return changes;
+        var pending = new Pending(theater);
+        pending.Put(zone);
+        Reopen(theater, zone, now, pending);
+        return pending.ToDecision(command, zone.Owner, now);
+    }
+
+    /// <summary>
+    /// Declares new zones of one party together, reopening the pending operations of other parties that each now
+    /// conflicts with (their owners wait again for the zone's owner).
+    /// </summary>
+    /// <exception cref="DomainException">A zone of one of these ids exists already (PUT replaces a zone).</exception>
+    public static Decision DeclareZones(Theater theater, PartyId owner, IReadOnlyList<Zone> zones, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(theater);
+        ArgumentNullException.ThrowIfNull(zones);
+        var pending = new Pending(theater);
+        foreach (var zone in zones)
+        {
+            if (theater.FindZone(zone.Id) is not null)
+            {
+                throw new DomainException(DomainError.AlreadyExists, $"zone '{zone.Id}' exists already: use PUT to replace it");
+            }
+
+            pending.Put(zone);
+            Reopen(theater, zone, now, pending);
+        }
+
+        return pending.ToDecision("zone.declare", owner, now);
     }
 
     /// <summary>Withdraws a zone; requests about it are withdrawn and the operations waiting on them settled.</summary>
-    public static ChangeSet WithdrawZone(Theater theater, Zone zone, DateTimeOffset now)
+    public static Decision WithdrawZone(Theater theater, Zone zone, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(zone);
-        var changes = new ChangeSet { Command = "zone.withdraw", Submitter = zone.Owner };
-        changes.DeleteZones.Add(zone.Id);
-        TargetGone(theater, "zone", zone.Id.Value, now, changes);
-        return changes;
+        var pending = new Pending(theater);
+        pending.Withdraw(zone.Id);
+        TargetGone(theater, "zone", zone.Id.Value, now, pending);
+        return pending.ToDecision("zone.withdraw", zone.Owner, now);
     }
 
     /// <summary>
     /// Puts back into concurrence the pending operations that a new or changed zone now conflicts with (accepted,
     /// awaiting or concurred; an active one is under way and keeps its state), asking the zone's owner again.
     /// </summary>
-    public static void Reopen(Theater theater, Zone zone, DateTimeOffset now, ChangeSet changes)
+    private static void Reopen(Theater theater, Zone zone, DateTimeOffset now, Pending pending)
     {
-        ArgumentNullException.ThrowIfNull(theater);
-        ArgumentNullException.ThrowIfNull(zone);
-        ArgumentNullException.ThrowIfNull(changes);
-        var pending = new Pending(theater, changes);
         foreach (var affected in theater.OperationsConcernedBy(zone))
         {
             var operation = pending.Operation(affected.Id)!;
@@ -229,20 +249,9 @@ public static class Lifecycle
             pending.Put(NewRequest(theater, reopened, Conflict.WithZone(reopened, zone), pending.NextRequestId(), now));
             pending.Put(reopened);
         }
-
-        pending.FlushInto(changes);
     }
 
-    /// <summary>Withdraws the requests about a zone that is withdrawn, and settles the operations that were waiting on them.</summary>
-    public static void TargetGone(Theater theater, string targetType, string targetId, DateTimeOffset now, ChangeSet changes)
-    {
-        ArgumentNullException.ThrowIfNull(theater);
-        ArgumentNullException.ThrowIfNull(changes);
-        var pending = new Pending(theater, changes);
-        TargetGone(theater, targetType, targetId, now, pending);
-        pending.FlushInto(changes);
-    }
-
+    /// <summary>Withdraws the requests about a zone or operation that is gone, and settles the operations that were waiting on them.</summary>
     private static void TargetGone(Theater theater, string targetType, string targetId, DateTimeOffset now, Pending pending)
     {
         foreach (var request in theater.Requests.All.Where(r => r.IsOpen && r.TargetType == targetType && r.TargetId == targetId).ToList())
@@ -255,7 +264,7 @@ public static class Lifecycle
         }
     }
 
-    private static WorkflowDecision Decide(Theater theater, Operation candidate, DateTimeOffset now, Pending pending, PartyId? concurredBy)
+    private static OperationVerdict Decide(Theater theater, Operation candidate, DateTimeOffset now, Pending pending, PartyId? concurredBy)
     {
         var conflicts = theater.FindConflictsFor(candidate with { State = OperationState.Proposed });
         var requests = new List<ConcurrenceRequest>();
@@ -276,7 +285,7 @@ public static class Lifecycle
             : OperationState.AwaitingConcurrence;
         var decided = candidate with { State = state };
         pending.Put(decided);
-        return new WorkflowDecision(decided, conflicts, requests);
+        return new OperationVerdict(decided, conflicts, requests);
     }
 
     private static ConcurrenceRequest NewRequest(Theater theater, Operation operation, Conflict conflict, string id, DateTimeOffset now) => new()
@@ -323,7 +332,7 @@ public static class Lifecycle
         pending.Put(operation with { State = state, Version = operation.Version + 1 });
     }
 
-    private static ChangeSet End(Theater theater, Operation current, OperationState state, DateTimeOffset now, string command)
+    private static Decision End(Theater theater, Operation current, OperationState state, DateTimeOffset now, string command)
     {
         var pending = new Pending(theater);
         WithdrawOpen(current, now, pending);
@@ -331,7 +340,7 @@ public static class Lifecycle
 
         // Operations that were waiting on this one's owner no longer need to.
         TargetGone(theater, "operation", current.Id.Value, now, pending);
-        return pending.ToChangeSet(command, current.Owner);
+        return pending.ToDecision(command, current.Owner, now);
     }
 
     /// <summary>Withdraws the requests that speak for the operation's current volumes (open or concurred): it changed or ended.</summary>
@@ -369,13 +378,15 @@ public static class Lifecycle
         }
     }
 
-    /// <summary>The operations and requests a decision changes, latest first, read through to the theater.</summary>
-    private sealed class Pending(Theater theater, ChangeSet? seed = null)
+    /// <summary>The zones, operations and requests a decision changes, latest first, read through to the theater.</summary>
+    private sealed class Pending(Theater theater)
     {
-        private readonly Dictionary<OperationId, Operation> _operations = seed?.UpsertOperations.ToDictionary(o => o.Id) ?? [];
-        private readonly Dictionary<string, ConcurrenceRequest> _requests = seed?.UpsertRequests.ToDictionary(r => r.Id, StringComparer.Ordinal) ?? new(StringComparer.Ordinal);
-        private readonly List<OperationId> _operationOrder = seed?.UpsertOperations.Select(o => o.Id).ToList() ?? [];
-        private readonly List<string> _requestOrder = seed?.UpsertRequests.Select(r => r.Id).ToList() ?? [];
+        private readonly List<Zone> _zones = [];
+        private readonly List<ZoneId> _withdrawn = [];
+        private readonly Dictionary<OperationId, Operation> _operations = [];
+        private readonly Dictionary<string, ConcurrenceRequest> _requests = new(StringComparer.Ordinal);
+        private readonly List<OperationId> _operationOrder = [];
+        private readonly List<string> _requestOrder = [];
 
         public Operation? Operation(OperationId id) => _operations.GetValueOrDefault(id) ?? theater.FindOperation(id);
 
@@ -393,6 +404,10 @@ public static class Lifecycle
         /// </summary>
         public string NextRequestId() =>
             $"cr-{theater.Requests.Count + _requests.Keys.Count(id => theater.Requests.Find(id) is null) + 1}";
+
+        public void Put(Zone zone) => _zones.Add(zone);
+
+        public void Withdraw(ZoneId zone) => _withdrawn.Add(zone);
 
         public void Put(Operation operation)
         {
@@ -418,19 +433,10 @@ public static class Lifecycle
             }
         }
 
-        public ChangeSet ToChangeSet(string command, PartyId submitter)
-        {
-            var changes = new ChangeSet { Command = command, Submitter = submitter };
-            FlushInto(changes);
-            return changes;
-        }
-
-        public void FlushInto(ChangeSet changes)
-        {
-            changes.UpsertOperations.Clear();
-            changes.UpsertOperations.AddRange(_operationOrder.Select(id => _operations[id]));
-            changes.UpsertRequests.Clear();
-            changes.UpsertRequests.AddRange(_requestOrder.Select(id => _requests[id]));
-        }
+        public Decision ToDecision(string command, PartyId submitter, DateTimeOffset now) =>
+            Decision.Of(theater, command, submitter, new StateChange(
+                zones: _zones, withdrawnZones: _withdrawn,
+                operations: _operationOrder.Select(id => _operations[id]),
+                requests: _requestOrder.Select(id => _requests[id])), now);
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Parley.Core;
 using Parley.Core.Features;
 using Parley.Core.Model;
+using Parley.Server.Http;
 
 namespace Parley.Server.Api;
 
@@ -68,30 +69,7 @@ internal static class ApiSupport
 
     public static JsonElement Feature(Operation operation) => ToElement(FeatureWriter.ToJson(operation));
 
-    public static string ETag(long version) => $"\"{version}\"";
-
-    /// <summary>
-    /// Null when the request's If-Match names the current version (or <c>*</c>); 428 when it has none (an update must
-    /// say which version it changes), 412 when it names another.
-    /// </summary>
-    public static IResult? RequireIfMatch(HttpRequest request, long currentVersion) =>
-        request.Headers.IfMatch.Count == 0
-            ? Problems.PreconditionRequired($"If-Match: send the ETag of the version you change (now {ETag(currentVersion)})")
-            : CheckIfMatch(request, currentVersion);
-
-    /// <summary>Null when the request's If-Match (if any) names the current version; otherwise a 412 problem.</summary>
-    public static IResult? CheckIfMatch(HttpRequest request, long currentVersion)
-    {
-        var ifMatch = request.Headers.IfMatch.ToString();
-        if (string.IsNullOrEmpty(ifMatch) || ifMatch == "*")
-        {
-            return null;
-        }
-
-        return ifMatch.Split(',').Select(t => t.Trim()).Contains(ETag(currentVersion))
-            ? null
-            : Problems.PreconditionFailed($"the current version is {ETag(currentVersion)}");
-    }
+    public static string ETag(long version) => Parley.Server.Writes.Answer.ETag(version);
 
     /// <summary>Maps domain and input refusals thrown by a handler to problem documents.</summary>
     public static TBuilder WithDomainErrors<TBuilder>(this TBuilder group)
@@ -125,5 +103,12 @@ internal static class ApiSupport
     }
 
     public static JsonHttpResult<T> Json<T>(T value, int status = StatusCodes.Status200OK) =>
-        TypedResults.Json(value, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)WireJson.Default.GetTypeInfo(typeof(T))!, statusCode: status);
+        TypedResults.Json(value, Wire<T>(), statusCode: status);
+
+    /// <summary>A write's answer as data: <paramref name="value"/> as JSON, with the version it leaves and where it is.</summary>
+    public static Parley.Server.Writes.Answer.Content Answer<T>(T value, int status = StatusCodes.Status200OK, long? version = null, string? location = null) =>
+        Parley.Server.Writes.Answer.Json(value, Wire<T>(), status, version, location);
+
+    private static System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> Wire<T>() =>
+        (System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)WireJson.Default.GetTypeInfo(typeof(T))!;
 }

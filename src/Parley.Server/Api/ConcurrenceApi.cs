@@ -7,6 +7,8 @@ using Parley.Core.Model;
 using Parley.Core.Workflow;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
+using Parley.Server.Writes;
+using Parley.Server.Http;
 
 namespace Parley.Server.Api;
 
@@ -112,7 +114,7 @@ internal static class ConcurrenceApi
     }
 
     private static async Task<IResult> AnswerAsync(string agreement, string id, HttpContext http, [FromServices] TheaterRegistry registry,
-        [FromServices] Disclosure disclosure, [FromServices] TimeProvider time, CancellationToken ct)
+        [FromServices] Disclosure disclosure, CancellationToken ct)
     {
         var caller = http.GetCaller();
         var (kind, reason, counterFeature) = await ReadAnswerAsync(http, ct);
@@ -123,31 +125,31 @@ internal static class ConcurrenceApi
             counter = read.Count == 1 ? read[0] : throw new InputRejectedException(new InputError(null, "counter", "one Feature: the volumes proposed instead"));
         }
 
-        return await Writes.RunAsync(http, registry, agreement, theater =>
+        var ifMatch = IfMatch.Of(http.Request);
+        return await PartyWrites.RunAsync(http, registry, agreement, (theater, now) =>
         {
             var request = theater.Requests.Find(id);
             if (request is null || (request.Affected != caller.Party && request.Submitter != caller.Party))
             {
-                return (new(), Problems.NotFound($"no request '{Problems.Clip(id)}' of yours"));
+                return WriteOutcome.Refused(Problems.NotFound($"no request '{Problems.Clip(id)}' of yours"));
             }
 
-            if (ApiSupport.RequireIfMatch(http.Request, request.Version) is { } precondition)
+            if (ifMatch.Require(request.Version) is { } precondition)
             {
-                return (new(), precondition);
+                return WriteOutcome.Refused(precondition);
             }
 
-            var (changes, counterDecision) = Lifecycle.Answer(theater, request, caller.Party, kind, reason, counter, time.GetUtcNow());
-            var operation = changes.UpsertOperations.FirstOrDefault(o => o.Id == request.Operation) ?? theater.FindOperation(request.Operation)!;
-            var answered = changes.UpsertRequests.First(r => r.Id == request.Id);
-            http.Response.Headers.ETag = ApiSupport.ETag(answered.Version);
+            var (decision, counterProposal) = Lifecycle.Answer(theater, request, caller.Party, kind, reason, counter, now);
+            var operation = decision.State.Operations.FirstOrDefault(o => o.Id == request.Operation) ?? theater.FindOperation(request.Operation)!;
+            var answered = decision.State.Requests.First(r => r.Id == request.Id);
 
             // The receipt says no more of the asking operation than the party asked may see.
             var receipt = new AnswerReceipt(
                 View(answered, theater, caller.Party, disclosure),
                 operation.IsVisibleTo(caller.Party) ? OperationStates.Name(operation.State) : null,
-                counterDecision is null ? null : new CounterProposalView(counterDecision.Operation.Id.Value,
-                    OperationStates.Name(counterDecision.Operation.State), counterDecision.Operation.Owner.Value));
-            return (changes, ApiSupport.Json(receipt));
+                counterProposal is null ? null : new CounterProposalView(counterProposal.Operation.Id.Value,
+                    OperationStates.Name(counterProposal.Operation.State), counterProposal.Operation.Owner.Value));
+            return new WriteOutcome(decision, ApiSupport.Answer(receipt, version: answered.Version));
         }, ct);
     }
 

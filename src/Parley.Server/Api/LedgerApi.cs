@@ -1,9 +1,11 @@
 using System.Text;
 using Microsoft.AspNetCore.Mvc;
 using Parley.Core.Model;
+using Parley.Core.Ports;
 using Parley.Ledger;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
+using Parley.Server.Http;
 
 namespace Parley.Server.Api;
 
@@ -47,7 +49,7 @@ internal static class LedgerApi
             .Produces<string>(StatusCodes.Status201Created, "text/plain").ProducesProblem(400).ProducesProblem(403).ProducesProblem(404);
     }
 
-    private static async Task<IResult> CheckpointAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
+    private static async Task<IResult> CheckpointAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry, [FromServices] ILedgerStore ledgers, CancellationToken ct)
     {
         // A checkpoint is replaced within a second of new entries: never serve a stale one from a cache.
         http.Response.Headers.CacheControl = "no-cache";
@@ -57,7 +59,7 @@ internal static class LedgerApi
             return Problems.NotFound("no checkpoint has been signed yet");
         }
 
-        var cosignatures = await registry.Store.LoadCosignaturesAsync(new AgreementId(agreement), checkpoint.Size, ct);
+        var cosignatures = await ledgers.LoadCosignaturesAsync(new AgreementId(agreement), checkpoint.Size, ct);
         var note = new StringBuilder(checkpoint.SignedNote);
         foreach (var line in cosignatures)
         {
@@ -73,19 +75,19 @@ internal static class LedgerApi
         return Results.Text(key + "\n", TextPlain, Encoding.UTF8);
     }
 
-    private static async Task<IResult> EntryAsync(string agreement, long index, [FromServices] TheaterRegistry registry, CancellationToken ct)
+    private static async Task<IResult> EntryAsync(string agreement, long index, [FromServices] ILedgerStore ledgers, CancellationToken ct)
     {
-        var bytes = index < 0 ? null : await registry.Store.ReadLedgerEntryAsync(new AgreementId(agreement), index, ct);
+        var bytes = index < 0 ? null : await ledgers.ReadLedgerEntryAsync(new AgreementId(agreement), index, ct);
         return bytes is null ? Problems.NotFound($"no ledger entry {index}") : Results.Bytes(bytes, "application/json");
     }
 
-    private static async Task<IResult> OpeningsAsync(string agreement, long index, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
+    private static async Task<IResult> OpeningsAsync(string agreement, long index, HttpContext http, [FromServices] TheaterRegistry registry, [FromServices] ILedgerStore ledgers, CancellationToken ct)
     {
         var caller = http.GetCaller();
         Parley.Core.Ports.LedgerRecord? record = null;
         if (index >= 0)
         {
-            await foreach (var r in registry.Store.ReadLedgerAsync(new AgreementId(agreement), index, ct))
+            await foreach (var r in ledgers.ReadLedgerAsync(new AgreementId(agreement), index, ct))
             {
                 record = r;
                 break;
@@ -166,7 +168,7 @@ internal static class LedgerApi
         }, ct);
     }
 
-    private static async Task<IResult> CosignAsync(string agreement, long? size, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
+    private static async Task<IResult> CosignAsync(string agreement, long? size, HttpContext http, [FromServices] TheaterRegistry registry, [FromServices] ILedgerStore ledgers, CancellationToken ct)
     {
         var caller = http.GetCaller();
         var party = caller.Agreement.Parties.FirstOrDefault(p => p.Id == caller.Party);
@@ -218,7 +220,7 @@ internal static class LedgerApi
                 return Field("body", "the cosignature does not verify with this party's witness key over that checkpoint");
             }
 
-            await registry.Store.SetCosignatureAsync(new AgreementId(agreement), size.Value, $"{signature.KeyName}+{signature.KeyId:x8}", signature.ToLine(), ct);
+            await ledgers.SetCosignatureAsync(new AgreementId(agreement), size.Value, $"{signature.KeyName}+{signature.KeyId:x8}", signature.ToLine(), ct);
         }
 
         return Results.Text(target.SignedNote + string.Concat(lines.Select(l => l + "\n")), TextPlain, Encoding.UTF8, StatusCodes.Status201Created);

@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Mvc;
 using Parley.Core.Model;
+using Parley.Core.Ports;
 using Parley.Ledger;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
+using Parley.Server.Http;
 
 namespace Parley.Server.Api;
 
@@ -25,7 +27,7 @@ internal static class LedgerTilesApi
             .Produces<byte[]>(contentType: OctetStream).ProducesProblem(404).ProducesProblem(500);
     }
 
-    private static async Task<IResult> TileAsync(string agreement, string path, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
+    private static async Task<IResult> TileAsync(string agreement, string path, HttpContext http, [FromServices] TheaterRegistry registry, [FromServices] ILedgerStore ledgers, CancellationToken ct)
     {
         if (!Tiles.TryParsePath("tile/" + path, out var tile))
         {
@@ -44,7 +46,7 @@ internal static class LedgerTilesApi
             }
 
             var entries = new List<byte[]>(tile.Width);
-            await foreach (var record in registry.Store.ReadLedgerAsync(id, first, ct))
+            await foreach (var record in ledgers.ReadLedgerAsync(id, first, ct))
             {
                 if (record.Index != first + entries.Count)
                 {

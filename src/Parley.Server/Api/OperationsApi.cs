@@ -7,6 +7,8 @@ using Parley.Core.Ports;
 using Parley.Core.Workflow;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
+using Parley.Server.Writes;
+using Parley.Server.Http;
 
 namespace Parley.Server.Api;
 
@@ -34,15 +36,15 @@ internal static class OperationsApi
             ("complete", "End an active operation (owner; If-Match)."),
         })
         {
-            operations.MapPost($"/{{id}}/{action}", (string agreement, string id, HttpContext http, TheaterRegistry registry, Disclosure disclosure, TimeProvider time, CancellationToken ct) =>
-                    TransitionAsync(agreement, id, action, http, registry, disclosure, time, ct))
+            operations.MapPost($"/{{id}}/{action}", (string agreement, string id, HttpContext http, TheaterRegistry registry, Disclosure disclosure, CancellationToken ct) =>
+                    TransitionAsync(agreement, id, action, http, registry, disclosure, ct))
                 .RequireRole(Roles.Operator).RequireSignature().WithSummary(summary)
                 .Produces<OperationResponse>().ProducesProblem(404).ProducesProblem(409).ProducesProblem(412).ProducesProblem(428);
         }
 
         operations.MapGet("/", ListAsync).RequireRole(Roles.All.ToArray())
-            .WithSummary("The operations the caller may see, as a FeatureCollection (state in properties.state).")
-            .Produces<FeatureCollectionResponse>();
+            .WithSummary("The operations the caller may see (state in properties.state), filtered and in id order, one page at a time (`next` names the following page).")
+            .Produces<FeaturePage>().ProducesProblem(400);
 
         operations.MapGet("/{id}", GetAsync).RequireRole(Roles.All.ToArray())
             .WithSummary("One operation with its current conflicts (conflicts only for its owner).")
@@ -55,26 +57,22 @@ internal static class OperationsApi
     }
 
     private static async Task<IResult> SubmitAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry,
-        [FromServices] Disclosure disclosure, [FromServices] TimeProvider time, CancellationToken ct)
+        [FromServices] Disclosure disclosure, CancellationToken ct)
     {
         var caller = http.GetCaller();
         var proposed = await ReadOneAsync(http, caller, ct);
-        var id = new AgreementId(agreement);
-        var outcome = await registry.ProbeAsync(id, caller.Party, proposed, theater =>
+        string operations = $"{http.Request.PathBase}/v1/agreements/{agreement}/operations/";
+        return await PartyWrites.ProbeAsync(http, registry, agreement, proposed, (theater, now) =>
         {
-            var (changes, decision) = Lifecycle.Submit(theater, proposed, time.GetUtcNow());
-            http.Response.Headers.ETag = ApiSupport.ETag(decision.Operation.Version);
-            http.Response.Headers.Location = $"{http.Request.PathBase}/v1/agreements/{agreement}/operations/{Uri.EscapeDataString(decision.Operation.Id.Value)}";
-            return (changes, ApiSupport.Json(Response(decision.Operation, decision.Conflicts, decision.Requests, theater, caller, disclosure), StatusCodes.Status201Created),
-                decision.Conflicts);
-        }, Writes.Hooks(http, registry, id), ct);
-        return outcome.RetryAfter is { } wait
-            ? Problems.ProbingBudgetSpent(http.Response, wait, caller.Agreement.ProbingBudget)
-            : outcome.Result!;
+            var (decision, verdict) = Lifecycle.Submit(theater, proposed, now);
+            return new WriteOutcome(decision, ApiSupport.Answer(
+                Response(verdict.Operation, verdict.Conflicts, verdict.Requests, theater, caller, disclosure), StatusCodes.Status201Created,
+                verdict.Operation.Version, operations + Uri.EscapeDataString(verdict.Operation.Id.Value)), verdict.Conflicts);
+        }, retries: true, ct);
     }
 
     private static async Task<IResult> ModifyAsync(string agreement, string id, HttpContext http, [FromServices] TheaterRegistry registry,
-        [FromServices] Disclosure disclosure, [FromServices] TimeProvider time, CancellationToken ct)
+        [FromServices] Disclosure disclosure, CancellationToken ct)
     {
         var caller = http.GetCaller();
         var replacement = await ReadOneAsync(http, caller, ct);
@@ -83,51 +81,46 @@ internal static class OperationsApi
             throw new InputRejectedException(new InputError(replacement.Id.Value, "id", "the body must be one Feature whose id is the operation id of the URL"));
         }
 
-        var agreementId = new AgreementId(agreement);
-        var outcome = await registry.ProbeAsync(agreementId, caller.Party, replacement, theater =>
+        var ifMatch = IfMatch.Of(http.Request);
+        return await PartyWrites.ProbeAsync(http, registry, agreement, replacement, (theater, now) =>
         {
-            if (Owned(theater, id, caller, http) is { } refusal)
+            if (Owned(theater, id, caller, ifMatch) is { } refusal)
             {
-                return (new ChangeSet(), refusal, []);
+                return WriteOutcome.Refused(refusal);
             }
 
-            var current = theater.FindOperation(new OperationId(id))!;
-            var (changes, decision) = Lifecycle.Modify(theater, current, replacement, time.GetUtcNow());
-            http.Response.Headers.ETag = ApiSupport.ETag(decision.Operation.Version);
-            return (changes, ApiSupport.Json(Response(decision.Operation, decision.Conflicts, decision.Requests, theater, caller, disclosure)), (IReadOnlyList<Conflict>)decision.Conflicts);
-        }, Writes.Hooks(http, registry, agreementId), ct);
-        return outcome.RetryAfter is { } wait
-            ? Problems.ProbingBudgetSpent(http.Response, wait, caller.Agreement.ProbingBudget)
-            : outcome.Result!;
+            var (decision, verdict) = Lifecycle.Modify(theater, theater.FindOperation(new OperationId(id))!, replacement, now);
+            return new WriteOutcome(decision, ApiSupport.Answer(
+                Response(verdict.Operation, verdict.Conflicts, verdict.Requests, theater, caller, disclosure), version: verdict.Operation.Version), verdict.Conflicts);
+        }, retries: true, ct);
     }
 
     private static Task<IResult> TransitionAsync(string agreement, string id, string action, HttpContext http, TheaterRegistry registry,
-        Disclosure disclosure, TimeProvider time, CancellationToken ct)
+        Disclosure disclosure, CancellationToken ct)
     {
         var caller = http.GetCaller();
-        return Writes.RunAsync(http, registry, agreement, theater =>
+        var ifMatch = IfMatch.Of(http.Request);
+        return PartyWrites.RunAsync(http, registry, agreement, (theater, now) =>
         {
-            if (Owned(theater, id, caller, http) is { } refusal)
+            if (Owned(theater, id, caller, ifMatch) is { } refusal)
             {
-                return (new ChangeSet(), refusal);
+                return WriteOutcome.Refused(refusal);
             }
 
             var current = theater.FindOperation(new OperationId(id))!;
-            var now = time.GetUtcNow();
-            var changes = action switch
+            var decision = action switch
             {
                 "cancel" => Lifecycle.Cancel(theater, current, now),
-                "activate" => Lifecycle.Activate(theater, current),
+                "activate" => Lifecycle.Activate(theater, current, now),
                 _ => Lifecycle.Complete(theater, current, now),
             };
-            var operation = changes.UpsertOperations.First(o => o.Id == current.Id);
-            http.Response.Headers.ETag = ApiSupport.ETag(operation.Version);
-            return (changes, ApiSupport.Json(Response(operation, [], [], theater, caller, disclosure)));
+            var operation = decision.State.Operations.First(o => o.Id == current.Id);
+            return new WriteOutcome(decision, ApiSupport.Answer(Response(operation, [], [], theater, caller, disclosure), version: operation.Version));
         }, ct);
     }
 
     /// <summary>A refusal unless the caller owns the visible operation <paramref name="id"/> and names its version in If-Match.</summary>
-    private static IResult? Owned(Theater theater, string id, Caller caller, HttpContext http)
+    private static IResult? Owned(Theater theater, string id, Caller caller, IfMatch ifMatch)
     {
         var current = theater.FindOperation(new OperationId(id));
         if (current is null || !current.IsVisibleTo(caller.Party))
@@ -140,7 +133,7 @@ internal static class OperationsApi
             return Problems.Forbidden("only the owner may change an operation");
         }
 
-        return ApiSupport.RequireIfMatch(http.Request, current.Version);
+        return ifMatch.Require(current.Version);
     }
 
     private static async Task<IResult> CheckAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry,
@@ -148,25 +141,19 @@ internal static class OperationsApi
     {
         var caller = http.GetCaller();
         var proposed = await ReadOneAsync(http, caller, ct);
-        var outcome = await registry.ProbeAsync(new AgreementId(agreement), caller.Party, proposed, theater =>
+        return await PartyWrites.ProbeAsync(http, registry, agreement, proposed, (theater, _) =>
         {
             var conflicts = theater.FindConflictsFor(proposed);
-            return (new ChangeSet { Command = "check", Submitter = caller.Party }, conflicts, conflicts);
-        }, cancellationToken: ct);
-        if (outcome.RetryAfter is { } wait)
-        {
-            return Problems.ProbingBudgetSpent(http.Response, wait, caller.Agreement.ProbingBudget);
-        }
-
-        return ApiSupport.Json(new CheckResponse(proposed.Id.Value, Views(outcome.Result!, caller, disclosure)));
+            return new WriteOutcome(null, ApiSupport.Answer(new CheckResponse(proposed.Id.Value, Views(conflicts, caller, disclosure))), conflicts);
+        }, retries: false, ct);
     }
 
-    private static async Task<IResult> ListAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
+    private static async Task<IResult> ListAsync(string agreement, [AsParameters] OperationListQuery query, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
     {
         var caller = http.GetCaller();
-        var visible = await registry.ReadAsync(new AgreementId(agreement),
-            theater => theater.Operations.Where(o => o.IsVisibleTo(caller.Party)).OrderBy(o => o.Id.Value, StringComparer.Ordinal).ToList(), ct);
-        return ApiSupport.Json(new FeatureCollectionResponse("FeatureCollection", [.. visible.Select(ApiSupport.Feature)]));
+        var filter = Listing.Parse(query);
+        var (page, next) = await registry.ReadAsync(new AgreementId(agreement), theater => Listing.Operations(theater, caller.Party, filter), ct);
+        return Listing.Answer([.. page.Select(FeatureWriter.ToUtf8)], next);
     }
 
     private static async Task<IResult> GetAsync(string agreement, string id, HttpContext http, [FromServices] TheaterRegistry registry,

@@ -4,8 +4,10 @@ using Microsoft.AspNetCore.Mvc;
 using Parley.Core;
 using Parley.Core.Features;
 using Parley.Core.Model;
+using Parley.Core.Ports;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
+using Parley.Server.Configuration;
 
 namespace Parley.Server.Api;
 
@@ -31,13 +33,13 @@ internal static class ProbingApi
             .DisableRequestTimeout();
     }
 
-    private static async Task<IResult> ReportAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry,
+    private static async Task<IResult> ReportAsync(string agreement, HttpContext http, [FromServices] IProbingStore touches,
         [FromServices] TimeProvider time, CancellationToken ct)
     {
         var caller = http.GetCaller();
         var id = new AgreementId(agreement);
         var now = time.GetUtcNow();
-        var summaries = await registry.Store.SummarizeTouchesAsync(id, caller.Party, now, ct);
+        var summaries = await touches.SummarizeTouchesAsync(id, caller.Party, now, ct);
         return ApiSupport.Json(new ProbingReport(caller.Party.Value, FeatureWriter.Time(now),
         [
             .. summaries.Select(s => new ProbingRequester(s.Requester.Value, s.LastHour, s.LastDay, s.Total,
@@ -46,7 +48,7 @@ internal static class ProbingApi
     }
 
     private static async Task<IResult> StreamAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry,
-        [FromServices] TimeProvider time, [FromServices] ParleyServerOptions options, [FromServices] IHostApplicationLifetime lifetime, CancellationToken ct)
+        [FromServices] IEventStore outbox, [FromServices] TimeProvider time, [FromServices] ParleyServerOptions options, [FromServices] IHostApplicationLifetime lifetime, CancellationToken ct)
     {
         var caller = http.GetCaller();
         var id = new AgreementId(agreement);
@@ -69,8 +71,8 @@ internal static class ProbingApi
             while (true)
             {
                 // Take the wake-up before reading, so that an event committed in between is not missed.
-                var wake = registry.Events.Next;
-                var events = await registry.Store.ReadEventsAsync(id, caller.Party, after, EventPage, stop.Token);
+                var wake = registry.Signals.Events.Next;
+                var events = await outbox.ReadEventsAsync(id, caller.Party, after, EventPage, stop.Token);
                 if (events.Count > 0)
                 {
                     var text = new StringBuilder();

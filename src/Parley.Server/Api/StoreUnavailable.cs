@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Npgsql;
+using Parley.Server.Http;
 
 namespace Parley.Server.Api;
 

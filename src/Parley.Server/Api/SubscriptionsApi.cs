@@ -7,6 +7,9 @@ using Parley.Core.Ports;
 using Parley.Server.Notifications;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
+using Parley.Server.Writes;
+using Parley.Server.Configuration;
+using Parley.Server.Http;
 
 namespace Parley.Server.Api;
 
@@ -51,18 +54,16 @@ internal static class SubscriptionsApi
         using var body = await ApiSupport.ReadJsonAsync(http.Request, ct);
         var now = time.GetUtcNow();
         var subscription = SubscriptionReader.Read(body.RootElement, caller.Agreement, new SubscriptionId("sub-" + Guid.CreateVersion7(now).ToString("N")), caller.Party, now);
-        return await Writes.RunAsync(http, registry, agreement, theater =>
+        string location = $"{http.Request.PathBase}/v1/agreements/{agreement}/subscriptions/{subscription.Id.Value}";
+        return await PartyWrites.RunAsync(http, registry, agreement, (theater, decided) =>
         {
             if (theater.Subscriptions.Of(caller.Party).Count >= options.MaxSubscriptionsPerParty)
             {
-                return (new ChangeSet(), Problems.Problem(StatusCodes.Status409Conflict, "subscription-limit", "Too many subscriptions",
+                return WriteOutcome.Refused(Problems.Problem(StatusCodes.Status409Conflict, "subscription-limit", "Too many subscriptions",
                     $"a party holds at most {options.MaxSubscriptionsPerParty} subscriptions: delete one first"));
             }
 
-            var changes = new ChangeSet { Command = "subscription.create", Submitter = caller.Party };
-            changes.UpsertSubscriptions.Add(subscription);
-            http.Response.Headers.Location = $"{http.Request.PathBase}/v1/agreements/{agreement}/subscriptions/{subscription.Id.Value}";
-            return (changes, ApiSupport.Json(View(subscription), StatusCodes.Status201Created));
+            return new WriteOutcome(Subscribing.Subscribe(theater, subscription, decided), ApiSupport.Answer(View(subscription), StatusCodes.Status201Created, location: location));
         }, ct);
     }
 
@@ -85,17 +86,12 @@ internal static class SubscriptionsApi
     private static async Task<IResult> DeleteAsync(string agreement, string id, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
     {
         var caller = http.GetCaller();
-        return await Writes.RunAsync(http, registry, agreement, theater =>
+        return await PartyWrites.RunAsync(http, registry, agreement, (theater, now) =>
         {
             var found = theater.Subscriptions.Find(new SubscriptionId(id));
-            if (found is null || found.Party != caller.Party)
-            {
-                return (new ChangeSet(), NotYours(id));
-            }
-
-            var changes = new ChangeSet { Command = "subscription.delete", Submitter = caller.Party };
-            changes.DeleteSubscriptions.Add(found.Id);
-            return (changes, Results.NoContent());
+            return found is null || found.Party != caller.Party
+                ? WriteOutcome.Refused(NotYours(id))
+                : new WriteOutcome(Subscribing.Unsubscribe(theater, found, now), Answer.Empty());
         }, ct);
     }
 

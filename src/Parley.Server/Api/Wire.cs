@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Parley.Core.Conflicts;
+using Parley.Server.Http;
 
 namespace Parley.Server.Api;
 
@@ -75,12 +76,6 @@ public sealed record ZonesAccepted(
 public sealed record HealthResponse(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("agreements")] IReadOnlyList<string> Agreements);
-
-/// <summary>One field error in a problem document.</summary>
-public sealed record FieldError(
-    [property: JsonPropertyName("feature")] string? Feature,
-    [property: JsonPropertyName("field")] string Field,
-    [property: JsonPropertyName("message")] string Message);
 
 /// <summary>An RFC 9162 inclusion proof, audit path in order, hashes in base64.</summary>
 public sealed record InclusionProofResponse(
@@ -157,6 +152,7 @@ public sealed record SubscriptionList(
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(FeatureCollectionResponse))]
+[JsonSerializable(typeof(FeaturePage))]
 [JsonSerializable(typeof(OperationResponse))]
 [JsonSerializable(typeof(List<OperationResponse>))]
 [JsonSerializable(typeof(CheckResponse))]

@@ -7,6 +7,9 @@ using Parley.Core.Ports;
 using Parley.Core.Workflow;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
+using Parley.Server.Writes;
+using Parley.Server.Configuration;
+using Parley.Server.Http;
 
 namespace Parley.Server.Api;
 
@@ -23,8 +26,8 @@ internal static class ZonesApi
             .Produces<ZonesAccepted>(StatusCodes.Status201Created).ProducesProblem(400).ProducesProblem(409);
 
         zones.MapGet("/", ListAsync).RequireRole(Roles.All.ToArray())
-            .WithSummary("The zones the caller may see, as a FeatureCollection.")
-            .Produces<FeatureCollectionResponse>();
+            .WithSummary("The zones the caller may see, filtered and in id order, one page at a time (a FeatureCollection; `next` names the following page).")
+            .Produces<FeaturePage>().ProducesProblem(400);
 
         zones.MapGet("/{id}", GetAsync).RequireRole(Roles.All.ToArray())
             .WithSummary("One zone, if the caller may see it.")
@@ -41,38 +44,25 @@ internal static class ZonesApi
     }
 
     private static async Task<IResult> DeclareAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry,
-        [FromServices] ParleyServerOptions options, [FromServices] TimeProvider time, CancellationToken ct)
+        [FromServices] ParleyServerOptions options, CancellationToken ct)
     {
         var caller = http.GetCaller();
         var declared = await ApiSupport.ReadZonesAsync(http.Request, caller, options.MaxFeaturesPerRequest, ct);
         RequireOwnership(declared, caller);
-        return await Writes.RunAsync(http, registry, agreement, theater =>
-        {
-            var changes = new ChangeSet { Command = "zone.declare", Submitter = caller.Party };
-            var now = time.GetUtcNow();
-            foreach (var zone in declared)
-            {
-                if (theater.FindZone(zone.Id) is not null)
-                {
-                    throw new DomainException(DomainError.AlreadyExists, $"zone '{zone.Id}' exists already: use PUT to replace it");
-                }
 
-                // Pending operations of other parties that the zone now touches wait again for its owner.
-                changes.UpsertZones.Add(zone);
-                Lifecycle.Reopen(theater, zone, now, changes);
-            }
-
-            // Reopened operations belong to other parties: their ids are not the declarer's to learn.
-            return (changes, ApiSupport.Json(new ZonesAccepted([.. declared.Select(ApiSupport.Feature)], []), StatusCodes.Status201Created));
-        }, ct);
+        // Pending operations of other parties that the zones now touch wait again for their owner; they belong to
+        // other parties, so their ids are not the declarer's to learn.
+        return await PartyWrites.RunAsync(http, registry, agreement, (theater, now) => new WriteOutcome(
+            Lifecycle.DeclareZones(theater, caller.Party, declared, now),
+            ApiSupport.Answer(new ZonesAccepted([.. declared.Select(ApiSupport.Feature)], []), StatusCodes.Status201Created)), ct);
     }
 
-    private static async Task<IResult> ListAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
+    private static async Task<IResult> ListAsync(string agreement, [AsParameters] ZoneListQuery query, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
     {
         var caller = http.GetCaller();
-        var visible = await registry.ReadAsync(new AgreementId(agreement),
-            theater => theater.Zones.Where(z => z.IsVisibleTo(caller.Party)).OrderBy(z => z.Id.Value, StringComparer.Ordinal).ToList(), ct);
-        return ApiSupport.Json(new FeatureCollectionResponse("FeatureCollection", [.. visible.Select(ApiSupport.Feature)]));
+        var filter = Listing.Parse(query);
+        var (page, next) = await registry.ReadAsync(new AgreementId(agreement), theater => Listing.Zones(theater, caller.Party, filter), ct);
+        return Listing.Answer([.. page.Select(FeatureWriter.ToUtf8)], next);
     }
 
     private static async Task<IResult> GetAsync(string agreement, string id, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
@@ -88,8 +78,7 @@ internal static class ZonesApi
         return ApiSupport.Json(ApiSupport.Feature(zone));
     }
 
-    private static async Task<IResult> ReplaceAsync(string agreement, string id, HttpContext http, [FromServices] TheaterRegistry registry,
-        [FromServices] TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> ReplaceAsync(string agreement, string id, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
     {
         var caller = http.GetCaller();
         var replacement = await ApiSupport.ReadZonesAsync(http.Request, caller, int.MaxValue, ct);
@@ -100,57 +89,50 @@ internal static class ZonesApi
         }
 
         RequireOwnership(replacement, caller);
-        return await Writes.RunAsync(http, registry, agreement, theater =>
+        var ifMatch = IfMatch.Of(http.Request);
+        return await PartyWrites.RunAsync(http, registry, agreement, (theater, now) =>
         {
-            var current = theater.FindZone(new ZoneId(id));
-            if (current is null || !current.IsVisibleTo(caller.Party))
+            if (Owned(theater, id, caller, ifMatch, "change") is { } refusal)
             {
-                return (new ChangeSet(), Problems.NotFound($"no zone '{Problems.Clip(id)}' that you may see"));
+                return WriteOutcome.Refused(refusal);
             }
 
-            if (current.Owner != caller.Party)
-            {
-                return (new ChangeSet(), Problems.Forbidden("only the owner may change a zone"));
-            }
-
-            if (ApiSupport.RequireIfMatch(http.Request, current.Version) is { } stale)
-            {
-                return (new ChangeSet(), stale);
-            }
-
-            var zone = replacement[0] with { Version = current.Version + 1 };
-            var changes = Lifecycle.DeclareZone(theater, zone, time.GetUtcNow(), "zone.replace");
-            http.Response.Headers.ETag = ApiSupport.ETag(zone.Version);
-            return (changes, ApiSupport.Json(ApiSupport.Feature(zone)));
+            var zone = replacement[0] with { Version = theater.FindZone(new ZoneId(id))!.Version + 1 };
+            return new WriteOutcome(Lifecycle.DeclareZone(theater, zone, now, "zone.replace"), ApiSupport.Answer(ApiSupport.Feature(zone), version: zone.Version));
         }, ct);
     }
 
-    private static async Task<IResult> DeleteAsync(string agreement, string id, HttpContext http, [FromServices] TheaterRegistry registry,
-        [FromServices] TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(string agreement, string id, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
     {
         var caller = http.GetCaller();
-        return await Writes.RunAsync(http, registry, agreement, theater =>
+        var ifMatch = IfMatch.Of(http.Request);
+        return await PartyWrites.RunAsync(http, registry, agreement, (theater, now) =>
         {
-            var current = theater.FindZone(new ZoneId(id));
-            if (current is null || !current.IsVisibleTo(caller.Party))
+            if (Owned(theater, id, caller, ifMatch, "withdraw") is { } refusal)
             {
-                return (new ChangeSet(), Problems.NotFound($"no zone '{Problems.Clip(id)}' that you may see"));
-            }
-
-            if (current.Owner != caller.Party)
-            {
-                return (new ChangeSet(), Problems.Forbidden("only the owner may withdraw a zone"));
-            }
-
-            if (ApiSupport.RequireIfMatch(http.Request, current.Version) is { } stale)
-            {
-                return (new ChangeSet(), stale);
+                return WriteOutcome.Refused(refusal);
             }
 
             // Requests about the zone are withdrawn and the operations that waited on them settled.
-            var changes = Lifecycle.WithdrawZone(theater, current, time.GetUtcNow());
-            return (changes, Results.NoContent());
+            return new WriteOutcome(Lifecycle.WithdrawZone(theater, theater.FindZone(new ZoneId(id))!, now), Answer.Empty());
         }, ct);
+    }
+
+    /// <summary>A refusal unless the caller owns the visible zone <paramref name="id"/> and names its version in If-Match.</summary>
+    private static IResult? Owned(Theater theater, string id, Caller caller, IfMatch ifMatch, string action)
+    {
+        var current = theater.FindZone(new ZoneId(id));
+        if (current is null || !current.IsVisibleTo(caller.Party))
+        {
+            return Problems.NotFound($"no zone '{Problems.Clip(id)}' that you may see");
+        }
+
+        if (current.Owner != caller.Party)
+        {
+            return Problems.Forbidden($"only the owner may {action} a zone");
+        }
+
+        return ifMatch.Require(current.Version);
     }
 
     private static void RequireOwnership<T>(IEnumerable<T> declared, Caller caller)

@@ -2,6 +2,7 @@ using Parley.Core.Conflicts;
 using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Ports;
+using Parley.Core.Workflow;
 using Parley.Server.Theaters;
 
 namespace Parley.Server.Demo;
@@ -16,7 +17,7 @@ public static class DemoAgreement
     /// Loads the demo agreement with its zones and operations the first time; afterwards the demo is whatever
     /// its parties made of it (a withdrawn demo zone stays withdrawn).
     /// </summary>
-    public static async Task LoadAsync(TheaterRegistry registry, TimeProvider time, CancellationToken cancellationToken = default)
+    public static async Task LoadAsync(TheaterRegistry registry, CancellationToken cancellationToken = default)
     {
         if (registry.Find(new AgreementId(Id)) is not null)
         {
@@ -28,23 +29,44 @@ public static class DemoAgreement
         using var operations = FeatureReader.ParseJson(System.Text.Encoding.UTF8.GetBytes(Resource("operations.geojson")));
         var zoneList = FeatureReader.ReadZones(zones.RootElement, agreement);
         var operationList = FeatureReader.ReadOperations(operations.RootElement, agreement);
-        await registry.WriteAsync(agreement.Id, theater =>
+        foreach (var owned in zoneList.GroupBy(z => z.Owner))
         {
-            var changes = new ChangeSet { Command = "zone.declare" };
-            changes.UpsertZones.AddRange(zoneList.Where(z => theater.FindZone(z.Id) is null));
-            return (changes, 0);
-        }, cancellationToken);
-        foreach (var operation in operationList)
-        {
-            await registry.WriteAsync(agreement.Id, theater =>
+            // Each party declares its own zones, as it would through the API.
+            await registry.WriteAsync(agreement.Id, (theater, now) =>
             {
-                // Decided like any submission: its conflicts ask the parties concerned.
-                return theater.FindOperation(operation.Id) is null
-                    ? (Parley.Core.Workflow.Lifecycle.Submit(theater, operation, time.GetUtcNow()).Changes, 0)
-                    : (new ChangeSet(), 0);
+                var fresh = owned.Where(z => theater.FindZone(z.Id) is null).ToList();
+                return (fresh.Count == 0 ? null : Lifecycle.DeclareZones(theater, owned.Key, fresh, now), 0);
             }, cancellationToken);
         }
+
+        foreach (var operation in operationList)
+        {
+            // Decided like any submission: its conflicts ask the parties concerned.
+            await registry.WriteAsync(agreement.Id, (theater, now) =>
+                (theater.FindOperation(operation.Id) is null ? Lifecycle.Submit(theater, operation, now).Decision : null, 0), cancellationToken);
+        }
+
+        // Some operations are under way or over, so that the demo shows more of the lifecycle than decisions.
+        foreach (var (id, complete) in Progressed)
+        {
+            foreach (bool finish in complete ? new[] { false, true } : [false])
+            {
+                await registry.WriteAsync(agreement.Id, (theater, now) =>
+                {
+                    var current = theater.FindOperation(new OperationId(id));
+                    return (current?.State, finish) switch
+                    {
+                        (OperationState.Accepted or OperationState.Concurred, false) => (Lifecycle.Activate(theater, current!, now), 0),
+                        (OperationState.Active, true) => (Lifecycle.Complete(theater, current!, now), 0),
+                        _ => ((Parley.Core.Decisions.Decision?)null, 0),
+                    };
+                }, cancellationToken);
+            }
+        }
     }
+
+    // Demo operations moved on after their decision: activated, and completed when true.
+    private static readonly (string Id, bool Complete)[] Progressed = [("blue-recon-5", false), ("red-patrol-4", true)];
 
     private static string Resource(string name)
     {

@@ -6,6 +6,7 @@ using Parley.Core.Model;
 using Parley.Core.Notifications;
 using Parley.Core.Ports;
 using Parley.Server.Theaters;
+using Parley.Server.Configuration;
 
 namespace Parley.Server.Notifications;
 
@@ -28,7 +29,7 @@ namespace Parley.Server.Notifications;
 /// </para>
 /// </remarks>
 internal sealed class WebhookDispatcher(
-    TheaterRegistry registry, WebhookSigner signer, ParleyServerOptions options, TimeProvider time, ILogger<WebhookDispatcher> log) : BackgroundService
+    TheaterRegistry registry, IWebhookStore webhooks, IEventStore outbox, WebhookSigner signer, ParleyServerOptions options, TimeProvider time, ILogger<WebhookDispatcher> log) : BackgroundService
 {
     /// <summary>The header naming the event (its sequence number), for the receiver to drop a repeat.</summary>
     public const string EventIdHeader = "Parley-Event-Id";
@@ -61,11 +62,11 @@ internal sealed class WebhookDispatcher(
             while (!stoppingToken.IsCancellationRequested)
             {
                 // Take the wake-up before looking, so that a subscription made in between is not missed.
-                var changed = registry.SubscriptionsChanged.Next;
+                var changed = registry.Signals.SubscriptionsChanged.Next;
                 try
                 {
                     // Of several nodes on one store, the lease holder alone delivers; another takes over once it lapses.
-                    if (await registry.Store.HoldLeaseAsync(LeaseName, _holder, 3 * options.WebhookPollInterval, stoppingToken))
+                    if (await webhooks.HoldLeaseAsync(LeaseName, _holder, 3 * options.WebhookPollInterval, stoppingToken))
                     {
                         await ReconcileAsync(http, stoppingToken);
                     }
@@ -153,14 +154,14 @@ internal sealed class WebhookDispatcher(
                     await Task.Delay(options.WebhookPollInterval, time, stop);
                 }
 
-                cursor ??= await registry.Store.ReadWebhookCursorAsync(agreement, subscription.Id, stop);
+                cursor ??= await webhooks.ReadWebhookCursorAsync(agreement, subscription.Id, stop);
                 if (cursor is null)
                 {
                     return; // deleted since
                 }
 
-                var wake = registry.Events.Next;
-                var events = await registry.Store.ReadEventsAsync(agreement, subscription.Party, cursor.Value, Page, stop);
+                var wake = registry.Signals.Events.Next;
+                var events = await outbox.ReadEventsAsync(agreement, subscription.Party, cursor.Value, Page, stop);
                 if (events.Count == 0)
                 {
                     await WaitAsync(wake, options.WebhookPollInterval, stop);
@@ -184,7 +185,7 @@ internal sealed class WebhookDispatcher(
                     }
 
                     failures = 0;
-                    await registry.Store.SaveWebhookCursorAsync(agreement, subscription.Id, e.Sequence, CancellationToken.None);
+                    await webhooks.SaveWebhookCursorAsync(agreement, subscription.Id, e.Sequence, CancellationToken.None);
                     cursor = e.Sequence;
                 }
             }

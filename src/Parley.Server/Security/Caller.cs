@@ -3,6 +3,7 @@ using Parley.Core.Agreements;
 using Parley.Core.Model;
 using Parley.Server.Api;
 using Parley.Server.Theaters;
+using Parley.Server.Http;
 
 namespace Parley.Server.Security;
 

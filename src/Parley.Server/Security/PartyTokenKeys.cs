@@ -105,3 +105,14 @@ public sealed class PartyTokenKeys
         RoleClaimType = "scope",
     };
 }
+
+/// <summary>The token keys of each agreement version served, read once per version (a new version reads them anew).</summary>
+/// <remarks>Thread-safe.</remarks>
+internal sealed class PartyKeyBook(Parley.Server.Theaters.TheaterRegistry registry)
+{
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Agreement, PartyTokenKeys> _keys = new();
+
+    /// <summary>The agreement in force and its parties' token keys, if served.</summary>
+    public (Agreement Agreement, PartyTokenKeys Keys)? Find(Parley.Core.Model.AgreementId id) =>
+        registry.Find(id) is { } agreement ? (agreement, _keys.GetValue(agreement, PartyTokenKeys.Load)) : null;
+}

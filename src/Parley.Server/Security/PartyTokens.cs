@@ -7,6 +7,7 @@ using Microsoft.IdentityModel.Tokens;
 using Parley.Core.Model;
 using Parley.Server.Api;
 using Parley.Server.Theaters;
+using Parley.Server.Http;
 
 namespace Parley.Server.Security;
 
@@ -21,12 +22,12 @@ internal sealed record PartyTokenResult(ClaimsIdentity? Identity, string? Failur
 /// development key for a party without one).
 /// </summary>
 /// <remarks>
-/// Thread-safe; the per-party parameters come from <see cref="PartyTokenKeys"/> built when the agreement loaded. A token
+/// Thread-safe; the per-party parameters come from <see cref="PartyTokenKeys"/>, read once per agreement version (<see cref="PartyKeyBook"/>). A token
 /// that verified is remembered (by its SHA-256) until it expires, for at most five minutes, and only while its
 /// agreement's keys stay the ones it verified with: a client sends the same token with every call, and checking its
 /// signature again each time is most of the cost of a small request.
 /// </remarks>
-internal sealed class PartyTokenValidator(TheaterRegistry registry, SecurityKey developmentKey, TimeProvider time)
+internal sealed class PartyTokenValidator(PartyKeyBook keyBook, SecurityKey developmentKey, TimeProvider time)
 {
     // How long a verified token is taken on trust at most, and how many are remembered (past that, all are forgotten).
     private static readonly TimeSpan Remembered = TimeSpan.FromMinutes(5);
@@ -48,7 +49,7 @@ internal sealed class PartyTokenValidator(TheaterRegistry registry, SecurityKey 
         var now = time.GetUtcNow();
         if (_verified.TryGetValue(digest, out var known))
         {
-            if (now < known.Until && registry.FindTokenKeys(known.Agreement) is { } current && ReferenceEquals(current.Keys, known.Keys))
+            if (now < known.Until && keyBook.Find(known.Agreement) is { } current && ReferenceEquals(current.Keys, known.Keys))
             {
                 return new PartyTokenResult(known.Identity.Clone(), null);
             }
@@ -98,7 +99,7 @@ internal sealed class PartyTokenValidator(TheaterRegistry registry, SecurityKey 
             return (Refused("the token does not name an agreement and a party"), null);
         }
 
-        if (registry.FindTokenKeys(new AgreementId(agreementId)) is not { } found || !found.Agreement.HasParty(new PartyId(partyId)))
+        if (keyBook.Find(new AgreementId(agreementId)) is not { } found || !found.Agreement.HasParty(new PartyId(partyId)))
         {
             return (Refused("the token names an agreement or party this center does not serve"), null);
         }
@@ -193,7 +194,8 @@ internal static class PartyTokenRegistration
     /// <summary>Adds the <c>Bearer</c> scheme, trusting <paramref name="developmentKey"/> for parties without an identity provider.</summary>
     public static IServiceCollection AddPartyTokens(this IServiceCollection services, SecurityKey developmentKey)
     {
-        services.AddSingleton(sp => new PartyTokenValidator(sp.GetRequiredService<TheaterRegistry>(), developmentKey, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new PartyKeyBook(sp.GetRequiredService<TheaterRegistry>()));
+        services.AddSingleton(sp => new PartyTokenValidator(sp.GetRequiredService<PartyKeyBook>(), developmentKey, sp.GetRequiredService<TimeProvider>()));
         services.AddAuthentication(PartyTokenHandler.SchemeName).AddScheme<PartyTokenOptions, PartyTokenHandler>(PartyTokenHandler.SchemeName, null);
         return services;
     }

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Parley.Server.Api;
+using Parley.Server.Configuration;
+using Parley.Server.Http;
 
 namespace Parley.Server.Security;
 

@@ -3,6 +3,8 @@ using Parley.Core;
 using Parley.Core.Agreements;
 using Parley.Core.Ports;
 using Parley.Server.Api;
+using Parley.Server.Configuration;
+using Parley.Server.Http;
 
 namespace Parley.Server.Security;
 

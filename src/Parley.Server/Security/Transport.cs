@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Parley.Server.Configuration;
 
 namespace Parley.Server.Security;
 

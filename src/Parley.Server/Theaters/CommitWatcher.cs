@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Parley.Core.Model;
+using Parley.Core.Ports;
 
 namespace Parley.Server.Theaters;
 
@@ -8,20 +9,20 @@ namespace Parley.Server.Theaters;
 /// the store reports them (so event streams and webhooks here wake at once), and checks every agreement now and then
 /// in case a report was missed.
 /// </summary>
-internal sealed class CommitWatcher(TheaterRegistry registry, ILogger<CommitWatcher> log) : BackgroundService
+internal sealed class CommitWatcher(TheaterRegistry registry, ICommitFeed feed, ILogger<CommitWatcher> log) : BackgroundService
 {
     // How often every agreement is checked even without a report.
     private static readonly TimeSpan Sweep = TimeSpan.FromSeconds(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!registry.Store.IsShared)
+        if (!feed.IsShared)
         {
             return;
         }
 
         var reports = Channel.CreateUnbounded<AgreementId?>(new UnboundedChannelOptions { SingleReader = true });
-        var watch = registry.Store.WatchCommitsAsync(
+        var watch = feed.WatchCommitsAsync(
             c =>
             {
                 // Commits this node made itself are already applied: only a head ahead of the theater's is news.

@@ -1,8 +1,8 @@
 using Parley.Core.Conflicts;
 using Parley.Core.Model;
-using Parley.Core.Ports;
 using Parley.Core.Workflow;
 using Parley.Server.Theaters;
+using Parley.Server.Configuration;
 
 namespace Parley.Server.Workflow;
 
@@ -42,15 +42,15 @@ internal sealed class ConcurrenceClock(TheaterRegistry registry, ParleyServerOpt
             return 0;
         }
 
-        return await registry.WriteAsync(id, theater =>
+        return await registry.WriteAsync(id, (theater, _) =>
         {
             if (!IsDue(theater, now))
             {
-                return (new ChangeSet(), 0); // expired meanwhile through another write
+                return (null, 0); // expired meanwhile through another write
             }
 
-            var changes = Lifecycle.ExpireDue(theater, now);
-            return (changes, changes.UpsertRequests.Count(r => r.State == RequestState.Expired));
+            var decision = Lifecycle.ExpireDue(theater, now);
+            return (decision, decision.State.Requests.Count(r => r.State == RequestState.Expired));
         }, cancellationToken);
     }
 

@@ -246,5 +246,30 @@ internal static class PostgresSchema
             expires_ticks bigint NOT NULL
         );
         """,
+
+        // 9: an answer kept for retries is one opaque record, written and read by the server alone (the store keeps
+        // no HTTP). Rows of schema 8 become records of the server's format 1: a header of text lines, a blank line, the
+        // body bytes.
+        """
+        CREATE TABLE kept_answers (
+            agreement_id text NOT NULL,
+            party text NOT NULL,
+            key text NOT NULL,
+            fingerprint bytea NOT NULL,
+            record bytea NOT NULL,
+            created_ticks bigint NOT NULL,
+            PRIMARY KEY (agreement_id, party, key)
+        );
+        INSERT INTO kept_answers (agreement_id, party, key, fingerprint, record, created_ticks)
+            SELECT agreement_id, party, key, fingerprint,
+                convert_to('parley-answer/1' || chr(10) || 'status: ' || status || chr(10)
+                    || COALESCE('content-type: ' || content_type || chr(10), '')
+                    || COALESCE('etag: ' || etag || chr(10), '')
+                    || COALESCE('location: ' || location || chr(10), '')
+                    || chr(10), 'UTF8') || body,
+                created_ticks
+            FROM idempotency_keys;
+        DROP TABLE idempotency_keys;
+        """,
     ];
 }

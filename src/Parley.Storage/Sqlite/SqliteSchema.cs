@@ -278,5 +278,31 @@ internal static class SqliteSchema
         ALTER TABLE events_keyed RENAME TO events;
         CREATE INDEX events_by_recipient ON events (agreement_id, recipient, seq);
         """,
+
+        // 10: an answer kept for retries is one opaque record, written and read by the server alone (the store keeps
+        // no HTTP). Rows of schema 9 become records of the server's format 1: a header of text lines, a blank line, the
+        // body bytes.
+        """
+        CREATE TABLE kept_answers (
+            agreement_id TEXT NOT NULL,
+            party TEXT NOT NULL,
+            key TEXT NOT NULL,
+            fingerprint BLOB NOT NULL,
+            record BLOB NOT NULL,
+            created_ticks INTEGER NOT NULL,
+            PRIMARY KEY (agreement_id, party, key)
+        ) STRICT, WITHOUT ROWID;
+        INSERT INTO kept_answers (agreement_id, party, key, fingerprint, record, created_ticks)
+            SELECT agreement_id, party, key, fingerprint,
+                -- || yields text: the bodies are UTF-8 JSON, so the text's bytes are the body's.
+                CAST('parley-answer/1' || char(10) || 'status: ' || status || char(10)
+                    || COALESCE('content-type: ' || content_type || char(10), '')
+                    || COALESCE('etag: ' || etag || char(10), '')
+                    || COALESCE('location: ' || location || char(10), '')
+                    || char(10) || CAST(body AS TEXT) AS BLOB),
+                created_ticks
+            FROM idempotency_keys;
+        DROP TABLE idempotency_keys;
+        """,
     ];
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Parley.Server;
 using Parley.Server.Security;
+using Parley.Server.Configuration;
 
 namespace Parley.Cli.Tests.Support;
 

@@ -242,16 +242,16 @@ public class HiddenZoneTests
         var hidden = Hospital(Shape.Circle(SouthWest.Lon, SouthWest.Lat, 200));
         var visible = hidden with { Visibility = Visibility.Public };
 
-        var reopened = Assert.Single(Lifecycle.DeclareZone(theater, hidden, Day).UpsertOperations);
+        var reopened = Assert.Single(Lifecycle.DeclareZone(theater, hidden, Day).State.Operations);
         Assert.Equal(OperationState.AwaitingConcurrence, reopened.State);
-        Assert.Empty(Lifecycle.DeclareZone(theater, visible, Day).UpsertOperations);
+        Assert.Empty(Lifecycle.DeclareZone(theater, visible, Day).State.Operations);
     }
 
     [Fact]
     public void a_submission_near_a_hidden_zone_awaits_concurrence()
     {
         var theater = With(Hospital(Shape.Circle(SouthWest.Lon, SouthWest.Lat, 200)));
-        var decision = Lifecycle.Submit(theater, Strike(Shape.Circle(NorthEast.Lon, NorthEast.Lat, 50)), Day).Decision;
+        var decision = Lifecycle.Submit(theater, Strike(Shape.Circle(NorthEast.Lon, NorthEast.Lat, 50)), Day).Verdict;
         Assert.Equal(OperationState.AwaitingConcurrence, decision.Operation.State);
         Assert.False(Assert.Single(decision.Conflicts).Exact);
     }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Parley.Core.Agreements;
 using Parley.Core.Conflicts;
+using Parley.Core.Decisions;
 using Parley.Core.Geometry;
 using Parley.Core.Model;
 using Parley.Core.Notifications;
@@ -41,9 +42,7 @@ public sealed class SubscriptionEventsTests
 
     private static List<EventAppend> Declare(Theater theater, params Zone[] zones)
     {
-        var changes = new ChangeSet();
-        changes.UpsertZones.AddRange(zones);
-        return SubscriptionEvents.For(theater, changes, Now);
+        return SubscriptionEvents.For(theater, new StateChange(zones: zones), Now);
     }
 
     private static JsonElement Data(EventAppend e) => JsonDocument.Parse(e.Payload).RootElement;
@@ -91,8 +90,7 @@ public sealed class SubscriptionEventsTests
         theater.Upsert(hidden);
         Assert.Equal([new PartyId("aid")], Declare(theater, hidden with { Version = 2 }).Select(e => e.Recipient));
 
-        var withdraw = new ChangeSet();
-        withdraw.DeleteZones.Add(hidden.Id);
+        var withdraw = new StateChange(withdrawnZones: [hidden.Id]);
         Assert.Equal([new PartyId("aid")], SubscriptionEvents.For(theater, withdraw, Now).Select(e => e.Recipient));
 
         Assert.Empty(Declare(theater, RedZone("private", visibility: Visibility.Private)));
@@ -114,8 +112,7 @@ public sealed class SubscriptionEventsTests
         theater.Upsert(a);
         theater.Upsert(b);
 
-        var withdraw = new ChangeSet();
-        withdraw.DeleteZones.Add(a.Id);
+        var withdraw = new StateChange(withdrawnZones: [a.Id]);
         var gone = Data(Assert.Single(SubscriptionEvents.For(theater, withdraw, Now)));
         var hidden = Data(Assert.Single(Declare(theater, b with { Version = 2, Visibility = Visibility.Private, Volume = Volume(Box(30, 30, 31, 31)) })));
 
@@ -143,10 +140,8 @@ public sealed class SubscriptionEventsTests
     public void an_operation_raises_operation_changed_with_its_state_once_per_party_naming_every_matching_subscription()
     {
         var theater = TheaterWith(Watch("s1", "blue"), Watch("s2", "blue", kinds: ["strike"]), Watch("s3", "blue", kinds: ["flight"]));
-        var changes = new ChangeSet();
         var op = Operation("op1", "red", "strike", Volume(Box(10.2, 10.2, 10.3, 10.3)), OperationState.AwaitingConcurrence) with { Visibility = Visibility.Public, Version = 3 };
-        changes.UpsertOperations.Add(op);
-        changes.UpsertOperations.Add(Operation("op2", "red", "strike", Volume(Box(10.2, 10.2, 10.3, 10.3)))); // private
+        var changes = new StateChange(operations: [op, Operation("op2", "red", "strike", Volume(Box(10.2, 10.2, 10.3, 10.3)))]); // op2 is private
 
         var e = Assert.Single(SubscriptionEvents.For(theater, changes, Now));
         Assert.Equal(SubscriptionEvents.OperationChanged, e.Type);
@@ -164,16 +159,14 @@ public sealed class SubscriptionEventsTests
         var theater = TheaterWith();
         Assert.Empty(Declare(theater, RedZone("z1")));
 
-        var subscribe = new ChangeSet();
-        subscribe.UpsertSubscriptions.Add(Watch("s1", "blue"));
-        Assert.True(subscribe.IsRecorded);
+        var subscribe = new StateChange(subscriptions: [Watch("s1", "blue")]);
+        Assert.True(subscribe.HasSubscriptions);
         Assert.False(subscribe.HasDeclarations);
         theater.Apply(subscribe);
         Assert.Single(Declare(theater, RedZone("z1")));
         Assert.Single(theater.Subscriptions.Of(new PartyId("blue")));
 
-        var unsubscribe = new ChangeSet();
-        unsubscribe.DeleteSubscriptions.Add(new SubscriptionId("s1"));
+        var unsubscribe = new StateChange(deletedSubscriptions: [new SubscriptionId("s1")]);
         theater.Apply(unsubscribe);
         Assert.Empty(Declare(theater, RedZone("z1")));
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using CsCheck;
 using Parley.Core.Agreements;
 using Parley.Core.Conflicts;
+using Parley.Core.Decisions;
 using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Ports;
@@ -62,7 +63,7 @@ public sealed class LifecyclePropertyTests
         for (int step = 0; step < steps; step++)
         {
             var before = theater.Operations.ToDictionary(o => o.Id, o => o.State);
-            ChangeSet? changes = null;
+            Decision? changes = null;
             try
             {
                 changes = Act(theater, random, ref now, ref serial);
@@ -77,7 +78,7 @@ public sealed class LifecyclePropertyTests
 
             if (changes is not null)
             {
-                theater.Apply(changes);
+                theater.Apply(changes.State);
             }
 
             var violations = Invariants.Check(theater);
@@ -103,7 +104,7 @@ public sealed class LifecyclePropertyTests
         }
     }
 
-    private static ChangeSet? Act(Theater theater, Random random, ref DateTimeOffset now, ref int serial)
+    private static Decision? Act(Theater theater, Random random, ref DateTimeOffset now, ref int serial)
     {
         string party = Parties[random.Next(Parties.Length)];
         var operations = theater.Operations.ToList();
@@ -111,7 +112,7 @@ public sealed class LifecyclePropertyTests
         switch (random.Next(11))
         {
             case 0 or 1 or 2:
-                return Lifecycle.Submit(theater, RandomOperation(random, $"op-{++serial}", party), now).Changes;
+                return Lifecycle.Submit(theater, RandomOperation(random, $"op-{++serial}", party), now).Decision;
             case 3:
                 {
                     if (own.Count == 0)
@@ -120,12 +121,12 @@ public sealed class LifecyclePropertyTests
                     }
 
                     var current = Pick(random, own);
-                    return Lifecycle.Modify(theater, current, RandomOperation(random, current.Id.Value, party), now).Changes;
+                    return Lifecycle.Modify(theater, current, RandomOperation(random, current.Id.Value, party), now).Decision;
                 }
             case 4:
                 return own.Count == 0 ? null : Lifecycle.Cancel(theater, Pick(random, own), now);
             case 5:
-                return own.Count == 0 ? null : random.Next(2) == 0 ? Lifecycle.Activate(theater, Pick(random, own)) : Lifecycle.Complete(theater, Pick(random, own), now);
+                return own.Count == 0 ? null : random.Next(2) == 0 ? Lifecycle.Activate(theater, Pick(random, own), now) : Lifecycle.Complete(theater, Pick(random, own), now);
             case 6 or 7:
                 {
                     var open = theater.Requests.All.Where(r => r.IsOpen).ToList();
@@ -137,7 +138,7 @@ public sealed class LifecyclePropertyTests
                     var request = Pick(random, open);
                     var kind = (AnswerKind)random.Next(3);
                     var counter = kind == AnswerKind.CounterPropose ? RandomOperation(random, "counter", request.Submitter.Value) : null;
-                    return Lifecycle.Answer(theater, request, request.Affected, kind, kind == AnswerKind.Concur ? null : "not there", counter, now).Changes;
+                    return Lifecycle.Answer(theater, request, request.Affected, kind, kind == AnswerKind.Concur ? null : "not there", counter, now).Decision;
                 }
 
             case 8:

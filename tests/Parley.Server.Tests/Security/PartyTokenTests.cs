@@ -172,13 +172,13 @@ public sealed class PartyTokenTests : IAsyncLifetime
     [Fact]
     public async Task keys_are_read_once_when_the_agreement_loads_not_on_every_request()
     {
-        var registry = _server.App.Services.GetRequiredService<TheaterRegistry>();
-        var first = registry.FindTokenKeys(new AgreementId(AgreementId))!.Value.Keys;
+        var keyBook = _server.App.Services.GetRequiredService<PartyKeyBook>();
+        var first = keyBook.Find(new AgreementId(AgreementId))!.Value.Keys;
         File.Delete(RedJwksFile);
 
         var response = await GetZonesAsync(RedToken(Claims(RedIssuer, "red", audience: RedAudience)));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Same(first, registry.FindTokenKeys(new AgreementId(AgreementId))!.Value.Keys);
+        Assert.Same(first, keyBook.Find(new AgreementId(AgreementId))!.Value.Keys);
     }
 
     [Fact]

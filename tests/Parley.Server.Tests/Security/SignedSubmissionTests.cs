@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Parley.Core.Model;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
+using Parley.Server.Configuration;
 
 namespace Parley.Server.Tests.Security;
 

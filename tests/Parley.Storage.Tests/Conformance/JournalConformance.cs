@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Time.Testing;
+using Parley.Tests.Support;
+using Parley.Core.Decisions;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 using Parley.Core.Probing;
@@ -16,17 +19,17 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
     private static readonly PartyId Blue = new("blue");
     private static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
 
-    private static ChangeSet Declare(params string[] zones)
+    private static CommitBuilder Declare(params string[] zones)
     {
-        var changes = new ChangeSet { Submitter = Blue };
+        var changes = new CommitBuilder { Submitter = Blue };
         changes.UpsertZones.AddRange(zones.Select(z => Samples.Square(z)));
         return changes;
     }
 
-    private static async Task CommitAsync(IParleyStore store, AgreementId agreement, params ChangeSet[] batch)
+    private static async Task CommitAsync(IParleyStore store, AgreementId agreement, params CommitBuilder[] batch)
     {
         await using var write = await store.BeginWriteAsync(agreement, Ct);
-        await write.CommitAsync(batch, Ct);
+        await write.CommitAsync([.. batch.Select(c => c.ToCommit())], Ct);
     }
 
     [Fact]
@@ -36,7 +39,7 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
         Assert.Equal(0, await store.ReadHeadAsync(Agreement, Ct));
         await CommitAsync(store, Agreement, Declare("z1"), Declare("z2"));
         await CommitAsync(store, Agreement, Declare("z3"));
-        await CommitAsync(store, Agreement, new ChangeSet());
+        await CommitAsync(store, Agreement, new CommitBuilder());
         await using (var abandoned = await store.BeginWriteAsync(Agreement, Ct))
         {
             Assert.Equal(2, abandoned.Head);
@@ -60,10 +63,10 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
         long seen = await second.ReadHeadAsync(Agreement, Ct);
         Assert.Equal(1, seen);
 
-        var withdraw = new ChangeSet { Submitter = Blue };
+        var withdraw = new CommitBuilder { Submitter = Blue };
         withdraw.DeleteZones.AddRange([new ZoneId("gone"), new ZoneId("back")]);
         var operation = Samples.EveryOperationKind()[1];
-        var submit = new ChangeSet { Submitter = Blue, Submission = new SignedSubmission("ed25519:k", "nonce-journal-000001", Now, [1], [2]) };
+        var submit = new CommitBuilder { Submitter = Blue, Submission = new SignedSubmission("ed25519:k", "nonce-journal-000001", Now, [1], [2]) };
         submit.UpsertOperations.Add(operation);
         submit.Touches.Add(new ProbeTouch("r1", Now, Blue, new ZoneId("hidden"), new PartyId("red"), true, "p"));
         submit.Events.Add(new EventAppend(new PartyId("red"), "probing.suspected", """{"n":1}""", Now));
@@ -78,9 +81,9 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
         Assert.NotNull(changes);
         Assert.Equal(3, changes.Head);
         Assert.False(changes.AgreementChanged);
-        Assert.Equal(["back", "new"], changes.Zones.Select(z => z.Id.Value).Order(StringComparer.Ordinal));
-        Assert.Equal(["gone"], changes.DeletedZones.Select(z => z.Value));
-        Assert.Equal([operation.Id], changes.Operations.Select(o => o.Id));
+        Assert.Equal(["back", "new"], changes.State.Zones.Select(z => z.Id.Value).Order(StringComparer.Ordinal));
+        Assert.Equal(["gone"], changes.State.WithdrawnZones.Select(z => z.Value));
+        Assert.Equal([operation.Id], changes.State.Operations.Select(o => o.Id));
         Assert.Equal([(Blue, "nonce-journal-000001", Now)], changes.Nonces);
         Assert.Equal(["r1"], changes.Touches.Select(t => t.Request));
         Assert.Equal(["probing.suspected", "operation.state"], changes.Events.Select(e => e.Type));
@@ -89,15 +92,15 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
         var unlocked = await second.ReadChangesAsync(Samples.Agreement, seen, Ct);
         Assert.NotNull(unlocked);
         Assert.Equal(3, unlocked.Head);
-        Assert.Equal(changes.Zones.Select(z => z.Id), unlocked.Zones.Select(z => z.Id));
-        Assert.Equal(changes.DeletedZones, unlocked.DeletedZones);
+        Assert.Equal(changes.State.Zones.Select(z => z.Id), unlocked.State.Zones.Select(z => z.Id));
+        Assert.Equal(changes.State.WithdrawnZones, unlocked.State.WithdrawnZones);
         Assert.Equal(changes.Nonces, unlocked.Nonces);
         Assert.Equal(changes.Events.Select(e => e.Sequence), unlocked.Events.Select(e => e.Sequence));
 
         // Up to date: nothing to catch up on; ahead of the store (restored from an older copy): load anew.
         var none = await write.ReadChangesAsync(Samples.Agreement, 3, Ct);
         Assert.NotNull(none);
-        Assert.Empty(none.Zones);
+        Assert.Empty(none.State.Zones);
         Assert.Empty(none.Events);
         Assert.Null(await write.ReadChangesAsync(Samples.Agreement, 7, Ct));
     }
@@ -107,7 +110,7 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
     {
         await using var store = await OpenAsync();
         await CommitAsync(store, Agreement, Declare("z1"));
-        var agreementEntry = new ChangeSet { Command = ChangeSet.AgreementCommand };
+        var agreementEntry = new CommitBuilder { Command = Decision.AgreementCommand };
         agreementEntry.Ledger.Add(new LedgerAppend(0, [1, 2, 3], []));
         await CommitAsync(store, Agreement, agreementEntry);
         await using var write = await store.BeginWriteAsync(Agreement, Ct);
@@ -130,7 +133,7 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
             return head;
         }, Ct);
 
-        await Task.Delay(300, Ct);
+        await WriterWaitingAsync();
         Assert.False(waiting.IsCompleted);
         await holding.CommitAsync([Declare("before")], Ct);
         await holding.DisposeAsync();
@@ -153,13 +156,19 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
             return;
         }
 
+        // PostgreSQL notifies commits database-wide, and other tests commit in schemas of their own meanwhile: this one
+        // watches an agreement of its own.
+        var watched = new AgreementId("watched-" + Guid.NewGuid().ToString("N"));
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var reported = new TaskCompletionSource<(AgreementId, long)>(TaskCreationOptions.RunContinuationsAsynchronously);
         var watch = watcher.WatchCommitsAsync(c =>
         {
             if (c is { } commit)
             {
-                reported.TrySetResult(commit);
+                if (commit.Agreement == watched)
+                {
+                    reported.TrySetResult(commit);
+                }
             }
             else
             {
@@ -167,8 +176,8 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
             }
         }, stop.Token);
         await listening.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct);
-        await CommitAsync(writer, Agreement, Declare("z1"));
-        Assert.Equal((Agreement, 1L), await reported.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct));
+        await CommitAsync(writer, watched, Declare("z1"));
+        Assert.Equal((watched, 1L), await reported.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct));
         await stop.CancelAsync();
         await watch.WaitAsync(TimeSpan.FromSeconds(20), Ct);
     }
@@ -176,15 +185,22 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
     [Fact]
     public async Task a_lease_is_held_by_one_holder_at_a_time_renewed_by_it_and_taken_over_once_it_lapses()
     {
-        await using var first = await OpenAsync();
-        await using var second = await OpenAsync();
+        // Two nodes reading one clock, driven by the test.
+        var clock = new FakeTimeProvider(Now);
+        await using var first = await OpenAsync(clock);
+        await using var second = await OpenAsync(clock);
         Assert.True(await first.HoldLeaseAsync("job", "node-a", TimeSpan.FromSeconds(2), Ct));
         Assert.False(await second.HoldLeaseAsync("job", "node-b", TimeSpan.FromSeconds(2), Ct));
         Assert.True(await second.HoldLeaseAsync("other-job", "node-b", TimeSpan.FromSeconds(2), Ct));
+        clock.Advance(TimeSpan.FromSeconds(1.5));
         Assert.True(await first.HoldLeaseAsync("job", "node-a", TimeSpan.FromSeconds(2), Ct));
 
+        // Renewed at 1.5 s, the lease runs to 3.5 s: at 3 s it is still node-a's.
+        clock.Advance(TimeSpan.FromSeconds(1.5));
+        Assert.False(await second.HoldLeaseAsync("job", "node-b", TimeSpan.FromSeconds(30), Ct));
+
         // node-a stops renewing: once the lease lapses, node-b takes it, and node-a no longer has it.
-        await Task.Delay(TimeSpan.FromSeconds(2.2), Ct);
+        clock.Advance(TimeSpan.FromSeconds(0.5));
         Assert.True(await second.HoldLeaseAsync("job", "node-b", TimeSpan.FromSeconds(30), Ct));
         Assert.False(await first.HoldLeaseAsync("job", "node-a", TimeSpan.FromSeconds(30), Ct));
     }

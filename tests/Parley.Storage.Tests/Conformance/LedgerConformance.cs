@@ -1,3 +1,4 @@
+using Parley.Tests.Support;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 
@@ -8,9 +9,9 @@ public abstract class LedgerConformance(IStoreBackend backend) : ConformanceTest
 {
     private static readonly AgreementId Agreement = new("a");
 
-    private static ChangeSet Entry(long index)
+    private static CommitBuilder Entry(long index)
     {
-        var changes = new ChangeSet();
+        var changes = new CommitBuilder();
         changes.Ledger.Add(new LedgerAppend(index, System.Text.Encoding.UTF8.GetBytes($"{{\"n\":{index}}}"), [[(byte)index]]));
         return changes;
     }
@@ -45,6 +46,23 @@ public abstract class LedgerConformance(IStoreBackend backend) : ConformanceTest
         await store.CommitAsync(Agreement, Entry(0), Ct);
         await Assert.ThrowsAsync<InvalidOperationException>(() => store.CommitBatchAsync(Agreement, [Entry(1), Entry(3)], Ct));
         Assert.Equal([0L], (await ReadAllAsync(store)).Select(r => r.Index));
+    }
+
+    [Fact]
+    public async Task a_batch_that_does_not_start_at_the_ledger_size_is_refused_with_everything_else_it_held()
+    {
+        await using var store = await OpenAsync();
+        await store.CommitAsync(Agreement, Entry(0), Ct);
+        long head = await store.ReadHeadAsync(Agreement, Ct);
+
+        var first = new CommitBuilder();
+        first.Events.Add(new EventAppend(new PartyId("red"), "zone.changed", "{}", DateTimeOffset.UnixEpoch));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.CommitBatchAsync(Agreement, [first, Entry(2), Entry(3)], Ct));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.CommitAsync(Agreement, Entry(5), Ct));
+
+        Assert.Equal([0L], (await ReadAllAsync(store)).Select(r => r.Index));
+        Assert.Empty(await store.ReadEventsAsync(Agreement, null, 0, 10, Ct));
+        Assert.Equal(head, await store.ReadHeadAsync(Agreement, Ct));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Parley.Tests.Support;
 using Parley.Core.Model;
 using Parley.Core.Ports;
 using Parley.Core.Probing;
@@ -15,9 +16,9 @@ public abstract class ProbingConformance(IStoreBackend backend) : ConformanceTes
     private static ProbeTouch Touch(string request, TimeSpan ago, string requester, string zone, string owner = "red", bool small = true) =>
         new(request, Now - ago, new PartyId(requester), new ZoneId(zone), new PartyId(owner), small, "p-" + request);
 
-    private static ChangeSet Touches(params ProbeTouch[] touches)
+    private static CommitBuilder Touches(params ProbeTouch[] touches)
     {
-        var changes = new ChangeSet();
+        var changes = new CommitBuilder();
         changes.Touches.AddRange(touches);
         return changes;
     }
@@ -75,14 +76,14 @@ public abstract class ProbingConformance(IStoreBackend backend) : ConformanceTes
     {
         await using (var store = await OpenAsync())
         {
-            var first = new ChangeSet();
+            var first = new CommitBuilder();
             first.Events.Add(Event("red", """{"n":1}"""));
             first.Events.Add(Event("blue", """{"n":2}"""));
             await store.CommitAsync(Agreement, first, Ct);
-            var second = new ChangeSet();
+            var second = new CommitBuilder();
             second.Events.Add(Event("red", """{"n":3}"""));
             await store.CommitAsync(Agreement, second, Ct);
-            var elsewhere = new ChangeSet();
+            var elsewhere = new CommitBuilder();
             elsewhere.Events.Add(Event("red", """{"n":9}"""));
             await store.CommitAsync(Other, elsewhere, Ct);
         }
@@ -109,7 +110,7 @@ public abstract class ProbingConformance(IStoreBackend backend) : ConformanceTes
         {
             for (int i = 0; i < 10; i++)
             {
-                var changes = new ChangeSet();
+                var changes = new CommitBuilder();
                 changes.Events.Add(Event("red", $$"""{"w":{{w}},"i":{{i}}}"""));
                 changes.Events.Add(Event("blue", $$"""{"w":{{w}},"i":{{i}}}"""));
                 await (w == 0 ? first : second).CommitAsync(Agreement, changes, Ct);
@@ -152,9 +153,9 @@ public abstract class ProbingConformance(IStoreBackend backend) : ConformanceTes
     public async Task a_batch_numbers_the_events_of_its_change_sets_consecutively()
     {
         await using var store = await OpenAsync();
-        var a = new ChangeSet();
+        var a = new CommitBuilder();
         a.Events.Add(Event("red"));
-        var b = new ChangeSet();
+        var b = new CommitBuilder();
         b.Events.Add(Event("red"));
         b.Events.Add(Event("red"));
         await store.CommitBatchAsync(Agreement, [a, b], Ct);
@@ -166,10 +167,10 @@ public abstract class ProbingConformance(IStoreBackend backend) : ConformanceTes
     {
         var touches = Touches(Touch("a", TimeSpan.Zero, "blue", "z1"));
         Assert.False(touches.IsEmpty);
-        Assert.False(touches.HasDeclarations);
-        var events = new ChangeSet();
+        Assert.False(touches.ToCommit().Decision.IsRecorded);
+        var events = new CommitBuilder();
         events.Events.Add(Event("red"));
         Assert.False(events.IsEmpty);
-        Assert.True(new ChangeSet().IsEmpty);
+        Assert.True(new CommitBuilder().IsEmpty);
     }
 }

@@ -1,3 +1,4 @@
+using Parley.Tests.Support;
 using Parley.Core.Agreements;
 using Parley.Core.Features;
 using Parley.Core.Model;
@@ -12,9 +13,9 @@ public abstract class StoreConformance(IStoreBackend backend) : ConformanceTest(
 {
     private static readonly Agreement Agreement = Samples.Agreement;
 
-    private static ChangeSet Upsert(params Zone[] zones)
+    private static CommitBuilder Upsert(params Zone[] zones)
     {
-        var changes = new ChangeSet();
+        var changes = new CommitBuilder();
         changes.UpsertZones.AddRange(zones);
         return changes;
     }
@@ -59,7 +60,7 @@ public abstract class StoreConformance(IStoreBackend backend) : ConformanceTest(
     {
         var operations = Samples.EveryOperationKind();
         await using var store = await OpenAsync();
-        var changes = new ChangeSet();
+        var changes = new CommitBuilder();
         changes.UpsertOperations.AddRange(operations);
         await store.CommitAsync(Agreement.Id, changes, Ct);
 
@@ -75,7 +76,7 @@ public abstract class StoreConformance(IStoreBackend backend) : ConformanceTest(
     public async Task every_operation_state_round_trips_through_its_column()
     {
         var template = Samples.EveryOperationKind()[0];
-        var changes = new ChangeSet();
+        var changes = new CommitBuilder();
         foreach (var state in Enum.GetValues<OperationState>())
         {
             changes.UpsertOperations.Add(template with { Id = new OperationId("op-" + state), State = state, Version = 1 + (int)state });
@@ -124,7 +125,7 @@ public abstract class StoreConformance(IStoreBackend backend) : ConformanceTest(
         await using var store = await OpenAsync();
         await store.CommitAsync(Agreement.Id, Upsert(Samples.Square("z1"), Samples.Square("z2")), Ct);
 
-        var changes = new ChangeSet();
+        var changes = new CommitBuilder();
         changes.DeleteZones.Add(new ZoneId("z1"));
         changes.DeleteZones.Add(new ZoneId("never-there"));
         await store.CommitAsync(Agreement.Id, changes, Ct);
@@ -138,13 +139,13 @@ public abstract class StoreConformance(IStoreBackend backend) : ConformanceTest(
         await using var store = await OpenAsync();
         var before = new[] { Samples.Square("kept"), Samples.Square("to-delete") };
         await store.CommitAsync(Agreement.Id, Upsert(before), Ct);
-        var operationChanges = new ChangeSet();
+        var operationChanges = new CommitBuilder();
         operationChanges.UpsertOperations.Add(Samples.EveryOperationKind()[1]);
         await store.CommitAsync(Agreement.Id, operationChanges, Ct);
         var operationsBefore = Describe(await store.LoadOperationsAsync(Agreement, Ct));
 
         // Version 0 breaks the schema's CHECK (version >= 1) after the other changes have been executed.
-        var changes = new ChangeSet();
+        var changes = new CommitBuilder();
         changes.DeleteZones.Add(new ZoneId("to-delete"));
         changes.UpsertZones.Add(Samples.Square("new"));
         changes.UpsertZones.Add(Samples.Square("kept", owner: "red") with { Version = 2 });
@@ -254,7 +255,7 @@ public abstract class StoreConformance(IStoreBackend backend) : ConformanceTest(
         Assert.Equal(1, Assert.Single(firstZones).Volume.Footprint.Bounds.MinX);
         Assert.Equal(2, (await store.LoadZonesAsync(other, Ct)).Count);
 
-        var delete = new ChangeSet();
+        var delete = new CommitBuilder();
         delete.DeleteZones.Add(new ZoneId("same-id"));
         await store.CommitAsync(other.Id, delete, Ct);
         Assert.Single(await store.LoadZonesAsync(Agreement, Ct));
@@ -339,10 +340,10 @@ public abstract class StoreConformance(IStoreBackend backend) : ConformanceTest(
         var other = open with { Id = "cr-0", TargetType = "operation", TargetId = "op-9", Opened = opened.AddMinutes(1) };
         await using (var store = await OpenAsync())
         {
-            var changes = new ChangeSet();
+            var changes = new CommitBuilder();
             changes.UpsertRequests.AddRange([open, other]);
             await store.CommitAsync(Agreement.Id, changes, Ct);
-            var close = new ChangeSet();
+            var close = new CommitBuilder();
             close.UpsertRequests.Add(open with
             {
                 State = RequestState.CounterProposed, Closed = opened.AddMinutes(30), Reason = "later", CounterProposal = new OperationId("op-2"), Version = 2,

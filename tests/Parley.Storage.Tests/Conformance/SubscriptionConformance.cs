@@ -1,3 +1,4 @@
+using Parley.Tests.Support;
 using System.Text.Json;
 using Parley.Core.Geometry;
 using Parley.Core.Model;
@@ -31,16 +32,16 @@ public abstract class SubscriptionConformance(IStoreBackend backend) : Conforman
         Created = Now.AddTicks(1234567),
     };
 
-    private static ChangeSet Subscribe(params Subscription[] subscriptions)
+    private static CommitBuilder Subscribe(params Subscription[] subscriptions)
     {
-        var changes = new ChangeSet();
+        var changes = new CommitBuilder();
         changes.UpsertSubscriptions.AddRange(subscriptions);
         return changes;
     }
 
-    private static ChangeSet Events(int count, string recipient = "blue")
+    private static CommitBuilder Events(int count, string recipient = "blue")
     {
-        var changes = new ChangeSet();
+        var changes = new CommitBuilder();
         changes.Events.AddRange(Enumerable.Range(0, count).Select(i => new EventAppend(new PartyId(recipient), "zone.changed", "{}", Now)));
         return changes;
     }
@@ -110,7 +111,7 @@ public abstract class SubscriptionConformance(IStoreBackend backend) : Conforman
         Assert.Equal("https://b.example/", (await reopened.LoadSubscriptionsAsync(Agreement, Ct))[0].Webhook!.OriginalString);
         Assert.Null(await reopened.ReadWebhookCursorAsync(Agreement, new SubscriptionId("nobody"), Ct));
 
-        var delete = new ChangeSet();
+        var delete = new CommitBuilder();
         delete.DeleteSubscriptions.Add(id);
         Assert.False(delete.IsEmpty);
         await reopened.CommitAsync(Agreement, delete, Ct);

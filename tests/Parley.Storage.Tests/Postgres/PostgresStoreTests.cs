@@ -1,3 +1,4 @@
+using Parley.Tests.Support;
 using Npgsql;
 using Parley.Core.Ports;
 using Parley.Storage.Postgres;
@@ -7,6 +8,7 @@ using Parley.Storage.Tests.Sqlite;
 namespace Parley.Storage.Tests.Postgres;
 
 /// <summary>What only the PostgreSQL store has: its migrations, its indexed envelopes and time ranges.</summary>
+[Trait("Lane", "Slow")]
 public sealed class PostgresStoreTests : IAsyncDisposable
 {
     private readonly PostgresBackend _backend = new();
@@ -52,6 +54,33 @@ public sealed class PostgresStoreTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task a_database_of_schema_8_keeps_its_kept_answers_as_opaque_records_of_the_servers_first_format()
+    {
+        // A database as Parley with eight migrations left it: answers kept in columns named after HTTP.
+        await _backend.ConnectionStringAsync(Ct);
+        var migrations = string.Join("\n", PostgresSchema.Migrations.Take(8).Select((sql, i) => $"{sql}\nINSERT INTO schema_version (version, applied) VALUES ({i + 1}, now());"));
+        await ScalarAsync($"""
+            {PostgresSchema.CreateVersionTable}
+            {migrations}
+            INSERT INTO idempotency_keys VALUES
+                ('pact', 'blue', 'key-1', '\x07', 201, 'application/json; charset=utf-8', convert_to('{"{"}"ok":1{"}"}', 'UTF8'), '"3"', '/v1/x', 5),
+                ('pact', 'blue', 'key-2', '\x08', 204, NULL, '\x', NULL, NULL, 5);
+            SELECT 0;
+            """);
+
+        await using var store = new PostgresStore(await _backend.ConnectionStringAsync(Ct));
+        await store.InitializeAsync(Ct);
+        var since = new DateTimeOffset(5, TimeSpan.Zero);
+        var full = await store.FindAnswerAsync(new Parley.Core.Model.AgreementId("pact"), new Parley.Core.Model.PartyId("blue"), "key-1", since, Ct);
+        Assert.Equal([7], full!.Fingerprint);
+        Assert.Equal("parley-answer/1\nstatus: 201\ncontent-type: application/json; charset=utf-8\netag: \"3\"\nlocation: /v1/x\n\n{\"ok\":1}",
+            System.Text.Encoding.UTF8.GetString(full.Record));
+        var empty = await store.FindAnswerAsync(new Parley.Core.Model.AgreementId("pact"), new Parley.Core.Model.PartyId("blue"), "key-2", since, Ct);
+        Assert.Equal("parley-answer/1\nstatus: 204\n\n", System.Text.Encoding.UTF8.GetString(empty!.Record));
+        Assert.Equal(0, await ScalarAsync("SELECT COUNT(*) FROM pg_tables WHERE tablename = 'idempotency_keys' AND schemaname = current_schema();"));
+    }
+
+    [Fact]
     public async Task a_database_written_by_a_newer_schema_is_refused()
     {
         await using (await _backend.OpenAsync(Ct))
@@ -69,7 +98,7 @@ public sealed class PostgresStoreTests : IAsyncDisposable
     {
         await using var store = new PostgresStore(await _backend.ConnectionStringAsync(Ct));
         await Assert.ThrowsAsync<InvalidOperationException>(() => store.LoadZonesAsync(Samples.Agreement, Ct));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => store.CommitAsync(Samples.Agreement.Id, new ChangeSet(), Ct));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.CommitAsync(Samples.Agreement.Id, new CommitBuilder(), Ct));
     }
 
     [Fact]
@@ -77,7 +106,7 @@ public sealed class PostgresStoreTests : IAsyncDisposable
     {
         await using (var store = await _backend.OpenAsync(Ct))
         {
-            var changes = new ChangeSet();
+            var changes = new CommitBuilder();
             changes.UpsertZones.AddRange(Samples.EveryZoneKind());
             changes.UpsertOperations.AddRange(Samples.EveryOperationKind());
             await store.CommitAsync(Samples.Agreement.Id, changes, Ct);

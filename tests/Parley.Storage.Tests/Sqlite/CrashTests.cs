@@ -1,3 +1,4 @@
+using Parley.Tests.Support;
 using System.Diagnostics;
 using Parley.Core.Model;
 using Parley.Core.Ports;
@@ -13,6 +14,7 @@ namespace Parley.Storage.Tests.Sqlite;
 /// The writer is this test assembly itself, started as a child process that runs only the explicit test of
 /// <see cref="CrashTestWriter"/>; an ordinary test run skips it.
 /// </remarks>
+[Trait("Lane", "Slow")]
 public sealed class CrashTests : IDisposable
 {
     internal const string DatabaseVariable = "PARLEY_CRASH_TEST_DB";
@@ -46,6 +48,7 @@ public sealed class CrashTests : IDisposable
         writer.BeginErrorReadLine();
         try
         {
+            // Polls with a deadline: the acknowledgements come from another process, which no clock of this one drives.
             var deadline = Stopwatch.StartNew();
             while (AcknowledgedIds(acknowledgements).Count < 40)
             {
@@ -107,7 +110,7 @@ public sealed class CrashTestWriter
         await store.InitializeAsync(TestContext.Current.CancellationToken);
         for (int i = 0; i < 100_000; i++)
         {
-            var changes = new ChangeSet();
+            var changes = new CommitBuilder();
             changes.UpsertZones.Add(Samples.Square($"c{i}-a", lon: i % 170));
             changes.UpsertZones.Add(Samples.Square($"c{i}-b", lon: i % 170, lat: 1));
             await store.CommitAsync(Samples.Agreement.Id, changes, TestContext.Current.CancellationToken);

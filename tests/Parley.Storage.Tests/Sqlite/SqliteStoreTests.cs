@@ -1,3 +1,4 @@
+using Parley.Tests.Support;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Parley.Core.Agreements;
@@ -26,9 +27,9 @@ public sealed class SqliteStoreTests : IDisposable
         return store;
     }
 
-    private static ChangeSet Upsert(params Zone[] zones)
+    private static CommitBuilder Upsert(params Zone[] zones)
     {
-        var changes = new ChangeSet();
+        var changes = new CommitBuilder();
         changes.UpsertZones.AddRange(zones);
         return changes;
     }
@@ -86,6 +87,8 @@ public sealed class SqliteStoreTests : IDisposable
             begin.ExecuteNonQuery();
         }
 
+        // A commit waiting for SQLite's lock cannot be seen (SQLite's busy handler sleeps inside the call) and no clock
+        // drives it: a short real pause gives it time to reach the lock, then the lock is released under it.
         var commit = Task.Run(() => store.CommitAsync(Agreement.Id, Upsert(Samples.Square("z1")), Ct), Ct);
         await Task.Delay(300, Ct);
         Assert.False(commit.IsCompleted);
@@ -146,29 +149,11 @@ public sealed class SqliteStoreTests : IDisposable
     public async Task a_file_of_schema_8_keeps_its_nonces_and_events_when_they_move_to_keyed_tables()
     {
         // A file as Parley with eight migrations left it, with nonces and events in it.
-        Directory.CreateDirectory(Path.GetDirectoryName(DbPath)!);
-        using (var raw = RawConnection())
-        {
-            void Run(string sql)
-            {
-                using var command = raw.CreateCommand();
-                command.CommandText = sql;
-                command.ExecuteNonQuery();
-            }
-
-            Run(SqliteSchema.CreateVersionTable);
-            for (int version = 1; version <= 8; version++)
-            {
-                Run(SqliteSchema.Migrations[version - 1]);
-                Run($"INSERT INTO schema_version (version, applied) VALUES ({version}, '2026-01-01T00:00:00Z');");
-            }
-
-            Run($"""
-                INSERT INTO nonces VALUES ('{Agreement.Id}', 'blue', 'nonce-one-aaaaaaaa', {Start.UtcTicks}), ('{Agreement.Id}', 'red', 'nonce-two-bbbbbbbb', {Start.UtcTicks + 1});
-                INSERT INTO events VALUES ('{Agreement.Id}', 1, 'blue', 'operation.state', '{"{"}"a":1{"}"}', {Start.UtcTicks}),
-                                          ('{Agreement.Id}', 2, 'red', 'operation.state', '{"{"}"b":2{"}"}', {Start.UtcTicks + 2});
-                """);
-        }
+        FileAtSchema(8, $"""
+            INSERT INTO nonces VALUES ('{Agreement.Id}', 'blue', 'nonce-one-aaaaaaaa', {Start.UtcTicks}), ('{Agreement.Id}', 'red', 'nonce-two-bbbbbbbb', {Start.UtcTicks + 1});
+            INSERT INTO events VALUES ('{Agreement.Id}', 1, 'blue', 'operation.state', '{"{"}"a":1{"}"}', {Start.UtcTicks}),
+                                      ('{Agreement.Id}', 2, 'red', 'operation.state', '{"{"}"b":2{"}"}', {Start.UtcTicks + 2});
+            """);
 
         await using (var store = await OpenAsync())
         {
@@ -187,7 +172,53 @@ public sealed class SqliteStoreTests : IDisposable
         Assert.Equal(1, Scalar(check, "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND name = 'events_by_recipient' AND tbl_name = 'events';"));
     }
 
+    [Fact]
+    public async Task a_file_of_schema_9_keeps_its_kept_answers_as_opaque_records_of_the_servers_first_format()
+    {
+        // A file as Parley with nine migrations left it: answers kept in columns named after HTTP.
+        FileAtSchema(9, $"""
+            INSERT INTO idempotency_keys VALUES
+                ('{Agreement.Id}', 'blue', 'key-1', X'07', 201, 'application/json; charset=utf-8', CAST('{"{"}"ok":1{"}"}' AS BLOB), '"3"', '/v1/x', {Start.UtcTicks}),
+                ('{Agreement.Id}', 'blue', 'key-2', X'08', 204, NULL, X'', NULL, NULL, {Start.UtcTicks});
+            """);
+
+        await using (var store = await OpenAsync())
+        {
+            var full = await store.FindAnswerAsync(Agreement.Id, new PartyId("blue"), "key-1", Start, Ct);
+            Assert.Equal([7], full!.Fingerprint);
+            Assert.Equal("parley-answer/1\nstatus: 201\ncontent-type: application/json; charset=utf-8\netag: \"3\"\nlocation: /v1/x\n\n{\"ok\":1}",
+                System.Text.Encoding.UTF8.GetString(full.Record));
+            var empty = await store.FindAnswerAsync(Agreement.Id, new PartyId("blue"), "key-2", Start, Ct);
+            Assert.Equal("parley-answer/1\nstatus: 204\n\n", System.Text.Encoding.UTF8.GetString(empty!.Record));
+        }
+
+        using var check = RawConnection();
+        Assert.Equal(0, Scalar(check, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'idempotency_keys';"));
+    }
+
     private static readonly DateTimeOffset Start = new(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>A file as Parley with <paramref name="version"/> migrations left it, then <paramref name="rows"/> written into it.</summary>
+    private void FileAtSchema(int version, string rows)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DbPath)!);
+        using var raw = RawConnection();
+        void Run(string sql)
+        {
+            using var command = raw.CreateCommand();
+            command.CommandText = sql;
+            command.ExecuteNonQuery();
+        }
+
+        Run(SqliteSchema.CreateVersionTable);
+        for (int v = 1; v <= version; v++)
+        {
+            Run(SqliteSchema.Migrations[v - 1]);
+            Run($"INSERT INTO schema_version (version, applied) VALUES ({v}, '2026-01-01T00:00:00Z');");
+        }
+
+        Run(rows);
+    }
 
     [Fact]
     public async Task a_file_written_by_a_newer_schema_is_refused()

@@ -1,0 +1,221 @@
+using Parley.Core.Ports;
+using Parley.Ledger.Entries;
+
+namespace Parley.Server.Theaters;
+
+/// <summary>
+/// Runs an agreement's writes in batches, one batch at a time, under the agreement's lock and inside one store write
+/// (<see cref="IStateStore.BeginWriteAsync"/>), which excludes every other writer of the agreement, in this process or
+/// another on the same database.
+/// </summary>
+/// <remarks>
+/// A batch first brings the state up to the store's head (catching up on commits other nodes made), then decides its
+/// writes one after another, each on the state the previous ones left, and commits them all in one transaction: one
+/// flush for many decisions (group commit). A write is answered only once its batch is committed, so two conflicting
+/// operations can never both be accepted, and nothing unflushed is ever acknowledged. If the commit fails, the state
+/// is loaded anew before anything else reads it.
+/// </remarks>
+internal sealed class GroupCommitter(IParleyStore store, NodeSync sync, StateLoader loader, CommitSignals signals, TimeProvider time)
+{
+    // The most writes decided and committed together: bounds a batch's transaction and the wait of its last write.
+    private const int MaxBatch = 256;
+
+    /// <summary>Queues a write and waits for it: the first waiter to hold the lock runs a batch of everything queued.</summary>
+    public async Task<T> SubmitAsync<T>(AgreementSlot slot, WriteJob<T> job, CancellationToken cancellationToken)
+    {
+        slot.Pending.Enqueue(job);
+        bool locked = false;
+        try
+        {
+            await slot.Lock.WaitAsync(cancellationToken);
+            locked = true;
+        }
+        catch (OperationCanceledException) when (job.TryAbandon())
+        {
+            throw; // never taken: nothing was decided
+        }
+        catch (OperationCanceledException)
+        {
+            // A batch already took it: it will be decided and maybe committed, so wait for its answer.
+        }
+
+        if (locked)
+        {
+            try
+            {
+                // A write deferred from a batch (its key was taken) is queued again: run batches until it is answered.
+                while (!job.Answer.IsCompleted)
+                {
+                    await RunBatchAsync(slot);
+                }
+            }
+            finally
+            {
+                slot.Lock.Release();
+            }
+        }
+
+        return await job.Answer;
+    }
+
+    /// <summary>Takes up to <see cref="MaxBatch"/> queued writes, decides them in order on one state, commits them together (called under the lock).</summary>
+    private async Task RunBatchAsync(AgreementSlot slot)
+    {
+        var jobs = new List<WriteJob>();
+        var deferred = new List<WriteJob>();
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        while (jobs.Count < MaxBatch && slot.Pending.TryDequeue(out var queued))
+        {
+            if (!queued.TryTake())
+            {
+                continue; // its caller gave up before a batch took it
+            }
+
+            if (queued.Exclusive is { } key && !keys.Add(key))
+            {
+                // A retry under the same idempotency key: it must see this batch's answer, so it waits for the next.
+                queued.Untake();
+                deferred.Add(queued);
+                continue;
+            }
+
+            jobs.Add(queued);
+        }
+
+        try
+        {
+            if (jobs.Count > 0)
+            {
+                await RunAsync(slot, jobs);
+            }
+        }
+        finally
+        {
+            // Never leave a caller waiting: a batch that ended without answering a write (a fault in Parley) fails it.
+            foreach (var job in jobs)
+            {
+                job.Fail(new InvalidOperationException("the write's batch ended without answering it"));
+            }
+
+            foreach (var job in deferred)
+            {
+                slot.Pending.Enqueue(job);
+            }
+        }
+    }
+
+    private async Task RunAsync(AgreementSlot slot, List<WriteJob> jobs)
+    {
+        var id = slot.Theater.Agreement.Id;
+        IAgreementWrite write;
+        try
+        {
+            var begin = store.BeginWriteAsync(id, CancellationToken.None);
+            if (store.IsShared)
+            {
+                await sync.CatchUpWhileLockedOutAsync(slot, begin);
+            }
+
+            write = await begin;
+        }
+        catch (Exception e)
+        {
+            jobs.ForEach(j => j.Fail(e));
+            return;
+        }
+
+        var batch = new List<Commit>();
+        var decided = new List<WriteJob>();
+        var answered = new List<WriteJob>();
+        await using (write)
+        {
+            try
+            {
+                await sync.BringUpToAsync(slot, write, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                slot.MarkDrifted();
+                jobs.ForEach(j => j.Fail(e));
+                return;
+            }
+
+            try
+            {
+                foreach (var job in jobs)
+                {
+                    var now = time.GetUtcNow();
+                    Accepted? accepted;
+                    try
+                    {
+                        accepted = await job.DecideAsync(slot, now);
+                    }
+                    catch (Exception e)
+                    {
+                        job.Fail(e); // refused: its decision applied nothing
+                        continue;
+                    }
+
+                    if (accepted is null)
+                    {
+                        answered.Add(job);
+                        continue;
+                    }
+
+                    // Applied now, so the next write of the batch decides on it; undone by a reload if the commit fails.
+                    var commit = Record(slot, accepted, now);
+                    Apply(slot, commit, now);
+                    batch.Add(commit);
+                    decided.Add(job);
+                }
+
+                if (batch.Count > 0)
+                {
+                    // Once the commit starts, finish it: an acknowledged write must not depend on the client staying.
+                    await write.CommitAsync(batch, CancellationToken.None);
+                    slot.Head = write.Head + 1;
+                }
+            }
+            catch (Exception e)
+            {
+                // The commit may have landed before it failed (a flush that reported an error, a dropped connection),
+                // and memory holds the batch either way: load the state anew before anything reads it.
+                slot.MarkDrifted();
+                decided.ForEach(j => j.Fail(e));
+                answered.ForEach(j => j.Complete());
+                await loader.TryReloadAsync(slot);
+                return;
+            }
+        }
+
+        answered.ForEach(j => j.Complete());
+        decided.ForEach(j => j.Complete());
+        signals.Committed(batch);
+    }
+
+    /// <summary>The commit of an accepted write: its ledger entries (when the ledger records it) written against the state before it.</summary>
+    private static Commit Record(AgreementSlot slot, Accepted accepted, DateTimeOffset now)
+    {
+        var decision = accepted.Decision;
+        var ledger = decision.IsRecorded
+            ? LedgerEntries.Build(slot.Ledger.Tree.Size, slot.Theater.Agreement.Id, decision, accepted.Submission, slot.Theater, now)
+            : [];
+        return new Commit(decision, ledger, accepted.Submission, accepted.Answer);
+    }
+
+    private static void Apply(AgreementSlot slot, Commit commit, DateTimeOffset now)
+    {
+        foreach (var append in commit.Ledger)
+        {
+            slot.Ledger.Tree.Append(append.Entry);
+        }
+
+        slot.Theater.Apply(commit.Decision.State);
+        if (commit.Submission is { } submission)
+        {
+            slot.Nonces.Add(commit.Decision.Submitter, submission.Nonce, submission.Timestamp, now);
+        }
+
+        slot.Watch.Record(commit.Decision.Touches, commit.Decision.Alerts);
+    }
+}

@@ -1,0 +1,87 @@
+using Parley.Core.Agreements;
+using Parley.Core.Conflicts;
+using Parley.Core.Ports;
+using Parley.Core.Probing;
+using Parley.Core.Model;
+
+namespace Parley.Server.Theaters;
+
+/// <summary>Reads an agreement's whole state from the store: at start-up, and whenever a state must be loaded anew.</summary>
+internal sealed class StateLoader(IParleyStore store, byte[] ledgerSeed, string centerName, TimeProvider time)
+{
+    /// <summary>
+    /// The agreement's theater, ledger, recent touches and alerts, and spent nonces as the store holds them, read while
+    /// <paramref name="write"/> holds off every commit, so they match its head.
+    /// </summary>
+    public async Task<AgreementState> ReadAsync(Agreement agreement, IAgreementWrite write, CancellationToken cancellationToken)
+    {
+        var ledger = await AgreementLedger.LoadAsync(store, agreement.Id, centerName, ledgerSeed, cancellationToken);
+        var theater = new Theater(agreement);
+        foreach (var zone in await store.LoadZonesAsync(agreement, cancellationToken))
+        {
+            theater.Upsert(zone);
+        }
+
+        foreach (var operation in await store.LoadOperationsAsync(agreement, cancellationToken))
+        {
+            theater.Upsert(operation);
+        }
+
+        foreach (var request in await store.LoadRequestsAsync(agreement.Id, cancellationToken))
+        {
+            theater.Requests.Upsert(request);
+        }
+
+        foreach (var subscription in await store.LoadSubscriptionsAsync(agreement.Id, cancellationToken))
+        {
+            theater.Subscriptions.Upsert(subscription);
+        }
+
+        var now = time.GetUtcNow();
+        var touches = await store.LoadTouchesAsync(agreement.Id, now - ProbingWatch.Day, cancellationToken);
+        var alerts = new List<ProbingAlert>();
+        for (long after = 0; ;)
+        {
+            // Events are rare (alerts only), so reading them all at start-up is cheap.
+            var page = await store.ReadEventsAsync(agreement.Id, null, after, 1000, cancellationToken);
+            alerts.AddRange(page.Where(e => e.Created > now - ProbingWatch.Hour).Select(Probes.ReadAlert).OfType<ProbingAlert>());
+            if (page.Count < 1000)
+            {
+                break;
+            }
+
+            after = page[^1].Sequence;
+        }
+
+        var nonces = new SpentNonces();
+        foreach (var (party, nonce, signed) in await store.LoadNoncesAsync(agreement.Id, now - SpentNonces.Horizon, cancellationToken))
+        {
+            nonces.Add(party, nonce, signed, now);
+        }
+
+        return new AgreementState(theater, ledger, new ProbingWatch(touches, alerts), nonces, write.Head);
+    }
+
+    /// <summary>Loads the agreement (its text may have changed) and its whole state anew into <paramref name="slot"/>, inside an open store write.</summary>
+    public async Task ReloadAsync(AgreementSlot slot, IAgreementWrite write, CancellationToken cancellationToken)
+    {
+        var id = slot.Theater.Agreement.Id;
+        var sources = await store.LoadAgreementsAsync(cancellationToken);
+        var agreement = sources.TryGetValue(id, out var source) ? AgreementReader.Parse(source) : slot.Theater.Agreement;
+        slot.Set(await ReadAsync(agreement, write, cancellationToken));
+    }
+
+    /// <summary>After a failed commit: loads the state anew if the store answers; otherwise it stays drifted for the next read or write.</summary>
+    public async Task TryReloadAsync(AgreementSlot slot)
+    {
+        try
+        {
+            await using var write = await store.BeginWriteAsync(slot.Theater.Agreement.Id, CancellationToken.None);
+            await ReloadAsync(slot, write, CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            slot.MarkDrifted();
+        }
+    }
+}
