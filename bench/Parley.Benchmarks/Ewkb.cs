@@ -30,6 +30,10 @@ public static class Ewkb
 
     private static byte[] Polygon(double[][] rings) => Geometry(3, null, rings);
 
+    /// <summary>A longitude/latitude box as a polygon.</summary>
+    public static byte[] Box(GeoBox box) =>
+        Polygon([[box.MinX, box.MinY, box.MaxX, box.MinY, box.MaxX, box.MaxY, box.MinX, box.MaxY, box.MinX, box.MinY]]);
+
     private static byte[] Geometry(uint type, double[]? coordinates, double[][]? rings)
     {
         int size = 1 + 4 + 4 + (rings is null

@@ -247,13 +247,13 @@ public static class PostGisRun
         return (sample.Summarise(), count);
     }
 
-    private static void Execute(NpgsqlConnection connection, string sql)
+    internal static void Execute(NpgsqlConnection connection, string sql)
     {
         using var cmd = new NpgsqlCommand(sql, connection);
         cmd.ExecuteNonQuery();
     }
 
-    private static string Scalar(NpgsqlConnection connection, string sql)
+    internal static string Scalar(NpgsqlConnection connection, string sql)
     {
         using var cmd = new NpgsqlCommand(sql, connection);
         return (string)cmd.ExecuteScalar()!;

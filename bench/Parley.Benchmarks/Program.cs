@@ -14,6 +14,9 @@ try
         "latency" => LatencyRun.Run(options.Sizes("sizes", [10_000, 100_000, 1_000_000]), options.Int("checks", 100_000), seed, options.Flag("whole-check")),
         "memory" => MemoryRun.Run(options.Int("zones", 1_000_000), seed),
         "postgis" => PostGisRun.Run(options.Sizes("sizes", [10_000, 100_000, 1_000_000]), options.Int("queries", 20_000), seed),
+        "postgis-join" => PostGisJoinRun.Run(options.Int("zones", 1_000_000), options.Int("operations", 100_000), options.Int("runs", 5), options.Text("out", "bench/data/join"), seed),
+        "read" => ReadRun.Run(options.Text("zones", "bench/data/zones.geojson"), options.Int("runs", 5), options.Int("passes", 4)),
+        "read-child" => ReadRun.RunChild(options.Text("zones", "bench/data/zones.geojson"), options.Text("reader", "streaming"), options.Int("passes", 1)),
         "check-files" => FileCheckRun.Run(options.Text("zones", "bench/data/zones.geojson"), options.Text("operations", "bench/data/operations.geojson")),
         "ledger" => LedgerRun.Run(options.Int("leaves", 10_000_000), options.Int("entries", 1_000_000), options.Int("proofs", 100_000)),
         "decisions" => Parley.Benchmarks.Throughput.DecisionsRun.Run(options, args, seed),
@@ -46,7 +49,10 @@ static int Help()
           latency  [--sizes 10000,100000,1000000] [--checks 100000] [--whole-check]
           memory   [--zones 1000000]
           postgis  [--sizes 10000,100000,1000000] [--queries 20000]
+          postgis-join [--zones 1000000] [--operations 100000] [--runs 5] [--out bench/data/join]
+                   the whole conflict set: PostGIS's indexed join against parley check end to end on the same data, same conflicts asserted
           check-files --zones FILE --operations FILE    read, index and check generated files in process
+          read     [--zones FILE] [--runs 5] [--passes 4]   GeoJSON zones read per second, streaming reader and reference, fresh processes
           ledger   [--leaves 10000000] [--entries 1000000] [--proofs 100000]   proofs at 10M leaves, verifying 1M entries
           decisions [--parts exclusion,http,inproc,phases,notify] [--scenarios spread,hotspot,hotzone,hottraffic] [--clients 16] [--warmup 3] [--seconds 20]
                    [--hot-seconds 20] [--hot-ops 20000] [--max-ops 100000] [--inproc plain,route] [--driver httpclient,raw] [--window 5]

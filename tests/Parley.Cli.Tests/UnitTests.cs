@@ -3,6 +3,7 @@ using System.Text;
 using Parley.Cli.Checking;
 using Parley.Cli.Client;
 using Parley.Core;
+using Parley.Core.Agreements;
 
 namespace Parley.Cli.Tests;
 
@@ -42,32 +43,49 @@ public sealed class UnitTests
         Assert.Equal("{\"operation\":\"a\",\"operation2\":\"b\"}", lines[1]);
     }
 
+    private const string Hospital = """
+        {"type":"Feature","id":"h1","geometry":{"type":"Point","coordinates":[10,10]},
+         "properties":{"kind":"protected","owner":"blue","radius_m":100,"start":"2026-01-01T00:00:00Z"}}
+        """;
+
     [Fact]
-    public void The_feature_scan_finds_each_feature_of_a_collection_and_skips_other_members()
+    public void A_collection_is_read_whatever_members_come_around_its_features()
     {
-        byte[] json = Encoding.UTF8.GetBytes("""{ "bbox": [1,2,3,4], "features": [ {"a": [1, {"b": 2}]}, 7 ], "type": "FeatureCollection" }""");
+        byte[] json = Encoding.UTF8.GetBytes("{ \"bbox\": [1,2,3,4], \"features\": [ " + Hospital + " ], \"crs\": {\"a\": [1, {\"b\": 2}]}, \"type\": \"FeatureCollection\" }");
 
-        var slices = FeatureFile.FindFeatures(json);
+        var zone = Assert.Single(FeatureFile.ReadZones(json, Agreement.Default()));
 
-        Assert.NotNull(slices);
-        Assert.Equal(["{\"a\": [1, {\"b\": 2}]}", "7"], slices.Select(s => Encoding.UTF8.GetString(json, s.Start, s.Length)));
+        Assert.Equal("h1", zone.Id.Value);
+    }
+
+    [Fact]
+    public void A_file_may_begin_with_a_byte_order_mark()
+    {
+        byte[] json = [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes("{\"type\":\"FeatureCollection\",\"features\":[" + Hospital + "]}")];
+
+        Assert.Equal("h1", Assert.Single(FeatureFile.ReadZones(json, Agreement.Default())).Id.Value);
     }
 
     [Theory]
-    [InlineData("""{ "type": "Feature", "features": [] }""")]
-    [InlineData("""[1, 2]""")]
-    [InlineData("""{ "type": "FeatureCollection" }""")]
-    public void Anything_but_a_feature_collection_is_left_to_the_core_reader(string json) =>
-        Assert.Null(FeatureFile.FindFeatures(Encoding.UTF8.GetBytes(json)));
+    [InlineData("""{ "type": "Feature", "features": [] }""", "id", "required: a string or number that identifies the feature")]
+    [InlineData("""[1, 2]""", "$", "expected a GeoJSON Feature or FeatureCollection object")]
+    [InlineData("""{ "type": "FeatureCollection" }""", "features", "a FeatureCollection needs a 'features' array")]
+    [InlineData("""{ "type": "FeatureCollection", "features": [ {"a": [1, {"b": 2}]}, 7 ] }""", "features[0].type", "must be \"Feature\"")]
+    public void Anything_but_a_collection_of_features_is_refused_as_the_core_reader_refuses_it(string json, string field, string message)
+    {
+        var e = Assert.Throws<InputRejectedException>(() => FeatureFile.ReadZones(Encoding.UTF8.GetBytes(json), Agreement.Default()));
+        Assert.Equal(field, e.Errors[0].Field);
+        Assert.Equal(message, e.Errors[0].Message);
+    }
 
     [Theory]
-    [InlineData("")]
-    [InlineData("{ \"type\": \"FeatureCollection\", \"features\": [] } trailing")]
-    [InlineData("{ \"features\": [ {] }")]
-    public void Malformed_json_is_refused_by_the_scan(string json)
+    [InlineData("", "malformed JSON at line 1, byte 1: ")]
+    [InlineData("{ \"type\": \"FeatureCollection\", \"features\": [] } trailing", "malformed JSON at line 1, byte 49: ")]
+    [InlineData("{ \"features\": [ {] }", "malformed JSON at line 1, byte 18: ")]
+    public void Malformed_json_is_refused_with_its_line_and_byte(string json, string start)
     {
-        var e = Assert.Throws<InputRejectedException>(() => FeatureFile.FindFeatures(Encoding.UTF8.GetBytes(json)));
-        Assert.StartsWith("malformed JSON", e.Errors[0].Message, StringComparison.Ordinal);
+        var e = Assert.Throws<InputRejectedException>(() => FeatureFile.ReadZones(Encoding.UTF8.GetBytes(json), Agreement.Default()));
+        Assert.StartsWith(start, e.Errors[0].Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -59,9 +59,20 @@ internal static class ConflictOutput
             $"({operationCount:N0} operation{(operationCount == 1 ? "" : "s")} against {zoneCount:N0} zone{(zoneCount == 1 ? "" : "s")}).");
     }
 
+    // What a JSON string cannot hold as itself: control characters, the quote, the backslash, and UTF-16 surrogates
+    // (a valid pair is written as itself, a lone one escaped).
+    private static readonly System.Buffers.SearchValues<char> Special = System.Buffers.SearchValues.Create(
+        [.. Enumerable.Range(0, 0x20).Select(c => (char)c), '"', '\\', .. Enumerable.Range(0xD800, 0x800).Select(c => (char)c)]);
+
     /// <summary>Writes <paramref name="text"/> as the inside of a JSON string.</summary>
     internal static void WriteEscaped(TextWriter output, string text)
     {
+        if (!text.AsSpan().ContainsAny(Special))
+        {
+            output.Write(text); // most ids: as they are
+            return;
+        }
+
         int clean = 0;
         for (int i = 0; i < text.Length; i++)
         {

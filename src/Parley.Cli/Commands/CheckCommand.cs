@@ -3,6 +3,7 @@ using Parley.Cli.Checking;
 using Parley.Core;
 using Parley.Core.Agreements;
 using Parley.Core.Conflicts;
+using Parley.Core.Model;
 using Parley.Core.Features;
 using Parley.Cli.Terminal;
 
@@ -49,17 +50,29 @@ public static class CheckCommand
 
         var (zones, operations, conflicts) = CheckProgress.Run(console, large, progress =>
         {
-            var readZones = progress.Start("reading zones");
-            var zones = Read(zonesFile, bytes => FeatureFile.Read(bytes, root => FeatureReader.ReadZones(root, agreement), z => z.Id.Value, readZones));
-            readZones.Complete();
+            IReadOnlyList<Zone> zones;
+            IReadOnlyList<Operation> operations;
+            OfflineCheck prepared;
+            using (LoadingRegion.Begin(Length(zonesFile) + Length(operationsFile)))
+            {
+                var readZones = progress.Start("reading zones");
+                zones = Read(zonesFile, bytes => FeatureFile.ReadZones(bytes, agreement, readZones));
+                readZones.Complete();
 
-            var readOperations = progress.Start("reading operations");
-            var operations = Read(operationsFile, bytes => FeatureFile.Read(bytes, root => FeatureReader.ReadOperations(root, agreement), o => o.Id.Value, readOperations));
-            readOperations.Complete();
+                var readOperations = progress.Start("reading operations");
+                operations = Read(operationsFile, bytes => FeatureFile.ReadOperations(bytes, agreement, readOperations));
+                readOperations.Complete();
+
+                var index = progress.Start("indexing");
+                index.SetTotal(zones.Count + operations.Count);
+                prepared = OfflineCheck.Prepare(agreement, zones, operations);
+                index.Report(zones.Count + operations.Count);
+                index.Complete();
+            }
 
             var check = progress.Start("checking");
             check.SetTotal(operations.Count);
-            var conflicts = OfflineCheck.Run(agreement, zones, operations, check, cancellationToken);
+            var conflicts = prepared.Run(check, cancellationToken);
             check.Complete();
             progress.Remark($"{conflicts.Count:N0} conflicts");
             return (zones.Count, operations.Count, conflicts);
@@ -93,12 +106,12 @@ public static class CheckCommand
         }
     }
 
-    private static List<T> Read<T>(FileInfo file, Func<byte[], List<T>> parse)
+    private static IReadOnlyList<T> Read<T>(FileInfo file, Func<ReadOnlyMemory<byte>, IReadOnlyList<T>> parse)
     {
-        byte[] bytes;
+        FileBytes bytes;
         try
         {
-            bytes = File.ReadAllBytes(file.FullName);
+            bytes = FileBytes.Read(file.FullName);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -107,7 +120,10 @@ public static class CheckCommand
 
         try
         {
-            return parse(bytes);
+            using (bytes)
+            {
+                return parse(bytes.Memory);
+            }
         }
         catch (InputRejectedException e)
         {

@@ -8,7 +8,7 @@ namespace Parley.Core.Conflicts;
 /// The live zones and operations of one agreement, indexed, and the conflict rules applied to them.
 /// </summary>
 /// <remarks>
-/// Two relations: <see cref="FindConflicts"/> is exact (the offline checker, benchmarks); <see cref="FindConflictsFor"/>
+/// Two relations: <see cref="FindConflicts(Operation)"/> is exact (the offline checker, benchmarks); <see cref="FindConflictsFor"/>
 /// is what the operation's owner may learn: exact for the zones it may see, and for the zones it may not see
 /// decided on the disclosure grid's cells and time slots (<see cref="DisclosureGrid"/>), so that no sequence
 /// of questions locates a hidden zone better than a cell. The latter is a superset of the former.
@@ -20,7 +20,7 @@ public sealed class Theater(Agreement agreement)
 {
     // One index per zone kind: a query visits only the kinds the agreement forbids to the operation, so the
     // rules prune before any geometry (a flight never looks at protected sites, only at restricted ones).
-    private readonly SpatioTemporalIndex<Zone>[] _zonesByKind = [new(), new(), new()];
+    private readonly SpatioTemporalIndex<Zone>[] _zonesByKind = [new(), new(), new()]; // replaced whole only by Load
 
     // Operations are mostly hours long and many may crowd one place over weeks: sliced by time, a check reads the
     // operations near its own window, not every one ever planned there.
@@ -89,6 +89,112 @@ public sealed class Theater(Agreement agreement)
         _zonesByKind[(int)zone.Kind].Upsert(zone.Id.Value, zone, zone.Volume, GroupFor(zone.Owner));
     }
 
+    /// <summary>
+    /// Adds many zones and operations at once: what <see cref="Upsert(Zone)"/> of each zone in turn, then
+    /// <see cref="Upsert(Operation)"/> of each operation, would hold; in an empty theater, each index is loaded whole,
+    /// in parallel (<see cref="SpatioTemporalIndex{T}.Load"/>).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // run once, on a million entries
+    public void Load(IReadOnlyList<Zone> zones, IReadOnlyList<Operation> operations)
+    {
+        ArgumentNullException.ThrowIfNull(zones);
+        ArgumentNullException.ThrowIfNull(operations);
+        if (ZoneCount > 0 || OperationCount > 0)
+        {
+            foreach (var zone in zones)
+            {
+                Upsert(zone);
+            }
+
+            foreach (var operation in operations)
+            {
+                Upsert(operation);
+            }
+
+            return;
+        }
+
+        // Owners get their groups in the order the upserts would give them.
+        var counts = new int[3];
+        foreach (var zone in zones)
+        {
+            counts[(int)zone.Kind]++;
+        }
+
+        // A million declarations come from a few parties: their groups are kept at hand, found by the very string
+        // (a reader gives each party one) before the dictionary is asked.
+        var known = new List<(string Owner, int Group)>();
+        int Group(PartyId owner)
+        {
+            foreach (var (name, group) in known)
+            {
+                if (ReferenceEquals(name, owner.Value))
+                {
+                    return group;
+                }
+            }
+
+            int found = GroupFor(owner);
+            if (known.Count < 16 && owner.Value is not null)
+            {
+                known.Add((owner.Value, found));
+            }
+
+            return found;
+        }
+
+        var byKind = new List<IndexEntry<Zone>>[] { new(counts[0]), new(counts[1]), new(counts[2]) };
+        foreach (var zone in zones)
+        {
+            byKind[(int)zone.Kind].Add(new IndexEntry<Zone>(zone.Id.Value, zone, zone.Volume, Group(zone.Owner)));
+        }
+
+        var ops = new List<IndexEntry<Operation>>(operations.Count);
+        foreach (var operation in operations)
+        {
+            ops.Add(new IndexEntry<Operation>(operation.Id.Value, operation, operation.Volume, Group(operation.Owner)));
+        }
+
+        Parallel.Invoke(
+            () => _zonesByKind[0].Load(byKind[0]),
+            () => _zonesByKind[1].Load(byKind[1]),
+            () => _zonesByKind[2].Load(byKind[2]),
+            () => _operations.Load(ops));
+
+        // Each kind kept the last of its own repeats; an id declared under two kinds belongs to the kind of its last
+        // declaration only, as upserting one by one leaves it. Rare: then the zones are upserted one by one.
+        if (IdInTwoKinds())
+        {
+            for (int k = 0; k < _zonesByKind.Length; k++)
+            {
+                _zonesByKind[k] = new SpatioTemporalIndex<Zone>();
+            }
+
+            foreach (var zone in zones)
+            {
+                Upsert(zone);
+            }
+        }
+    }
+
+    /// <summary>Whether a zone id is held by two kinds' indexes: each smaller index's ids are looked for in the larger.</summary>
+    private bool IdInTwoKinds()
+    {
+        for (int a = 0; a < _zonesByKind.Length; a++)
+        {
+            for (int b = a + 1; b < _zonesByKind.Length; b++)
+            {
+                var (small, large) = _zonesByKind[a].Count <= _zonesByKind[b].Count ? (_zonesByKind[a], _zonesByKind[b]) : (_zonesByKind[b], _zonesByKind[a]);
+                if (large.Count > 0 && small.Items.Any(zone => large.Find(zone.Id.Value) is not null))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Adds or replaces an operation.</summary>
     public void Upsert(Operation operation) => _operations.Upsert(operation.Id.Value, operation, operation.Volume, GroupFor(operation.Owner));
 
@@ -154,7 +260,14 @@ public sealed class Theater(Agreement agreement)
     /// the exact volumes (the operation itself, under its id, is ignored). For the offline checker and the
     /// center; what a party is answered is <see cref="FindConflictsFor"/>.
     /// </summary>
-    public List<Conflict> FindConflicts(Operation operation)
+    public List<Conflict> FindConflicts(Operation operation) => FindConflicts(operation, null);
+
+    /// <summary>
+    /// As <see cref="FindConflicts(Operation)"/>, with the other operations limited to those <paramref name="others"/>
+    /// accepts (tested before their geometry): the offline check asks each operation only for the later ones.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal List<Conflict> FindConflicts(Operation operation, Func<Operation, bool>? others)
     {
         ArgumentNullException.ThrowIfNull(operation);
         var zones = t_zones ??= [];
@@ -167,7 +280,7 @@ public sealed class Theater(Agreement agreement)
                 conflicts.Add(Conflict.WithZone(operation, zone));
             }
 
-            AddSeparationConflicts(operation, conflicts);
+            AddSeparationConflicts(operation, conflicts, others);
             return conflicts;
         }
         finally
@@ -181,7 +294,7 @@ public sealed class Theater(Agreement agreement)
     /// (public, or shared with it) conflict exactly; a zone it may not see conflicts when the agreement forbids
     /// the kinds and the two share a disclosure cell and a disclosure time slot, whatever the altitudes (each
     /// such conflict records in <see cref="Conflict.Exact"/> whether the exact volumes overlap). Separation
-    /// conflicts with other operations stay exact. A superset of <see cref="FindConflicts"/>.
+    /// conflicts with other operations stay exact. A superset of <see cref="FindConflicts(Operation)"/>.
     /// </summary>
     /// <remarks>Zones it may see come first, in index order; then hidden zones by id; then operations.</remarks>
     public List<Conflict> FindConflictsFor(Operation operation)
@@ -238,7 +351,8 @@ public sealed class Theater(Agreement agreement)
 
     private static readonly AltitudeBand AnyAltitude = new(double.NegativeInfinity, double.PositiveInfinity);
 
-    private void AddSeparationConflicts(Operation operation, List<Conflict> conflicts)
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void AddSeparationConflicts(Operation operation, List<Conflict> conflicts, Func<Operation, bool>? only = null)
     {
         if (Agreement.IsAirborne(operation.Kind))
         {
@@ -246,7 +360,9 @@ public sealed class Theater(Agreement agreement)
             // allocates no closure, and the operation itself (filed under its id when it is modified) is left out here.
             var others = new List<Operation>();
             var sep = Agreement.Separation;
-            _operations.Query(operation.Volume, sep.LateralMetres, sep.VerticalMetres, GroupOf(operation.Owner), _separable ??= IsSeparable, others);
+            var separable = _separable ??= IsSeparable;
+            _operations.Query(operation.Volume, sep.LateralMetres, sep.VerticalMetres, GroupOf(operation.Owner),
+                only is null ? separable : other => only(other) && separable(other), others);
             foreach (var other in others)
             {
                 if (other.Id != operation.Id)
@@ -270,6 +386,7 @@ public sealed class Theater(Agreement agreement)
         return zones;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void CollectZonesAffectedBy(Operation operation, List<Zone> zones)
     {
         // The owner's group holds exactly its own zones: skipping it is the "other party" rule.

@@ -49,10 +49,11 @@ public static class FeatureReader
         }
         catch (JsonException e)
         {
-            // The parser's own message says what is wrong; its position suffix is given separately.
+            // The parser's own message says what is wrong; its position suffix is given separately. A repeated
+            // property name is found after parsing, with no position.
             string reason = e.Message.Split(" LineNumber:", 2)[0].Trim().TrimEnd('.');
-            throw new InputRejectedException(new InputError(null, "$",
-                $"malformed JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}: {Clip(reason, 120)}"));
+            string at = e.LineNumber is { } line ? $" at line {line + 1}, byte {e.BytePositionInLine + 1}" : "";
+            throw new InputRejectedException(new InputError(null, "$", $"malformed JSON{at}: {Clip(reason, 120)}"));
         }
     }
 
@@ -69,26 +70,39 @@ public static class FeatureReader
 
     /// <summary>Reads zones; <paramref name="caller"/>, when given, is the owner of features that name none.</summary>
     public static IReadOnlyList<Zone> ReadZones(JsonElement root, Agreement agreement, PartyId? caller = null) =>
-        Read(root, agreement, caller, isZone: true, (f, _) =>
-        {
-            ZoneKinds.TryParse(f.Kind, out var kind);
-            return new Zone
-            {
-                Id = new ZoneId(f.Id), Owner = f.Owner, Kind = kind, Volume = f.Volume,
-                Name = f.Name, Visibility = f.Visibility, SharedWith = f.SharedWith,
-            };
-        });
+        Read(root, agreement, caller, isZone: true, (f, _) => ZoneOf(f));
 
     /// <summary>Reads operations (state <see cref="OperationState.Proposed"/>).</summary>
     public static IReadOnlyList<Operation> ReadOperations(JsonElement root, Agreement agreement, PartyId? caller = null) =>
-        Read(root, agreement, caller, isZone: false, (f, _) => new Operation
-        {
-            Id = new OperationId(f.Id), Owner = f.Owner, Kind = f.Kind, Volume = f.Volume,
-            Name = f.Name, Visibility = f.Visibility, SharedWith = f.SharedWith,
-        });
+        Read(root, agreement, caller, isZone: false, (f, _) => OperationOf(f));
 
-    private sealed record Parsed(
+    /// <summary>What a valid feature says, before it becomes a zone or an operation.</summary>
+    internal sealed record Parsed(
         string Id, PartyId Owner, string Kind, Volume Volume, string? Name, Visibility Visibility, IReadOnlyList<PartyId> SharedWith);
+
+    /// <summary>The refusal of a repeated feature id; <c>Field</c> is <c>features[i].id</c>.</summary>
+    internal const string DuplicateIdMessage = "duplicate id: an earlier feature has the same id";
+
+    /// <summary>The refusal of a string that cannot be decoded, for the whole input (field <c>$</c>).</summary>
+    internal const string LoneSurrogateMessage = "a string holds an invalid \\u escape (a lone UTF-16 surrogate)";
+
+    /// <summary>A valid zone as the reader makes it.</summary>
+    internal static Zone ZoneOf(Parsed f)
+    {
+        ZoneKinds.TryParse(f.Kind, out var kind);
+        return new Zone
+        {
+            Id = new ZoneId(f.Id), Owner = f.Owner, Kind = kind, Volume = f.Volume,
+            Name = f.Name, Visibility = f.Visibility, SharedWith = f.SharedWith,
+        };
+    }
+
+    /// <summary>A valid operation as the reader makes it.</summary>
+    internal static Operation OperationOf(Parsed f) => new()
+    {
+        Id = new OperationId(f.Id), Owner = f.Owner, Kind = f.Kind, Volume = f.Volume,
+        Name = f.Name, Visibility = f.Visibility, SharedWith = f.SharedWith,
+    };
 
     private static List<T> Read<T>(JsonElement root, Agreement agreement, PartyId? caller, bool isZone, Func<Parsed, int, T> make)
     {
@@ -99,7 +113,7 @@ public static class FeatureReader
         catch (InvalidOperationException)
         {
             // System.Text.Json refuses to decode a string holding a lone UTF-16 surrogate escape.
-            throw new InputRejectedException(new InputError(null, "$", "a string holds an invalid \\u escape (a lone UTF-16 surrogate)"));
+            throw new InputRejectedException(new InputError(null, "$", LoneSurrogateMessage));
         }
     }
 
@@ -129,7 +143,7 @@ public static class FeatureReader
                 {
                     if (!seen.Add(parsed.Id))
                     {
-                        errors.Add(new InputError(parsed.Id, $"features[{i}].id", "duplicate id in this request"));
+                        errors.Add(new InputError(parsed.Id, $"features[{i}].id", DuplicateIdMessage));
                     }
                     else
                     {
@@ -165,7 +179,12 @@ public static class FeatureReader
         return result;
     }
 
-    private static Parsed? ReadOne(JsonElement f, string path, Agreement agreement, PartyId? caller, bool isZone, List<InputError> errors)
+    /// <summary>
+    /// Reads one element of a collection (or the root Feature): null, with what is wrong added to <paramref name="errors"/>,
+    /// each field prefixed with <paramref name="path"/>, unless it is valid.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A string it decodes holds a lone UTF-16 surrogate escape.</exception>
+    internal static Parsed? ReadOne(JsonElement f, string path, Agreement agreement, PartyId? caller, bool isZone, List<InputError> errors)
     {
         int before = errors.Count;
         string? id = null;

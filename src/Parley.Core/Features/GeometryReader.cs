@@ -211,8 +211,22 @@ internal static class GeometryReader
         return result;
     }
 
-    private static double[] WithoutRepeats(double[] packed)
+    /// <summary>The ring without consecutive repeated positions; the same array when it has none.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal static double[] WithoutRepeats(double[] packed)
     {
+        // Most rings have no repeat: found so, the ring is returned without a copy being made first.
+        bool repeats = false;
+        for (int i = 2; i < packed.Length && !repeats; i += 2)
+        {
+            repeats = packed[i] == packed[i - 2] && packed[i + 1] == packed[i - 1];
+        }
+
+        if (!repeats)
+        {
+            return packed;
+        }
+
         var list = new List<double>(packed.Length) { packed[0], packed[1] };
         for (int i = 2; i < packed.Length; i += 2)
         {

@@ -10,6 +10,7 @@ internal static class RingCheck
     private const int QuadraticLimit = 256;
 
     /// <summary>Null when the ring is simple; otherwise where it crosses or touches itself.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static string? SelfIntersection(double[] ring)
     {
         int n = (ring.Length / 2) - 1; // segments
@@ -19,13 +20,31 @@ internal static class RingCheck
             return error is null ? null : Describe(error);
         }
 
+        // Each segment's box, once: most pairs of segments are told apart by their boxes alone, as
+        // Planar.SegmentsIntersect would tell them apart first.
+        Span<double> boxes = stackalloc double[4 * Math.Max(0, n)];
+        for (int i = 0; i < n; i++)
+        {
+            boxes[4 * i] = Math.Min(ring[2 * i], ring[(2 * i) + 2]);
+            boxes[(4 * i) + 1] = Math.Min(ring[(2 * i) + 1], ring[(2 * i) + 3]);
+            boxes[(4 * i) + 2] = Math.Max(ring[2 * i], ring[(2 * i) + 2]);
+            boxes[(4 * i) + 3] = Math.Max(ring[(2 * i) + 1], ring[(2 * i) + 3]);
+        }
+
         for (int i = 0; i < n; i++)
         {
             double ax = ring[2 * i], ay = ring[(2 * i) + 1], bx = ring[(2 * i) + 2], by = ring[(2 * i) + 3];
             for (int j = i + 1; j < n; j++)
             {
-                double cx = ring[2 * j], cy = ring[(2 * j) + 1], dx = ring[(2 * j) + 2], dy = ring[(2 * j) + 3];
                 bool next = j == i + 1, wrap = i == 0 && j == n - 1;
+                if (!next && !wrap &&
+                    (boxes[(4 * i) + 2] < boxes[4 * j] || boxes[(4 * j) + 2] < boxes[4 * i] ||
+                     boxes[(4 * i) + 3] < boxes[(4 * j) + 1] || boxes[(4 * j) + 3] < boxes[(4 * i) + 1]))
+                {
+                    continue; // boxes apart: no contact
+                }
+
+                double cx = ring[2 * j], cy = ring[(2 * j) + 1], dx = ring[(2 * j) + 2], dy = ring[(2 * j) + 3];
                 if (next || wrap)
                 {
                     // Adjacent edges share one vertex; they must not fold back over each other.

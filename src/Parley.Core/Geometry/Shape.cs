@@ -106,6 +106,9 @@ public sealed class Shape
         return new Shape(ShapeKind.Polygonal, [.. paths], starts, 0);
     }
 
+    /// <summary>A polygon without holes: <see cref="Polygons"/> of one polygon of one ring, made without the lists.</summary>
+    internal static Shape Polygon(double[] shell) => new(ShapeKind.Polygonal, [shell], OnePolygon, 0);
+
     /// <summary>A circle: all points within <paramref name="radiusMetres"/> of a point.</summary>
     public static Shape Circle(double lon, double lat, double radiusMetres) =>
         new(ShapeKind.Point, [[lon, lat]], [], radiusMetres);

@@ -181,31 +181,190 @@ public sealed class SpatioTemporalIndex<T>
         _entries[slot] = new Entry { Item = item, Shape = volume.Footprint, Level = (byte)level };
         _slots[key] = slot;
         _levelCounts[level]++;
-        var link = new Link
-        {
-            Start = volume.Time.StartTicks,
-            End = volume.Time.EndTicks,
-            AltMin = volume.Altitude.MinMetres,
-            AltMax = volume.Altitude.MaxMetres,
-            Item = item,
-            Shape = volume.Footprint,
-            Filed = boxes.Second is null ? slot : ~slot,
-            Group = group,
-        };
+        var link = LinkFor(item, volume, slot, group, boxes.Second is not null);
         var cells = _cells[level];
         var cursor = new CellCursor(boxes, level);
         while (cursor.Next(out long cell, out var box))
         {
-            // A wrapping entry has one link where both its boxes fall in a cell: the cell files it under the
-            // whole world, so that the scan never passes over it and reads its own two boxes instead.
-            var filed = boxes.Second is null ? box : GeoBox.World;
-            link.MinX = filed.MinX;
-            link.MinY = filed.MinY;
-            link.MaxX = filed.MaxX;
-            link.MaxY = filed.MaxY;
+            File(ref link, boxes, box);
             CollectionsMarshal.GetValueRefOrAddDefault(cells, cell, out _).Add(link);
         }
     }
+
+    /// <summary>An entry's link, but for the box filed in a cell.</summary>
+    private static Link LinkFor(T item, Volume volume, int slot, int group, bool wraps) => new()
+    {
+        Start = volume.Time.StartTicks,
+        End = volume.Time.EndTicks,
+        AltMin = volume.Altitude.MinMetres,
+        AltMax = volume.Altitude.MaxMetres,
+        Item = item,
+        Shape = volume.Footprint,
+        Filed = wraps ? ~slot : slot,
+        Group = group,
+    };
+
+    /// <summary>Sets the box a link files in a cell whose cursor gave <paramref name="box"/>.</summary>
+    private static void File(ref Link link, in GeoBoxPair boxes, in GeoBox box)
+    {
+        // A wrapping entry has one link where both its boxes fall in a cell: the cell files it under the
+        // whole world, so that the scan never passes over it and reads its own two boxes instead.
+        var filed = boxes.Second is null ? box : GeoBox.World;
+        link.MinX = filed.MinX;
+        link.MinY = filed.MinY;
+        link.MaxX = filed.MaxX;
+        link.MaxY = filed.MaxY;
+    }
+
+    /// <summary>
+    /// Files many entries at once: the entries that <see cref="Upsert(string, T, Volume, int)"/> of each in turn would
+    /// file (a later entry under a key replaces an earlier one), filed faster in an empty index: every entry's cells
+    /// are found first, sorted by cell, and each cell's array is then made once, at its final size. Queries then
+    /// answer with the same entries, not always in the same order. In an index that holds entries already, each is
+    /// upserted in turn.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // run once, on a million entries
+    public void Load(IReadOnlyList<IndexEntry<T>> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (_slots.Count > 0 || _entryCount > 0)
+        {
+            foreach (var e in entries)
+            {
+                Upsert(e.Key, e.Item, e.Volume, e.Group);
+            }
+
+            return;
+        }
+
+        if (entries is not (List<IndexEntry<T>> or IndexEntry<T>[]))
+        {
+            entries = entries.ToArray();
+        }
+
+        var input = entries is List<IndexEntry<T>> list ? CollectionsMarshal.AsSpan(list) : ((IndexEntry<T>[])entries);
+        int n = input.Length;
+        foreach (ref readonly var e in input)
+        {
+            ArgumentNullException.ThrowIfNull(e.Item);
+            ArgumentNullException.ThrowIfNull(e.Volume);
+            ArgumentOutOfRangeException.ThrowIfLessThan(e.Group, NoGroup);
+        }
+
+        // Slots in order of first use of each key; the last entry under a key is the one filed.
+        _slots.EnsureCapacity(n);
+        var slotOf = new int[n];
+        var lastOf = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_slots, input[i].Key, out bool exists);
+            if (exists)
+            {
+                slotOf[lastOf[slot]] = -1;
+            }
+            else
+            {
+                slot = _entryCount++;
+            }
+
+            lastOf[slot] = i;
+            slotOf[i] = slot;
+        }
+
+        _entries = new Entry[Math.Max(16, _entryCount)];
+
+        // Every link, made in input order, in parallel over shares of the input (each entry's objects read once),
+        // with its cell: the level above the cell's key.
+        int shares = n < 4096 ? 1 : Environment.ProcessorCount;
+        var made = new (List<Link> Links, List<long> Cells, int[] Levels)[shares];
+        Parallel.For(0, shares, share =>
+        {
+            int from = (int)((long)n * share / shares), to = (int)((long)n * (share + 1) / shares);
+            var links = new List<Link>((to - from) * 3 / 2);
+            var cells = new List<long>((to - from) * 3 / 2);
+            var levels = new int[MaxLevel + 1];
+            var input = entries is List<IndexEntry<T>> list ? CollectionsMarshal.AsSpan(list) : ((IndexEntry<T>[])entries);
+            for (int i = from; i < to; i++)
+            {
+                if (slotOf[i] < 0)
+                {
+                    continue;
+                }
+
+                ref readonly var e = ref input[i];
+                var boxes = e.Volume.Footprint.CoveringBoxes();
+                int level = Math.Min(_finestLevel, LevelFor(boxes));
+                _entries[slotOf[i]] = new Entry { Item = e.Item, Shape = e.Volume.Footprint, Level = (byte)level };
+                levels[level]++;
+                var link = LinkFor(e.Item, e.Volume, slotOf[i], e.Group, boxes.Second is not null);
+                File(ref link, boxes, boxes.First); // an entry that wraps files the world, whichever box meets the cell
+                var cursor = new CellCursor(boxes, level);
+                while (cursor.Next(out long cell, out _))
+                {
+                    links.Add(link);
+                    cells.Add(((long)level << LevelShift) | cell);
+                }
+            }
+
+            made[share] = (links, cells, levels);
+        });
+
+        // Sorted by cell, counting: each link's cell gets a number in order of first use and each cell its count;
+        // then each cell's array is made once, at its final size, and the links are placed in input order.
+        var number = new Dictionary<long, int>(CellKeyComparer.Instance);
+        var counts = new List<int>();
+        var keys = new List<long>();
+        var numberOf = new int[made.Sum(m => m.Cells.Count)];
+        int at = 0;
+        foreach (var (_, cells, levels) in made)
+        {
+            for (int level = 0; level <= MaxLevel; level++)
+            {
+                _levelCounts[level] += levels[level];
+            }
+
+            foreach (long key in cells)
+            {
+                ref int c = ref CollectionsMarshal.GetValueRefOrAddDefault(number, key, out bool exists);
+                if (!exists)
+                {
+                    c = counts.Count;
+                    counts.Add(0);
+                    keys.Add(key);
+                }
+
+                counts[c]++;
+                numberOf[at++] = c;
+            }
+        }
+
+        var cellLinks = new Link[counts.Count][];
+        for (int c = 0; c < cellLinks.Length; c++)
+        {
+            cellLinks[c] = new Link[counts[c]];
+            counts[c] = 0;
+        }
+
+        at = 0;
+        foreach (var (links, _, _) in made)
+        {
+            foreach (ref readonly var link in CollectionsMarshal.AsSpan(links))
+            {
+                int c = numberOf[at++];
+                cellLinks[c][counts[c]++] = link;
+            }
+        }
+
+        for (int c = 0; c < cellLinks.Length; c++)
+        {
+            _cells[(int)(keys[c] >> LevelShift)][keys[c] & CellMask] = new Cell { Count = cellLinks[c].Length, Links = cellLinks[c] };
+        }
+    }
+
+    // A sort key is the level above a cell's key (level ≤ 24: 5 bits; cell: 58 bits).
+    private const int LevelShift = 58;
+    private const long CellMask = (1L << LevelShift) - 1;
+
 
     /// <summary>Removes the entry stored under <paramref name="key"/>; false when there is none.</summary>
     public bool Remove(string key)
@@ -251,6 +410,7 @@ public sealed class SpatioTemporalIndex<T>
     /// As <see cref="Query(Volume, double, double, Func{T, bool}?, List{T})"/>, leaving out the entries of
     /// <paramref name="skipGroup"/> (<see cref="NoGroup"/>: none) before any other test.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Query(Volume volume, double lateralMetres, double verticalMetres, int skipGroup, Func<T, bool>? accept, List<T> results)
     {
         ArgumentNullException.ThrowIfNull(volume);
@@ -339,6 +499,7 @@ public sealed class SpatioTemporalIndex<T>
     /// candidate after another, every miss waits for the one before. Done a level at a time over all
     /// candidates, the reads of one level are independent, so the processor overlaps their misses.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Warm(Span<Candidate> found)
     {
         foreach (ref var c in found)
@@ -386,6 +547,7 @@ public sealed class SpatioTemporalIndex<T>
         public double LateralMetres;
         public double SureMetres; // for a circle or corridor: its buffer plus the query's reach; -1 for polygons
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Visit(ref readonly Link link, in GeoBoxPair boxes)
         {
             if (link.Group == SkipGroup && SkipGroup != NoGroup)
@@ -433,6 +595,7 @@ public sealed class SpatioTemporalIndex<T>
     }
 
     /// <summary>The boxes of a corridor's legs (pairs of segments), grown by its half-width and the query's reach; a pooled array.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static GeoBoxPair[] LegBoxes(Shape line, double extraMetres, out int count)
     {
         count = 0;
@@ -481,6 +644,7 @@ public sealed class SpatioTemporalIndex<T>
         return list;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Candidates<TVisitor>(GeoBoxPair query, ref TVisitor visitor)
         where TVisitor : struct, ICandidateVisitor
     {
@@ -499,6 +663,7 @@ public sealed class SpatioTemporalIndex<T>
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void VisitLevel<TVisitor>(int level, GeoBox q, int queryPart, in GeoBoxPair query, ref TVisitor visitor)
         where TVisitor : struct, ICandidateVisitor
     {
@@ -570,6 +735,7 @@ public sealed class SpatioTemporalIndex<T>
         public double Touched;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void VisitBatch<TVisitor>(Span<CellRef> batch, int level, double size, GeoBox q, int qx0, int qy0, int queryPart, in GeoBoxPair query, ref TVisitor visitor)
         where TVisitor : struct, ICandidateVisitor
     {
@@ -591,6 +757,7 @@ public sealed class SpatioTemporalIndex<T>
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void VisitCell<TVisitor>(in Cell cell, int ix, int iy, int level, double size, GeoBox q, int qx0, int qy0, int queryPart, in GeoBoxPair query, ref TVisitor visitor)
         where TVisitor : struct, ICandidateVisitor
     {
@@ -664,6 +831,7 @@ public sealed class SpatioTemporalIndex<T>
         static double Extent(GeoBox b) => Math.Max(b.MaxX - b.MinX, b.MaxY - b.MinY);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static (int X0, int Y0, int X1, int Y1) CellRange(GeoBox b, double size, int level)
     {
         int max = (int)Math.Min(int.MaxValue, (1L << level) - 1);
@@ -733,3 +901,12 @@ public sealed class SpatioTemporalIndex<T>
         }
     }
 }
+
+/// <summary>One entry to file with <see cref="SpatioTemporalIndex{T}.Load"/>: what <see cref="SpatioTemporalIndex{T}.Upsert(string, T, Volume, int)"/> takes.</summary>
+/// <typeparam name="T">The indexed item.</typeparam>
+/// <param name="Key">The entry's key.</param>
+/// <param name="Item">The item a query reports.</param>
+/// <param name="Volume">Where and when.</param>
+/// <param name="Group">Its group (0 or more, or <see cref="SpatioTemporalIndex{T}.NoGroup"/>).</param>
+public readonly record struct IndexEntry<T>(string Key, T Item, Volume Volume, int Group)
+    where T : class;

@@ -52,8 +52,7 @@ public sealed class TimeSlicedIndex<T>
     {
         ArgumentNullException.ThrowIfNull(volume);
         Remove(key);
-        long start = volume.Time.StartTicks, end = volume.Time.EndTicks;
-        long slice = end - start <= _slice ? start / _slice : Long; // ticks are never negative, and the difference never overflows
+        long slice = SliceOf(volume);
         SpatioTemporalIndex<T> index;
         if (slice == Long)
         {
@@ -67,6 +66,74 @@ public sealed class TimeSlicedIndex<T>
 
         index.Upsert(key, item, volume, group);
         _sliceOf[key] = slice;
+    }
+
+    /// <summary>
+    /// Files many entries at once: the entries that <see cref="Upsert"/> of each in turn would file (a later entry
+    /// under a key replaces an earlier one); in an empty index, each slice's index is loaded whole
+    /// (<see cref="SpatioTemporalIndex{T}.Load"/>). In an index that holds entries already, each is upserted in turn.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // run once, on a million entries
+    public void Load(IReadOnlyList<IndexEntry<T>> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (Count > 0)
+        {
+            foreach (var e in entries)
+            {
+                Upsert(e.Key, e.Item, e.Volume, e.Group);
+            }
+
+            return;
+        }
+
+        var last = new Dictionary<string, int>(entries.Count, StringComparer.Ordinal);
+        for (int i = 0; i < entries.Count; i++)
+        {
+            ArgumentNullException.ThrowIfNull(entries[i].Volume);
+            last[entries[i].Key] = i;
+        }
+
+        var longEntries = new List<IndexEntry<T>>();
+        var bySlice = new Dictionary<long, List<IndexEntry<T>>>();
+        for (int i = 0; i < entries.Count; i++)
+        {
+            var e = entries[i];
+            if (last[e.Key] != i)
+            {
+                continue;
+            }
+
+            long slice = SliceOf(e.Volume);
+            if (slice == Long)
+            {
+                longEntries.Add(e);
+            }
+            else if (bySlice.TryGetValue(slice, out var list))
+            {
+                list.Add(e);
+            }
+            else
+            {
+                bySlice[slice] = [e];
+            }
+
+            _sliceOf[e.Key] = slice;
+        }
+
+        _long.Load(longEntries);
+        foreach (var (slice, list) in bySlice)
+        {
+            var index = new SpatioTemporalIndex<T>(_finestLevel);
+            index.Load(list);
+            _slices[slice] = index;
+        }
+    }
+
+    private long SliceOf(Volume volume)
+    {
+        long start = volume.Time.StartTicks, end = volume.Time.EndTicks;
+        return end - start <= _slice ? start / _slice : Long; // ticks are never negative, and the difference never overflows
     }
 
     /// <summary>Removes the entry stored under <paramref name="key"/>; false when there is none.</summary>
@@ -88,6 +155,7 @@ public sealed class TimeSlicedIndex<T>
     }
 
     /// <summary>As <see cref="SpatioTemporalIndex{T}.Query(Volume, double, double, int, Func{T, bool}?, List{T})"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Query(Volume volume, double lateralMetres, double verticalMetres, int skipGroup, Func<T, bool>? accept, List<T> results)
     {
         ArgumentNullException.ThrowIfNull(volume);

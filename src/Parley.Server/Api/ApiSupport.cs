@@ -12,7 +12,23 @@ internal static class ApiSupport
 {
     /// <summary>Reads the request body whole (as verified by the signature, when there is one); Kestrel enforces the size limit.</summary>
     /// <exception cref="BadHttpRequestException">415 when the body is not declared as JSON in UTF-8.</exception>
-    public static async Task<JsonDocument> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
+    public static async Task<JsonDocument> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        FeatureReader.ParseJson(await ReadBodyAsync(request, cancellationToken));
+
+    /// <summary>
+    /// The zones of the request body, read straight from its bytes (<see cref="StreamingFeatureReader"/>: no document
+    /// tree), with the refusals and errors of <see cref="FeatureReader"/>; more than <paramref name="maxFeatures"/>
+    /// features are refused before any is validated.
+    /// </summary>
+    public static async Task<IReadOnlyList<Zone>> ReadZonesAsync(HttpRequest request, Parley.Server.Security.Caller caller, int maxFeatures, CancellationToken cancellationToken) =>
+        StreamingFeatureReader.ReadZones(await ReadBodyAsync(request, cancellationToken), caller.Agreement, caller.Party, maxFeatures: maxFeatures);
+
+    /// <summary>The operations of the request body, as <see cref="ReadZonesAsync"/> reads zones.</summary>
+    public static async Task<IReadOnlyList<Operation>> ReadOperationsAsync(HttpRequest request, Parley.Server.Security.Caller caller, CancellationToken cancellationToken) =>
+        StreamingFeatureReader.ReadOperations(await ReadBodyAsync(request, cancellationToken), caller.Agreement, caller.Party);
+
+    /// <summary>The request body's bytes (as verified by the signature, when there is one), refused when not JSON or empty.</summary>
+    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (!IsJsonContentType(request.ContentType))
         {
@@ -24,7 +40,7 @@ internal static class ApiSupport
         {
             return verified.Length == 0
                 ? throw new InputRejectedException(new InputError(null, "$", "the request body is empty: expected GeoJSON"))
-                : FeatureReader.ParseJson(verified);
+                : verified;
         }
 
         using var buffer = new MemoryStream();
@@ -34,7 +50,7 @@ internal static class ApiSupport
             throw new InputRejectedException(new InputError(null, "$", "the request body is empty: expected GeoJSON"));
         }
 
-        return FeatureReader.ParseJson(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
     private static bool IsJsonContentType(string? contentType) =>

@@ -184,8 +184,7 @@ internal static class OperationsApi
 
     private static async Task<Operation> ReadOneAsync(HttpContext http, Caller caller, CancellationToken ct)
     {
-        using var body = await ApiSupport.ReadJsonAsync(http.Request, ct);
-        var operations = FeatureReader.ReadOperations(body.RootElement, caller.Agreement, caller.Party);
+        var operations = await ApiSupport.ReadOperationsAsync(http.Request, caller, ct);
         if (operations.Count != 1)
         {
             throw new InputRejectedException(new InputError(null, "type", "submit one operation as a single Feature"));

@@ -47,15 +47,7 @@ internal static class ZonesApi
         [FromServices] ParleyServerOptions options, CancellationToken ct)
     {
         var caller = http.GetCaller();
-        using var body = await ApiSupport.ReadJsonAsync(http.Request, ct);
-        if (body.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object &&
-            body.RootElement.TryGetProperty("features", out var features) && features.ValueKind == System.Text.Json.JsonValueKind.Array &&
-            features.GetArrayLength() > options.MaxFeaturesPerRequest)
-        {
-            throw new InputRejectedException(new InputError(null, "features", $"more than {options.MaxFeaturesPerRequest} features in one request: split it"));
-        }
-
-        var declared = FeatureReader.ReadZones(body.RootElement, caller.Agreement, caller.Party);
+        var declared = await ApiSupport.ReadZonesAsync(http.Request, caller, options.MaxFeaturesPerRequest, ct);
         RequireOwnership(declared, caller);
 
         // Pending operations of other parties that the zones now touch wait again for their owner; they belong to
@@ -89,8 +81,7 @@ internal static class ZonesApi
     private static async Task<IResult> ReplaceAsync(string agreement, string id, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
     {
         var caller = http.GetCaller();
-        using var body = await ApiSupport.ReadJsonAsync(http.Request, ct);
-        var replacement = FeatureReader.ReadZones(body.RootElement, caller.Agreement, caller.Party);
+        var replacement = await ApiSupport.ReadZonesAsync(http.Request, caller, int.MaxValue, ct);
         if (replacement.Count != 1 || replacement[0].Id.Value != id)
         {
             throw new InputRejectedException(new InputError(replacement.Count == 1 ? replacement[0].Id.Value : null, "id",

@@ -112,6 +112,43 @@ public class SpatioTemporalIndexPropertyTests
         }, iter: 60);
     }
 
+    [Theory]
+    [InlineData(SpatioTemporalIndex<IndexItem>.DefaultFinestLevel)]
+    [InlineData(0)]
+    [InlineData(24)]
+    public void loading_entries_at_once_files_what_upserting_them_in_turn_files(int finestLevel)
+    {
+        // The loaded batch repeats keys (a later entry replaces an earlier one, perhaps in another group); then more
+        // upserts and removals reach both indexes, so the loaded cells must take changes as built ones do.
+        Cases.Select(Gen.Int[0, 100], Gen.Int[-1, 2]).Sample((c, share, skip) =>
+        {
+            var steps = c.Steps.Select((s, i) => i < c.Steps.Count * share / 100 ? s with { Action = 0 } : s).ToList();
+            var oneByOne = new SpatioTemporalIndex<IndexItem>(finestLevel);
+            var bulk = new SpatioTemporalIndex<IndexItem>(finestLevel);
+            var replay = new BulkReplay<SpatioTemporalIndex<IndexItem>>(c.Steps.Count * share / 100, oneByOne, bulk,
+                (index, key, item, volume, group) => index.Upsert(key, item, volume, group), (index, key) => index.Remove(key), (index, batch) => index.Load(batch));
+            var model = replay.Run(steps);
+
+            model.AssertHeldBy(bulk.Count, bulk.Items, bulk.Find);
+            model.AssertHeldBy(oneByOne.Count, oneByOne.Items, oneByOne.Find);
+            foreach (var probe in c.Probes)
+            {
+                var expected = model.Expected(probe, skip);
+                var loaded = new List<IndexItem>();
+                bulk.Query(probe.Volume, probe.LateralMetres, probe.VerticalMetres, skip, null, loaded);
+                var built = new List<IndexItem>();
+                oneByOne.Query(probe.Volume, probe.LateralMetres, probe.VerticalMetres, skip, null, built);
+                Assert.Equal(expected, loaded.OrderBy(i => i.Key).ToList());
+                Assert.Equal(expected, built.OrderBy(i => i.Key).ToList());
+                Assert.Equal(
+                    oneByOne.CoarseCandidates(probe.Volume.Footprint.CoveringBoxes(probe.LateralMetres)).OrderBy(i => i.Key),
+                    bulk.CoarseCandidates(probe.Volume.Footprint.CoveringBoxes(probe.LateralMetres)).OrderBy(i => i.Key));
+            }
+
+            Assert.Equal(oneByOne.LevelStatistics(), bulk.LevelStatistics());
+        }, iter: 150);
+    }
+
     [Fact]
     public void removing_every_entry_leaves_an_empty_index()
     {

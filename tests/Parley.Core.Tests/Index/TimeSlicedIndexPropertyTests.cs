@@ -114,4 +114,32 @@ public class TimeSlicedIndexPropertyTests
         Assert.Equal(0, index.Count);
         Assert.Empty(index.Items);
     }
+
+    [Fact]
+    public void loading_entries_at_once_files_what_upserting_them_in_turn_files()
+    {
+        // Repeated keys in the batch move entries between slices and groups; more steps follow the load.
+        Cases.Select(Gen.Int[0, 100], Gen.Int[-1, 2]).Sample((c, share, skip) =>
+        {
+            int loadAt = c.Steps.Count * share / 100;
+            var steps = c.Steps.Select((s, i) => i < loadAt ? s with { Action = 0 } : s).ToList();
+            var oneByOne = new TimeSlicedIndex<IndexItem>(Slice);
+            var bulk = new TimeSlicedIndex<IndexItem>(Slice);
+            var model = new BulkReplay<TimeSlicedIndex<IndexItem>>(loadAt, oneByOne, bulk,
+                (index, key, item, volume, group) => index.Upsert(key, item, volume, group), (index, key) => index.Remove(key), (index, batch) => index.Load(batch))
+                .Run(steps);
+
+            model.AssertHeldBy(bulk.Count, bulk.Items, bulk.Find);
+            foreach (var probe in c.Probes)
+            {
+                var loaded = new List<IndexItem>();
+                bulk.Query(probe.Volume, probe.LateralMetres, probe.VerticalMetres, skip, null, loaded);
+                var built = new List<IndexItem>();
+                oneByOne.Query(probe.Volume, probe.LateralMetres, probe.VerticalMetres, skip, null, built);
+                Assert.Equal(loaded.Count, loaded.Distinct().Count());
+                Assert.Equal(model.Expected(probe, skip), loaded.OrderBy(i => i.Key).ToList());
+                Assert.Equal(model.Expected(probe, skip), built.OrderBy(i => i.Key).ToList());
+            }
+        }, iter: 150);
+    }
 }

@@ -22,6 +22,59 @@ public sealed record IndexItem(string Key, int Version);
 /// <summary>One random step of an index property test: an upsert (action 0) or a removal (action 1) of key <c>k{Key}</c>.</summary>
 public sealed record IndexStep(int Action, int Key, Volume Volume);
 
+/// <summary>
+/// Replays steps on two indexes: one takes every step as it comes; the other loads the first
+/// <paramref name="loadAt"/> upserts at once, then takes the rest as they come.
+/// </summary>
+/// <typeparam name="TIndex">The index type.</typeparam>
+public sealed class BulkReplay<TIndex>(int loadAt, TIndex oneByOne, TIndex bulk, Action<TIndex, string, IndexItem, Volume, int> upsert,
+    Func<TIndex, string, bool> remove, Action<TIndex, IReadOnlyList<Parley.Core.Index.IndexEntry<IndexItem>>> load)
+{
+    private readonly List<Parley.Core.Index.IndexEntry<IndexItem>> _batch = [];
+    private bool _loaded;
+
+    /// <summary>The entries loaded at once.</summary>
+    public IReadOnlyList<Parley.Core.Index.IndexEntry<IndexItem>> Batch => _batch;
+
+    /// <summary>Replays the steps on both indexes and returns the model they must both match.</summary>
+    public IndexModel Run(IEnumerable<IndexStep> steps)
+    {
+        var model = IndexModel.Replay(steps, Upsert, Remove);
+        EnsureLoaded();
+        return model;
+    }
+
+    private void EnsureLoaded()
+    {
+        if (!_loaded)
+        {
+            load(bulk, _batch);
+            _loaded = true;
+        }
+    }
+
+    private void Upsert(string key, IndexItem item, Volume volume, int group)
+    {
+        upsert(oneByOne, key, item, volume, group);
+        if (!_loaded && _batch.Count < loadAt)
+        {
+            _batch.Add(new(key, item, volume, group));
+            return;
+        }
+
+        EnsureLoaded();
+        upsert(bulk, key, item, volume, group);
+    }
+
+    private bool Remove(string key)
+    {
+        EnsureLoaded();
+        bool removed = remove(oneByOne, key);
+        Assert.Equal(removed, remove(bulk, key));
+        return removed;
+    }
+}
+
 /// <summary>The brute-force model of an index: the entries it must hold after the same steps, and what a query must return.</summary>
 public sealed class IndexModel
 {
