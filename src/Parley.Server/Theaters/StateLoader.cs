@@ -1,5 +1,6 @@
 using Parley.Core.Agreements;
 using Parley.Core.Conflicts;
+using Parley.Core.Features;
 using Parley.Core.Ports;
 using Parley.Core.Probing;
 using Parley.Core.Model;

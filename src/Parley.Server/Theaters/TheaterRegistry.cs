@@ -1,6 +1,7 @@
 using Parley.Core;
 using Parley.Core.Agreements;
 using Parley.Core.Conflicts;
+using Parley.Core.Features;
 using Parley.Core.Decisions;
 using Parley.Core.Model;
 using Parley.Core.Ports;
