@@ -76,7 +76,37 @@ public sealed class Theater(Agreement agreement)
     }
 
     /// <summary>Adds or replaces an operation.</summary>
-    public void Upsert(Operation operation) => _operations.Upsert(operation.Id.Value, operation, operation.Volume, GroupFor(operation.Owner));
+    public void Upsert(Operation operation)
+    {
+        _days?.Move(_operations.Find(operation.Id.Value), operation);
+        _operations.Upsert(operation.Id.Value, operation, operation.Volume, GroupFor(operation.Owner));
+    }
+
+    // The operations by owner and day of start, for daily limits: made on first use, then kept.
+    private OperationDays? _days;
+
+    /// <summary>The owner's operations (in any state) whose windows start on the UTC day <paramref name="day"/> (see <see cref="OperationDays.DayOf"/>).</summary>
+    public IEnumerable<Operation> OperationsStartingOn(PartyId owner, long day)
+    {
+        // Checks may run concurrently when nothing writes: the first to ask builds it, one copy is kept.
+        var days = LazyInitializer.EnsureInitialized(ref _days, () =>
+        {
+            var made = new OperationDays();
+            foreach (var operation in _operations.Items)
+            {
+                made.Move(null, operation);
+            }
+
+            return made;
+        });
+        foreach (var id in days.On(owner, day))
+        {
+            if (_operations.Find(id.Value) is { } operation)
+            {
+                yield return operation;
+            }
+        }
+    }
 
     /// <summary>The owner's group in the indexes, given on first use.</summary>
     private int GroupFor(PartyId owner)
@@ -133,7 +163,15 @@ public sealed class Theater(Agreement agreement)
     }
 
     /// <summary>Removes an operation; false when absent.</summary>
-    public bool Remove(OperationId id) => _operations.Remove(id.Value);
+    public bool Remove(OperationId id)
+    {
+        if (_days is not null && _operations.Find(id.Value) is { } operation)
+        {
+            _days.Remove(operation);
+        }
+
+        return _operations.Remove(id.Value);
+    }
 
     /// <summary>
     /// Every conflict of <paramref name="operation"/> with the zones and the live operations held here, on

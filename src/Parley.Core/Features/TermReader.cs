@@ -279,7 +279,7 @@ internal static class TermReader
         return areas;
     }
 
-    private static Volume? ReadAreaFeature(JsonObject feature, string path, Agreement agreement, List<InputError> errors)
+    private static Volume? ReadAreaFeature(JsonObject feature, string path, Agreement agreement, List<InputError> errors, bool containing = true)
     {
         int before = errors.Count;
         Known(feature, path, FeatureFields, errors);
@@ -306,6 +306,11 @@ internal static class TermReader
         var band = ReadBand(properties, path + "properties.", errors);
         var window = ReadWindow(properties, path + "properties.", errors);
         var shape = ReadShape(geometry, properties, path, agreement, errors);
+        if (shape is not null && containing && Inscribed.Refusal(shape) is { } refusal)
+        {
+            errors.Add(new InputError(null, path + "geometry", refusal));
+        }
+
         return errors.Count > before || shape is null ? null : new Volume(shape, band, window);
     }
 
@@ -321,7 +326,7 @@ internal static class TermReader
         string? type = Str(o, "type", [], "");
         if (type == "Feature")
         {
-            return ReadAreaFeature(o, path + ".", agreement, errors) is { } volume
+            return ReadAreaFeature(o, path + ".", agreement, errors, containing: false) is { } volume
                 ? (volume.Altitude == TermScope.AnyAltitude && volume.Time == TermScope.Always ? volume.Footprint
                     : Refused(errors, path + ".properties", "an area of a suspension or a limit has no altitude or window of its own: give them on the term"))
                 : null;
