@@ -24,16 +24,23 @@ public static class TermChecks
     public const string TargetType = "term";
 
     /// <summary>Every breach of the terms in force by <paramref name="operation"/>, decided now (in the agreement's order of terms).</summary>
-    public static IReadOnlyList<TermBreach> Breaches(Theater theater, Operation operation) => Find(theater, operation, countExcused: true);
+    public static IReadOnlyList<TermBreach> Breaches(Theater theater, Operation operation) => Find(theater, operation, countExcused: true, null);
 
     /// <summary>
-    /// The breaches no concurrence covers: those of <see cref="Breaches"/> without a concurred request about the term
-    /// (for an operation already decided: activation, settling, and the invariants).
+    /// As <see cref="Breaches(Theater, Operation)"/>, with the operations a decision is changing read as they will be
+    /// (<paramref name="current"/> gives an operation of the theater as the decision leaves it).
+    /// </summary>
+    internal static IReadOnlyList<TermBreach> Breaches(Theater theater, Operation operation, Func<Operation, Operation> current) =>
+        Find(theater, operation, countExcused: true, current);
+
+    /// <summary>
+    /// The breaches no concurrence covers: those of <see cref="Breaches(Theater, Operation)"/> without a concurred request about the term
+    /// (for an operation already decided: activation and the invariants).
     /// </summary>
     public static IReadOnlyList<TermBreach> Unexcused(Theater theater, Operation operation)
     {
         ArgumentNullException.ThrowIfNull(theater);
-        var found = Find(theater, operation, countExcused: true);
+        var found = Find(theater, operation, countExcused: true, null);
         return found.Count == 0 ? found : [.. found.Where(b => !Excused(theater, operation, b.Term))];
     }
 
@@ -70,10 +77,10 @@ public static class TermChecks
     public static IReadOnlyList<TermBreach> Unmarked(Theater theater, Operation operation)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        return [.. Find(theater, operation, countExcused: false).Where(b => !operation.InBreach.Contains(b.Term) && !Excused(theater, operation, b.Term))];
+        return [.. Find(theater, operation, countExcused: false, null).Where(b => !operation.InBreach.Contains(b.Term) && !Excused(theater, operation, b.Term))];
     }
 
-    private static IReadOnlyList<TermBreach> Find(Theater theater, Operation operation, bool countExcused)
+    private static IReadOnlyList<TermBreach> Find(Theater theater, Operation operation, bool countExcused, Func<Operation, Operation>? current)
     {
         ArgumentNullException.ThrowIfNull(theater);
         ArgumentNullException.ThrowIfNull(operation);
@@ -99,7 +106,7 @@ public static class TermChecks
                 TermType.Suspension => term.Area is null
                     ? "the operation falls within a suspension over the whole theater"
                     : ShapeRelations.WithinDistance(term.Area, operation.Volume.Footprint) ? "the operation touches the suspended area during the suspension" : null,
-                _ => OverLimit(theater, term, operation, countExcused),
+                _ => OverLimit(theater, term, operation, countExcused, current),
             };
             if (reason is not null)
             {
@@ -111,7 +118,7 @@ public static class TermChecks
     }
 
     /// <summary>Why the operation would exceed the limit, or null.</summary>
-    private static string? OverLimit(Theater theater, Term term, Operation operation, bool countExcused)
+    private static string? OverLimit(Theater theater, Term term, Operation operation, bool countExcused, Func<Operation, Operation>? current)
     {
         if (term.Area is { } area && !ShapeRelations.WithinDistance(area, operation.Volume.Footprint))
         {
@@ -120,9 +127,10 @@ public static class TermChecks
 
         long day = OperationDays.DayOf(operation.Volume.Time);
         int count = 1;
-        foreach (var other in theater.OperationsStartingOn(operation.Owner, day))
+        foreach (var stored in theater.OperationsStartingOn(operation.Owner, day))
         {
-            if (Counts(theater, term, operation, other, countExcused))
+            var other = current is null ? stored : current(stored);
+            if (OperationDays.DayOf(other.Volume.Time) == day && Counts(theater, term, operation, other, countExcused))
             {
                 count++;
             }
