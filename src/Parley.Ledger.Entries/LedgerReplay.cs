@@ -107,6 +107,7 @@ public static class LedgerReplay
                         {
                             Version = content["version"]!.GetValue<long>(),
                             State = OperationStates.Parse(content["state"]!.GetValue<string>()),
+                            InBreach = OperationStates.InBreach(doc.RootElement),
                         });
                         break;
                     }

@@ -4,13 +4,14 @@ using Parley.Core;
 using Parley.Core.Agreements;
 using Parley.Core.Conflicts;
 using Parley.Core.Features;
+using Parley.Core.Terms;
 using Parley.Cli.Terminal;
 
 namespace Parley.Cli.Commands;
 
 /// <summary>
 /// <c>parley check</c>: every conflict of a file of operations against a file of zones and against each
-/// other, offline (no server, no store).
+/// other, and every breach of the agreement's terms, offline (no server, no store).
 /// </summary>
 public static class CheckCommand
 {
@@ -47,7 +48,7 @@ public static class CheckCommand
         var agreement = agreementFile is null ? Agreement.Default() : ReadAgreement(agreementFile);
         bool large = Length(zonesFile) + Length(operationsFile) >= CheckProgress.ThresholdBytes;
 
-        var (zones, operations, conflicts) = CheckProgress.Run(console, large, progress =>
+        var (zones, operations, conflicts, breaches) = CheckProgress.Run(console, large, progress =>
         {
             var readZones = progress.Start("reading zones");
             var zones = Read(zonesFile, bytes => FeatureFile.Read(bytes, root => FeatureReader.ReadZones(root, agreement), z => z.Id.Value, readZones));
@@ -62,16 +63,19 @@ public static class CheckCommand
             var conflicts = OfflineCheck.Run(agreement, zones, operations, check, cancellationToken);
             check.Complete();
             progress.Remark($"{conflicts.Count:N0} conflicts");
-            return (zones.Count, operations.Count, conflicts);
+            var breaches = OfflineTerms.Run(agreement, operations, cancellationToken);
+            return (zones.Count, operations.Count, conflicts, breaches);
         });
 
         if (format == Table)
         {
             ConflictOutput.WriteTable(console, conflicts, zones, operations);
+            BreachOutput.WriteTable(console, breaches, agreement.Terms.Count);
         }
         else
         {
             ConflictOutput.WriteJsonLines(console.Out, conflicts);
+            BreachOutput.WriteJsonLines(console.Out, breaches);
         }
 
         return ExitCodes.Ok;

@@ -73,6 +73,10 @@ internal static class ApiSupport
             {
                 return Problems.Domain(e);
             }
+            catch (Parley.Core.Terms.TermBreachException e)
+            {
+                return Problems.TermBreach(e);
+            }
             catch (BadHttpRequestException e)
             {
                 return e.StatusCode switch

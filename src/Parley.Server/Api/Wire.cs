@@ -158,6 +158,7 @@ public sealed record SubscriptionList(
 [JsonSerializable(typeof(ZonesAccepted))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(FieldError[]))]
+[JsonSerializable(typeof(BreachView[]))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(InclusionProofResponse))]
 [JsonSerializable(typeof(OpeningsResponse))]
