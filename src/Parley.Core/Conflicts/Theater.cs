@@ -43,8 +43,11 @@ public sealed class Theater(Agreement agreement)
     /// <summary>The parties' subscriptions.</summary>
     public SubscriptionBook Subscriptions { get; } = new();
 
-    /// <summary>The rules in force.</summary>
-    public Agreement Agreement { get; } = agreement;
+    /// <summary>The rules in force: the agreement version decisions apply, changed only by an amendment coming into force.</summary>
+    public Agreement Agreement { get; private set; } = agreement;
+
+    /// <summary>The agreement's amendments, in any state.</summary>
+    public AmendmentBook Amendments { get; } = new();
 
     /// <summary>The disclosure grid at the agreement's resolution.</summary>
     public DisclosureGrid Grid { get; } = new(agreement.DisclosureResolutionMetres);
@@ -127,10 +130,23 @@ public sealed class Theater(Agreement agreement)
     public bool Remove(ZoneId id) =>
         _zonesByKind[0].Remove(id.Value) | _zonesByKind[1].Remove(id.Value) | _zonesByKind[2].Remove(id.Value);
 
-    /// <summary>Applies a committed change: zone withdrawals, then zones, operations, requests and subscriptions.</summary>
+    /// <summary>
+    /// Applies a committed change: amendments (one coming into force makes the agreement version it amends into the next),
+    /// then zone withdrawals, zones, operations, requests and subscriptions.
+    /// </summary>
     public void Apply(Parley.Core.Model.StateChange changes)
     {
         ArgumentNullException.ThrowIfNull(changes);
+        foreach (var amendment in changes.Amendments)
+        {
+            bool comesIntoForce = amendment.State == AmendmentState.InForce && Amendments.Find(amendment.Id)?.State != AmendmentState.InForce;
+            Amendments.Upsert(amendment);
+            if (comesIntoForce)
+            {
+                Agreement = Features.AmendmentReader.Apply(Agreement, amendment);
+            }
+        }
+
         foreach (var zone in changes.WithdrawnZones)
         {
             Remove(zone);

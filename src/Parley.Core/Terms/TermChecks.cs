@@ -24,14 +24,25 @@ public static class TermChecks
     public const string TargetType = "term";
 
     /// <summary>Every breach of the terms in force by <paramref name="operation"/>, decided now (in the agreement's order of terms).</summary>
-    public static IReadOnlyList<TermBreach> Breaches(Theater theater, Operation operation) => Find(theater, operation, countExcused: true, null);
+    public static IReadOnlyList<TermBreach> Breaches(Theater theater, Operation operation)
+    {
+        ArgumentNullException.ThrowIfNull(theater);
+        return Find(theater, theater.Agreement, operation, countExcused: true, null);
+    }
 
     /// <summary>
     /// As <see cref="Breaches(Theater, Operation)"/>, with the operations a decision is changing read as they will be
     /// (<paramref name="current"/> gives an operation of the theater as the decision leaves it).
     /// </summary>
     internal static IReadOnlyList<TermBreach> Breaches(Theater theater, Operation operation, Func<Operation, Operation> current) =>
-        Find(theater, operation, countExcused: true, current);
+        Find(theater, theater.Agreement, operation, countExcused: true, current);
+
+    /// <summary>
+    /// As <see cref="Breaches(Theater, Operation, Func{Operation, Operation})"/> under <paramref name="agreement"/> rather than
+    /// the theater's (a version coming into force).
+    /// </summary>
+    internal static IReadOnlyList<TermBreach> Breaches(Theater theater, Agreement agreement, Operation operation, Func<Operation, Operation> current) =>
+        Find(theater, agreement, operation, countExcused: true, current);
 
     /// <summary>
     /// The breaches no concurrence covers: those of <see cref="Breaches(Theater, Operation)"/> without a concurred request about the term
@@ -40,7 +51,7 @@ public static class TermChecks
     public static IReadOnlyList<TermBreach> Unexcused(Theater theater, Operation operation)
     {
         ArgumentNullException.ThrowIfNull(theater);
-        var found = Find(theater, operation, countExcused: true, null);
+        var found = Find(theater, theater.Agreement, operation, countExcused: true, null);
         return found.Count == 0 ? found : [.. found.Where(b => !Excused(theater, operation, b.Term))];
     }
 
@@ -76,15 +87,16 @@ public static class TermChecks
     /// </summary>
     public static IReadOnlyList<TermBreach> Unmarked(Theater theater, Operation operation)
     {
+        ArgumentNullException.ThrowIfNull(theater);
         ArgumentNullException.ThrowIfNull(operation);
-        return [.. Find(theater, operation, countExcused: false, null).Where(b => !operation.InBreach.Contains(b.Term) && !Excused(theater, operation, b.Term))];
+        return [.. Find(theater, theater.Agreement, operation, countExcused: false, null).Where(b => !operation.InBreach.Contains(b.Term) && !Excused(theater, operation, b.Term))];
     }
 
-    private static IReadOnlyList<TermBreach> Find(Theater theater, Operation operation, bool countExcused, Func<Operation, Operation>? current)
+    private static IReadOnlyList<TermBreach> Find(Theater theater, Agreement agreement, Operation operation, bool countExcused, Func<Operation, Operation>? current)
     {
         ArgumentNullException.ThrowIfNull(theater);
         ArgumentNullException.ThrowIfNull(operation);
-        var terms = CompiledTerms.Of(theater.Agreement).For(operation.Owner, operation.Kind);
+        var terms = CompiledTerms.Of(agreement).For(operation.Owner, operation.Kind);
         if (terms.Count == 0)
         {
             return [];

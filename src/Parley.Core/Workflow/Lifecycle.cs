@@ -37,7 +37,7 @@ public sealed record OperationVerdict(Operation Operation, IReadOnlyList<Conflic
 /// it was decided with no conflict at all, or every affected party concurred. Anything that could break that
 /// (a new or changed zone, a modification) opens requests again; silence is never consent.
 /// </remarks>
-public static class Lifecycle
+public static partial class Lifecycle
 {
     /// <summary>Decides a newly submitted operation.</summary>
     /// <exception cref="DomainException">An operation with this id exists already.</exception>
@@ -420,6 +420,33 @@ public static class Lifecycle
         private readonly Dictionary<string, ConcurrenceRequest> _requests = new(StringComparer.Ordinal);
         private readonly List<OperationId> _operationOrder = [];
         private readonly List<string> _requestOrder = [];
+        private readonly Dictionary<string, Amendment> _amendments = new(StringComparer.Ordinal);
+        private readonly List<string> _amendmentOrder = [];
+
+        /// <summary>The agreement version in force as this decision leaves it (an amendment may bring the next one).</summary>
+        public Agreements.Agreement Agreement { get; set; } = theater.Agreement;
+
+        public Amendment? Amendment(string id) => _amendments.GetValueOrDefault(id) ?? theater.Amendments.Find(id);
+
+        /// <summary>Every amendment as this decision leaves it so far, oldest first.</summary>
+        public IEnumerable<Amendment> Amendments =>
+            theater.Amendments.All.Select(a => _amendments.GetValueOrDefault(a.Id) ?? a)
+                .Concat(_amendmentOrder.Where(id => theater.Amendments.Find(id) is null).Select(id => _amendments[id]));
+
+        /// <summary>The next amendment id of the agreement, <c>am-1</c>, <c>am-2</c>, …: amendments are never deleted.</summary>
+        public string NextAmendmentId() => $"am-{theater.Amendments.Count + _amendmentOrder.Count(id => theater.Amendments.Find(id) is null) + 1}";
+
+        public void Put(Amendment amendment)
+        {
+            if (_amendments.TryAdd(amendment.Id, amendment))
+            {
+                _amendmentOrder.Add(amendment.Id);
+            }
+            else
+            {
+                _amendments[amendment.Id] = amendment;
+            }
+        }
 
         public Operation? Operation(OperationId id) => _operations.GetValueOrDefault(id) ?? theater.FindOperation(id);
 
@@ -471,8 +498,9 @@ public static class Lifecycle
 
         public Decision ToDecision(string command, PartyId submitter, DateTimeOffset now)
         {
-            // A change of an owner's day may give a limit room again: the marks it lifts go with it.
-            if (_operations.Count > 0 && theater.Agreement.Terms.Any(t => t.Type == Agreements.TermType.Limit))
+            // A change of an owner's day may give a limit room again: the marks it lifts go with it. (An amendment coming
+            // into force marks every operation afresh itself.)
+            if (_operations.Count > 0 && ReferenceEquals(Agreement, theater.Agreement) && theater.Agreement.Terms.Any(t => t.Type == Agreements.TermType.Limit))
             {
                 var changed = _operationOrder.Select(id => (theater.FindOperation(id), _operations[id])).ToList();
                 foreach (var released in TermDecisions.Released(theater, changed, Current))
@@ -484,7 +512,8 @@ public static class Lifecycle
             return Decision.Of(theater, command, submitter, new StateChange(
                 zones: _zones, withdrawnZones: _withdrawn,
                 operations: _operationOrder.Select(id => _operations[id]),
-                requests: _requestOrder.Select(id => _requests[id])), now);
+                requests: _requestOrder.Select(id => _requests[id]),
+                amendments: _amendmentOrder.Select(id => _amendments[id])), now);
         }
     }
 }
