@@ -32,7 +32,7 @@ public sealed class LifecyclePropertyTests
            "areas":{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[9.9,44.9],[10.06,44.9],[10.06,45.2],[9.9,45.2],[9.9,44.9]]]},"properties":{}}},
           {"id":"blue-grounded","type":"suspension","parties":["blue"],"kinds":["flight"],
            "area":{"type":"Polygon","coordinates":[[[10.05,45.05],[10.2,45.05],[10.2,45.2],[10.05,45.2],[10.05,45.05]]]}},
-          {"id":"red-two-strikes","type":"limit","parties":["red"],"kinds":["strike"],"max_per_day":2,"on_breach":"concurrence"},
+          {"id":"red-one-strike","type":"limit","parties":["red"],"kinds":["strike"],"max_per_day":1,"on_breach":"concurrence"},
           {"id":"aid-one-move","type":"limit","parties":["aid"],"kinds":["ground-movement"],"max_per_day":1}]}
         """);
 
@@ -69,7 +69,7 @@ public sealed class LifecyclePropertyTests
     }
 
     [Fact]
-    public void no_interleaving_under_terms_leaves_a_breach_without_concurrence_or_mark_or_activates_one()
+    public void no_interleaving_under_terms_and_amendments_leaves_a_breach_without_concurrence_or_mark_or_activates_one()
     {
         var seen = new HashSet<string>();
         Gen.Int.Sample(seed => Scenario(Termed, new Random(seed), steps: 80, seen), iter: 120, threads: 1);
@@ -80,6 +80,7 @@ public sealed class LifecyclePropertyTests
         Assert.Contains("request:term:open", seen);
         Assert.Contains("marked", seen);
         Assert.Contains("active", seen);
+        Assert.Contains("amended", seen);
     }
 
     private static void Scenario(Agreement pact, Random random, int steps, HashSet<string> seen)
@@ -93,7 +94,7 @@ public sealed class LifecyclePropertyTests
             Decision? changes = null;
             try
             {
-                changes = Act(theater, random, ref now, ref serial);
+                changes = Act(theater, random, ref now, ref serial, amend: pact.Terms.Count > 0);
             }
             catch (DomainException)
             {
@@ -145,6 +146,11 @@ public sealed class LifecyclePropertyTests
                 seen.Add("marked");
             }
 
+            if (theater.Agreement.Version > 1)
+            {
+                seen.Add("amended");
+            }
+
             foreach (var request in theater.Requests.All.Where(r => r.IsOpen))
             {
                 Assert.Equal(OperationState.AwaitingConcurrence, theater.FindOperation(request.Operation)!.State);
@@ -152,13 +158,38 @@ public sealed class LifecyclePropertyTests
         }
     }
 
-    private static Decision? Act(Theater theater, Random random, ref DateTimeOffset now, ref int serial)
+    // Amendments that change what binds the hot area: a grounding of red's flights over its south-west corner, added and
+    // removed, and red's daily strikes set to 0, 1 or 2.
+    private static readonly string[] Amendments =
+    [
+        """{"reason":"ground red","signing_deadline":"2026-12-31T00:00:00Z","add_terms":[{"id":"red-grounded","type":"suspension","parties":["red"],"kinds":["flight"],"area":{"type":"Polygon","coordinates":[[[9.9,44.9],[10.04,44.9],[10.04,45.04],[9.9,45.04],[9.9,44.9]]]}}]}""",
+        """{"reason":"lift it","signing_deadline":"2026-12-31T00:00:00Z","remove_terms":["red-grounded"]}""",
+        """{"reason":"no strikes","signing_deadline":"2026-12-31T00:00:00Z","replace_terms":[{"id":"red-one-strike","type":"limit","parties":["red"],"kinds":["strike"],"max_per_day":0,"on_breach":"concurrence"}]}""",
+        """{"reason":"two strikes","signing_deadline":"2026-12-31T00:00:00Z","replace_terms":[{"id":"red-one-strike","type":"limit","parties":["red"],"kinds":["strike"],"max_per_day":2,"on_breach":"concurrence"}]}""",
+    ];
+
+    private static Decision? Act(Theater theater, Random random, ref DateTimeOffset now, ref int serial, bool amend)
     {
         string party = Parties[random.Next(Parties.Length)];
         var operations = theater.Operations.ToList();
         var own = operations.Where(o => o.Owner.Value == party).ToList();
-        switch (random.Next(11))
+        switch (random.Next(amend ? 13 : 11))
         {
+            case 11:
+                {
+                    var open = theater.Amendments.Pending.FirstOrDefault();
+                    if (open is null)
+                    {
+                        return Lifecycle.Propose(theater, new PartyId(party), Amendments[random.Next(Amendments.Length)], now).Decision;
+                    }
+
+                    return random.Next(5) == 0
+                        ? Lifecycle.RefuseAmendment(theater, open.Id, new PartyId(party), "not now", now).Decision
+                        : Lifecycle.Sign(theater, open.Id, new PartyId(party), now).Decision;
+                }
+
+            case 12:
+                return Lifecycle.AmendmentsDue(theater, now);
             case 0 or 1 or 2:
                 return Lifecycle.Submit(theater, RandomOperation(random, $"op-{++serial}", party), now).Decision;
             case 3:
