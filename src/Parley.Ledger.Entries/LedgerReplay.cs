@@ -64,8 +64,11 @@ public static class LedgerReplay
         string? type = content["type"]?.GetValue<string>();
         if (type == "agreement")
         {
+            // A text given again restates the version its amendments amended: they stay in force on it.
+            var amendments = theater?.Amendments.All.ToList() ?? [];
             var agreement = AgreementReader.Parse(content["source"]!.GetValue<string>());
-            var next = new Theater(agreement);
+            var next = new Theater(AmendmentReader.InForce(agreement, amendments));
+            amendments.ForEach(next.Amendments.Upsert);
             if (theater is not null)
             {
                 foreach (var zone in theater.Zones)
@@ -112,6 +115,17 @@ public static class LedgerReplay
                         break;
                     }
 
+                case LedgerEntries.AmendmentItem:
+                    try
+                    {
+                        theater.Apply(new StateChange(amendments: [AmendmentRecords.FromNode(content)]));
+                    }
+                    catch (FormatException)
+                    {
+                        throw Bad(record, $"item {item} is not an amendment record");
+                    }
+
+                    break;
                 case "zone-withdrawal":
                     theater.Remove(new ZoneId(content["id"]!.GetValue<string>()));
                     break;

@@ -126,6 +126,7 @@ public static class ParleyApp
         ConcurrenceApi.Map(agreements);
         ProbingApi.Map(agreements);
         SubscriptionsApi.Map(agreements);
+        AgreementApi.Map(agreements);
         return app;
     }
 
