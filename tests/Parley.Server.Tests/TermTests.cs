@@ -82,11 +82,11 @@ public sealed class TermTests : IAsyncLifetime
         Assert.Contains("more than the 2 a day", listed.GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.Equal(["aid", "blue"], answer.GetProperty("requests").EnumerateArray().Select(r => r.GetProperty("affected").GetString()!).Order());
 
-        // Red cannot start it yet.
+        // Red cannot start it yet: it waits.
         using var activate = new HttpRequestMessage(HttpMethod.Post, "/v1/agreements/pact/operations/s3/activate");
         activate.Headers.TryAddWithoutValidation("If-Match", "*");
         var refused = await Problem.AssertAsync(await red.SendAsync(activate, Ct), 409);
-        Assert.Contains("red-two-a-day", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("awaiting-concurrence", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
         // Each other member is asked about the term, which it sees; the observer is not asked.
         foreach (var party in new[] { "blue", "aid" })

@@ -25,3 +25,7 @@ public sealed class PostgresSubscriptionConformance() : SubscriptionConformance(
 public sealed class SqliteJournalConformance() : JournalConformance(new SqliteBackend());
 
 public sealed class PostgresJournalConformance() : JournalConformance(new PostgresBackend());
+
+public sealed class SqliteAmendmentConformance() : AmendmentConformance(new SqliteBackend());
+
+public sealed class PostgresAmendmentConformance() : AmendmentConformance(new PostgresBackend());
