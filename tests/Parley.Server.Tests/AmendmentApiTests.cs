@@ -88,7 +88,7 @@ public sealed class AmendmentApiTests : IAsyncLifetime
 
         Assert.Equal(version + 1, LedgerReplay.Replay(records).Agreement.Version);
 
-        // In force: red's flights over the north are refused.
+        // In force: red's flights over the east are refused.
         using var red = _server.Client("red", agreement: "pact");
         var refused = await red.PostAsync("/v1/agreements/pact/operations", RunningServer.GeoJson(Json.Operation("east", "flight", Json.Box(13.2, 40.2, 13.3, 40.3))), Ct);
         Assert.Equal("red-air-grounded-east", (await Problem.AssertAsync(refused, 409)).GetProperty("breaches")[0].GetProperty("term").GetString());
