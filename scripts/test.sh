@@ -22,6 +22,30 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! ls /usr/share/post
   fi
 fi
 
+# xmllint validates KML exports against the OGC KML 2.2 schema (kept in the interop tests' files).
+if ! command -v xmllint >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing libxml2-utils (xmllint)..." >&2
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libxml2-utils >/dev/null
+  else
+    echo "note: xmllint is not installed and this user cannot install it: the KML schema tests will be skipped" >&2
+  fi
+fi
+# Debian's Chromium for the console's browser tests (Playwright drives it; no browser is ever downloaded). The
+# console itself is built by the .NET build with node and npm (npm ci from web/package-lock.json).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing chromium..." >&2
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+  else
+    echo "note: chromium is not installed and this user cannot install it: the console tests will fail" >&2
+  fi
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  echo "node and npm are required to build the console (web/)" >&2
+  exit 1
+fi
+
 dotnet build Parley.slnx -c Release -warnaserror -nologo -v q || { echo "0 passed, 1 failed"; exit 1; }
 
 log=$(mktemp)

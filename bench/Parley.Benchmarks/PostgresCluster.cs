@@ -31,6 +31,9 @@ public sealed class PostgresCluster : IDisposable
 
     public int Port { get; }
 
+    /// <summary>The folder of PostgreSQL's programs this cluster runs (initdb, pg_ctl, pgbench…).</summary>
+    public string Bin => _bin;
+
     /// <summary>Connection string over the Unix socket (no TCP round trip added to PostGIS's times).</summary>
     public string ConnectionString => $"Host={Folder};Port={Port};Username=postgres;Database=postgres;Pooling=false;Timeout=60;Command Timeout=0";
 

@@ -17,6 +17,11 @@ try
         "check-files" => FileCheckRun.Run(options.Text("zones", "bench/data/zones.geojson"), options.Text("operations", "bench/data/operations.geojson")),
         "ledger" => LedgerRun.Run(options.Int("leaves", 10_000_000), options.Int("entries", 1_000_000), options.Int("proofs", 100_000)),
         "decisions" => Parley.Benchmarks.Throughput.DecisionsRun.Run(options, args, seed),
+        "interop" => InteropRun.Run(options.Text("openair", "tests/Parley.Interop.Tests/Files/openair/aerofiles/germany_2026_03_Airspace_Germany_OA1.txt"),
+            options.Int("zones", 10_000), options.Int("repeats", 10), options.Int("pushes", 20)),
+        "listing" => ListingRun.Run(options.Int("zones", 1_000_000), options.Int("queries", 2_000), seed),
+        "console" => ConsoleRun.Run(options.Int("zones", 10_000), options.Int("loads", 20), options.Int("moves", 100), options.Int("events", 100)),
+        "console-screenshots" => ConsoleRun.Screenshots(options.Text("out", "docs/console")),
         "bdn" => RunBenchmarkDotNet(args.Skip(1).ToArray()),
         _ => Help(),
     };
@@ -48,6 +53,12 @@ static int Help()
                    [--rate 500] [--notify-seconds 12] [--notify-events requests|probing] [--phase-calls 2000] [--json] [--store sqlite|postgres [--nodes 1|3]]
                    decisions per second through a real server and in process, steps of one submission, event delivery;
                    --store postgres (with --parts http): N parley serve processes on a throwaway PostgreSQL cluster, callers spread over them
+          interop  [--openair FILE] [--zones 10000] [--repeats 10] [--pushes 20]
+                   OpenAir import, KML export, TAK initial picture and push latency, beside GeoJSON reads and listings
+          listing  [--zones 1000000] [--queries 2000]   a page of the zones in a map view: through the index against a scan
+          console  [--zones 10000] [--loads 20] [--moves 100] [--events 100]
+                   the operator console in headless Chromium: navigation to interactive, pan/zoom redraw with N zones in view, event to screen
+          console-screenshots [--out docs/console]   the console's main screens, light and dark, 1280×800
           bdn      [BenchmarkDotNet arguments, e.g. --filter *Check*]
         every mode takes --seed N (default 20250301)
         """);

@@ -24,6 +24,8 @@ public static class Cli
         root.Subcommands.Add(OperationCommands.Create(console));
         root.Subcommands.Add(RequestCommands.Create(console));
         root.Subcommands.Add(LedgerCommands.Create(console));
+        root.Subcommands.Add(ImportCommand.Create(console));
+        root.Subcommands.Add(ExportCommand.Create(console));
         return root;
     }
 

@@ -23,6 +23,7 @@ public static class ParleyApp
     public static WebApplication Build(ParleyServerOptions options)
     {
         RequireLoopbackForPlainHttp(options.Urls);
+        Tak.CotFeed.Validate(options);
         var certificate = Transport.LoadCertificate(options);
         Directory.CreateDirectory(options.DataDirectory);
 
@@ -72,6 +73,7 @@ public static class ParleyApp
         builder.Services.AddHostedService<Parley.Server.Workflow.ConcurrenceClock>();
         builder.Services.AddSingleton(new Notifications.WebhookSigner(ledgerSeed, CenterName(options.CenterName)));
         builder.Services.AddHostedService<Notifications.WebhookDispatcher>();
+        builder.Services.AddSingleton<Tak.CotFeed>().AddHostedService(sp => sp.GetRequiredService<Tak.CotFeed>());
         builder.Services.AddSingleton(new Disclosure(CenterSecret(options.DataDirectory)));
         builder.Services.AddSingleton(options.Time ?? TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJson.Default));
@@ -127,6 +129,9 @@ public static class ParleyApp
         ProbingApi.Map(agreements);
         SubscriptionsApi.Map(agreements);
         AgreementApi.Map(agreements);
+        ExportApi.Map(agreements);
+        Console.ConsoleFiles.Map(app);
+        DemoSignInApi.Map(app);
         return app;
     }
 

@@ -21,9 +21,10 @@ public sealed class ArchitectureTests
         ["Parley.Ledger"] = [],
         ["Parley.Ledger.Entries"] = ["Parley.Core", "Parley.Ledger"],
         ["Parley.Storage"] = ["Parley.Core"],
-        ["Parley.Server"] = ["Parley.Core", "Parley.Ledger", "Parley.Ledger.Entries", "Parley.Storage"],
-        ["parley"] = ["Parley.Core", "Parley.Ledger", "Parley.Ledger.Entries", "Parley.Storage", "Parley.Server"],
-        ["Parley.Benchmarks"] = ["Parley.Core", "Parley.Ledger", "Parley.Ledger.Entries", "Parley.Storage", "Parley.Server", "parley"],
+        ["Parley.Interop"] = ["Parley.Core"],
+        ["Parley.Server"] = ["Parley.Core", "Parley.Interop", "Parley.Ledger", "Parley.Ledger.Entries", "Parley.Storage"],
+        ["parley"] = ["Parley.Core", "Parley.Interop", "Parley.Ledger", "Parley.Ledger.Entries", "Parley.Storage", "Parley.Server"],
+        ["Parley.Benchmarks"] = ["Parley.Core", "Parley.Interop", "Parley.Ledger", "Parley.Ledger.Entries", "Parley.Storage", "Parley.Server", "parley"],
     };
 
     // The project file of each assembly, from the repository root.
@@ -33,12 +34,13 @@ public sealed class ArchitectureTests
         ["Parley.Ledger"] = "src/Parley.Ledger/Parley.Ledger.csproj",
         ["Parley.Ledger.Entries"] = "src/Parley.Ledger.Entries/Parley.Ledger.Entries.csproj",
         ["Parley.Storage"] = "src/Parley.Storage/Parley.Storage.csproj",
+        ["Parley.Interop"] = "src/Parley.Interop/Parley.Interop.csproj",
         ["Parley.Server"] = "src/Parley.Server/Parley.Server.csproj",
         ["parley"] = "src/Parley.Cli/Parley.Cli.csproj",
         ["Parley.Benchmarks"] = "bench/Parley.Benchmarks/Parley.Benchmarks.csproj",
     };
 
-    private static readonly string[] Sources = ["Parley.Core", "Parley.Ledger", "Parley.Ledger.Entries", "Parley.Storage", "Parley.Server", "parley"];
+    private static readonly string[] Sources = ["Parley.Core", "Parley.Ledger", "Parley.Ledger.Entries", "Parley.Storage", "Parley.Interop", "Parley.Server", "parley"];
 
     public static TheoryData<string> Projects => [.. Allowed.Keys];
 

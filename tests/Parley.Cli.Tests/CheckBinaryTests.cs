@@ -3,6 +3,7 @@ using Parley.Cli.Tests.Support;
 namespace Parley.Cli.Tests;
 
 /// <summary>The built command, as scripts run it: exact standard output and exit statuses.</summary>
+[Trait("Lane", "Slow")]
 public sealed class CheckBinaryTests : IDisposable
 {
     private readonly TempDirectory _dir = new();

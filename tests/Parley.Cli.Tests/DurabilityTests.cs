@@ -9,6 +9,7 @@ using Parley.Cli.Tests.Support;
 namespace Parley.Cli.Tests;
 
 /// <summary>A write acknowledged by <c>parley serve</c> survives the process being killed without warning.</summary>
+[Trait("Lane", "Slow")]
 public sealed partial class DurabilityTests : IDisposable
 {
     private readonly TempDirectory _data = new();

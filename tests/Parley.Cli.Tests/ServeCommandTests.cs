@@ -12,22 +12,18 @@ public sealed class ServeCommandTests : IDisposable
     [Fact]
     public async Task Serve_reports_where_it_listens_and_stops_when_cancelled()
     {
-        using var captured = new StringWriter();
-        var stdout = TextWriter.Synchronized(captured); // locks on itself, see Text() below
+        // The banner ends with the agreements line, once the server listens; the deadline only bounds a hang.
+        using var stdout = new LineWatcher("agreements: ");
         using var stderr = new StringWriter();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var serving = Cli.RunAsync(["serve", "--data", _data.Path, "--urls", "http://127.0.0.1:0", "--demo", "--quiet"], stdout, stderr, stop.Token);
 
-        string? url = null;
-        for (int i = 0; i < 300 && url is null && !serving.IsCompleted; i++)
-        {
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-            url = Text().Split('\n').Select(l => l.Trim())
-                .FirstOrDefault(l => l.StartsWith("Parley listening on ", StringComparison.Ordinal))?["Parley listening on ".Length..];
-        }
-
-        Assert.True(url is not null, $"no listening line; stdout: {Text()}; stderr: {stderr}");
-        Assert.Contains("agreements: demo", Text(), StringComparison.Ordinal);
+        await Task.WhenAny(stdout.Seen, serving).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Assert.True(stdout.Seen.IsCompleted, $"no banner; stdout: {stdout.Text}; stderr: {stderr}");
+        Assert.Equal("agreements: demo", await stdout.Seen);
+        string? url = stdout.Text.Split('\n').Select(l => l.Trim())
+            .FirstOrDefault(l => l.StartsWith("Parley listening on ", StringComparison.Ordinal))?["Parley listening on ".Length..];
+        Assert.True(url is not null, $"no listening line; stdout: {stdout.Text}; stderr: {stderr}");
         using (var http = new HttpClient())
         {
             using var health = await http.GetAsync(url + "/health", TestContext.Current.CancellationToken);
@@ -36,12 +32,55 @@ public sealed class ServeCommandTests : IDisposable
 
         await stop.CancelAsync();
         Assert.Equal(0, await serving.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+    }
 
-        string Text()
+    /// <summary>Standard output that keeps its text and completes <see cref="Seen"/> with the first whole line starting with a prefix.</summary>
+    private sealed class LineWatcher(string prefix) : TextWriter
+    {
+        private readonly Lock _gate = new();
+        private readonly System.Text.StringBuilder _text = new();
+        private readonly TaskCompletionSource<string> _seen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _lineStart;
+
+        public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+
+        public Task<string> Seen => _seen.Task;
+
+        public string Text
         {
-            lock (stdout)
+            get
             {
-                return captured.ToString();
+                lock (_gate)
+                {
+                    return _text.ToString();
+                }
+            }
+        }
+
+        public override void Write(char value)
+        {
+            string? line = null;
+            lock (_gate)
+            {
+                _text.Append(value);
+                if (value == '\n')
+                {
+                    line = _text.ToString(_lineStart, _text.Length - _lineStart).Trim();
+                    _lineStart = _text.Length;
+                }
+            }
+
+            if (line is not null && line.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                _seen.TrySetResult(line);
+            }
+        }
+
+        public override void Write(string? value)
+        {
+            foreach (char c in value ?? "")
+            {
+                Write(c);
             }
         }
     }

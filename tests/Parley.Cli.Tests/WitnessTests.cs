@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Parley.Cli.Ledger;
 using Parley.Cli.Tests.Support;
 using Parley.Ledger;
 using Parley.Server;
@@ -104,14 +105,26 @@ public sealed class WitnessTests : IDisposable
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(state)!, "*.tmp"));
 
         // Nothing new: verified again and cosigned afresh; the newer cosignature replaces the older, one per witness.
-        await Task.Delay(TimeSpan.FromMilliseconds(1100), Ct); // a new timestamp would make a new line
+        // The served one is first replaced by a cosignature a second older, so that the next, timed now, differs from it.
+        string older;
+        using (var signer = WitnessKeyFile.Load(file, TextWriter.Null))
+        {
+            var current = served.Signatures.Single(s => witness.Verifies(served.Text, s));
+            ulong time = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(current.Signature);
+            older = signer.Cosign(served.Text, time - 1).ToLine();
+        }
+
+        await center.PostCosignatureAsync(size, older);
+        served = SignedNote.Parse(await center.GetAsync("ledger/checkpoint"));
+        Assert.Equal(older, served.Signatures.Single(s => witness.Verifies(served.Text, s)).ToLine());
+
         var third = await CosignAsync(center, "blue", file, state, "--json");
         Assert.True(third.ExitCode == 0, third.ToString());
         using var again = JsonDocument.Parse(third.Stdout);
         Assert.True(again.RootElement.GetProperty("posted").GetBoolean()); // a fresh cosignature replaces the older one
         Assert.True(again.RootElement.GetProperty("served_with_cosignature").GetBoolean());
         served = SignedNote.Parse(await center.GetAsync("ledger/checkpoint"));
-        Assert.Single(served.Signatures, s => witness.Verifies(served.Text, s));
+        Assert.NotEqual(older, Assert.Single(served.Signatures, s => witness.Verifies(served.Text, s)).ToLine());
     }
 
     [Fact]
@@ -229,6 +242,16 @@ public sealed class WitnessTests : IDisposable
             using var http = new HttpClient { BaseAddress = new Uri(Url.TrimEnd('/') + $"/v1/agreements/{AgreementId}/") };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token("blue", Roles.Monitor));
             return await http.GetStringAsync(relative, Ct);
+        }
+
+        /// <summary>Posts a cosignature line for the checkpoint of <paramref name="size"/> as blue, as <c>parley ledger cosign</c> does.</summary>
+        public async Task PostCosignatureAsync(long size, string line)
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(Url.TrimEnd('/') + $"/v1/agreements/{AgreementId}/") };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token("blue"));
+            using var content = new StringContent(line + "\n", System.Text.Encoding.UTF8, "text/plain");
+            using var response = await http.PostAsync($"ledger/cosignatures?size={size}", content, Ct);
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
         }
 
         public async ValueTask DisposeAsync()

@@ -22,6 +22,7 @@ public sealed class LedgerEntriesPropertyTests
 
     private sealed record Case(long Index, AgreementId Agreement, Commit Changes, Theater Theater, DateTimeOffset Time, int SaltSeed);
 
+    [Trait("Lane", "Slow")]
     [Fact]
     public void every_change_set_gives_the_entries_and_openings_of_the_reference_for_the_same_salts()
     {

@@ -2,28 +2,30 @@ using System.Text.Json;
 
 namespace Parley.Ledger.Tests;
 
-/// <summary>The RFC 6962 proof vectors of the transparency-dev/merkle project: accept exactly the cases without wantErr.</summary>
+/// <summary>
+/// The RFC 6962 proof vectors of the transparency-dev/merkle project, kept in the repository under
+/// <c>tests/vectors/rfc6962</c>: accept exactly the cases without wantErr.
+/// </summary>
 public sealed class VectorTests
 {
+    private static readonly string Root = VectorRoot();
+
     private static string VectorRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            foreach (var candidate in new[] { Path.Combine(dir.FullName, "shared", "vectors", "rfc6962", "testdata"), Path.Combine(dir.FullName, "vectors", "rfc6962", "testdata") })
+            if (File.Exists(Path.Combine(dir.FullName, "Parley.slnx")))
             {
-                if (Directory.Exists(candidate))
-                {
-                    return candidate;
-                }
+                return Path.Combine(dir.FullName, "tests", "vectors", "rfc6962", "testdata");
             }
         }
 
-        throw new DirectoryNotFoundException("shared/vectors/rfc6962/testdata not found above " + AppContext.BaseDirectory);
+        throw new DirectoryNotFoundException("the repository root (Parley.slnx) was not found above " + AppContext.BaseDirectory);
     }
 
     public static TheoryData<string> Files(string kind) =>
-        [.. Directory.EnumerateFiles(Path.Combine(VectorRoot(), kind), "*.json", SearchOption.AllDirectories)
-            .Select(f => Path.GetRelativePath(VectorRoot(), f)).Order(StringComparer.Ordinal)];
+        [.. Directory.EnumerateFiles(Path.Combine(Root, kind), "*.json", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(Root, f)).Order(StringComparer.Ordinal)];
 
     public static TheoryData<string> InclusionFiles() => Files("inclusion");
 
@@ -33,7 +35,7 @@ public sealed class VectorTests
     [MemberData(nameof(InclusionFiles))]
     public void inclusion_vectors_are_accepted_exactly_when_they_are_valid(string file)
     {
-        var v = JsonDocument.Parse(File.ReadAllText(Path.Combine(VectorRoot(), file))).RootElement;
+        var v = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, file))).RootElement;
         bool wantErr = v.GetProperty("wantErr").GetBoolean();
         var proof = Hashes(v.GetProperty("proof"));
         var error = Record.Exception(() => ProofVerifier.VerifyInclusion(
@@ -50,7 +52,7 @@ public sealed class VectorTests
     [MemberData(nameof(ConsistencyFiles))]
     public void consistency_vectors_are_accepted_exactly_when_they_are_valid(string file)
     {
-        var v = JsonDocument.Parse(File.ReadAllText(Path.Combine(VectorRoot(), file))).RootElement;
+        var v = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, file))).RootElement;
         bool wantErr = v.GetProperty("wantErr").GetBoolean();
         var error = Record.Exception(() => ProofVerifier.VerifyConsistency(
             v.GetProperty("size1").GetUInt64(), v.GetProperty("size2").GetUInt64(),

@@ -44,6 +44,7 @@ public sealed class FuzzTests
     /// <summary>A change to a valid feature; <see cref="MayBeAccepted"/> when the result may still be valid.</summary>
     private sealed record Mutation(string Name, bool MayBeAccepted, Func<JsonObject, byte[]> Apply);
 
+    [Trait("Lane", "Slow")]
     [Fact]
     public async Task thousands_of_malformed_and_extreme_requests_get_4xx_problems_never_5xx_and_refusals_change_nothing()
     {

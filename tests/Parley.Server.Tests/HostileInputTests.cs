@@ -103,11 +103,24 @@ public sealed class HostileInputTests : IAsyncLifetime
     {
         using var blue = _server.Client("blue");
         var body = Encoding.UTF8.GetBytes(Point("big-1", "[0,0]", Props.Replace("{", "{\"name\":\"x\",")));
-        blue.DefaultRequestHeaders.ExpectContinue = true; // as a client sending megabytes should: the refusal comes before the body
         var padded = new byte[(16 * 1024 * 1024) + 1];
         Array.Fill(padded, (byte)' ');
         body.CopyTo(padded, 0);
-        var response = await blue.PostAsync("/v1/agreements/demo/zones", Content(padded, "application/geo+json"), Ct);
+
+        // As a client sending megabytes should, it waits for the answer to Expect: 100-continue (however loaded the
+        // machine: past the default second it would send the body and meet a closed connection) and the refusal
+        // comes before the body.
+        using var handler = new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromMinutes(1) };
+        using var patient = new HttpClient(handler) { BaseAddress = _server.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/agreements/demo/zones") { Content = Content(padded, "application/geo+json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _server.Token("blue"));
+        request.Headers.ExpectContinue = true;
+        using (var key = Parley.Server.Security.DevelopmentKeys.For(_server.DataDirectory, "demo", "blue"))
+        {
+            await Parley.Server.Security.SignedRequests.SignAsync(request, "demo", key, DateTimeOffset.UtcNow, Ct);
+        }
+
+        var response = await patient.SendAsync(request, Ct);
         await Problem.AssertAsync(response, 413);
 
         // At the limit exactly, the same body is read.
@@ -140,18 +153,6 @@ public sealed class HostileInputTests : IAsyncLifetime
         var response = await blue.PutAsync("/v1/agreements/demo/zones/blue-school-2", Content(Bytes(Point(new string('x', 10_000), "[0,0]")), "application/geo+json"), Ct);
         var problem = await Problem.AssertAsync(response, 400);
         Assert.Equal("id", Problem.FirstField(problem));
-    }
-
-    [Fact]
-    public async Task Bug_a_lone_surrogate_escape_in_a_top_level_property_name_is_a_400_problem_not_a_500()
-    {
-        // The handler looked for "features" before the reader ran; the lookup decoded every name and threw.
-        using var blue = _server.Client("blue");
-        var body = Point("bug-1", "[0,0]").Replace("{\"type\"", "{\"\\udc00\\udc00\":1,\"type\"");
-        Assert.StartsWith("{\"\\udc00\\udc00\"", body, StringComparison.Ordinal);
-        var response = await blue.PostAsync("/v1/agreements/demo/zones", Content(Bytes(body), "application/geo+json"), Ct);
-        var problem = await Problem.AssertAsync(response, 400);
-        Assert.Equal("$", Problem.FirstField(problem));
     }
 
     // The markers U+FFFF and U+FFFE stand for bytes no UTF-8 text may hold: a stray 0xFF, and an overlong '/'.

@@ -171,6 +171,7 @@ internal sealed class EventStream(Func<HttpClient> client, string agreement = Ho
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly List<StreamEvent> _received = [];
+    private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _reading;
 
     public IReadOnlyList<StreamEvent> Received
@@ -205,20 +206,45 @@ internal sealed class EventStream(Func<HttpClient> client, string agreement = Ho
     public Task WaitForAsync(long sequence) => WaitForAsync(sequence, TimeSpan.FromSeconds(15));
 
     /// <summary>Waits up to <paramref name="within"/> for the event <paramref name="sequence"/>; whether it came.</summary>
+    /// <remarks>Each event received wakes the waiter; the deadline bounds a server, often another process, that never sends it.</remarks>
     public async Task<bool> WaitForAsync(long sequence, TimeSpan within)
     {
-        var deadline = DateTime.UtcNow + within;
-        while (Last < sequence)
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(within);
+        while (true)
         {
-            if (DateTime.UtcNow >= deadline)
+            Task arrived;
+            lock (_received)
+            {
+                if (_received.Count > 0 && _received[^1].Id >= sequence)
+                {
+                    return true;
+                }
+
+                arrived = _arrived.Task;
+            }
+
+            try
+            {
+                await arrived.WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
             {
                 return false;
             }
+        }
+    }
 
-            await Task.Delay(20, TestContext.Current.CancellationToken);
+    private void Arrived()
+    {
+        TaskCompletionSource arrived;
+        lock (_received)
+        {
+            arrived = _arrived;
+            _arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        return true;
+        arrived.TrySetResult();
     }
 
     private async Task ReadAsync(long after)
@@ -253,6 +279,7 @@ internal sealed class EventStream(Func<HttpClient> client, string agreement = Ho
                         _received.Add(new StreamEvent(id, type, JsonDocument.Parse(data.ToString()).RootElement.Clone()));
                     }
 
+                    Arrived();
                     data.Clear();
                 }
                 else if (line.StartsWith("id: ", StringComparison.Ordinal))

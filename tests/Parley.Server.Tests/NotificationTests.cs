@@ -430,6 +430,7 @@ public sealed class NotificationTests
         private readonly Dictionary<string, List<Delivery>> _received = [];
         private readonly Dictionary<string, int> _failures = [];
         private readonly WebApplication _app;
+        private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         private WebhookReceiver(WebApplication app) => _app = app;
 
@@ -476,13 +477,33 @@ public sealed class NotificationTests
 
         public Task WaitForAttemptsAsync(string name, int count) => WaitAsync(() => Attempts(name).Count >= count, $"{count} attempts at {name}");
 
-        private static async Task WaitAsync(Func<bool> done, string what)
+        // The deliveries come over HTTP from the server's dispatcher, on its own schedule (the short real retry delays
+        // of Fast): each one received wakes the waiter, and the deadline only bounds a test whose deliveries never come.
+        private async Task WaitAsync(Func<bool> done, string what)
         {
-            var deadline = DateTime.UtcNow.AddSeconds(20);
-            while (!done())
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            deadline.CancelAfter(TimeSpan.FromSeconds(20));
+            while (true)
             {
-                Assert.True(DateTime.UtcNow < deadline, "timed out waiting for " + what);
-                await Task.Delay(20, Ct);
+                Task received;
+                lock (_gate)
+                {
+                    received = _arrived.Task;
+                }
+
+                if (done())
+                {
+                    return;
+                }
+
+                try
+                {
+                    await received.WaitAsync(deadline.Token);
+                }
+                catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+                {
+                    Assert.Fail("timed out waiting for " + what);
+                }
             }
         }
 
@@ -492,6 +513,7 @@ public sealed class NotificationTests
             await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
             var headers = http.Request.Headers;
             bool fail;
+            TaskCompletionSource arrived;
             lock (_gate)
             {
                 fail = _failures.TryGetValue(name, out int left) && left > 0;
@@ -513,8 +535,11 @@ public sealed class NotificationTests
                     http.Request.ContentType,
                     buffer.ToArray(),
                     !fail));
+                arrived = _arrived;
+                _arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
 
+            arrived.TrySetResult();
             return fail ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable) : Results.NoContent();
         }
 

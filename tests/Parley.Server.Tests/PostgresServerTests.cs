@@ -7,6 +7,7 @@ using Parley.Server.Configuration;
 namespace Parley.Server.Tests;
 
 /// <summary>The server on the PostgreSQL store: the same API, the state kept in the database across restarts.</summary>
+[Trait("Lane", "Slow")]
 public sealed class PostgresServerTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

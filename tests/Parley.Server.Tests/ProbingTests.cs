@@ -58,6 +58,20 @@ public sealed class ProbingTests
     private static Task<HttpResponseMessage> SubmitAsync(HttpClient client, string agreement, string feature) =>
         client.PostAsync($"/v1/agreements/{agreement}/operations", RunningServer.GeoJson(feature), Ct);
 
+    /// <summary>
+    /// Gives <paramref name="party"/> a known event: its own flight far from everything, whose acceptance is an
+    /// <c>operation.state</c> event. A stream that shows it has shown everything committed before it.
+    /// </summary>
+    private static async Task MarkAsync(RunningServer server, string party, string id)
+    {
+        // Each marker a degree from the last, so that markers do not conflict with one another.
+        double west = -60 + Interlocked.Increment(ref _markers);
+        using var client = server.Client(party, agreement: "pact");
+        Assert.Equal(0, await ConflictCountAsync(await SubmitAsync(client, "pact", Json.Operation(id, "flight", Box(west, -60, west + 0.01, -59.99)))));
+    }
+
+    private static int _markers;
+
     private static async Task<int> ConflictCountAsync(HttpResponseMessage response)
     {
         Assert.True(response.IsSuccessStatusCode, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
@@ -413,7 +427,9 @@ public sealed class ProbingTests
             Assert.Equal(1, await ConflictCountAsync(await CheckAsync(blue, "pact", SmallStrike($"again-{i}", Inside(0.1 + (0.2 * i), 0.5))))); // the same question again
         }
 
-        Assert.Null(await red.NextAlertAsync(TimeSpan.FromMilliseconds(300))); // four distinct small ones, one large: not yet
+        // Four distinct small ones, one large: not yet. Everything committed so far is before red's marker.
+        await MarkAsync(server, "red", "mark-1");
+        Assert.DoesNotContain(await red.UntilMarkAsync("mark-1"), e => e.Type == "probing.suspected");
         Assert.Equal(1, await ConflictCountAsync(await SubmitAsync(blue, "pact", SmallStrike("s4", Inside(0.9, 0.5)))));
 
         // The submission also asks red to concur (request.opened); the alert is what matters here.
@@ -429,9 +445,12 @@ public sealed class ProbingTests
 
         // At most one per requester and zone per hour.
         Assert.Equal(1, await ConflictCountAsync(await CheckAsync(blue, "pact", SmallStrike("s5", Inside(0.5, 0.9)))));
-        Assert.Null(await red.NextAlertAsync(TimeSpan.FromMilliseconds(500)));
-        Assert.Null(await blueStream.NextAlertAsync(TimeSpan.FromMilliseconds(200)));
-        Assert.Null(await aidStream.NextAlertAsync(TimeSpan.FromMilliseconds(200)));
+        foreach (var (party, stream) in new[] { ("red", red), ("blue", blueStream), ("aid", aidStream) })
+        {
+            await MarkAsync(server, party, $"mark-{party}");
+            Assert.DoesNotContain(await stream.UntilMarkAsync($"mark-{party}"), e => e.Type == "probing.suspected");
+        }
+
         Assert.Single(await server.App.Services.GetRequiredService<IEventStore>().ReadEventsAsync(new AgreementId("pact"), null, 0, 100, Ct), e => e.Type == "probing.suspected");
     }
 
@@ -454,31 +473,30 @@ public sealed class ProbingTests
             }
         }
 
+        // Red's events: 1 and 2 the alerts, 3 its marker. A stream that shows the marker has shown everything before it.
         await ProvokeAsync(0);
         await ProvokeAsync(1);
+        await MarkAsync(server, "red", "mark-1");
 
         await using (var all = await EventStream.OpenAsync(server, "red", "pact"))
         {
-            Assert.Equal(1, (await all.NextAsync(TimeSpan.FromSeconds(10)))!.Id);
-            Assert.Equal(2, (await all.NextAsync(TimeSpan.FromSeconds(10)))!.Id);
-            Assert.Null(await all.NextAsync(TimeSpan.FromMilliseconds(300)));
+            Assert.Equal([1L, 2L], (await all.UntilMarkAsync("mark-1")).Select(e => e.Id));
         }
 
         await using (var resumed = await EventStream.OpenAsync(server, "red", "pact", lastEventId: "1"))
         {
-            var second = await resumed.NextAsync(TimeSpan.FromSeconds(10));
-            Assert.Equal(2, second!.Id);
+            var before = await resumed.UntilMarkAsync("mark-1");
+            var second = Assert.Single(before);
+            Assert.Equal(2, second.Id);
             Assert.Equal("red-post-1", second.Data.GetProperty("zone").GetString());
-            Assert.Null(await resumed.NextAsync(TimeSpan.FromMilliseconds(300)));
         }
 
-        await using var live = await EventStream.OpenAsync(server, "red", "pact", lastEventId: "2");
-        Assert.Null(await live.NextAsync(TimeSpan.FromMilliseconds(300)));
+        await using var live = await EventStream.OpenAsync(server, "red", "pact", lastEventId: "3");
         await ProvokeAsync(2);
-        var third = await live.NextAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(3, third!.Id);
+        await MarkAsync(server, "red", "mark-2");
+        var third = Assert.Single(await live.UntilMarkAsync("mark-2"));
+        Assert.Equal(4, third.Id);
         Assert.Equal("red-post-2", third.Data.GetProperty("zone").GetString());
-        Assert.Null(await live.NextAsync(TimeSpan.FromMilliseconds(300)));
 
         // A Last-Event-ID that is not an event id is refused.
         using var red = server.Client("red", agreement: "pact");
@@ -490,17 +508,37 @@ public sealed class ProbingTests
     [Fact]
     public async Task an_idle_event_stream_sends_a_heartbeat_comment_every_15_seconds()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new HeartbeatClock(DateTimeOffset.UtcNow, TimeSpan.FromSeconds(15));
         await using var server = await RunningServer.StartAsync(demo: false, time: clock, agreements: [AgreementText("pact")]);
         await using var stream = await EventStream.OpenAsync(server, "red", "pact");
-        for (int i = 0; i < 50 && stream.Heartbeats == 0; i++)
-        {
-            clock.Advance(TimeSpan.FromSeconds(15));
-            await Task.Delay(100, Ct);
-        }
 
-        Assert.True(stream.Heartbeats > 0);
-        Assert.Null(await stream.NextAsync(TimeSpan.FromMilliseconds(100)));
+        // Once the idle stream waits for its heartbeat, 15 seconds on its clock send one.
+        await clock.Armed.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        var heartbeat = stream.NextHeartbeat;
+        clock.Advance(TimeSpan.FromSeconds(15));
+        await heartbeat.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        Assert.Equal(1, stream.Heartbeats);
+        Assert.False(stream.TryTake(out _)); // a comment, not an event
+    }
+
+    /// <summary>A fake clock that says when the first timer of <c>due</c> without a period (the stream's heartbeat wait) is set on it.</summary>
+    private sealed class HeartbeatClock(DateTimeOffset start, TimeSpan due) : FakeTimeProvider(start)
+    {
+        private readonly TaskCompletionSource _armed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Armed => _armed.Task;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            if (dueTime == due && period == Timeout.InfiniteTimeSpan)
+            {
+                _armed.TrySetResult();
+            }
+
+            return timer;
+        }
     }
 
     private sealed record ServerSentEvent(long Id, string Type, JsonElement Data);
@@ -514,6 +552,7 @@ public sealed class ProbingTests
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _pump;
         private int _heartbeats;
+        private TaskCompletionSource _heartbeat = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         private EventStream(HttpClient client, HttpResponseMessage response)
         {
@@ -523,6 +562,12 @@ public sealed class ProbingTests
         }
 
         public int Heartbeats => Volatile.Read(ref _heartbeats);
+
+        /// <summary>Completes when the next heartbeat (a comment block) has been read to its end.</summary>
+        public Task NextHeartbeat => Volatile.Read(ref _heartbeat).Task;
+
+        /// <summary>An event already received, without waiting.</summary>
+        public bool TryTake(out ServerSentEvent? next) => _events.Reader.TryRead(out next);
 
         public static async Task<EventStream> OpenAsync(RunningServer server, string party, string agreement, string? lastEventId = null)
         {
@@ -540,7 +585,24 @@ public sealed class ProbingTests
             return new EventStream(client, response);
         }
 
-        /// <summary>The next event, or null when none arrives within <paramref name="timeout"/>.</summary>
+        /// <summary>The events before the <c>operation.state</c> event of the operation <paramref name="mark"/>, which must come.</summary>
+        public async Task<List<ServerSentEvent>> UntilMarkAsync(string mark)
+        {
+            var before = new List<ServerSentEvent>();
+            while (true)
+            {
+                // The deadline only bounds a stream that never delivers the marker.
+                var next = await NextAsync(TimeSpan.FromSeconds(30));
+                Assert.True(next is not null, $"the marker {mark} did not come; before it: {string.Join(", ", before.Select(e => $"{e.Id} {e.Type}"))}");
+                if (next.Type == "operation.state" && next.Data.GetProperty("operation").GetString() == mark)
+                {
+                    return before;
+                }
+
+                before.Add(next);
+            }
+        }
+
         /// <summary>The next <c>probing.suspected</c> event within <paramref name="timeout"/>, skipping others (e.g. concurrence requests).</summary>
         public async Task<ServerSentEvent?> NextAlertAsync(TimeSpan timeout)
         {
@@ -579,6 +641,7 @@ public sealed class ProbingTests
                 long id = 0;
                 string type = "message";
                 var data = new List<string>();
+                bool comment = false;
                 while (await reader.ReadLineAsync(_stop.Token) is { } line)
                 {
                     if (line.Length == 0)
@@ -588,12 +651,17 @@ public sealed class ProbingTests
                             using var document = JsonDocument.Parse(string.Join('\n', data));
                             await _events.Writer.WriteAsync(new ServerSentEvent(id, type, document.RootElement.Clone()), _stop.Token);
                         }
+                        else if (comment)
+                        {
+                            Interlocked.Increment(ref _heartbeats);
+                            Interlocked.Exchange(ref _heartbeat, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                        }
 
-                        (type, data) = ("message", []);
+                        (type, data, comment) = ("message", [], false);
                     }
                     else if (line.StartsWith(':'))
                     {
-                        Interlocked.Increment(ref _heartbeats);
+                        comment = true;
                     }
                     else if (line.StartsWith("id: ", StringComparison.Ordinal))
                     {

@@ -97,6 +97,8 @@ public sealed class RequestLimitTests
             await Parley.Server.Security.SignedRequests.SignAsync(request, "demo", key, DateTimeOffset.UtcNow, Ct);
         }
 
+        // A real pause, ten times the limit: the request time limit is ASP.NET Core's own timer, which no clock of the
+        // test drives, and the pause is the slow client itself.
         using var content = new SlowContent(Encoding.UTF8.GetBytes(zone), TimeSpan.FromSeconds(3));
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/geo+json");
         request.Content = content;

@@ -2,8 +2,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Parley.Server;
-using Parley.Server.Security;
 using Parley.Server.Configuration;
+using Parley.Server.Security;
 
 namespace Parley.Server.Tests;
 
@@ -94,11 +94,14 @@ public sealed class RunningServer : IAsyncDisposable
 }
 
 /// <summary>Signs every write (POST, PUT, DELETE) with the party's development submission key, as <c>parley</c> does.</summary>
-// A client that sends Expect: 100-continue waits for the server's answer however loaded the machine is, rather than
-// sending a refused body after a second and finding the connection closed under it.
-public sealed class SigningHandler(SubmissionKey key, string agreement, TimeProvider time)
-    : DelegatingHandler(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromMinutes(1) })
+public sealed class SigningHandler(SubmissionKey key, string agreement, TimeProvider time) : DelegatingHandler(Transport())
 {
+    /// <summary>
+    /// The HTTP handler under the clients: a request sent with <c>Expect: 100-continue</c> waits for the server's answer
+    /// however loaded the machine, where the default second would send a refused body into a closed connection.
+    /// </summary>
+    public static SocketsHttpHandler Transport() => new() { Expect100ContinueTimeout = TimeSpan.FromMinutes(1) };
+
     /// <summary>
     /// A client with a token of <paramref name="party"/> for <paramref name="agreement"/> on a server's data folder, signing
     /// with the server's clock <paramref name="time"/> (a fake one in tests that move time). Tokens last 30 days, so tests
@@ -109,7 +112,7 @@ public sealed class SigningHandler(SubmissionKey key, string agreement, TimeProv
         time ??= TimeProvider.System;
         var client = sign
             ? new HttpClient(new SigningHandler(DevelopmentKeys.For(dataDirectory, agreement, party), agreement, time)) { BaseAddress = baseAddress }
-            : new HttpClient { BaseAddress = baseAddress };
+            : new HttpClient(Transport()) { BaseAddress = baseAddress };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TokenKeys.Issue(dataDirectory, agreement, party, role, TimeSpan.FromDays(30)));
         return client;
     }

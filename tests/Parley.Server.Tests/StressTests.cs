@@ -14,6 +14,7 @@ namespace Parley.Server.Tests;
 /// in random interleavings; afterwards the state must hold the invariant and every subscriber must have seen every
 /// committed event once, in order.
 /// </summary>
+[Trait("Lane", "Slow")]
 public sealed class StressTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -59,6 +59,7 @@ internal static class DecisionsRun
         string command = "dotnet run -c Release --project bench/Parley.Benchmarks -- " + string.Join(' ', args);
         Console.Error.WriteLine($"# decisions — {machine}");
         var results = new List<LoadResult>();
+        var exclusions = new List<ExclusionResult>();
         IReadOnlyList<PhaseTiming>? phases = null;
         NotificationResult? notification = null;
 
@@ -74,6 +75,13 @@ internal static class DecisionsRun
             var measure = scenario == Scenario.Spread ? spreadSeconds : hotSeconds;
             string tag = LoadResult.ScenarioName(scenario);
             var submissions = DecisionWorkload.Operations(scenario, count, seed, tag);
+            if (parts.Contains("exclusion"))
+            {
+                // First, and stopped before Parley starts: the two never share the machine.
+                Machine.Collect();
+                exclusions.Add(ExclusionLoad.RunAsync(scenario, submissions, clients, warmup, measure).GetAwaiter().GetResult());
+            }
+
             if (parts.Contains("http"))
             {
                 Machine.Collect();
@@ -116,7 +124,7 @@ internal static class DecisionsRun
             notification = NotificationRun.RunAsync(workload, rate, TimeSpan.FromSeconds(Math.Min(2, notifySeconds / 4.0))).GetAwaiter().GetResult();
         }
 
-        string report = Report(machine, command, results, phases, notification);
+        string report = Report(machine, command, results, exclusions, phases, notification);
         if (json)
         {
             Console.Error.WriteLine(report);
@@ -126,6 +134,11 @@ internal static class DecisionsRun
                 ["machine"] = machine,
                 ["command"] = command,
                 ["runs"] = new JsonArray([.. results.Select(r => (JsonNode)r.ToJson())]),
+                ["exclusion"] = new JsonArray([.. exclusions.Select(e => (JsonNode)new JsonObject
+                {
+                    ["scenario"] = LoadResult.ScenarioName(e.Scenario), ["clients"] = e.Clients, ["seconds"] = e.Seconds,
+                    ["transactions"] = e.Transactions, ["rate"] = e.Rate, ["accepted"] = e.Accepted, ["attempted"] = e.Attempted,
+                })]),
                 ["phases"] = phases is null ? null : PhaseProfile.ToJson(phases),
                 ["notification"] = notification?.ToJson(),
             };
@@ -180,7 +193,8 @@ internal static class DecisionsRun
         }
     }
 
-    private static string Report(string machine, string command, List<LoadResult> results, IReadOnlyList<PhaseTiming>? phases, NotificationResult? notification)
+    private static string Report(string machine, string command, List<LoadResult> results, List<ExclusionResult> exclusions,
+        IReadOnlyList<PhaseTiming>? phases, NotificationResult? notification)
     {
         var s = new StringBuilder();
         void Line(string text = "") => s.Append(text).Append('\n');
@@ -238,6 +252,25 @@ internal static class DecisionsRun
 
                 Line();
             }
+        }
+
+        if (exclusions.Count > 0)
+        {
+            Line("## Against the PostGIS exclusion constraint (the same operations, clients and windows; PostgreSQL first, then Parley)");
+            Line();
+            Line($"PostgreSQL with its durable defaults (`{PostgresCluster.Describe(PostgresCluster.DurableSettings)}`), `pgbench -M prepared`, one insert per transaction: `{ExclusionLoad.Insert}` into `ops` with " +
+                "`EXCLUDE USING gist (owner WITH <>, g WITH &&, alt WITH &&, tr WITH &&)`.");
+            Line();
+            Line("| scenario | clients | exclusion constraint (inserts/s) | rows accepted / attempted | Parley over HTTP (decisions/s) | ratio |");
+            Line("|---|---:|---:|---|---:|---:|");
+            foreach (var e in exclusions)
+            {
+                var parley = results.FirstOrDefault(r => r.Scenario == e.Scenario && r.Path.StartsWith("http", StringComparison.Ordinal));
+                string ratio = parley is null ? "—" : $"**{F(parley.Rate / e.Rate, 2)}×**";
+                Line($"| {LoadResult.ScenarioName(e.Scenario)} | {e.Clients} | {F(e.Rate, 0)} | {e.Accepted:N0} / {e.Attempted:N0} | {(parley is null ? "—" : F(parley.Rate, 0))} | {ratio} |");
+            }
+
+            Line();
         }
 
         if (phases is not null)

@@ -67,6 +67,9 @@ internal sealed class ClientOptions
         return command;
     }
 
+    /// <summary>Whether <c>--server</c> was given on the command line (not taken from its default or the environment).</summary>
+    public bool ServerGiven(ParseResult parsed) => parsed.GetResult(_server) is { Implicit: false };
+
     /// <summary>Whether <c>--json</c> was given.</summary>
     public bool Json(ParseResult parsed) => parsed.GetValue(_json);
 

@@ -57,7 +57,7 @@ public static class OperationCommands
         command.SetAction(async (parsed, cancellationToken) =>
         {
             using var server = client.Connect(parsed);
-            string answer = await server.GetAsync("operations", cancellationToken);
+            string answer = await Listings.AllAsync(server, "operations", cancellationToken);
             if (client.Json(parsed))
             {
                 await console.Out.WriteLineAsync(answer);

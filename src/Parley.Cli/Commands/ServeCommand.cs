@@ -55,7 +55,10 @@ public static class ServeCommand
             }
         });
 
-        var command = new Command("serve", "Start the Parley server on the embedded store.") { data, urls, demo, agreements, quiet, certificate, certificateKey, store, connection, rateLimit, rateBurst };
+        var cotListen = new Option<string[]>("--cot-listen") { Description = "Serve a TAK feed (CoT, protocol 0): [[AGREEMENT/]PARTY@]ADDRESS:PORT; plain TCP for PARTY on loopback only, else TLS with --cot-client certificates. May be repeated.", HelpName = "ENDPOINT", Arity = ArgumentArity.ZeroOrMore };
+        var cotClient = new Option<string[]>("--cot-client") { Description = "A TAK client certificate for TLS feeds: SHA256-FINGERPRINT=[AGREEMENT/]PARTY. May be repeated.", HelpName = "MAP", Arity = ArgumentArity.ZeroOrMore };
+        var tiles = new Option<string[]>("--console-tiles") { Description = "An origin the console may load basemap tiles from (https://host[:port]); repeat for more.", HelpName = "ORIGIN", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("serve", "Start the Parley server on the embedded store.") { data, urls, demo, agreements, quiet, certificate, certificateKey, store, connection, rateLimit, rateBurst, cotListen, cotClient, tiles };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var options = new ParleyServerOptions
@@ -72,10 +75,24 @@ public static class ServeCommand
                 ConnectionString = parsed.GetValue(connection) ?? Environment.GetEnvironmentVariable("PARLEY_CONNECTION"),
                 RateLimitPerSecond = parsed.GetValue(rateLimit),
                 RateLimitBurst = parsed.GetValue(rateBurst),
+                Cot = Tak(parsed.GetValue(cotListen) ?? [], parsed.GetValue(cotClient) ?? []),
+                ConsoleTileOrigins = parsed.GetValue(tiles) ?? [],
             };
             return await RunAsync(options, console, cancellationToken);
         });
         return command;
+    }
+
+    private static CotFeedOptions Tak(string[] listen, string[] clients)
+    {
+        try
+        {
+            return new() { Listeners = [.. listen.Select(CotListener.Parse)], Clients = [.. clients.Select(CotClient.Parse)] };
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException(ExitCodes.InvalidInput, e.Message);
+        }
     }
 
     /// <summary>Starts the server, reports where it listens and waits for shutdown.</summary>
@@ -107,6 +124,11 @@ public static class ServeCommand
             foreach (var url in app.Urls)
             {
                 await console.Out.WriteLineAsync($"Parley listening on {url}");
+            }
+
+            foreach (var endpoint in app.Services.GetRequiredService<Parley.Server.Tak.CotFeed>().Endpoints)
+            {
+                await console.Out.WriteLineAsync($"TAK feed (CoT) on {endpoint}");
             }
 
             await console.Out.WriteLineAsync($"data: {Path.GetFullPath(options.DataDirectory)}");

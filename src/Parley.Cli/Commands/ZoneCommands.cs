@@ -51,7 +51,7 @@ public static class ZoneCommands
         command.SetAction(async (parsed, cancellationToken) =>
         {
             using var server = client.Connect(parsed);
-            string answer = await server.GetAsync("zones", cancellationToken);
+            string answer = await Listings.AllAsync(server, "zones", cancellationToken);
             if (client.Json(parsed))
             {
                 await console.Out.WriteLineAsync(answer);

@@ -4,6 +4,7 @@ namespace Parley.Core.Conflicts;
 
 /// <summary>The concurrence requests of one agreement, by id, by operation and by affected party.</summary>
 /// <remarks>Not thread-safe for writes: like the theater it belongs to, one writer per agreement.</remarks>
+[Mutable("the theater's concurrence requests, changed in place by each committed write")]
 public sealed class ConcurrenceBook
 {
     private readonly Dictionary<string, ConcurrenceRequest> _byId = new(StringComparer.Ordinal);

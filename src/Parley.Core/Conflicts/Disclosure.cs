@@ -43,6 +43,7 @@ public sealed record ConflictView(
 /// The cell reported for a hidden zone is the southernmost, then westernmost, cell of the disclosure grid that
 /// both footprints touch: a function of the two covers alone, never a vertex of the zone.
 /// </remarks>
+[Mutable("keeps the center secret array it is given, not a copy, to derive handles from")]
 public sealed class Disclosure(byte[] centerSecret)
 {
     private readonly byte[] _secret = centerSecret;

@@ -7,6 +7,7 @@ namespace Parley.Core.Conflicts;
 /// Matching scans them all: an agreement holds hundreds, not millions, and each test is a box check before any
 /// geometry. Not thread-safe for writes: like the theater it belongs to, one writer per agreement.
 /// </remarks>
+[Mutable("the theater's subscriptions, changed in place by each committed write")]
 public sealed class SubscriptionBook
 {
     private readonly Dictionary<SubscriptionId, Subscription> _byId = [];

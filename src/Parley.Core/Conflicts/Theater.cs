@@ -15,6 +15,7 @@ namespace Parley.Core.Conflicts;
 /// Pure and in memory: it decides, it does not store. Not thread-safe for writes: the caller serialises
 /// changes (one writer per agreement); reads may run concurrently when no write does.
 /// </remarks>
+[Mutable("an agreement's live state: every committed write changes its zones, operations, requests and subscriptions in place, one writer at a time")]
 public sealed class Theater(Agreement agreement)
 {
     // One index per zone kind: a query visits only the kinds the agreement forbids to the operation, so the
@@ -63,6 +64,19 @@ public sealed class Theater(Agreement agreement)
 
     /// <summary>Every operation.</summary>
     public IEnumerable<Operation> Operations => _operations.Items;
+
+    /// <summary>Adds to <paramref name="results"/> the zones whose volumes meet <paramref name="volume"/> and that <paramref name="accept"/> accepts, through the index.</summary>
+    public void ZonesMeeting(Volume volume, Func<Zone, bool>? accept, List<Zone> results)
+    {
+        foreach (var index in _zonesByKind)
+        {
+            index.Query(volume, 0, 0, accept, results);
+        }
+    }
+
+    /// <summary>Adds to <paramref name="results"/> the operations whose volumes meet <paramref name="volume"/> and that <paramref name="accept"/> accepts, through the index.</summary>
+    public void OperationsMeeting(Volume volume, Func<Operation, bool>? accept, List<Operation> results) =>
+        _operations.Query(volume, 0, 0, accept, results);
 
     /// <summary>The zone with this id, if any.</summary>
     public Zone? FindZone(ZoneId id) =>

@@ -23,6 +23,7 @@ public enum ShapeKind
 /// set of points within <see cref="BufferMetres"/> geodesic metres of the base geometry; it is never
 /// approximated by a polygon, so circles and corridors are exact across the antimeridian and the poles.
 /// </remarks>
+[Mutable("Paths hands out the packed coordinate arrays themselves, not copies, so that the geometry code reads them without allocating; nothing writes them after construction")]
 public sealed class Shape
 {
     // Most footprints are one polygon: they share this array rather than each holding a copy.

@@ -20,6 +20,7 @@ namespace Parley.Core.Index;
 /// Not thread-safe for writes; concurrent reads are safe when no write runs.
 /// </remarks>
 /// <typeparam name="T">The indexed item.</typeparam>
+[Mutable("an index changes in place as items are added and removed, so that a million entries are not copied for each change")]
 public sealed class SpatioTemporalIndex<T>
     where T : class
 {

@@ -14,6 +14,7 @@ namespace Parley.Core.Index;
 /// Each entry sits in exactly one index, so nothing is reported twice. Not thread-safe for writes.
 /// </remarks>
 /// <typeparam name="T">The indexed item.</typeparam>
+[Mutable("an index changes in place as items are added and removed, so that a million entries are not copied for each change")]
 public sealed class TimeSlicedIndex<T>
     where T : class
 {

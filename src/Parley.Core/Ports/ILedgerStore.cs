@@ -6,9 +6,11 @@ namespace Parley.Core.Ports;
 /// <param name="Index">Its position in the log (0-based); the store refuses anything but the next one.</param>
 /// <param name="Entry">The exact bytes hashed for the leaf (RFC 8785 canonical JSON).</param>
 /// <param name="Openings">The salted plaintexts behind the entry's commitments, kept by the center only.</param>
+[Mutable("carries the entry and its openings as byte arrays, not copies: the bytes the store writes")]
 public sealed record LedgerAppend(long Index, byte[] Entry, IReadOnlyList<byte[]> Openings);
 
 /// <summary>A stored ledger entry with its openings.</summary>
+[Mutable("carries the entry and its openings as byte arrays, not copies: the bytes the store read")]
 public sealed record LedgerRecord(long Index, byte[] Entry, IReadOnlyList<byte[]> Openings);
 
 /// <summary>Each agreement's ledger: entries with their openings, the center's signed checkpoints and the witnesses' cosignatures.</summary>

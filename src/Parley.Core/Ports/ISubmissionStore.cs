@@ -8,6 +8,7 @@ namespace Parley.Core.Ports;
 /// <param name="Timestamp">The submitter's timestamp.</param>
 /// <param name="Signature">The Ed25519 signature.</param>
 /// <param name="Message">The signed bytes (RFC 8785 JSON of the agreement, method, path, body, timestamp and nonce).</param>
+[Mutable("carries the signature and the signed message as byte arrays, not copies: the bytes the store writes")]
 public sealed record SignedSubmission(string Key, string Nonce, DateTimeOffset Timestamp, byte[] Signature, byte[] Message);
 
 /// <summary>The answer given to a write made under an <c>Idempotency-Key</c>, kept to answer its retries.</summary>
@@ -16,6 +17,7 @@ public sealed record SignedSubmission(string Key, string Nonce, DateTimeOffset T
 /// <param name="Fingerprint">SHA-256 of the request (method, path, canonical body): a retry must match it.</param>
 /// <param name="Record">The answer as the server recorded it: opaque to the store, read back only by the server.</param>
 /// <param name="Created">When the write was accepted.</param>
+[Mutable("carries the fingerprint and the record as byte arrays, not copies: the bytes the store writes")]
 public sealed record KeptAnswer(PartyId Party, string Key, byte[] Fingerprint, byte[] Record, DateTimeOffset Created);
 
 /// <summary>The signed requests accepted: the nonces they spent and the answers kept for retries under an idempotency key.</summary>

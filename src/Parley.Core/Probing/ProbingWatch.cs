@@ -16,6 +16,7 @@ namespace Parley.Core.Probing;
 /// operations within an hour, at most once per (requester, zone) per hour.
 /// Not thread-safe: the caller serialises access (the agreement's lock).
 /// </remarks>
+[Mutable("remembers the recent touching requests and the alerts raised, to count budgets and raise each alert once an hour")]
 public sealed class ProbingWatch
 {
     /// <summary>The short window of the budget and of the mapping alert.</summary>

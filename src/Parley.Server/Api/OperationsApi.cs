@@ -44,8 +44,8 @@ internal static class OperationsApi
         }
 
         operations.MapGet("/", ListAsync).RequireRole(Roles.All.ToArray())
-            .WithSummary("The operations the caller may see, as a FeatureCollection (state in properties.state).")
-            .Produces<FeatureCollectionResponse>();
+            .WithSummary("The operations the caller may see (state in properties.state), filtered and in id order, one page at a time (`next` names the following page).")
+            .Produces<FeaturePage>().ProducesProblem(400);
 
         operations.MapGet("/{id}", GetAsync).RequireRole(Roles.All.ToArray())
             .WithSummary("One operation with its current conflicts (conflicts only for its owner).")
@@ -151,12 +151,12 @@ internal static class OperationsApi
         }, retries: false, ct);
     }
 
-    private static async Task<IResult> ListAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
+    private static async Task<IResult> ListAsync(string agreement, [AsParameters] OperationListQuery query, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
     {
         var caller = http.GetCaller();
-        var visible = await registry.ReadAsync(new AgreementId(agreement),
-            theater => theater.Operations.Where(o => o.IsVisibleTo(caller.Party)).OrderBy(o => o.Id.Value, StringComparer.Ordinal).ToList(), ct);
-        return ApiSupport.Json(new FeatureCollectionResponse("FeatureCollection", [.. visible.Select(ApiSupport.Feature)]));
+        var filter = Listing.Parse(query);
+        var (page, next) = await registry.ReadAsync(new AgreementId(agreement), theater => Listing.Operations(theater, caller.Party, filter), ct);
+        return Listing.Answer([.. page.Select(FeatureWriter.ToUtf8)], next);
     }
 
     private static async Task<IResult> GetAsync(string agreement, string id, HttpContext http, [FromServices] TheaterRegistry registry,

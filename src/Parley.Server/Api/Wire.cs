@@ -195,6 +195,7 @@ public sealed record AgreementHistory(
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(FeatureCollectionResponse))]
+[JsonSerializable(typeof(FeaturePage))]
 [JsonSerializable(typeof(OperationResponse))]
 [JsonSerializable(typeof(List<OperationResponse>))]
 [JsonSerializable(typeof(CheckResponse))]

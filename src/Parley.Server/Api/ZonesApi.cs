@@ -26,8 +26,8 @@ internal static class ZonesApi
             .Produces<ZonesAccepted>(StatusCodes.Status201Created).ProducesProblem(400).ProducesProblem(409);
 
         zones.MapGet("/", ListAsync).RequireRole(Roles.All.ToArray())
-            .WithSummary("The zones the caller may see, as a FeatureCollection.")
-            .Produces<FeatureCollectionResponse>();
+            .WithSummary("The zones the caller may see, filtered and in id order, one page at a time (a FeatureCollection; `next` names the following page).")
+            .Produces<FeaturePage>().ProducesProblem(400);
 
         zones.MapGet("/{id}", GetAsync).RequireRole(Roles.All.ToArray())
             .WithSummary("One zone, if the caller may see it.")
@@ -65,12 +65,12 @@ internal static class ZonesApi
             ApiSupport.Answer(new ZonesAccepted([.. declared.Select(ApiSupport.Feature)], []), StatusCodes.Status201Created)), ct);
     }
 
-    private static async Task<IResult> ListAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
+    private static async Task<IResult> ListAsync(string agreement, [AsParameters] ZoneListQuery query, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
     {
         var caller = http.GetCaller();
-        var visible = await registry.ReadAsync(new AgreementId(agreement),
-            theater => theater.Zones.Where(z => z.IsVisibleTo(caller.Party)).OrderBy(z => z.Id.Value, StringComparer.Ordinal).ToList(), ct);
-        return ApiSupport.Json(new FeatureCollectionResponse("FeatureCollection", [.. visible.Select(ApiSupport.Feature)]));
+        var filter = Listing.Parse(query);
+        var (page, next) = await registry.ReadAsync(new AgreementId(agreement), theater => Listing.Zones(theater, caller.Party, filter), ct);
+        return Listing.Answer([.. page.Select(FeatureWriter.ToUtf8)], next);
     }
 
     private static async Task<IResult> GetAsync(string agreement, string id, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)

@@ -12,6 +12,9 @@ public sealed record ParleyServerOptions
     /// <summary>Load the fictional <c>demo</c> agreement with its parties, zones and operations.</summary>
     public bool Demo { get; init; }
 
+    /// <summary>Origins the console may load basemap tiles from (https://, or http:// on loopback), added to its Content-Security-Policy.</summary>
+    public IReadOnlyList<string> ConsoleTileOrigins { get; init; } = [];
+
     /// <summary>Agreement files (JSON or YAML) to load or update at start-up.</summary>
     public IReadOnlyList<string> AgreementFiles { get; init; } = [];
 
@@ -101,4 +104,7 @@ public sealed record ParleyServerOptions
     /// capturing every log line.
     /// </summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+
+    /// <summary>The TAK streaming endpoints (<c>--cot-listen</c>), their client certificates and refresh.</summary>
+    public CotFeedOptions Cot { get; init; } = new();
 }

@@ -45,7 +45,28 @@ public static class DemoAgreement
             await registry.WriteAsync(agreement.Id, (theater, now) =>
                 (theater.FindOperation(operation.Id) is null ? Lifecycle.Submit(theater, operation, now).Decision : null, 0), cancellationToken);
         }
+
+        // Some operations are under way or over, so that the demo shows more of the lifecycle than decisions.
+        foreach (var (id, complete) in Progressed)
+        {
+            foreach (bool finish in complete ? new[] { false, true } : [false])
+            {
+                await registry.WriteAsync(agreement.Id, (theater, now) =>
+                {
+                    var current = theater.FindOperation(new OperationId(id));
+                    return (current?.State, finish) switch
+                    {
+                        (OperationState.Accepted or OperationState.Concurred, false) => (Lifecycle.Activate(theater, current!, now), 0),
+                        (OperationState.Active, true) => (Lifecycle.Complete(theater, current!, now), 0),
+                        _ => ((Parley.Core.Decisions.Decision?)null, 0),
+                    };
+                }, cancellationToken);
+            }
+        }
     }
+
+    // Demo operations moved on after their decision: activated, and completed when true.
+    private static readonly (string Id, bool Complete)[] Progressed = [("blue-recon-5", false), ("red-patrol-4", true)];
 
     private static string Resource(string name)
     {

@@ -149,6 +149,9 @@ public sealed class CommitSignals
     /// <summary>Signalled after every commit that changed subscriptions, and when an agreement is loaded (for webhook delivery).</summary>
     public EventSignal SubscriptionsChanged { get; } = new();
 
+    /// <summary>Signalled after every commit that changed declarations, here or applied from another node (for live pictures).</summary>
+    public EventSignal StateChanged { get; } = new();
+
     /// <summary>After this node's commit of <paramref name="batch"/>.</summary>
     internal void Committed(IReadOnlyList<Commit> batch)
     {
@@ -160,6 +163,11 @@ public sealed class CommitSignals
         if (batch.Any(c => c.Decision.State.HasSubscriptions))
         {
             SubscriptionsChanged.Notify();
+        }
+
+        if (batch.Any(c => c.Decision.State.HasDeclarations))
+        {
+            StateChanged.Notify();
         }
     }
 
@@ -175,6 +183,11 @@ public sealed class CommitSignals
         {
             SubscriptionsChanged.Notify();
         }
+
+        if (changes.AgreementChanged || changes.State.HasDeclarations)
+        {
+            StateChanged.Notify();
+        }
     }
 
     /// <summary>After a state was loaded anew: anything may have changed.</summary>
@@ -182,5 +195,6 @@ public sealed class CommitSignals
     {
         Events.Notify();
         SubscriptionsChanged.Notify();
+        StateChanged.Notify();
     }
 }

@@ -94,6 +94,7 @@ public class HiddenZonePropertyTests
         }, iter: 60, print: t => $"{ShapeGen.Describe(t.Item1)} / {ShapeGen.Describe(t.Item2)}");
     }
 
+    [Trait("Lane", "Slow")]
     [Theory]
     [MemberData(nameof(Regions))]
     public void the_relation_on_cells_equals_a_shared_cell_of_the_brute_force_covers(Region region)

@@ -131,6 +131,7 @@ internal static class ClusterChecks
     /// </summary>
     public static async Task CheckNodeViewsAsync(NodeCluster cluster, IReadOnlyList<int> nodes, ClusterTruth truth, List<string> failures)
     {
+        // Polls with a deadline: the nodes are processes of their own, which no clock of the test drives.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
         while (true)
         {
@@ -302,6 +303,7 @@ internal static class ClusterChecks
     /// <summary>The node's latest checkpoint, waiting until <paramref name="deadline"/> for one of at least <paramref name="size"/> entries; null when it has none.</summary>
     private static async Task<(SignedNote? Note, Checkpoint? Checkpoint)> CheckpointAsync(HttpClient client, string a, long size, DateTime deadline)
     {
+        // Polls with a deadline: the node signs on its own interval, in a process of its own.
         while (true)
         {
             using var response = await client.GetAsync($"/v1/agreements/{a}/ledger/checkpoint", Ct);

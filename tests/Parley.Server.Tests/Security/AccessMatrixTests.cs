@@ -1,3 +1,4 @@
+using Parley.Server.Configuration;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Globalization;
@@ -87,6 +88,8 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         ["GET /v1/agreements/{agreement}/subscriptions/{id}"] = [Roles.Operator, Roles.Approver, Roles.Monitor],
         ["DELETE /v1/agreements/{agreement}/subscriptions/{id}"] = [Roles.Operator, Roles.Approver, Roles.Monitor],
         ["GET /v1/agreements/{agreement}/webhooks/key"] = AnyRole,
+        ["GET /v1/agreements/{agreement}/export.kml"] = AnyRole,
+        ["GET /v1/agreements/{agreement}/export.geojson"] = AnyRole,
     };
 
     private static readonly string[] AnonymousRoutes = ["GET /health", "GET /health/ready", "GET /openapi/v1.json"];
@@ -142,7 +145,12 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         string file = Path.Combine(_folder, "agreement.json");
         await File.WriteAllTextAsync(file, AgreementJson, Ct);
         // The rate limit and the probing budget are tested on their own; here every call must reach the checks under test.
-        _server = await RunningServer.StartAsync(demo: false, agreementFiles: [file], configure: o => o with { RateLimitPerSecond = 0 }, configureLogging: logging =>
+        // A TAK feed for every party, in the order of PartyRoles: the matrix reads each one's picture too.
+        _server = await RunningServer.StartAsync(demo: false, agreementFiles: [file], configure: o => o with
+        {
+            RateLimitPerSecond = 0,
+            Cot = new CotFeedOptions { Listeners = [.. PartyRoles.Keys.Select(p => CotListener.Parse($"{AgreementId}/{p}@127.0.0.1:0"))] },
+        }, configureLogging: logging =>
         {
             logging.AddProvider(_logs);
             logging.SetMinimumLevel(LogLevel.Trace);
@@ -229,6 +237,39 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         Assert.True(routes.Count >= 17, $"only {routes.Count} routes in the OpenAPI document");
         Assert.Contains(logLines, l => l.Contains("/v1/agreements/matrix/", StringComparison.Ordinal));
         Assert.Contains(_instruments.Keys, k => k.EndsWith("/http.server.request.duration", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task every_partys_tak_feed_draws_the_canaries_it_may_see_and_no_other()
+    {
+        var endpoints = _server.App.Services.GetRequiredService<Parley.Server.Tak.CotFeed>().Endpoints;
+        var parties = PartyRoles.Keys.ToList();
+        for (int i = 0; i < parties.Count; i++)
+        {
+            using var client = new System.Net.Sockets.TcpClient();
+            await client.ConnectAsync(endpoints[i], Ct);
+            var items = await new Parley.Server.Tests.Tak.CotReader(client.GetStream()).ReadUntilIdleAsync(TimeSpan.FromMilliseconds(600), TimeSpan.FromSeconds(10));
+            string text = string.Concat(items.Select(item => item.Xml));
+            foreach (var canary in Canaries)
+            {
+                bool viewer = canary.Viewers.Contains(parties[i]);
+                var found = canary.Traces.Append(canary.Id).Where(t => text.Contains(t, StringComparison.Ordinal)).ToList();
+                // The operation canary's window (December 2026, 08:00–12:00) may be over: a TAK feed draws only what has not ended.
+                if (viewer && canary.IsZone)
+                {
+                    Assert.Contains(items, item => item.Uid.EndsWith("." + canary.Id, StringComparison.Ordinal));
+                }
+                else
+                {
+                    Assert.True(found.Count == 0, $"{parties[i]}'s TAK feed carries {string.Join(", ", found)} of {canary.Id}");
+                }
+            }
+
+            // The public zone reaches every party.
+            Assert.Contains(items, item => item.Uid.EndsWith("." + PublicZoneId, StringComparison.Ordinal));
+        }
+
+        Assert.All(_logs.Lines, line => Assert.Empty(LogLeaks(line)));
     }
 
     /// <summary>Sends one call with one credential and checks its status, what it discloses and, if it writes, what it changed.</summary>
@@ -615,7 +656,7 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         /// <summary>The route with every parameter given each of its values in turn.</summary>
         public IEnumerable<Call> Calls(CenterState state)
         {
-            string query = Query.Count == 0 ? "" : "?" + string.Join('&', Query.Select(q => $"{q}={QueryValue(q, state.Size)}"));
+            string query = Query.Count == 0 ? "" : "?" + string.Join('&', Query.Select(q => $"{q}={QueryValue(q, state.Size, Template)}"));
             return Expand(Template, state).Select(url => new Call(Name, Method, url + query, ContentType, Template));
         }
 
@@ -645,13 +686,31 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
             _ => ["x1"],
         };
 
-        private static string QueryValue(string name, long size) => name switch
+        private static string QueryValue(string name, long size, string template) => template.Contains("/export.", StringComparison.Ordinal) ? ExportValue(name) : name switch
         {
             "index" => (size - 1).ToString(CultureInfo.InvariantCulture),
             "size" or "to" => size.ToString(CultureInfo.InvariantCulture),
+            // The listings' filters: the whole world and every time, every kind, owner and live state, a page of one.
+            "state" when template.EndsWith("/operations", StringComparison.Ordinal) => "proposed,accepted,awaiting-concurrence,concurred,refused,active",
             "state" => "open",
             "role" => "affected",
+            "bbox" => "-180,-90,180,90",
+            "start" => "2000-01-01T00:00:00Z",
+            "end" => "2100-01-01T00:00:00Z",
+            "kind" => "protected,restricted,designated",
+            "owner" => "blue,red,umpire,registrar",
+            "cursor" => "YQ", // resumes after the id "a"
             _ => "1",
+        };
+
+        // The export filters, set to take in the whole theater: every canary is within reach of the export routes.
+        private static string ExportValue(string name) => name switch
+        {
+            "bbox" => "23,41,24,42",
+            "start" => "2026-01-01T00:00:00Z",
+            "end" => "2027-01-01T00:00:00Z",
+            "include" => "zones,operations,conflicts",
+            _ => "",
         };
 
         [GeneratedRegex(@"\{([^}]+)\}")]

@@ -5,8 +5,11 @@ namespace Parley.Storage.Tests.Conformance;
 /// <summary>Where a conformance test keeps its state: a store it opens, and opens again to see what lasted.</summary>
 public interface IStoreBackend : IAsyncDisposable
 {
-    /// <summary>Opens (and initialises) a new store instance over the test's own, initially empty, state.</summary>
-    Task<IParleyStore> OpenAsync(CancellationToken cancellationToken);
+    /// <summary>Opens (and initialises) a new store instance over the test's own, initially empty, state, reading the time from <paramref name="time"/> (the system clock when null).</summary>
+    Task<IParleyStore> OpenAsync(CancellationToken cancellationToken, TimeProvider? time = null);
+
+    /// <summary>Returns once a write of the test's state is seen waiting for another's lock (as far as the backend lets it be seen).</summary>
+    Task WriterWaitingAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -18,7 +21,10 @@ public abstract class ConformanceTest(IStoreBackend backend) : IAsyncDisposable
     protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>Opens a store over the test's state; a second call opens another instance over the same state.</summary>
-    protected Task<IParleyStore> OpenAsync() => backend.OpenAsync(Ct);
+    protected Task<IParleyStore> OpenAsync(TimeProvider? time = null) => backend.OpenAsync(Ct, time);
+
+    /// <summary>Returns once a write of the test's state waits for another's lock.</summary>
+    protected Task WriterWaitingAsync() => backend.WriterWaitingAsync(Ct);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Parley.Tests.Support;
 using Parley.Core.Decisions;
 using Parley.Core.Model;
@@ -132,7 +133,7 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
             return head;
         }, Ct);
 
-        await Task.Delay(300, Ct);
+        await WriterWaitingAsync();
         Assert.False(waiting.IsCompleted);
         await holding.CommitAsync([Declare("before")], Ct);
         await holding.DisposeAsync();
@@ -155,13 +156,19 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
             return;
         }
 
+        // PostgreSQL notifies commits database-wide, and other tests commit in schemas of their own meanwhile: this one
+        // watches an agreement of its own.
+        var watched = new AgreementId("watched-" + Guid.NewGuid().ToString("N"));
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var reported = new TaskCompletionSource<(AgreementId, long)>(TaskCreationOptions.RunContinuationsAsynchronously);
         var watch = watcher.WatchCommitsAsync(c =>
         {
             if (c is { } commit)
             {
-                reported.TrySetResult(commit);
+                if (commit.Agreement == watched)
+                {
+                    reported.TrySetResult(commit);
+                }
             }
             else
             {
@@ -169,8 +176,8 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
             }
         }, stop.Token);
         await listening.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct);
-        await CommitAsync(writer, Agreement, Declare("z1"));
-        Assert.Equal((Agreement, 1L), await reported.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct));
+        await CommitAsync(writer, watched, Declare("z1"));
+        Assert.Equal((watched, 1L), await reported.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct));
         await stop.CancelAsync();
         await watch.WaitAsync(TimeSpan.FromSeconds(20), Ct);
     }
@@ -178,15 +185,22 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
     [Fact]
     public async Task a_lease_is_held_by_one_holder_at_a_time_renewed_by_it_and_taken_over_once_it_lapses()
     {
-        await using var first = await OpenAsync();
-        await using var second = await OpenAsync();
+        // Two nodes reading one clock, driven by the test.
+        var clock = new FakeTimeProvider(Now);
+        await using var first = await OpenAsync(clock);
+        await using var second = await OpenAsync(clock);
         Assert.True(await first.HoldLeaseAsync("job", "node-a", TimeSpan.FromSeconds(2), Ct));
         Assert.False(await second.HoldLeaseAsync("job", "node-b", TimeSpan.FromSeconds(2), Ct));
         Assert.True(await second.HoldLeaseAsync("other-job", "node-b", TimeSpan.FromSeconds(2), Ct));
+        clock.Advance(TimeSpan.FromSeconds(1.5));
         Assert.True(await first.HoldLeaseAsync("job", "node-a", TimeSpan.FromSeconds(2), Ct));
 
+        // Renewed at 1.5 s, the lease runs to 3.5 s: at 3 s it is still node-a's.
+        clock.Advance(TimeSpan.FromSeconds(1.5));
+        Assert.False(await second.HoldLeaseAsync("job", "node-b", TimeSpan.FromSeconds(30), Ct));
+
         // node-a stops renewing: once the lease lapses, node-b takes it, and node-a no longer has it.
-        await Task.Delay(TimeSpan.FromSeconds(2.2), Ct);
+        clock.Advance(TimeSpan.FromSeconds(0.5));
         Assert.True(await second.HoldLeaseAsync("job", "node-b", TimeSpan.FromSeconds(30), Ct));
         Assert.False(await first.HoldLeaseAsync("job", "node-a", TimeSpan.FromSeconds(30), Ct));
     }

@@ -14,6 +14,7 @@ namespace Parley.Storage.Tests.Sqlite;
 /// The writer is this test assembly itself, started as a child process that runs only the explicit test of
 /// <see cref="CrashTestWriter"/>; an ordinary test run skips it.
 /// </remarks>
+[Trait("Lane", "Slow")]
 public sealed class CrashTests : IDisposable
 {
     internal const string DatabaseVariable = "PARLEY_CRASH_TEST_DB";
@@ -47,6 +48,7 @@ public sealed class CrashTests : IDisposable
         writer.BeginErrorReadLine();
         try
         {
+            // Polls with a deadline: the acknowledgements come from another process, which no clock of this one drives.
             var deadline = Stopwatch.StartNew();
             while (AcknowledgedIds(acknowledgements).Count < 40)
             {

@@ -1,0 +1,365 @@
+import { ApiClient, ApiError, type ListFilter } from '../api/client';
+import { EventStream } from '../api/events';
+import type { ParleyFeature, RequestView, StreamEvent } from '../api/types';
+import { audit } from '../ledger/audit';
+import type { Selection, Session, State, Store } from './store';
+
+function errorText(e: unknown): string {
+  if (e instanceof ApiError) {
+    return e.status === 429 && e.retryAfter ? `${e.message} (retry in ${e.retryAfter} s)` : e.message;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+function byId(features: ParleyFeature[]): Map<string, ParleyFeature> {
+  return new Map(features.map((f) => [String(f.id), f]));
+}
+
+/**
+ * Everything the console does: each action calls the API and puts what it answers into the store. Views call
+ * these and never the API themselves.
+ */
+export class Actions {
+  private api: ApiClient | null = null;
+  private stream: EventStream | null = null;
+  private viewAbort: AbortController | null = null;
+  private lastBox: [number, number, number, number] | null = null;
+
+  constructor(private readonly store: Store) {}
+
+  get client(): ApiClient | null {
+    return this.api;
+  }
+
+  private need(): ApiClient {
+    if (!this.api) throw new Error('sign in first');
+    return this.api;
+  }
+
+  private get session(): Session {
+    const session = this.store.state.session;
+    if (!session) throw new Error('sign in first');
+    return session;
+  }
+
+  /** Signs in: keeps the token in session storage (never in a URL), starts the stream and loads the party's requests. */
+  async signIn(session: Session): Promise<void> {
+    this.signOut(false);
+    this.api = new ApiClient({ agreement: session.agreement, token: session.token, key: session.key });
+    sessionStorage.setItem('parley.session', JSON.stringify({ agreement: session.agreement, party: session.party, role: session.role, token: session.token }));
+    this.store.update(() => ({ session, selection: null, zones: new Map(), operations: new Map(), requests: new Map(), conflicts: new Map() }));
+    this.stream = new EventStream(this.api.eventsUrl(), session.token, {
+      onEvent: (e) => void this.onEvent(e),
+      onState: (state, detail) => {
+        this.store.update((s) => ({ stream: { ...s.stream, state, detail } }));
+        if (state === 'live') void this.refreshRequests();
+      },
+    });
+    this.stream.start();
+    await this.refreshRequests();
+  }
+
+  signOut(clear = true): void {
+    this.stream?.stop();
+    this.stream = null;
+    this.api = null;
+    if (clear) {
+      sessionStorage.removeItem('parley.session');
+      this.store.update(() => ({ session: null, stream: { state: 'off' }, zones: new Map(), operations: new Map(), requests: new Map(), conflicts: new Map(), selection: null }));
+    }
+  }
+
+  /** The network is gone: drop the stream now rather than when its silence gives it away. */
+  streamLost(): void {
+    this.stream?.reconnect();
+  }
+
+  /** The network is back: reconnect at once. */
+  streamBack(): void {
+    this.stream?.reconnect(true);
+  }
+
+  /** Replaces the key that signs writes (loaded or generated). */
+  setKey(key: Session['key']): void {
+    const session = this.session;
+    this.api = new ApiClient({ agreement: session.agreement, token: session.token, key });
+    this.store.update(() => ({ session: { ...session, key } }));
+  }
+
+  /** Loads the zones and operations in the box (west, south, east, north); a newer call cancels an older one. */
+  async loadView(box: [number, number, number, number]): Promise<void> {
+    const api = this.api;
+    if (!api) return;
+    this.lastBox = box;
+    this.viewAbort?.abort();
+    const abort = new AbortController();
+    this.viewAbort = abort;
+    const filter: ListFilter = { bbox: box, limit: 10_000 };
+    this.store.update(() => ({ loading: true }));
+    try {
+      const [zones, operations] = await Promise.all([api.zones(filter, 50_000, abort.signal), api.operations(filter, 50_000, abort.signal)]);
+      if (abort.signal.aborted) return;
+      this.store.update(() => ({ zones: byId(zones), operations: byId(operations), loading: false }));
+    } catch (e) {
+      if (abort.signal.aborted) return;
+      this.store.update(() => ({ loading: false }));
+      this.store.notify('error', `Loading the map: ${errorText(e)}`);
+    }
+  }
+
+  reloadView(): Promise<void> {
+    return this.lastBox ? this.loadView(this.lastBox) : Promise.resolve();
+  }
+
+  async refreshRequests(): Promise<void> {
+    const api = this.api;
+    if (!api) return;
+    try {
+      const requests = await api.requests();
+      this.store.update(() => ({ requests: new Map(requests.map((r) => [r.id, r])) }));
+    } catch (e) {
+      this.store.notify('error', `Loading requests: ${errorText(e)}`);
+    }
+  }
+
+  select(selection: Selection | null): void {
+    this.store.update(() => ({ selection }));
+    if (selection?.type === 'operation') void this.refreshOperation(selection.id);
+  }
+
+  /** Reads one operation again: its state, version, conflicts (own) and requests. */
+  async refreshOperation(id: string): Promise<void> {
+    const api = this.api;
+    if (!api) return;
+    try {
+      const { value } = await api.operation(id);
+      this.store.update((s) => {
+        const operations = new Map(s.operations);
+        operations.set(id, value.operation);
+        const conflicts = new Map(s.conflicts);
+        if (value.operation.properties.owner === s.session?.party) conflicts.set(id, value.conflicts);
+        const requests = new Map(s.requests);
+        for (const r of value.requests ?? []) requests.set(r.id, r);
+        return { operations, conflicts, requests };
+      });
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) {
+        this.store.update((s) => {
+          const operations = new Map(s.operations);
+          operations.delete(id);
+          return { operations };
+        });
+      }
+    }
+  }
+
+  private async onEvent(event: StreamEvent): Promise<void> {
+    this.store.update((s) => ({ stream: { ...s.stream, lastEventAt: performance.now() } }));
+    const data = event.data;
+    if (event.type === 'request.opened' && typeof data.request === 'string') {
+      // Shown at once from the event; the full view (with the asking operation as disclosed) follows.
+      const provisional: RequestView = {
+        id: data.request, submitter: String(data.submitter ?? ''), affected: this.store.state.session?.party ?? '',
+        target_type: data.target_type === 'operation' ? 'operation' : 'zone', target_id: typeof data.target_id === 'string' ? data.target_id : undefined,
+        state: 'open', opened: String(data.opened ?? ''), deadline: String(data.deadline ?? ''), operation_version: 0, version: 1,
+      };
+      this.store.update((s) => {
+        const requests = new Map(s.requests);
+        if (!requests.has(provisional.id)) requests.set(provisional.id, provisional);
+        return { requests };
+      });
+      this.store.notify('info', `Concurrence request ${data.request} from ${String(data.submitter)}`);
+      await this.refreshRequest(data.request);
+    } else if (event.type === 'request.closed' && typeof data.request === 'string') {
+      this.store.update((s) => {
+        const requests = new Map(s.requests);
+        const known = requests.get(data.request as string);
+        if (known) requests.set(known.id, { ...known, state: String(data.state), reason: typeof data.reason === 'string' ? data.reason : known.reason });
+        return { requests };
+      });
+      this.store.notify(data.state === 'concurred' ? 'ok' : 'info',
+        `${String(data.affected)} ${String(data.state)} request ${data.request}${typeof data.reason === 'string' ? `: “${data.reason}”` : ''}`);
+      await this.refreshRequest(data.request);
+      if (typeof data.operation === 'string') await this.refreshOperation(data.operation);
+    } else if (event.type === 'operation.state' && typeof data.operation === 'string') {
+      this.store.update((s) => {
+        const operations = new Map(s.operations);
+        const known = operations.get(data.operation as string);
+        if (known) {
+          operations.set(known.id, { ...known, properties: { ...known.properties, state: String(data.state), version: Number(data.version) } });
+        }
+        return { operations };
+      });
+      await this.refreshOperation(data.operation);
+    } else if (event.type === 'zone.changed' || event.type === 'operation.changed') {
+      await this.reloadView();
+    }
+  }
+
+  private async refreshRequest(id: string): Promise<void> {
+    try {
+      const request = await this.need().request(id);
+      this.store.update((s) => {
+        const requests = new Map(s.requests);
+        requests.set(id, request);
+        return { requests };
+      });
+    } catch (e) {
+      this.store.notify('error', `Reading request ${id}: ${errorText(e)}`);
+    }
+  }
+
+  /** Dry run: the conflicts the draft would have, and what is left of the probing budget. */
+  async check(feature: ParleyFeature): Promise<boolean> {
+    try {
+      const { value } = await this.need().check(feature);
+      this.store.update(() => ({ draftConflicts: value.conflicts }));
+      this.store.notify(value.conflicts.length ? 'info' : 'ok',
+        value.conflicts.length ? `Check: ${value.conflicts.length} conflict(s)` : 'Check: no conflict');
+      return true;
+    } catch (e) {
+      this.store.notify('error', `Check refused: ${errorText(e)}`);
+      return false;
+    }
+  }
+
+  async submitOperation(feature: ParleyFeature, version?: number): Promise<string | null> {
+    try {
+      const api = this.need();
+      const { value } = version ? await api.modify(feature, version) : await api.submit(feature);
+      this.store.update((s) => {
+        const operations = new Map(s.operations);
+        operations.set(value.id, value.operation);
+        const conflicts = new Map(s.conflicts);
+        conflicts.set(value.id, value.conflicts);
+        const requests = new Map(s.requests);
+        for (const r of value.requests ?? []) requests.set(r.id, r);
+        return { operations, conflicts, requests, draftConflicts: [], selection: { type: 'operation', id: value.id } };
+      });
+      this.store.notify(value.state === 'refused' ? 'error' : 'ok', `Operation ${value.id}: ${value.state}` +
+        (value.conflicts.length ? `, ${value.conflicts.length} conflict(s)` : ''));
+      return value.state;
+    } catch (e) {
+      this.store.notify('error', `${version ? 'Modify' : 'Submit'} refused: ${await this.explain(e, 'operation', feature.id)}`);
+      return null;
+    }
+  }
+
+  async declareZone(feature: ParleyFeature, version?: number): Promise<boolean> {
+    try {
+      const api = this.need();
+      if (version) await api.replaceZone(feature, version);
+      else await api.declareZone(feature);
+      this.store.update((s) => {
+        const zones = new Map(s.zones);
+        zones.set(feature.id, { ...feature, properties: { ...feature.properties, version: (version ?? 0) + 1 } });
+        return { zones, selection: { type: 'zone', id: feature.id } };
+      });
+      this.store.notify('ok', `Zone ${feature.id} ${version ? 'replaced' : 'declared'}`);
+      await this.reloadView();
+      return true;
+    } catch (e) {
+      this.store.notify('error', `Zone refused: ${await this.explain(e, 'zone', feature.id)}`);
+      return false;
+    }
+  }
+
+  async withdrawZone(id: string): Promise<void> {
+    try {
+      const api = this.need();
+      const { etag } = await api.zone(id);
+      await api.withdrawZone(id, Number(etag?.replace(/"/g, '')));
+      this.store.update((s) => {
+        const zones = new Map(s.zones);
+        zones.delete(id);
+        return { zones, selection: null };
+      });
+      this.store.notify('ok', `Zone ${id} withdrawn`);
+    } catch (e) {
+      this.store.notify('error', `Withdraw refused: ${await this.explain(e, 'zone', id)}`);
+    }
+  }
+
+  /** Activate, complete or cancel, with the version read just before (If-Match handled for the user). */
+  async transition(id: string, action: 'activate' | 'complete' | 'cancel'): Promise<void> {
+    try {
+      const api = this.need();
+      const { value: current } = await api.operation(id);
+      const { value } = await api.transition(id, action, current.version);
+      this.store.update((s) => {
+        const operations = new Map(s.operations);
+        operations.set(id, value.operation);
+        return { operations };
+      });
+      this.store.notify('ok', `Operation ${id}: ${value.state}`);
+    } catch (e) {
+      this.store.notify('error', `${action} refused: ${await this.explain(e, 'operation', id)}`);
+    }
+  }
+
+  /** Answers a request put to the party; the receipt updates the inbox. */
+  async answer(request: RequestView, answer: 'concur' | 'refuse' | 'counter-propose', reason?: string, counter?: ParleyFeature): Promise<boolean> {
+    try {
+      const api = this.need();
+      const fresh = await api.request(request.id);
+      const { value } = await api.answer(request.id, fresh.version, { answer, ...(reason ? { reason } : {}), ...(counter ? { counter } : {}) });
+      this.store.update((s) => {
+        const requests = new Map(s.requests);
+        requests.set(value.request.id, value.request);
+        return { requests };
+      });
+      this.store.notify('ok', `Request ${request.id}: ${value.request.state}` +
+        (value.counter_proposal ? `; counter-proposal ${value.counter_proposal.id} (${value.counter_proposal.state})` : ''));
+      return true;
+    } catch (e) {
+      this.store.notify('error', `Answer refused: ${errorText(e)}`);
+      await this.refreshRequests();
+      return false;
+    }
+  }
+
+  async verifyLedger(): Promise<void> {
+    const session = this.session;
+    this.store.update(() => ({ ledger: { state: 'running', message: 'Verifying…' } }));
+    try {
+      const result = await audit(this.need(), session.party);
+      this.store.update(() => ({
+        ledger: { state: result.ok ? 'ok' : result.alarm ? 'alarm' : 'error', message: result.message, size: result.size },
+      }));
+    } catch (e) {
+      this.store.update(() => ({ ledger: { state: 'error', message: `Could not verify: ${errorText(e)}` } }));
+    }
+  }
+
+  async loadProbing(): Promise<void> {
+    try {
+      const probing = await this.need().probing();
+      this.store.update(() => ({ probing }));
+    } catch (e) {
+      this.store.update(() => ({ probing: null }));
+      if (!(e instanceof ApiError && e.status === 403)) this.store.notify('error', `Probing report: ${errorText(e)}`);
+    }
+  }
+
+  setLayer(layer: keyof State['layers'], on: boolean): void {
+    this.store.update((s) => ({ layers: { ...s.layers, [layer]: on } }));
+  }
+
+  setFilter(filter: Partial<State['filter']>): void {
+    this.store.update((s) => ({ filter: { ...s.filter, ...filter } }));
+  }
+
+  clearDraftConflicts(): void {
+    this.store.update(() => ({ draftConflicts: [] }));
+  }
+
+  /** A 412 means someone changed the item meanwhile: read it again so the user sees the current version. */
+  private async explain(e: unknown, type: 'zone' | 'operation', id: string): Promise<string> {
+    if (e instanceof ApiError && e.status === 412) {
+      if (type === 'operation') await this.refreshOperation(id);
+      else await this.reloadView();
+      return `${id} changed meanwhile; it was read again: review and retry`;
+    }
+    return errorText(e);
+  }
+}
