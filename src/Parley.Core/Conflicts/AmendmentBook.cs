@@ -4,6 +4,7 @@ namespace Parley.Core.Conflicts;
 
 /// <summary>The amendments of one agreement, by id, in the order they were proposed.</summary>
 /// <remarks>Not thread-safe for writes: like the theater it belongs to, one writer per agreement.</remarks>
+[Mutable("the theater's amendments, changed in place by each committed write")]
 public sealed class AmendmentBook
 {
     private readonly Dictionary<string, Amendment> _byId = new(StringComparer.Ordinal);
