@@ -67,6 +67,14 @@ public static class LedgerEntries
                 DeclarationContent(FeatureWriter.ToUtf8(operation), OperationStates.Name(operation.State), "operation", operation.Version)));
         }
 
+        foreach (var amendment in changes.Amendments)
+        {
+            // Public, like the agreement it changes: every party reads and can replay every proposal, signature and lapse.
+            var content = AmendmentRecords.ToNode(amendment);
+            content["type"] = AmendmentItem;
+            items.Add((Center, Visibility.Public, CanonicalJson.Serialize(content)));
+        }
+
         foreach (var request in changes.Requests)
         {
             // Kept by the center alone: the record names both parties' items, and each may be hidden from the other.
@@ -129,6 +137,9 @@ public static class LedgerEntries
 
     // Salts make commitments hiding: a private item's content cannot be guessed and checked against its commitment.
     private static byte[] NewSalt() => RandomNumberGenerator.GetBytes(16);
+
+    /// <summary>The type of an amendment's item: the amendment's record as the change left it.</summary>
+    public const string AmendmentItem = "amendment";
 
     /// <summary>The owner of items no party may open (the center's own records).</summary>
     public static readonly PartyId Center = Decision.Center;

@@ -64,8 +64,11 @@ public static class LedgerReplay
         string? type = content["type"]?.GetValue<string>();
         if (type == "agreement")
         {
+            // A text given again restates the version its amendments amended: they stay in force on it.
+            var amendments = theater?.Amendments.All.ToList() ?? [];
             var agreement = AgreementReader.Parse(content["source"]!.GetValue<string>());
-            var next = new Theater(agreement);
+            var next = new Theater(AmendmentReader.InForce(agreement, amendments));
+            amendments.ForEach(next.Amendments.Upsert);
             if (theater is not null)
             {
                 foreach (var zone in theater.Zones)
@@ -107,10 +110,22 @@ public static class LedgerReplay
                         {
                             Version = content["version"]!.GetValue<long>(),
                             State = OperationStates.Parse(content["state"]!.GetValue<string>()),
+                            InBreach = OperationStates.InBreach(doc.RootElement),
                         });
                         break;
                     }
 
+                case LedgerEntries.AmendmentItem:
+                    try
+                    {
+                        theater.Apply(new StateChange(amendments: [AmendmentRecords.FromNode(content)]));
+                    }
+                    catch (FormatException)
+                    {
+                        throw Bad(record, $"item {item} is not an amendment record");
+                    }
+
+                    break;
                 case "zone-withdrawal":
                     theater.Remove(new ZoneId(content["id"]!.GetValue<string>()));
                     break;

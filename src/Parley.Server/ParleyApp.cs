@@ -128,6 +128,7 @@ public static class ParleyApp
         ConcurrenceApi.Map(agreements);
         ProbingApi.Map(agreements);
         SubscriptionsApi.Map(agreements);
+        AgreementApi.Map(agreements);
         ExportApi.Map(agreements);
         Console.ConsoleFiles.Map(app);
         DemoSignInApi.Map(app);
@@ -142,7 +143,15 @@ public static class ParleyApp
         await registry.InitializeAsync(cancellationToken);
         foreach (var file in options.AgreementFiles)
         {
-            await registry.PutAgreementAsync(await File.ReadAllTextAsync(file, cancellationToken), cancellationToken);
+            try
+            {
+                await registry.PutAgreementAsync(await File.ReadAllTextAsync(file, cancellationToken), cancellationToken);
+            }
+            catch (Parley.Core.InputRejectedException e)
+            {
+                // Name the file: a server refusing to start must say which agreement file is at fault.
+                throw new Parley.Core.InputRejectedException([.. e.Errors.Select(x => x with { Field = $"{file}: {x.Field}" })]);
+            }
         }
 
         if (options.Demo)
@@ -158,7 +167,16 @@ public static class ParleyApp
     public static async Task<WebApplication> StartAsync(ParleyServerOptions options, CancellationToken cancellationToken = default)
     {
         var app = Build(options);
-        await InitializeAsync(app, cancellationToken);
+        try
+        {
+            await InitializeAsync(app, cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync(); // the store and the files it opened are let go
+            throw;
+        }
+
         await app.StartAsync(cancellationToken);
         return app;
     }

@@ -23,7 +23,8 @@ internal static class CommitJournal
         using (var w = new Utf8JsonWriter(stream))
         {
             w.WriteStartObject();
-            w.WriteBoolean("agreement", batch.Any(c => c.Decision.Command == Parley.Core.Decisions.Decision.AgreementCommand));
+            // An agreement text or an amendment: other processes load the state anew under the agreement it leaves.
+            w.WriteBoolean("agreement", batch.Any(c => c.Decision.ChangesAgreement));
             Ids(w, "zones", batch.SelectMany(c => c.Decision.State.Zones.Select(z => z.Id.Value).Concat(c.Decision.State.WithdrawnZones.Select(z => z.Value))));
             Ids(w, "operations", batch.SelectMany(c => c.Decision.State.Operations.Select(o => o.Id.Value)));
             Ids(w, "requests", batch.SelectMany(c => c.Decision.State.Requests.Select(r => r.Id)));

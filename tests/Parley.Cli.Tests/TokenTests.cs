@@ -102,7 +102,7 @@ public sealed class TokenTests(ServerFixture server) : IClassFixture<ServerFixtu
         Assert.True(made.ExitCode == 0, made.ToString());
         using var key = Parley.Server.Security.SubmissionKey.FromPem(await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken));
         Assert.Equal(key.PublicKey, made.Stdout.Trim());
-        Assert.True(Parley.Core.Agreements.AgreementReader.IsSigningKey(made.Stdout.Trim()));
+        Assert.True(Parley.Core.Features.AgreementReader.IsSigningKey(made.Stdout.Trim()));
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));

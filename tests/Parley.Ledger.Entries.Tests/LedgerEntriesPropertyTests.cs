@@ -184,7 +184,13 @@ public sealed class LedgerEntriesPropertyTests
                 Id = new OperationId(Text(r)), Owner = new PartyId(Party(r)), Kind = r.Next(3) == 0 ? Text(r) : "flight", Volume = MakeVolume(r, maxVertices),
                 State = (OperationState)r.Next(9), Version = r.Next(1, 20), Name = r.Next(2) == 0 ? null : Text(r),
                 Visibility = MakeVisibility(r), SharedWith = SharedWith(r),
+                InBreach = r.Next(4) == 0 ? [.. Enumerable.Range(0, r.Next(1, 3)).Select(_ => Text(r))] : [],
             });
+        }
+
+        for (int i = r.Next(0, 3); i > 0; i--)
+        {
+            changes.UpsertAmendments.Add(MakeAmendment(r));
         }
 
         for (int i = r.Next(0, 3); i > 0; i--)
@@ -193,7 +199,7 @@ public sealed class LedgerEntriesPropertyTests
             changes.UpsertRequests.Add(new ConcurrenceRequest
             {
                 Id = $"cr-{r.Next(1000)}", Operation = new OperationId(Text(r)), OperationVersion = r.Next(1, 9), Submitter = new PartyId(Party(r)),
-                Affected = new PartyId(Party(r)), TargetType = r.Next(2) == 0 ? "zone" : "operation", TargetId = Text(r), Opened = opened,
+                Affected = new PartyId(Party(r)), TargetType = r.GetItems(["zone", "operation", "term"], 1)[0], TargetId = Text(r), Opened = opened,
                 Deadline = opened.AddMinutes(r.Next(1, 10_000)), State = (RequestState)r.Next(6),
                 Closed = r.Next(2) == 0 ? null : opened.AddSeconds(r.NextDouble() * 1e5), Reason = r.Next(2) == 0 ? null : Text(r),
                 CounterProposal = r.Next(3) == 0 ? new OperationId(Text(r)) : null, Version = r.Next(1, 5),
@@ -201,6 +207,26 @@ public sealed class LedgerEntriesPropertyTests
         }
 
         return new Case(r.NextInt64(0, long.MaxValue / 2), new AgreementId(r.Next(2) == 0 ? "demo" : Text(r)), changes, theater, Time(r), r.Next());
+    }
+
+    /// <summary>An amendment in any state, its changes as JSON of any size (a replaced term's area carries coordinates).</summary>
+    private static Amendment MakeAmendment(Random r)
+    {
+        var proposed = Time(r);
+        var signatories = Enumerable.Range(0, r.Next(1, 4)).Select(_ => new PartyId(Party(r))).Distinct().ToList();
+        string area = string.Join(",", Enumerable.Range(0, r.Next(4, 300)).Select(_ => $"[{Coordinate(r, r.NextDouble() * 10).ToString("R", System.Globalization.CultureInfo.InvariantCulture)},1]"));
+        return new Amendment
+        {
+            Id = $"am-{r.Next(1, 1000)}", Proposer = new PartyId(Party(r)), Reason = Text(r), BaseVersion = r.Next(1, 50),
+            Changes = r.Next(2) == 0
+                ? $$"""{"remove_terms":["{{System.Text.Json.JsonEncodedText.Encode(Text(r))}}"],"concurrence_deadline_minutes":{{r.Next(1, 600)}}}"""
+                : $$$"""{"replace_terms":[{"id":"t","type":"suspension","parties":["red"],"kinds":["flight"],"area":{"type":"LineString","coordinates":[{{{area}}}]}}]}""",
+            Proposed = proposed, SigningDeadline = proposed.AddHours(r.Next(1, 500)), Effective = r.Next(2) == 0 ? null : proposed.AddHours(r.Next(1, 900)),
+            Signatories = signatories,
+            Signatures = [.. signatories.Take(r.Next(0, signatories.Count + 1)).Select(p => new AmendmentSignature(p, proposed.AddMinutes(r.Next(1, 600))))],
+            State = (AmendmentState)r.Next(4), Closed = r.Next(2) == 0 ? null : proposed.AddDays(1), RefusedBy = r.Next(3) == 0 ? new PartyId(Party(r)) : null,
+            LapseReason = r.Next(2) == 0 ? null : Text(r), Revision = r.Next(1, 9),
+        };
     }
 
     private static Zone MakeZone(Random r, string id, int maxVertices) => new()

@@ -39,11 +39,13 @@ internal sealed class CommitBuilder
 
     public List<SubscriptionId> DeleteSubscriptions { get; } = [];
 
+    public List<Amendment> UpsertAmendments { get; } = [];
+
     public bool IsEmpty => ToCommit().IsEmpty;
 
     public Commit ToCommit() => new(
         new Decision(Command, Submitter,
-            new StateChange(UpsertZones, DeleteZones, UpsertOperations, UpsertRequests, UpsertSubscriptions, DeleteSubscriptions),
+            new StateChange(UpsertZones, DeleteZones, UpsertOperations, UpsertRequests, UpsertSubscriptions, DeleteSubscriptions, UpsertAmendments),
             [.. Events], [.. Touches]),
         [.. Ledger], Submission, Answer);
 

@@ -51,6 +51,14 @@ internal static class LedgerEntriesReference
             }));
         }
 
+        foreach (var amendment in changes.Amendments)
+        {
+            // Public, like the agreement it changes: the record whole, typed.
+            var content = AmendmentRecords.ToNode(amendment);
+            content["type"] = "amendment";
+            items.Add((Center, Visibility.Public, content));
+        }
+
         foreach (var request in changes.Requests)
         {
             // Kept by the center alone: the record names both parties' items, and each may be hidden from the other.

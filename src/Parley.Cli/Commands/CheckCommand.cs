@@ -5,13 +5,14 @@ using Parley.Core.Agreements;
 using Parley.Core.Conflicts;
 using Parley.Core.Model;
 using Parley.Core.Features;
+using Parley.Core.Terms;
 using Parley.Cli.Terminal;
 
 namespace Parley.Cli.Commands;
 
 /// <summary>
 /// <c>parley check</c>: every conflict of a file of operations against a file of zones and against each
-/// other, offline (no server, no store).
+/// other, and every breach of the agreement's terms, offline (no server, no store).
 /// </summary>
 public static class CheckCommand
 {
@@ -48,7 +49,7 @@ public static class CheckCommand
         var agreement = agreementFile is null ? Agreement.Default() : ReadAgreement(agreementFile);
         bool large = Length(zonesFile) + Length(operationsFile) >= CheckProgress.ThresholdBytes;
 
-        var (zones, operations, conflicts) = CheckProgress.Run(console, large, progress =>
+        var (zones, operations, conflicts, breaches) = CheckProgress.Run(console, large, progress =>
         {
             IReadOnlyList<Zone> zones;
             IReadOnlyList<Operation> operations;
@@ -75,16 +76,19 @@ public static class CheckCommand
             var conflicts = prepared.Run(check, cancellationToken);
             check.Complete();
             progress.Remark($"{conflicts.Count:N0} conflicts");
-            return (zones.Count, operations.Count, conflicts);
+            var breaches = OfflineTerms.Run(agreement, operations, cancellationToken);
+            return (zones.Count, operations.Count, conflicts, breaches);
         });
 
         if (format == Table)
         {
             ConflictOutput.WriteTable(console, conflicts, zones, operations);
+            BreachOutput.WriteTable(console, breaches, agreement.Terms.Count);
         }
         else
         {
             ConflictOutput.WriteJsonLines(console.Out, conflicts);
+            BreachOutput.WriteJsonLines(console.Out, breaches);
         }
 
         return ExitCodes.Ok;

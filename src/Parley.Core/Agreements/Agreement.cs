@@ -61,7 +61,7 @@ public sealed record ProbingBudget(int PerHour, int PerDay);
 
 /// <summary>
 /// The pact a theater runs under: its parties, which operation kinds conflict with which zone kinds,
-/// separation minima, limits and deadlines.
+/// separation minima, limits and deadlines, its terms, and who signs its amendments.
 /// </summary>
 /// <remarks>Immutable. An agreement with no parties listed accepts any owner (the offline checker's default).</remarks>
 public sealed record Agreement
@@ -125,6 +125,15 @@ public sealed record Agreement
     /// <summary>Each party's budget of checks and submissions that touch other parties' hidden zones.</summary>
     public ProbingBudget ProbingBudget { get; init; } = new(30, 200);
 
+    /// <summary>
+    /// The member parties whose signatures an amendment needs; the reader makes it every member party when the text names
+    /// none.
+    /// </summary>
+    public IReadOnlyList<PartyId> Signatories { get; init; } = [];
+
+    /// <summary>The terms of the pact: designated areas, suspensions and limits, each binding some parties and kinds.</summary>
+    public IReadOnlyList<Term> Terms { get; init; } = [];
+
     /// <summary>The default agreement: the standard rules, any party.</summary>
     public static Agreement Default(string id = "default") => new() { Id = new AgreementId(id), Name = "Default rules" };
 
@@ -139,6 +148,23 @@ public sealed record Agreement
             if (p.Id == party)
             {
                 return p;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The member parties (those that declare, operate and answer), in the order listed.</summary>
+    public IEnumerable<PartyId> Members => Parties.Where(p => p.Role == PartyRole.Member).Select(p => p.Id);
+
+    /// <summary>The term with this id, if any.</summary>
+    public Term? FindTerm(string id)
+    {
+        foreach (var term in Terms)
+        {
+            if (term.Id == id)
+            {
+                return term;
             }
         }
 

@@ -11,10 +11,10 @@ public sealed record CoarseCell(double West, double South, double East, double N
 
 /// <summary>What a requester is told about one conflict.</summary>
 /// <param name="Operation">The requester's operation.</param>
-/// <param name="Type"><c>zone</c> or <c>operation</c>.</param>
-/// <param name="Owner">The party that owns what was conflicted with.</param>
-/// <param name="Kind">The zone kind or operation kind conflicted with.</param>
-/// <param name="Id">The zone or operation id; null when redacted.</param>
+/// <param name="Type"><c>zone</c>, <c>operation</c> or <c>term</c>.</param>
+/// <param name="Owner">The party that owns what was conflicted with (none for a term: it is the agreement's).</param>
+/// <param name="Kind">The zone kind or operation kind conflicted with, or the term's type.</param>
+/// <param name="Id">The zone, operation or term id; null when redacted.</param>
 /// <param name="Handle">An opaque handle, stable for this requester and unlinkable across requesters; set when redacted.</param>
 /// <param name="Area">The coarse cell containing the conflict; set when redacted.</param>
 /// <param name="Name">The zone or operation name, when visible.</param>
@@ -22,8 +22,12 @@ public sealed record CoarseCell(double West, double South, double East, double N
 /// For the owner of the zone only: whether the exact volumes overlap (a conflict with a zone its requester
 /// may not see is decided on disclosure cells and slots, so it may be reported without an exact overlap).
 /// </param>
+/// <param name="Term">For a breach of a term (type <c>term</c>): the term's id; terms are visible to every party.</param>
+/// <param name="Reason">For a breach of a term: why, in a plain sentence.</param>
+/// <param name="OnBreach">For a breach of a term: what the term says a breach gets, <c>refuse</c> or <c>concurrence</c>.</param>
 public sealed record ConflictView(
-    string Operation, string Type, string Owner, string Kind, string? Id, string? Handle, CoarseCell? Area, string? Name, bool? Exact = null)
+    string Operation, string Type, string? Owner, string Kind, string? Id, string? Handle, CoarseCell? Area, string? Name, bool? Exact = null,
+    string? Term = null, string? Reason = null, string? OnBreach = null)
 {
     /// <summary>Whether details were withheld.</summary>
     public bool Redacted => Id is null;

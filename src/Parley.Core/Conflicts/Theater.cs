@@ -44,8 +44,11 @@ public sealed class Theater(Agreement agreement)
     /// <summary>The parties' subscriptions.</summary>
     public SubscriptionBook Subscriptions { get; } = new();
 
-    /// <summary>The rules in force.</summary>
-    public Agreement Agreement { get; } = agreement;
+    /// <summary>The rules in force: the agreement version decisions apply, changed only by an amendment coming into force.</summary>
+    public Agreement Agreement { get; private set; } = agreement;
+
+    /// <summary>The agreement's amendments, in any state.</summary>
+    public AmendmentBook Amendments { get; } = new();
 
     /// <summary>The disclosure grid at the agreement's resolution.</summary>
     public DisclosureGrid Grid { get; } = new(agreement.DisclosureResolutionMetres);
@@ -196,7 +199,37 @@ public sealed class Theater(Agreement agreement)
     }
 
     /// <summary>Adds or replaces an operation.</summary>
-    public void Upsert(Operation operation) => _operations.Upsert(operation.Id.Value, operation, operation.Volume, GroupFor(operation.Owner));
+    public void Upsert(Operation operation)
+    {
+        _days?.Move(_operations.Find(operation.Id.Value), operation);
+        _operations.Upsert(operation.Id.Value, operation, operation.Volume, GroupFor(operation.Owner));
+    }
+
+    // The operations by owner and day of start, for daily limits: made on first use, then kept.
+    private OperationDays? _days;
+
+    /// <summary>The owner's operations (in any state) whose windows start on the UTC day <paramref name="day"/> (see <see cref="OperationDays.DayOf"/>).</summary>
+    public IEnumerable<Operation> OperationsStartingOn(PartyId owner, long day)
+    {
+        // Checks may run concurrently when nothing writes: the first to ask builds it, one copy is kept.
+        var days = LazyInitializer.EnsureInitialized(ref _days, () =>
+        {
+            var made = new OperationDays();
+            foreach (var operation in _operations.Items)
+            {
+                made.Move(null, operation);
+            }
+
+            return made;
+        });
+        foreach (var id in days.On(owner, day))
+        {
+            if (_operations.Find(id.Value) is { } operation)
+            {
+                yield return operation;
+            }
+        }
+    }
 
     /// <summary>The owner's group in the indexes, given on first use.</summary>
     private int GroupFor(PartyId owner)
@@ -217,10 +250,23 @@ public sealed class Theater(Agreement agreement)
     public bool Remove(ZoneId id) =>
         _zonesByKind[0].Remove(id.Value) | _zonesByKind[1].Remove(id.Value) | _zonesByKind[2].Remove(id.Value);
 
-    /// <summary>Applies a committed change: zone withdrawals, then zones, operations, requests and subscriptions.</summary>
+    /// <summary>
+    /// Applies a committed change: amendments (one coming into force makes the agreement version it amends into the next),
+    /// then zone withdrawals, zones, operations, requests and subscriptions.
+    /// </summary>
     public void Apply(Parley.Core.Model.StateChange changes)
     {
         ArgumentNullException.ThrowIfNull(changes);
+        foreach (var amendment in changes.Amendments)
+        {
+            bool comesIntoForce = amendment.State == AmendmentState.InForce && Amendments.Find(amendment.Id)?.State != AmendmentState.InForce;
+            Amendments.Upsert(amendment);
+            if (comesIntoForce)
+            {
+                Agreement = Features.AmendmentReader.Apply(Agreement, amendment);
+            }
+        }
+
         foreach (var zone in changes.WithdrawnZones)
         {
             Remove(zone);
@@ -253,7 +299,15 @@ public sealed class Theater(Agreement agreement)
     }
 
     /// <summary>Removes an operation; false when absent.</summary>
-    public bool Remove(OperationId id) => _operations.Remove(id.Value);
+    public bool Remove(OperationId id)
+    {
+        if (_days is not null && _operations.Find(id.Value) is { } operation)
+        {
+            _days.Remove(operation);
+        }
+
+        return _operations.Remove(id.Value);
+    }
 
     /// <summary>
     /// Every conflict of <paramref name="operation"/> with the zones and the live operations held here, on

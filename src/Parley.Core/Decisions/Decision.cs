@@ -43,7 +43,7 @@ public sealed record Decision
     /// <summary>The party whose command this is (<see cref="Center"/> for the center's own).</summary>
     public PartyId Submitter { get; }
 
-    /// <summary>The declarations, requests and subscriptions it changes.</summary>
+    /// <summary>The declarations, requests, subscriptions and amendments it changes.</summary>
     public StateChange State { get; }
 
     /// <summary>The events it raises, in the order they are appended to the agreement's outbox.</summary>
@@ -59,13 +59,19 @@ public sealed record Decision
     public string? AgreementText { get; }
 
     /// <summary>
-    /// Whether the ledger records it: declarations, a party's subscriptions (whose content stays private to it, in the
-    /// request's opening), or an agreement text. Touches and events alone are kept, not recorded.
+    /// Whether the ledger records it: declarations, amendments, a party's subscriptions (whose content stays private to
+    /// it, in the request's opening), or an agreement text. Touches and events alone are kept, not recorded.
     /// </summary>
     public bool IsRecorded => !State.IsEmpty || AgreementText is not null;
 
     /// <summary>Whether there is nothing to commit.</summary>
     public bool IsEmpty => !IsRecorded && Events.IsEmpty && Touches.IsEmpty;
+
+    /// <summary>
+    /// Whether it changes the agreement a state is read under — an agreement text, or an amendment — so that a process that
+    /// missed it loads the state anew rather than applying the change.
+    /// </summary>
+    public bool ChangesAgreement => AgreementText is not null || State.HasAmendments;
 
     /// <summary>A command that changes nothing (a check that touched no hidden zone, a refusal).</summary>
     public static Decision Nothing(string command, PartyId submitter) => new(command, submitter, StateChange.None, []);
@@ -83,13 +89,18 @@ public sealed record Decision
     /// </summary>
     internal static Decision Of(Theater theater, string command, PartyId submitter, StateChange state, DateTimeOffset now)
     {
-        if (!state.HasDeclarations)
+        if (!state.HasDeclarations && !state.HasAmendments)
         {
             return new(command, submitter, state, []);
         }
 
-        var events = LifecycleEvents.For(theater, state, now);
-        events.AddRange(SubscriptionEvents.For(theater, state, now));
+        var events = AmendmentEvents.For(theater, state, now);
+        if (state.HasDeclarations)
+        {
+            events.AddRange(LifecycleEvents.For(theater, state, now));
+            events.AddRange(SubscriptionEvents.For(theater, state, now));
+        }
+
         return new(command, submitter, state, [.. events]);
     }
 

@@ -9,7 +9,7 @@ namespace Parley.Core.Decisions;
 
 /// <summary>
 /// The events a lifecycle change raises, for the parties concerned, committed with the change: a request opened
-/// (to the party asked), a request closed (to the submitter), an operation's new state (to its owner).
+/// (to the party asked), a request closed (to the submitter), an operation's new state or breach marks (to its owner).
 /// </summary>
 /// <remarks>
 /// Each payload names only what its recipient may know: the party asked gets the request and its own zone or
@@ -47,12 +47,20 @@ public static class LifecycleEvents
 
         foreach (var operation in changes.Operations)
         {
-            if (theater.FindOperation(operation.Id) is not { } before || before.State != operation.State)
+            var before = theater.FindOperation(operation.Id);
+            if (before is null || before.State != operation.State || !before.InBreach.SequenceEqual(operation.InBreach))
             {
-                events.Add(new EventAppend(operation.Owner, "operation.state", Json(new JsonObject
+                var payload = new JsonObject
                 {
                     ["operation"] = operation.Id.Value, ["state"] = OperationStates.Name(operation.State), ["version"] = operation.Version,
-                }), now));
+                };
+                if (operation.InBreach.Count > 0 || before?.InBreach.Count > 0)
+                {
+                    // The terms it breaches without the concurrence they ask for (empty: the mark is lifted).
+                    payload["in_breach"] = new JsonArray([.. operation.InBreach.Select(t => (JsonNode)t)]);
+                }
+
+                events.Add(new EventAppend(operation.Owner, "operation.state", Json(payload), now));
             }
         }
 

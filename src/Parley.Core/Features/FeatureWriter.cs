@@ -13,9 +13,9 @@ public static class FeatureWriter
     public static void Write(Utf8JsonWriter w, Zone zone) =>
         Write(w, zone.Id.Value, zone, ZoneKinds.Name(zone.Kind), null);
 
-    /// <summary>Writes an operation as a Feature (its state in <c>properties.state</c>).</summary>
+    /// <summary>Writes an operation as a Feature (its state in <c>properties.state</c>, its breach marks in <c>properties.in_breach</c>).</summary>
     public static void Write(Utf8JsonWriter w, Operation operation) =>
-        Write(w, operation.Id.Value, operation, operation.Kind, OperationStates.Name(operation.State));
+        Write(w, operation.Id.Value, operation, operation.Kind, OperationStates.Name(operation.State), operation.InBreach);
 
     /// <summary>A zone as Feature JSON text.</summary>
     public static string ToJson(Zone zone) => ToJson(w => Write(w, zone));
@@ -42,7 +42,7 @@ public static class FeatureWriter
         return buffer;
     }
 
-    private static void Write(Utf8JsonWriter w, string id, Declaration d, string kind, string? state)
+    private static void Write(Utf8JsonWriter w, string id, Declaration d, string kind, string? state, IReadOnlyList<string>? inBreach = null)
     {
         var shape = d.Volume.Footprint;
         w.WriteStartObject();
@@ -57,6 +57,17 @@ public static class FeatureWriter
         if (state is not null)
         {
             w.WriteString("state", state);
+        }
+
+        if (inBreach is { Count: > 0 })
+        {
+            w.WriteStartArray("in_breach");
+            foreach (var term in inBreach)
+            {
+                w.WriteStringValue(term);
+            }
+
+            w.WriteEndArray();
         }
 
         if (double.IsFinite(d.Volume.Altitude.MinMetres))
@@ -198,6 +209,13 @@ public static class FeatureWriter
 /// <summary>Wire names of operation states.</summary>
 public static class OperationStates
 {
+    /// <summary>The breach marks written in an operation Feature's <c>properties.in_breach</c>, if any (<see cref="FeatureReader"/> leaves them to the stores and the ledger's replay).</summary>
+    public static IReadOnlyList<string> InBreach(JsonElement feature) =>
+        feature.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object &&
+        p.TryGetProperty("in_breach", out var marks) && marks.ValueKind == JsonValueKind.Array
+            ? [.. marks.EnumerateArray().Where(m => m.ValueKind == JsonValueKind.String).Select(m => m.GetString()!)]
+            : [];
+
     /// <summary>The wire name: proposed, accepted, awaiting-concurrence, …</summary>
     public static string Name(OperationState state) => state switch
     {

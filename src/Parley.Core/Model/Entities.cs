@@ -108,4 +108,10 @@ public sealed record Operation : Declaration
 
     /// <summary>The lifecycle state.</summary>
     public OperationState State { get; init; } = OperationState.Proposed;
+
+    /// <summary>
+    /// The terms in force this operation breaches without the concurrence they ask for, found when an amendment brought
+    /// them into force (empty: none): it cannot be activated until it is modified to comply or the breach ends.
+    /// </summary>
+    public IReadOnlyList<string> InBreach { get; init; } = [];
 }

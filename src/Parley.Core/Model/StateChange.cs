@@ -3,9 +3,9 @@ using System.Collections.Immutable;
 namespace Parley.Core.Model;
 
 /// <summary>
-/// What a commit changes in an agreement's state: declarations, concurrence requests and subscriptions, each as it is
-/// after the change. Applied in this order: zone withdrawals, zones, operations, requests, subscription deletions,
-/// subscriptions.
+/// What a commit changes in an agreement's state: declarations, concurrence requests, subscriptions and amendments, each
+/// as it is after the change. Applied in this order: amendments (one coming into force changes the agreement), zone
+/// withdrawals, zones, operations, requests, subscription deletions, subscriptions.
 /// </summary>
 /// <remarks>Operations and requests are never deleted: they end cancelled, completed or closed, and the ledger keeps them.</remarks>
 public sealed record StateChange
@@ -20,8 +20,10 @@ public sealed record StateChange
         IEnumerable<Operation>? operations = null,
         IEnumerable<ConcurrenceRequest>? requests = null,
         IEnumerable<Subscription>? subscriptions = null,
-        IEnumerable<SubscriptionId>? deletedSubscriptions = null)
+        IEnumerable<SubscriptionId>? deletedSubscriptions = null,
+        IEnumerable<Amendment>? amendments = null)
     {
+        Amendments = amendments is null ? [] : [.. amendments];
         Zones = zones is null ? [] : [.. zones];
         WithdrawnZones = withdrawnZones is null ? [] : [.. withdrawnZones];
         Operations = operations is null ? [] : [.. operations];
@@ -48,6 +50,12 @@ public sealed record StateChange
     /// <summary>Subscriptions deleted.</summary>
     public ImmutableArray<SubscriptionId> DeletedSubscriptions { get; }
 
+    /// <summary>Amendments proposed or changed (signed, refused, lapsed, in force).</summary>
+    public ImmutableArray<Amendment> Amendments { get; }
+
+    /// <summary>Whether amendments change (the agreement itself, when one comes into force).</summary>
+    public bool HasAmendments => Amendments.Length > 0;
+
     /// <summary>Whether zones, operations or requests change (what the ledger records as declarations).</summary>
     public bool HasDeclarations => Zones.Length > 0 || WithdrawnZones.Length > 0 || Operations.Length > 0 || Requests.Length > 0;
 
@@ -55,5 +63,5 @@ public sealed record StateChange
     public bool HasSubscriptions => Subscriptions.Length > 0 || DeletedSubscriptions.Length > 0;
 
     /// <summary>Whether nothing changes.</summary>
-    public bool IsEmpty => !HasDeclarations && !HasSubscriptions;
+    public bool IsEmpty => !HasDeclarations && !HasSubscriptions && !HasAmendments;
 }

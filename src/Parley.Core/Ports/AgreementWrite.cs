@@ -33,7 +33,7 @@ public interface IAgreementWrite : IAsyncDisposable
 
 /// <summary>What a run of commits changed, to bring a state that missed them up to date.</summary>
 /// <param name="Head">The head the state reaches once these are applied.</param>
-/// <param name="AgreementChanged">Whether an agreement text was recorded among them (the state is then loaded anew).</param>
+/// <param name="AgreementChanged">Whether an agreement text or an amendment was recorded among them (the state is then loaded anew).</param>
 /// <param name="State">
 /// What they changed: zones, operations, requests and subscriptions written since, as they are now; zones withdrawn and
 /// subscriptions deleted since (and not made again).

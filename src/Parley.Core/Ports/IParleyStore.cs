@@ -8,7 +8,7 @@ namespace Parley.Core.Ports;
 /// nothing); a failed commit changes nothing. Loads return what the last commits left, across restarts.
 /// Implementations are safe to call from several threads.
 /// </remarks>
-public interface IParleyStore : IStateStore, ICommitFeed, ISubmissionStore, ILedgerStore, IProbingStore, IEventStore, IWebhookStore, IAsyncDisposable
+public interface IParleyStore : IStateStore, IAmendmentStore, ICommitFeed, ISubmissionStore, ILedgerStore, IProbingStore, IEventStore, IWebhookStore, IAsyncDisposable
 {
     /// <summary>Creates or migrates the schema.</summary>
     Task InitializeAsync(CancellationToken cancellationToken = default);

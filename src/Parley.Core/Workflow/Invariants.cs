@@ -6,7 +6,8 @@ namespace Parley.Core.Workflow;
 /// <summary>
 /// The safety property Parley keeps whatever the interleaving of requests: no accepted, concurred or active
 /// operation conflicts with another party's live operation, and no accepted or concurred one with another party's
-/// zone, unless the party concerned concurred.
+/// zone, unless the party concerned concurred; and no accepted or concurred one breaches a term in force without every
+/// other member party's concurrence or a mark that stops it.
 /// </summary>
 public static class Invariants
 {
@@ -32,6 +33,15 @@ public static class Invariants
                 {
                     violations.Add($"operations '{operation.Id}' ({Name(operation)}) and '{other.Id}' ({Name(other)}) conflict without concurrence");
                 }
+            }
+        }
+
+        // The terms in force: an accepted or concurred operation breaches none without the concurrence it asks for or a mark naming it.
+        foreach (var operation in theater.Operations.Where(o => o.State is OperationState.Accepted or OperationState.Concurred))
+        {
+            foreach (var breach in Terms.TermChecks.Unmarked(theater, operation))
+            {
+                violations.Add($"operation '{operation.Id}' ({Name(operation)}) breaches term '{breach.Term}' without concurrence or mark: {breach.Reason}");
             }
         }
 

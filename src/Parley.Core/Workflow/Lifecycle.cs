@@ -2,6 +2,7 @@ using Parley.Core.Conflicts;
 using Parley.Core.Decisions;
 using Parley.Core.Features;
 using Parley.Core.Model;
+using Parley.Core.Terms;
 
 namespace Parley.Core.Workflow;
 
@@ -18,8 +19,12 @@ public enum AnswerKind
     CounterPropose,
 }
 
-/// <summary>An operation as decided, with the conflicts found and the requests opened for it.</summary>
-public sealed record OperationVerdict(Operation Operation, IReadOnlyList<Conflict> Conflicts, IReadOnlyList<ConcurrenceRequest> Requests);
+/// <summary>An operation as decided, with the conflicts found, the requests opened for it and the breaches of terms put to the other parties.</summary>
+public sealed record OperationVerdict(Operation Operation, IReadOnlyList<Conflict> Conflicts, IReadOnlyList<ConcurrenceRequest> Requests)
+{
+    /// <summary>The breaches of terms that ask for concurrence (a refused one refuses the write instead).</summary>
+    public IReadOnlyList<TermBreach> Breaches { get; init; } = [];
+}
 
 /// <summary>
 /// The operation lifecycle: proposed → accepted (no conflict) or awaiting-concurrence (conflicts) → concurred |
@@ -32,7 +37,7 @@ public sealed record OperationVerdict(Operation Operation, IReadOnlyList<Conflic
 /// it was decided with no conflict at all, or every affected party concurred. Anything that could break that
 /// (a new or changed zone, a modification) opens requests again; silence is never consent.
 /// </remarks>
-public static class Lifecycle
+public static partial class Lifecycle
 {
     /// <summary>Decides a newly submitted operation.</summary>
     /// <exception cref="DomainException">An operation with this id exists already.</exception>
@@ -71,11 +76,20 @@ public static class Lifecycle
         return End(theater, current, OperationState.Cancelled, now, "operation.cancel");
     }
 
-    /// <summary>Starts an accepted or concurred operation (by its owner).</summary>
+    /// <summary>Starts an accepted or concurred operation (by its owner), unless it breaches a term in force without the concurrence it asks for.</summary>
     public static Decision Activate(Theater theater, Operation current, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(current);
         Require(current, "activate", OperationState.Accepted, OperationState.Concurred);
+        var breaches = TermChecks.Unexcused(theater, current);
+        if (current.InBreach.Count > 0 || breaches.Count > 0)
+        {
+            var named = current.InBreach.Concat(breaches.Select(b => b.Term)).Distinct().Select(t => $"'{t}'");
+            throw new DomainException(DomainError.InvalidTransition,
+                $"cannot activate operation '{current.Id}': it breaches the term {string.Join(", ", named)} in force" +
+                (breaches.Count > 0 ? $" ({breaches[0].Reason})" : "") + "; modify it to comply or cancel it");
+        }
+
         var pending = new Pending(theater);
         pending.Put(current with { State = OperationState.Active, Version = current.Version + 1 });
         return pending.ToDecision("operation.activate", current.Owner, now);
@@ -266,7 +280,9 @@ public static class Lifecycle
 
     private static OperationVerdict Decide(Theater theater, Operation candidate, DateTimeOffset now, Pending pending, PartyId? concurredBy)
     {
+        candidate = candidate with { InBreach = [] };
         var conflicts = theater.FindConflictsFor(candidate with { State = OperationState.Proposed });
+        var breaches = TermDecisions.Check(theater, candidate with { State = OperationState.Proposed });
         var requests = new List<ConcurrenceRequest>();
         foreach (var conflict in conflicts)
         {
@@ -280,12 +296,27 @@ public static class Lifecycle
             pending.Put(request);
         }
 
+        foreach (var breach in breaches)
+        {
+            foreach (var party in TermDecisions.OthersThan(theater.Agreement, candidate.Owner))
+            {
+                var request = TermDecisions.Request(theater, candidate, breach, party, pending.NextRequestId(), now);
+                if (concurredBy == party)
+                {
+                    request = request.Close(RequestState.Concurred, now, "counter-proposed by this party");
+                }
+
+                requests.Add(request);
+                pending.Put(request);
+            }
+        }
+
         var state = requests.Count == 0 ? OperationState.Accepted
             : requests.All(r => r.State == RequestState.Concurred) ? OperationState.Concurred
             : OperationState.AwaitingConcurrence;
         var decided = candidate with { State = state };
         pending.Put(decided);
-        return new OperationVerdict(decided, conflicts, requests);
+        return new OperationVerdict(decided, conflicts, requests) { Breaches = breaches };
     }
 
     private static ConcurrenceRequest NewRequest(Theater theater, Operation operation, Conflict conflict, string id, DateTimeOffset now) => new()
@@ -317,7 +348,7 @@ public static class Lifecycle
         }
 
         var state = requests.Count == 0 ? OperationState.Accepted : OperationState.Concurred;
-        pending.Put(operation with { State = state, Version = operation.Version + 1 });
+        pending.Put(TermDecisions.Settled(pending.Theater, operation with { State = state, Version = operation.Version + 1 }, requests, pending.Current));
     }
 
     /// <summary>The operation is refused or expired: its other open requests are withdrawn.</summary>
@@ -336,7 +367,7 @@ public static class Lifecycle
     {
         var pending = new Pending(theater);
         WithdrawOpen(current, now, pending);
-        pending.Put(current with { State = state, Version = current.Version + 1 });
+        pending.Put(current with { State = state, Version = current.Version + 1, InBreach = [] });
 
         // Operations that were waiting on this one's owner no longer need to.
         TargetGone(theater, "operation", current.Id.Value, now, pending);
@@ -381,16 +412,48 @@ public static class Lifecycle
     /// <summary>The zones, operations and requests a decision changes, latest first, read through to the theater.</summary>
     private sealed class Pending(Theater theater)
     {
+        public Theater Theater => theater;
+
         private readonly List<Zone> _zones = [];
         private readonly List<ZoneId> _withdrawn = [];
         private readonly Dictionary<OperationId, Operation> _operations = [];
         private readonly Dictionary<string, ConcurrenceRequest> _requests = new(StringComparer.Ordinal);
         private readonly List<OperationId> _operationOrder = [];
         private readonly List<string> _requestOrder = [];
+        private readonly Dictionary<string, Amendment> _amendments = new(StringComparer.Ordinal);
+        private readonly List<string> _amendmentOrder = [];
+
+        /// <summary>The agreement version in force as this decision leaves it (an amendment may bring the next one).</summary>
+        public Agreements.Agreement Agreement { get; set; } = theater.Agreement;
+
+        public Amendment? Amendment(string id) => _amendments.GetValueOrDefault(id) ?? theater.Amendments.Find(id);
+
+        /// <summary>Every amendment as this decision leaves it so far, oldest first.</summary>
+        public IEnumerable<Amendment> Amendments =>
+            theater.Amendments.All.Select(a => _amendments.GetValueOrDefault(a.Id) ?? a)
+                .Concat(_amendmentOrder.Where(id => theater.Amendments.Find(id) is null).Select(id => _amendments[id]));
+
+        /// <summary>The next amendment id of the agreement, <c>am-1</c>, <c>am-2</c>, …: amendments are never deleted.</summary>
+        public string NextAmendmentId() => $"am-{theater.Amendments.Count + _amendmentOrder.Count(id => theater.Amendments.Find(id) is null) + 1}";
+
+        public void Put(Amendment amendment)
+        {
+            if (_amendments.TryAdd(amendment.Id, amendment))
+            {
+                _amendmentOrder.Add(amendment.Id);
+            }
+            else
+            {
+                _amendments[amendment.Id] = amendment;
+            }
+        }
 
         public Operation? Operation(OperationId id) => _operations.GetValueOrDefault(id) ?? theater.FindOperation(id);
 
         public bool Changes(OperationId id) => _operations.ContainsKey(id);
+
+        /// <summary>An operation of the theater as this decision leaves it so far.</summary>
+        public Operation Current(Operation stored) => _operations.GetValueOrDefault(stored.Id) ?? stored;
 
         public ConcurrenceRequest? Request(string id) => _requests.GetValueOrDefault(id) ?? theater.Requests.Find(id);
 
@@ -433,10 +496,24 @@ public static class Lifecycle
             }
         }
 
-        public Decision ToDecision(string command, PartyId submitter, DateTimeOffset now) =>
-            Decision.Of(theater, command, submitter, new StateChange(
+        public Decision ToDecision(string command, PartyId submitter, DateTimeOffset now)
+        {
+            // A change of an owner's day may give a limit room again: the marks it lifts go with it. (An amendment coming
+            // into force marks every operation afresh itself.)
+            if (_operations.Count > 0 && ReferenceEquals(Agreement, theater.Agreement) && theater.Agreement.Terms.Any(t => t.Type == Agreements.TermType.Limit))
+            {
+                var changed = _operationOrder.Select(id => (theater.FindOperation(id), _operations[id])).ToList();
+                foreach (var released in TermDecisions.Released(theater, changed, Current))
+                {
+                    Put(released);
+                }
+            }
+
+            return Decision.Of(theater, command, submitter, new StateChange(
                 zones: _zones, withdrawnZones: _withdrawn,
                 operations: _operationOrder.Select(id => _operations[id]),
-                requests: _requestOrder.Select(id => _requests[id])), now);
+                requests: _requestOrder.Select(id => _requests[id]),
+                amendments: _amendmentOrder.Select(id => _amendments[id])), now);
+        }
     }
 }

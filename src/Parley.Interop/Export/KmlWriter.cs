@@ -172,7 +172,7 @@ public static class KmlWriter
         w.WriteElementString("styleUrl", "#conflict-cell");
         w.WriteStartElement("ExtendedData");
         Data(w, "operation", cell.Operation);
-        Data(w, "owner", cell.Owner);
+        Data(w, "owner", cell.Owner ?? "");
         Data(w, "kind", cell.Kind);
         Data(w, "handle", cell.Handle ?? "");
         w.WriteEndElement();

@@ -89,6 +89,10 @@ internal static class ApiSupport
             {
                 return Problems.Domain(e);
             }
+            catch (Parley.Core.Terms.TermBreachException e)
+            {
+                return Problems.TermBreach(e);
+            }
             catch (BadHttpRequestException e)
             {
                 return e.StatusCode switch

@@ -40,17 +40,19 @@ internal static class ConcurrenceApi
     public static RequestView View(ConcurrenceRequest request, Theater theater, PartyId caller, Disclosure disclosure)
     {
         bool affected = request.Affected == caller;
-        Declaration? target = request.TargetType == "zone"
+        bool term = request.TargetType == Parley.Core.Terms.TermChecks.TargetType;
+        Declaration? target = term ? null : request.TargetType == "zone"
             ? theater.FindZone(new ZoneId(request.TargetId))
             : theater.FindOperation(new OperationId(request.TargetId));
-        bool seesTarget = affected || (target?.IsVisibleTo(caller) ?? false);
+        bool seesTarget = affected || term || (target?.IsVisibleTo(caller) ?? false);
         var operation = theater.FindOperation(request.Operation);
 
         // The party asked sees the asking operation as the disclosure policy allows it: in full when the submitter
         // shares it, else its owner, kind (in the target), a handle and the cell where they meet.
         bool seesOperation = operation is not null && operation.IsVisibleTo(caller);
-        var area = !seesOperation && operation is not null && target is not null
-            ? Disclosure.MeetingCell(operation.Volume.Footprint, target.Volume.Footprint, theater.Agreement)
+        // A term is every party's: for a breach, the cell is where the operation lies.
+        var area = !seesOperation && operation is not null && (target is not null || term)
+            ? Disclosure.MeetingCell(operation.Volume.Footprint, target?.Volume.Footprint ?? operation.Volume.Footprint, theater.Agreement)
             : null;
         return new RequestView(
             request.Id, seesOperation ? request.Operation.Value : null,

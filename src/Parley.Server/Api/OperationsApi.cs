@@ -4,6 +4,7 @@ using Parley.Core.Conflicts;
 using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Core.Ports;
+using Parley.Core.Terms;
 using Parley.Core.Workflow;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
@@ -20,7 +21,7 @@ internal static class OperationsApi
         var operations = agreements.MapGroup("/operations").WithTags("Operations").WithDomainErrors();
 
         operations.MapPost("/", SubmitAsync).RequireRole(Roles.Operator).RequireSignature()
-            .WithSummary("Submit an operation (one Feature). The answer carries its state and its conflicts.")
+            .WithSummary("Submit an operation (one Feature). The answer carries its state, its conflicts and the breaches of terms put to the other parties; a breach a term refuses is a 409 term-breach problem.")
             .Accepts<System.Text.Json.JsonElement>("application/geo+json", "application/json")
             .Produces<OperationResponse>(StatusCodes.Status201Created).ProducesProblem(400).ProducesProblem(409).ProducesProblem(429);
 
@@ -51,7 +52,7 @@ internal static class OperationsApi
             .Produces<OperationResponse>().ProducesProblem(404);
 
         agreements.MapPost("/check", CheckAsync).WithTags("Operations").WithDomainErrors().RequireRole(Roles.Operator)
-            .WithSummary("Dry run: the conflicts a proposed operation would have. Stores no operation (a touch of a hidden zone is recorded).")
+            .WithSummary("Dry run: the conflicts and breaches of terms a proposed operation would have. Stores no operation (a touch of a hidden zone is recorded).")
             .Accepts<System.Text.Json.JsonElement>("application/geo+json", "application/json")
             .Produces<CheckResponse>().ProducesProblem(400).ProducesProblem(429);
     }
@@ -66,7 +67,7 @@ internal static class OperationsApi
         {
             var (decision, verdict) = Lifecycle.Submit(theater, proposed, now);
             return new WriteOutcome(decision, ApiSupport.Answer(
-                Response(verdict.Operation, verdict.Conflicts, verdict.Requests, theater, caller, disclosure), StatusCodes.Status201Created,
+                Response(verdict.Operation, verdict.Conflicts, verdict.Requests, theater, caller, disclosure, verdict.Breaches), StatusCodes.Status201Created,
                 verdict.Operation.Version, operations + Uri.EscapeDataString(verdict.Operation.Id.Value)), verdict.Conflicts);
         }, retries: true, ct);
     }
@@ -91,7 +92,7 @@ internal static class OperationsApi
 
             var (decision, verdict) = Lifecycle.Modify(theater, theater.FindOperation(new OperationId(id))!, replacement, now);
             return new WriteOutcome(decision, ApiSupport.Answer(
-                Response(verdict.Operation, verdict.Conflicts, verdict.Requests, theater, caller, disclosure), version: verdict.Operation.Version), verdict.Conflicts);
+                Response(verdict.Operation, verdict.Conflicts, verdict.Requests, theater, caller, disclosure, verdict.Breaches), version: verdict.Operation.Version), verdict.Conflicts);
         }, retries: true, ct);
     }
 
@@ -144,7 +145,9 @@ internal static class OperationsApi
         return await PartyWrites.ProbeAsync(http, registry, agreement, proposed, (theater, _) =>
         {
             var conflicts = theater.FindConflictsFor(proposed);
-            return new WriteOutcome(null, ApiSupport.Answer(new CheckResponse(proposed.Id.Value, Views(conflicts, caller, disclosure))), conflicts);
+            var breaches = TermChecks.Breaches(theater, proposed with { State = OperationState.Proposed });
+            return new WriteOutcome(null, ApiSupport.Answer(new CheckResponse(proposed.Id.Value,
+                [.. Views(conflicts, caller, disclosure), .. breaches.Select(b => TermViews.View(proposed, b, theater.Agreement))])), conflicts);
         }, retries: false, ct);
     }
 
@@ -168,9 +171,11 @@ internal static class OperationsApi
                 return ((Operation?)null, (OperationResponse?)null);
             }
 
-            var conflicts = op.Owner == caller.Party && Theater.IsLive(op.State) ? theater.FindConflictsFor(op) : [];
+            bool live = op.Owner == caller.Party && Theater.IsLive(op.State);
+            var conflicts = live ? theater.FindConflictsFor(op) : [];
+            var breaches = live ? TermChecks.Breaches(theater, op) : [];
             var requests = theater.Requests.Of(op.Id).Where(r => r.Submitter == caller.Party || r.Affected == caller.Party).ToList();
-            return (op, Response(op, conflicts, requests, theater, caller, disclosure));
+            return (op, Response(op, conflicts, requests, theater, caller, disclosure, breaches));
         }, ct);
 
         if (found.Item1 is not { } operation)
@@ -195,9 +200,10 @@ internal static class OperationsApi
     }
 
     private static OperationResponse Response(Operation operation, IReadOnlyList<Conflict> conflicts, IEnumerable<ConcurrenceRequest> requests,
-        Theater theater, Caller caller, Disclosure disclosure) =>
+        Theater theater, Caller caller, Disclosure disclosure, IReadOnlyList<TermBreach>? breaches = null) =>
         new(operation.Id.Value, OperationStates.Name(operation.State), operation.Version, ApiSupport.Feature(operation),
-            Views(conflicts, caller, disclosure), [.. requests.Select(r => ConcurrenceApi.View(r, theater, caller.Party, disclosure))]);
+            [.. Views(conflicts, caller, disclosure), .. (breaches ?? []).Select(b => TermViews.View(operation, b, theater.Agreement))],
+            [.. requests.Select(r => ConcurrenceApi.View(r, theater, caller.Party, disclosure))]);
 
     private static ConflictView[] Views(IEnumerable<Conflict> conflicts, Caller caller, Disclosure disclosure) =>
         [.. conflicts.Select(c => disclosure.View(c, caller.Party, caller.Agreement))];

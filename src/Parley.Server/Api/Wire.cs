@@ -148,6 +148,49 @@ public sealed record SubscriptionView(
 public sealed record SubscriptionList(
     [property: JsonPropertyName("subscriptions")] IReadOnlyList<SubscriptionView> Subscriptions);
 
+/// <summary>A signatory's signature of an amendment.</summary>
+public sealed record SignatureView(
+    [property: JsonPropertyName("party")] string Party,
+    [property: JsonPropertyName("signed")] string Signed);
+
+/// <summary>
+/// An amendment as every party of the agreement sees it: what it changes (in the form a proposal takes), who proposed it
+/// and why, whose signatures it needs, has and misses, and where it is (<c>proposed</c>, <c>signed</c>, <c>in-force</c>,
+/// <c>lapsed</c>).
+/// </summary>
+public sealed record AmendmentView(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("state")] string State,
+    [property: JsonPropertyName("proposer")] string Proposer,
+    [property: JsonPropertyName("reason")] string Reason,
+    [property: JsonPropertyName("base_version")] int BaseVersion,
+    [property: JsonPropertyName("version")] int Version,
+    [property: JsonPropertyName("proposed")] string Proposed,
+    [property: JsonPropertyName("signing_deadline")] string SigningDeadline,
+    [property: JsonPropertyName("effective")] string Effective,
+    [property: JsonPropertyName("signatories")] IReadOnlyList<string> Signatories,
+    [property: JsonPropertyName("signatures")] IReadOnlyList<SignatureView> Signatures,
+    [property: JsonPropertyName("missing")] IReadOnlyList<string> Missing,
+    [property: JsonPropertyName("closed")] string? Closed,
+    [property: JsonPropertyName("refused_by")] string? RefusedBy,
+    [property: JsonPropertyName("lapse_reason")] string? LapseReason,
+    [property: JsonPropertyName("revision")] long Revision,
+    [property: JsonPropertyName("changes")] JsonElement Changes);
+
+/// <summary>One version of the agreement: its text (no amendment), or what an amendment in force made, since when and by whose signatures.</summary>
+public sealed record VersionView(
+    [property: JsonPropertyName("version")] int Version,
+    [property: JsonPropertyName("amendment")] string? Amendment,
+    [property: JsonPropertyName("in_force")] string? InForce,
+    [property: JsonPropertyName("signatures")] IReadOnlyList<SignatureView> Signatures);
+
+/// <summary>The agreement's history: the version in force, every version, and every amendment in any state.</summary>
+public sealed record AgreementHistory(
+    [property: JsonPropertyName("agreement")] string Agreement,
+    [property: JsonPropertyName("version")] int Version,
+    [property: JsonPropertyName("versions")] IReadOnlyList<VersionView> Versions,
+    [property: JsonPropertyName("amendments")] IReadOnlyList<AmendmentView> Amendments);
+
 /// <summary>Source-generated JSON for every wire type.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
@@ -159,6 +202,7 @@ public sealed record SubscriptionList(
 [JsonSerializable(typeof(ZonesAccepted))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(FieldError[]))]
+[JsonSerializable(typeof(BreachView[]))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(InclusionProofResponse))]
 [JsonSerializable(typeof(OpeningsResponse))]
@@ -170,4 +214,6 @@ public sealed record SubscriptionList(
 [JsonSerializable(typeof(SubscriptionRequest))]
 [JsonSerializable(typeof(SubscriptionView))]
 [JsonSerializable(typeof(SubscriptionList))]
+[JsonSerializable(typeof(AmendmentView))]
+[JsonSerializable(typeof(AgreementHistory))]
 public sealed partial class WireJson : JsonSerializerContext;

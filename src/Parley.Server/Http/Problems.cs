@@ -26,6 +26,20 @@ internal static class Problems
         _ => Problem(StatusCodes.Status409Conflict, "invalid-transition", "The change is not allowed in the current state", e.Message),
     };
 
+    /// <summary>
+    /// A submission, modification or counter-proposal that breaches a term refusing its breaches: 409, every breach in
+    /// <c>breaches</c> as <c>{"term","reason"}</c>. Nothing was stored.
+    /// </summary>
+    public static IResult TermBreach(Parley.Core.Terms.TermBreachException e) => TypedResults.Problem(
+        title: "The operation breaches a term of the agreement",
+        detail: e.Message,
+        statusCode: StatusCodes.Status409Conflict,
+        type: TypeBase + "term-breach",
+        extensions: new Dictionary<string, object?>
+        {
+            ["breaches"] = e.Breaches.Select(b => new BreachView(b.Term, b.Reason)).ToArray(),
+        });
+
     public static IResult NotFound(string detail) => Problem(StatusCodes.Status404NotFound, "not-found", "Not found", detail);
 
     public static IResult Forbidden(string detail) => Problem(StatusCodes.Status403Forbidden, "forbidden", "Forbidden", detail);
@@ -78,6 +92,11 @@ internal static class Problems
     public static IResult Problem(int status, string type, string title, string detail) =>
         TypedResults.Problem(title: title, detail: detail, statusCode: status, type: TypeBase + type);
 }
+
+/// <summary>One breach of a term in a <c>term-breach</c> problem document.</summary>
+public sealed record BreachView(
+    [property: JsonPropertyName("term")] string Term,
+    [property: JsonPropertyName("reason")] string Reason);
 
 /// <summary>One field error in a problem document.</summary>
 public sealed record FieldError(

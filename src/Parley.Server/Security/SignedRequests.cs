@@ -276,7 +276,7 @@ public static class SignedRequests
     private static bool TryPublicKey(string key, out PublicKey publicKey)
     {
         publicKey = null!;
-        if (!Parley.Core.Agreements.AgreementReader.IsSigningKey(key))
+        if (!Parley.Core.Features.AgreementReader.IsSigningKey(key))
         {
             return false;
         }

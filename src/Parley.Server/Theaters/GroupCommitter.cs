@@ -127,6 +127,7 @@ internal sealed class GroupCommitter(IParleyStore store, NodeSync sync, StateLoa
         var batch = new List<Commit>();
         var decided = new List<WriteJob>();
         var answered = new List<WriteJob>();
+        bool failed = false;
         await using (write)
         {
             try
@@ -183,9 +184,15 @@ internal sealed class GroupCommitter(IParleyStore store, NodeSync sync, StateLoa
                 slot.MarkDrifted();
                 decided.ForEach(j => j.Fail(e));
                 answered.ForEach(j => j.Complete());
-                await loader.TryReloadAsync(slot);
-                return;
+                failed = true;
             }
+        }
+
+        if (failed)
+        {
+            // Only once the failed write is let go: loading takes the agreement's write, which it held.
+            await loader.TryReloadAsync(slot);
+            return;
         }
 
         answered.ForEach(j => j.Complete());

@@ -1,5 +1,6 @@
 using Parley.Core.Agreements;
 using Parley.Core.Conflicts;
+using Parley.Core.Features;
 using Parley.Core.Ports;
 using Parley.Core.Probing;
 using Parley.Core.Model;
@@ -13,10 +14,17 @@ internal sealed class StateLoader(IParleyStore store, byte[] ledgerSeed, string 
     /// The agreement's theater, ledger, recent touches and alerts, and spent nonces as the store holds them, read while
     /// <paramref name="write"/> holds off every commit, so they match its head.
     /// </summary>
+    /// <remarks><paramref name="agreement"/> is the agreement's text; the amendments in force make the version the theater runs under.</remarks>
     public async Task<AgreementState> ReadAsync(Agreement agreement, IAgreementWrite write, CancellationToken cancellationToken)
     {
         var ledger = await AgreementLedger.LoadAsync(store, agreement.Id, centerName, ledgerSeed, cancellationToken);
-        var theater = new Theater(agreement);
+        var amendments = await store.LoadAmendmentsAsync(agreement.Id, cancellationToken);
+        var theater = new Theater(AmendmentReader.InForce(agreement, amendments));
+        foreach (var amendment in amendments)
+        {
+            theater.Amendments.Upsert(amendment);
+        }
+
         foreach (var zone in await store.LoadZonesAsync(agreement, cancellationToken))
         {
             theater.Upsert(zone);

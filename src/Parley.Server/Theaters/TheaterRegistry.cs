@@ -1,6 +1,7 @@
 using Parley.Core;
 using Parley.Core.Agreements;
 using Parley.Core.Conflicts;
+using Parley.Core.Features;
 using Parley.Core.Decisions;
 using Parley.Core.Model;
 using Parley.Core.Ports;
@@ -88,22 +89,45 @@ public sealed class TheaterRegistry
         }
     }
 
-    /// <summary>Adds or updates an agreement from its source text, stores it and records it in its ledger.</summary>
-    /// <exception cref="InputRejectedException">The agreement is invalid or refused by the validation; nothing is stored.</exception>
+    /// <summary>
+    /// Adds an agreement from its source text, or restates a stored one (see <see cref="AgreementRestatement"/>: the same
+    /// version with the same pact, or the version in force as it is), stores it and records it in its ledger.
+    /// </summary>
+    /// <returns>The agreement version in force.</returns>
+    /// <exception cref="InputRejectedException">
+    /// The agreement is invalid, refused by the validation, or changes a stored pact (which changes only by amendment);
+    /// nothing is stored.
+    /// </exception>
     public async Task<Agreement> PutAgreementAsync(string source, CancellationToken cancellationToken = default)
     {
         var agreement = AgreementReader.Parse(source);
         _validate(agreement);
         var stored = await _store.LoadAgreementsAsync(cancellationToken);
-        if (stored.TryGetValue(agreement.Id, out var existing) && existing == source && Find(agreement.Id) is not null)
+        if (stored.TryGetValue(agreement.Id, out var existing) && existing == source && Find(agreement.Id) is { } served)
         {
-            return agreement;
+            return served;
+        }
+
+        if (existing is not null && existing != source)
+        {
+            var text = AgreementReader.Parse(existing);
+            var inForce = Find(agreement.Id) ?? AmendmentReader.InForce(text, await _store.LoadAmendmentsAsync(agreement.Id, cancellationToken));
+            var (kind, reason) = AgreementRestatement.Judge(text, agreement, inForce);
+            if (kind == RestatementKind.Refused)
+            {
+                throw new InputRejectedException(new InputError(null, "version", reason!));
+            }
+
+            if (kind == RestatementKind.InForce)
+            {
+                return inForce;
+            }
         }
 
         await _store.SaveAgreementAsync(agreement.Id, source, cancellationToken);
         await LoadAsync(agreement, cancellationToken);
         await RecordAgreementAsync(agreement.Id, source, cancellationToken);
-        return agreement;
+        return Find(agreement.Id) ?? agreement;
     }
 
     private Task<int> RecordAgreementAsync(AgreementId id, string source, CancellationToken cancellationToken) =>

@@ -8,7 +8,7 @@ namespace Parley.Server.Workflow;
 
 /// <summary>
 /// Expires concurrence requests at their deadline: an unanswered request is a refusal (silence is never consent),
-/// committed and recorded like any other change.
+/// committed and recorded like any other change. On the same tick, amendments lapse or come into force when due.
 /// </summary>
 internal sealed class ConcurrenceClock(TheaterRegistry registry, ParleyServerOptions options, TimeProvider time, ILogger<ConcurrenceClock> log) : BackgroundService
 {
@@ -22,6 +22,7 @@ internal sealed class ConcurrenceClock(TheaterRegistry registry, ParleyServerOpt
                 try
                 {
                     await ExpireAsync(registry, id, time.GetUtcNow(), stoppingToken);
+                    await AmendmentClock.DueAsync(registry, id, time.GetUtcNow(), stoppingToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

@@ -271,5 +271,22 @@ internal static class PostgresSchema
             FROM idempotency_keys;
         DROP TABLE idempotency_keys;
         """,
+
+        // 10: terms and amendments. A concurrence request may be about a term of the agreement. Amendments: one row
+        // each, the whole record as JSON text, replaced as it changes; the state beside it for queries.
+        """
+        ALTER TABLE concurrence_requests DROP CONSTRAINT concurrence_requests_target_type_check;
+        ALTER TABLE concurrence_requests ADD CONSTRAINT concurrence_requests_target_type_check
+            CHECK (target_type IN ('zone', 'operation', 'term'));
+
+        CREATE TABLE amendments (
+            agreement_id text NOT NULL,
+            id text NOT NULL,
+            state text NOT NULL CHECK (state IN ('proposed', 'signed', 'in-force', 'lapsed')),
+            proposed_ticks bigint NOT NULL,
+            record text NOT NULL,
+            PRIMARY KEY (agreement_id, id)
+        );
+        """,
     ];
 }

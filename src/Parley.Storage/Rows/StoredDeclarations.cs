@@ -134,11 +134,13 @@ internal static class StoredDeclarations
     {
         IReadOnlyList<Operation> operations;
         OperationState state;
+        IReadOnlyList<string> inBreach;
         try
         {
             using var document = FeatureReader.ParseJson(row.Feature);
             operations = FeatureReader.ReadOperations(document.RootElement, agreement);
             state = OperationStates.Parse(row.State!);
+            inBreach = OperationStates.InBreach(document.RootElement);
         }
         catch (Exception e) when (e is InputRejectedException or ArgumentException)
         {
@@ -150,7 +152,7 @@ internal static class StoredDeclarations
             throw Unreadable("operation", row.Id, agreement, where, null);
         }
 
-        return operations[0] with { Version = row.Version, State = state };
+        return operations[0] with { Version = row.Version, State = state, InBreach = inBreach };
     }
 
     private static InvalidDataException Unreadable(string what, string id, Agreement agreement, string where, Exception? inner)

@@ -304,5 +304,42 @@ internal static class SqliteSchema
             FROM idempotency_keys;
         DROP TABLE idempotency_keys;
         """,
+
+        // 11: terms and amendments. A concurrence request may be about a term of the agreement (SQLite changes a CHECK
+        // only by making the table anew). Amendments: one row each, the whole record as JSON text, replaced as it
+        // changes; the state beside it for queries.
+        """
+        CREATE TABLE concurrence_requests_terms (
+            agreement_id TEXT NOT NULL,
+            id TEXT NOT NULL,
+            operation_id TEXT NOT NULL,
+            operation_version INTEGER NOT NULL,
+            submitter TEXT NOT NULL,
+            affected TEXT NOT NULL,
+            target_type TEXT NOT NULL CHECK (target_type IN ('zone', 'operation', 'term')),
+            target_id TEXT NOT NULL,
+            opened_ticks INTEGER NOT NULL,
+            deadline_ticks INTEGER NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('open', 'concurred', 'refused', 'counter-proposed', 'expired', 'withdrawn')),
+            closed_ticks INTEGER,
+            reason TEXT,
+            counter_proposal TEXT,
+            version INTEGER NOT NULL CHECK (version >= 1),
+            PRIMARY KEY (agreement_id, id)
+        ) STRICT;
+        INSERT INTO concurrence_requests_terms SELECT * FROM concurrence_requests;
+        DROP TABLE concurrence_requests;
+        ALTER TABLE concurrence_requests_terms RENAME TO concurrence_requests;
+        CREATE INDEX concurrence_requests_open ON concurrence_requests (agreement_id, state, deadline_ticks);
+
+        CREATE TABLE amendments (
+            agreement_id TEXT NOT NULL,
+            id TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('proposed', 'signed', 'in-force', 'lapsed')),
+            proposed_ticks INTEGER NOT NULL,
+            record TEXT NOT NULL,
+            PRIMARY KEY (agreement_id, id)
+        ) STRICT;
+        """,
     ];
 }

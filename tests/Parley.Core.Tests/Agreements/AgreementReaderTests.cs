@@ -1,4 +1,5 @@
 using Parley.Core.Agreements;
+using Parley.Core.Features;
 using Parley.Core.Model;
 
 namespace Parley.Core.Tests.Agreements;

@@ -23,6 +23,19 @@ public sealed class LifecyclePropertyTests
         ConcurrenceDeadline = TimeSpan.FromMinutes(30),
     };
 
+    // The same parties under terms that bind in the hot area: red's strikes confined to its western half, blue's flights
+    // suspended over its north-east corner, red's strikes and aid's movements limited a day (concurrence and refusal).
+    private static readonly Agreement Termed = AgreementReader.Parse("""
+        {"id":"pact","parties":[{"id":"blue"},{"id":"red"},{"id":"aid"}],"concurrence_deadline_minutes":30,
+         "terms":[
+          {"id":"red-west","type":"designated-area","parties":["red"],"kinds":["strike"],"on_breach":"concurrence",
+           "areas":{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[9.9,44.9],[10.06,44.9],[10.06,45.2],[9.9,45.2],[9.9,44.9]]]},"properties":{}}},
+          {"id":"blue-grounded","type":"suspension","parties":["blue"],"kinds":["flight"],
+           "area":{"type":"Polygon","coordinates":[[[10.05,45.05],[10.2,45.05],[10.2,45.2],[10.05,45.2],[10.05,45.05]]]}},
+          {"id":"red-one-strike","type":"limit","parties":["red"],"kinds":["strike"],"max_per_day":1,"on_breach":"concurrence"},
+          {"id":"aid-one-move","type":"limit","parties":["aid"],"kinds":["ground-movement"],"max_per_day":1}]}
+        """);
+
     private static readonly string[] Parties = ["blue", "red", "aid"];
 
     private static readonly Dictionary<OperationState, OperationState[]> Allowed = new()
@@ -41,7 +54,7 @@ public sealed class LifecyclePropertyTests
     public void no_interleaving_leaves_a_conflict_without_concurrence_or_takes_a_forbidden_transition()
     {
         var seen = new HashSet<string>();
-        Gen.Int.Sample(seed => Scenario(new Random(seed), steps: 80, seen), iter: 150, threads: 1);
+        Gen.Int.Sample(seed => Scenario(Pact, new Random(seed), steps: 80, seen), iter: 150, threads: 1);
 
         // The runs reach every state and every way a request closes, so the invariant was tested where it matters.
         foreach (var state in Enum.GetValues<OperationState>().Where(s => s != OperationState.Proposed))
@@ -55,9 +68,24 @@ public sealed class LifecyclePropertyTests
         }
     }
 
-    private static void Scenario(Random random, int steps, HashSet<string> seen)
+    [Fact]
+    public void no_interleaving_under_terms_and_amendments_leaves_a_breach_without_concurrence_or_mark_or_activates_one()
     {
-        var theater = new Theater(Pact);
+        var seen = new HashSet<string>();
+        Gen.Int.Sample(seed => Scenario(Termed, new Random(seed), steps: 80, seen), iter: 120, threads: 1);
+
+        // Breaches were refused, put to the other parties, concurred with, and found on operations that settled late.
+        Assert.Contains("refused-by-term", seen);
+        Assert.Contains("request:term:concurred", seen);
+        Assert.Contains("request:term:open", seen);
+        Assert.Contains("marked", seen);
+        Assert.Contains("active", seen);
+        Assert.Contains("amended", seen);
+    }
+
+    private static void Scenario(Agreement pact, Random random, int steps, HashSet<string> seen)
+    {
+        var theater = new Theater(pact);
         var now = new DateTimeOffset(2026, 12, 1, 6, 0, 0, TimeSpan.Zero);
         int serial = 0;
         for (int step = 0; step < steps; step++)
@@ -66,7 +94,7 @@ public sealed class LifecyclePropertyTests
             Decision? changes = null;
             try
             {
-                changes = Act(theater, random, ref now, ref serial);
+                changes = Act(theater, random, ref now, ref serial, amend: pact.Terms.Count > 0);
             }
             catch (DomainException)
             {
@@ -74,6 +102,21 @@ public sealed class LifecyclePropertyTests
             }
             catch (InputRejectedException)
             {
+            }
+            catch (Parley.Core.Terms.TermBreachException)
+            {
+                seen.Add("refused-by-term"); // refused: nothing changes
+            }
+
+            if (changes is not null)
+            {
+                // An operation started only when no term it breaches lacks the concurrence it asks for.
+                foreach (var started in changes.State.Operations.Where(o => o.State == OperationState.Active && before.GetValueOrDefault(o.Id) != OperationState.Active))
+                {
+                    var earlier = theater.FindOperation(started.Id)!;
+                    Assert.Empty(earlier.InBreach);
+                    Assert.Empty(Parley.Core.Terms.TermChecks.Unexcused(theater, earlier));
+                }
             }
 
             if (changes is not null)
@@ -97,6 +140,17 @@ public sealed class LifecyclePropertyTests
 
             seen.UnionWith(theater.Operations.Select(o => OperationStates.Name(o.State)));
             seen.UnionWith(theater.Requests.All.Select(r => "request:" + RequestStates.Name(r.State)));
+            seen.UnionWith(theater.Requests.All.Where(r => r.TargetType == "term").Select(r => "request:term:" + RequestStates.Name(r.State)));
+            if (theater.Operations.Any(o => o.InBreach.Count > 0))
+            {
+                seen.Add("marked");
+            }
+
+            if (theater.Agreement.Version > 1)
+            {
+                seen.Add("amended");
+            }
+
             foreach (var request in theater.Requests.All.Where(r => r.IsOpen))
             {
                 Assert.Equal(OperationState.AwaitingConcurrence, theater.FindOperation(request.Operation)!.State);
@@ -104,13 +158,38 @@ public sealed class LifecyclePropertyTests
         }
     }
 
-    private static Decision? Act(Theater theater, Random random, ref DateTimeOffset now, ref int serial)
+    // Amendments that change what binds the hot area: a grounding of red's flights over its south-west corner, added and
+    // removed, and red's daily strikes set to 0, 1 or 2.
+    private static readonly string[] Amendments =
+    [
+        """{"reason":"ground red","signing_deadline":"2026-12-31T00:00:00Z","add_terms":[{"id":"red-grounded","type":"suspension","parties":["red"],"kinds":["flight"],"area":{"type":"Polygon","coordinates":[[[9.9,44.9],[10.04,44.9],[10.04,45.04],[9.9,45.04],[9.9,44.9]]]}}]}""",
+        """{"reason":"lift it","signing_deadline":"2026-12-31T00:00:00Z","remove_terms":["red-grounded"]}""",
+        """{"reason":"no strikes","signing_deadline":"2026-12-31T00:00:00Z","replace_terms":[{"id":"red-one-strike","type":"limit","parties":["red"],"kinds":["strike"],"max_per_day":0,"on_breach":"concurrence"}]}""",
+        """{"reason":"two strikes","signing_deadline":"2026-12-31T00:00:00Z","replace_terms":[{"id":"red-one-strike","type":"limit","parties":["red"],"kinds":["strike"],"max_per_day":2,"on_breach":"concurrence"}]}""",
+    ];
+
+    private static Decision? Act(Theater theater, Random random, ref DateTimeOffset now, ref int serial, bool amend)
     {
         string party = Parties[random.Next(Parties.Length)];
         var operations = theater.Operations.ToList();
         var own = operations.Where(o => o.Owner.Value == party).ToList();
-        switch (random.Next(11))
+        switch (random.Next(amend ? 13 : 11))
         {
+            case 11:
+                {
+                    var open = theater.Amendments.Pending.FirstOrDefault();
+                    if (open is null)
+                    {
+                        return Lifecycle.Propose(theater, new PartyId(party), Amendments[random.Next(Amendments.Length)], now).Decision;
+                    }
+
+                    return random.Next(5) == 0
+                        ? Lifecycle.RefuseAmendment(theater, open.Id, new PartyId(party), "not now", now).Decision
+                        : Lifecycle.Sign(theater, open.Id, new PartyId(party), now).Decision;
+                }
+
+            case 12:
+                return Lifecycle.AmendmentsDue(theater, now);
             case 0 or 1 or 2:
                 return Lifecycle.Submit(theater, RandomOperation(random, $"op-{++serial}", party), now).Decision;
             case 3:

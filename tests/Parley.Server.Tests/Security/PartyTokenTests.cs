@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using NSec.Cryptography;
 using Parley.Core;
 using Parley.Core.Agreements;
+using Parley.Core.Features;
 using Parley.Core.Model;
 using Parley.Server.Security;
 using Parley.Server.Theaters;

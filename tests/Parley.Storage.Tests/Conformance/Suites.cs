@@ -32,3 +32,7 @@ public sealed class SqliteJournalConformance() : JournalConformance(new SqliteBa
 
 [Trait("Lane", "Slow")]
 public sealed class PostgresJournalConformance() : JournalConformance(new PostgresBackend());
+
+public sealed class SqliteAmendmentConformance() : AmendmentConformance(new SqliteBackend());
+
+public sealed class PostgresAmendmentConformance() : AmendmentConformance(new PostgresBackend());

@@ -1,45 +1,56 @@
-using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using Parley.Core.Agreements;
 using Parley.Core.Model;
-using YamlDotNet.RepresentationModel;
+using static Parley.Core.Features.JsonFields;
 
-namespace Parley.Core.Agreements;
+namespace Parley.Core.Features;
 
-/// <summary>Reads an agreement from its JSON or YAML text; fields not given keep the defaults.</summary>
+/// <summary>
+/// Reads an agreement from its JSON or YAML text, strictly: fields not given keep the defaults, and a field that is not
+/// one of these, at any level, is refused by name (a misspelt rule must not silently leave the default in force).
+/// </summary>
 /// <remarks>
 /// Fields: <c>id</c>, <c>name</c>, <c>version</c>, <c>parties</c> (<c>id</c>, <c>name</c>, <c>role</c>:
 /// member|observer|admin, <c>witness_key</c>: a vkey for cosigning checkpoints, <c>identity</c>: the party's identity
-/// provider with <c>issuer</c>, optional <c>audience</c> and one of <c>jwks</c> (inline) or <c>jwks_file</c>),
-/// <c>operation_kinds</c>, <c>airborne_kinds</c>, <c>rules</c> (<c>operation</c>, <c>zones</c>), <c>separation</c>
-/// (<c>lateral_m</c>, <c>vertical_m</c>), <c>max_vertices</c>, <c>concurrence_deadline_minutes</c>,
-/// <c>disclosure_resolution_m</c>, <c>token_audience</c>, <c>token_clock_skew_s</c>,
-/// <c>signature_window_s</c>, <c>disclosure_time_resolution_minutes</c>, <c>probing_budget</c>
-/// (<c>per_hour</c>, <c>per_day</c>); per party also <c>signing_keys</c> (<c>ed25519:</c> base64 public keys).
+/// provider with <c>issuer</c>, optional <c>audience</c> and one of <c>jwks</c> (inline) or <c>jwks_file</c>,
+/// <c>signing_keys</c>: <c>ed25519:</c> base64 public keys), <c>signatories</c>, <c>operation_kinds</c>,
+/// <c>airborne_kinds</c>, <c>rules</c> (<c>operation</c>, <c>zones</c>), <c>separation</c> (<c>lateral_m</c>,
+/// <c>vertical_m</c>), <c>max_vertices</c>, <c>concurrence_deadline_minutes</c>, <c>disclosure_resolution_m</c>,
+/// <c>token_audience</c>, <c>token_clock_skew_s</c>, <c>signature_window_s</c>, <c>disclosure_time_resolution_minutes</c>,
+/// <c>probing_budget</c> (<c>per_hour</c>, <c>per_day</c>), <c>terms</c> (see <see cref="TermReader"/>).
 /// The reader does no I/O: a <c>jwks_file</c> is kept as a path for the server to read.
 /// </remarks>
 public static class AgreementReader
 {
+    private static readonly string[] Fields =
+    [
+        "id", "name", "version", "parties", "signatories", "operation_kinds", "airborne_kinds", "rules", "separation", "max_vertices",
+        "concurrence_deadline_minutes", "disclosure_resolution_m", "token_audience", "token_clock_skew_s", "signature_window_s",
+        "disclosure_time_resolution_minutes", "probing_budget", "terms",
+    ];
+
+    private static readonly string[] PartyFields = ["id", "name", "role", "witness_key", "identity", "signing_keys"];
+
+    private static readonly string[] IdentityFields = ["issuer", "audience", "jwks", "jwks_file"];
+
+    private static readonly string[] RuleFields = ["operation", "zones"];
+
+    private static readonly string[] SeparationFields = ["lateral_m", "vertical_m"];
+
+    private static readonly string[] BudgetFields = ["per_hour", "per_day"];
+
     /// <summary>Parses JSON (when the text starts with '{') or YAML.</summary>
-    /// <exception cref="InputRejectedException">The text is malformed or a field is invalid.</exception>
+    /// <exception cref="InputRejectedException">The text is malformed or a field is unknown or invalid.</exception>
     public static Agreement Parse(string text)
     {
-        JsonNode? root;
-        try
-        {
-            root = text.TrimStart().StartsWith('{') ? JsonNode.Parse(text) : YamlToJson(text);
-        }
-        catch (Exception e) when (e is JsonException or YamlDotNet.Core.YamlException)
-        {
-            throw new InputRejectedException(new InputError(null, "$", $"malformed agreement: {e.Message}"));
-        }
-
-        if (root is not JsonObject o)
+        ArgumentNullException.ThrowIfNull(text);
+        if (JsonFields.Parse(text, "agreement") is not JsonObject o)
         {
             throw new InputRejectedException(new InputError(null, "$", "an agreement must be an object"));
         }
 
         var errors = new List<InputError>();
+        Known(o, "", Fields, errors);
         var id = Str(o, "id", errors);
         if (string.IsNullOrWhiteSpace(id))
         {
@@ -54,7 +65,7 @@ public static class AgreementReader
             Parties = ReadParties(o, errors) ?? agreement.Parties,
             OperationKinds = Strings(o, "operation_kinds", errors) ?? agreement.OperationKinds,
             AirborneKinds = Strings(o, "airborne_kinds", errors) ?? agreement.AirborneKinds,
-            ZoneRules = ReadRules(o, errors) ?? agreement.ZoneRules,
+            ZoneRules = ReadRules(o, "rules", errors) ?? agreement.ZoneRules,
             MaxVerticesPerFeature = (int)(Num(o, "max_vertices", errors, 4, 10_000_000) ?? agreement.MaxVerticesPerFeature),
             DisclosureResolutionMetres = Num(o, "disclosure_resolution_m", errors, 100, 1_000_000) ?? agreement.DisclosureResolutionMetres,
             TokenAudience = NonEmpty(o, "token_audience", errors) ?? agreement.TokenAudience,
@@ -69,9 +80,9 @@ public static class AgreementReader
             agreement = agreement with { TokenClockSkew = TimeSpan.FromSeconds(skew) };
         }
 
-        if (Num(o, "concurrence_deadline_minutes", errors, 1, 525_600) is { } minutes)
+        if (ReadDeadline(o, errors) is { } deadline)
         {
-            agreement = agreement with { ConcurrenceDeadline = TimeSpan.FromMinutes(minutes) };
+            agreement = agreement with { ConcurrenceDeadline = deadline };
         }
 
         if (Num(o, "disclosure_time_resolution_minutes", errors, 1, 525_600) is { } slot)
@@ -86,46 +97,23 @@ public static class AgreementReader
             }
         }
 
-        if (o["probing_budget"] is JsonObject budget)
+        agreement = agreement with
         {
-            agreement = agreement with
-            {
-                ProbingBudget = new ProbingBudget(
-                    Count(budget, "per_hour", errors, 1_000_000, "probing_budget.") ?? agreement.ProbingBudget.PerHour,
-                    Count(budget, "per_day", errors, 10_000_000, "probing_budget.") ?? agreement.ProbingBudget.PerDay),
-            };
-        }
-        else if (o["probing_budget"] is not null)
-        {
-            errors.Add(new InputError(null, "probing_budget", "must be an object with per_hour and per_day"));
-        }
+            ProbingBudget = ReadBudget(o, agreement.ProbingBudget, errors) ?? agreement.ProbingBudget,
+            Separation = ReadSeparation(o, agreement.Separation, errors) ?? agreement.Separation,
+        };
 
-        if (o["separation"] is JsonObject sep)
-        {
-            agreement = agreement with
-            {
-                Separation = new SeparationMinima(
-                    Num(sep, "lateral_m", errors, 0, 1e7, "separation.") ?? agreement.Separation.LateralMetres,
-                    Num(sep, "vertical_m", errors, 0, 1e6, "separation.") ?? agreement.Separation.VerticalMetres),
-            };
-        }
-        else if (o["separation"] is not null)
-        {
-            errors.Add(new InputError(null, "separation", "must be an object with lateral_m and vertical_m"));
-        }
-
-        foreach (var kind in agreement.AirborneKinds.Concat(agreement.ZoneRules.Select(r => r.OperationKind)))
-        {
-            if (!agreement.OperationKinds.Contains(kind))
-            {
-                errors.Add(new InputError(null, "operation_kinds", $"kind '{kind}' is used by a rule but not declared"));
-            }
-        }
-
+        CheckKinds(agreement, errors);
         var duplicate = agreement.Parties.GroupBy(p => p.Id).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
             errors.Add(new InputError(null, "parties", $"party '{duplicate.Key}' is declared twice"));
+        }
+
+        agreement = agreement with { Signatories = ReadSignatories(o, agreement, errors) };
+        if (o["terms"] is { } terms)
+        {
+            agreement = agreement with { Terms = TermReader.ReadAll(terms, "terms", agreement, errors) };
         }
 
         if (errors.Count > 0)
@@ -134,6 +122,100 @@ public static class AgreementReader
         }
 
         return agreement;
+    }
+
+    /// <summary>Every kind the rules use must be declared.</summary>
+    internal static void CheckKinds(Agreement agreement, List<InputError> errors)
+    {
+        foreach (var kind in agreement.AirborneKinds.Concat(agreement.ZoneRules.Select(r => r.OperationKind)).Distinct())
+        {
+            if (!agreement.OperationKinds.Contains(kind))
+            {
+                errors.Add(new InputError(null, "operation_kinds", $"kind '{kind}' is used by a rule but not declared"));
+            }
+        }
+    }
+
+    /// <summary><c>concurrence_deadline_minutes</c>, when given.</summary>
+    internal static TimeSpan? ReadDeadline(JsonObject o, List<InputError> errors) =>
+        Num(o, "concurrence_deadline_minutes", errors, 1, 525_600) is { } minutes ? TimeSpan.FromMinutes(minutes) : null;
+
+    /// <summary><c>probing_budget</c>, when given: a side not given keeps <paramref name="current"/>'s.</summary>
+    internal static ProbingBudget? ReadBudget(JsonObject o, ProbingBudget current, List<InputError> errors)
+    {
+        if (o["probing_budget"] is JsonObject budget)
+        {
+            Known(budget, "probing_budget.", BudgetFields, errors);
+            return new ProbingBudget(
+                Count(budget, "per_hour", errors, 1_000_000, "probing_budget.") ?? current.PerHour,
+                Count(budget, "per_day", errors, 10_000_000, "probing_budget.") ?? current.PerDay);
+        }
+
+        if (o["probing_budget"] is not null)
+        {
+            errors.Add(new InputError(null, "probing_budget", "must be an object with per_hour and per_day"));
+        }
+
+        return null;
+    }
+
+    /// <summary><c>separation</c>, when given: a side not given keeps <paramref name="current"/>'s.</summary>
+    internal static SeparationMinima? ReadSeparation(JsonObject o, SeparationMinima current, List<InputError> errors)
+    {
+        if (o["separation"] is JsonObject sep)
+        {
+            Known(sep, "separation.", SeparationFields, errors);
+            return new SeparationMinima(
+                Num(sep, "lateral_m", errors, 0, 1e7, "separation.") ?? current.LateralMetres,
+                Num(sep, "vertical_m", errors, 0, 1e6, "separation.") ?? current.VerticalMetres);
+        }
+
+        if (o["separation"] is not null)
+        {
+            errors.Add(new InputError(null, "separation", "must be an object with lateral_m and vertical_m"));
+        }
+
+        return null;
+    }
+
+    private static IReadOnlyList<PartyId> ReadSignatories(JsonObject o, Agreement agreement, List<InputError> errors)
+    {
+        var members = agreement.Members.ToList();
+        if (Strings(o, "signatories", errors) is not { } listed)
+        {
+            return members;
+        }
+
+        if (listed.Count == 0)
+        {
+            errors.Add(new InputError(null, "signatories", "must name at least one member party (absent: every member)"));
+            return members;
+        }
+
+        var result = new List<PartyId>();
+        foreach (var name in listed)
+        {
+            var party = agreement.FindParty(new PartyId(name));
+            if (party is null)
+            {
+                errors.Add(new InputError(null, "signatories", $"'{FeatureReader.Clip(name)}' is not a party of the agreement"));
+            }
+            else if (party.Role != PartyRole.Member)
+            {
+                // Only members hold the approver role an amendment is signed with.
+                errors.Add(new InputError(null, "signatories", $"'{name}' is not a member party: only members sign amendments"));
+            }
+            else if (result.Contains(party.Id))
+            {
+                errors.Add(new InputError(null, "signatories", $"'{name}' is named twice"));
+            }
+            else
+            {
+                result.Add(party.Id);
+            }
+        }
+
+        return result;
     }
 
     private static List<Party>? ReadParties(JsonObject o, List<InputError> errors)
@@ -159,6 +241,7 @@ public static class AgreementReader
                 continue;
             }
 
+            Known(p, path, PartyFields, errors);
             var id = Str(p, "id", errors, path);
             if (string.IsNullOrWhiteSpace(id) || !IsToken(id))
             {
@@ -193,8 +276,6 @@ public static class AgreementReader
         return parties;
     }
 
-    private static readonly string[] IdentityFields = ["issuer", "audience", "jwks", "jwks_file"];
-
     private static PartyIdentity? ReadIdentity(JsonObject party, string path, List<InputError> errors)
     {
         var node = party["identity"];
@@ -212,14 +293,7 @@ public static class AgreementReader
 
         path += ".";
         int before = errors.Count;
-        foreach (var (name, _) in o)
-        {
-            if (!IdentityFields.Contains(name))
-            {
-                errors.Add(new InputError(null, path + name, $"unknown field ({string.Join(", ", IdentityFields)})"));
-            }
-        }
-
+        Known(o, path, IdentityFields, errors);
         var issuer = NonEmpty(o, "issuer", errors, path);
         if (issuer is null && o["issuer"] is null)
         {
@@ -253,29 +327,31 @@ public static class AgreementReader
         return errors.Count > before ? null : new PartyIdentity(issuer!, audience, jwks, file);
     }
 
-    private static List<ZoneRule>? ReadRules(JsonObject o, List<InputError> errors)
+    /// <summary>The rules at <paramref name="name"/>, when given.</summary>
+    internal static List<ZoneRule>? ReadRules(JsonObject o, string name, List<InputError> errors)
     {
-        if (o["rules"] is null)
+        if (o[name] is null)
         {
             return null;
         }
 
-        if (o["rules"] is not JsonArray array)
+        if (o[name] is not JsonArray array)
         {
-            errors.Add(new InputError(null, "rules", "must be an array"));
+            errors.Add(new InputError(null, name, "must be an array"));
             return null;
         }
 
         var rules = new List<ZoneRule>();
         for (int i = 0; i < array.Count; i++)
         {
-            string path = $"rules[{i}].";
+            string path = $"{name}[{i}].";
             if (array[i] is not JsonObject r)
             {
-                errors.Add(new InputError(null, $"rules[{i}]", "must be an object"));
+                errors.Add(new InputError(null, $"{name}[{i}]", "must be an object"));
                 continue;
             }
 
+            Known(r, path, RuleFields, errors);
             var op = Str(r, "operation", errors, path);
             if (string.IsNullOrWhiteSpace(op))
             {
@@ -311,151 +387,10 @@ public static class AgreementReader
     /// <summary>Whether <paramref name="key"/> reads as a submission key: <c>ed25519:</c> and 32 bytes in base64.</summary>
     public static bool IsSigningKey(string key)
     {
+        ArgumentNullException.ThrowIfNull(key);
         const string Prefix = "ed25519:";
         Span<byte> bytes = stackalloc byte[33];
         return key.StartsWith(Prefix, StringComparison.Ordinal) &&
             Convert.TryFromBase64String(key[Prefix.Length..], bytes, out int written) && written == 32;
     }
-
-    internal static bool IsToken(string s) =>
-        s.Length is > 0 and <= 128 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
-
-    private static string? Str(JsonObject o, string name, List<InputError> errors, string path = "")
-    {
-        var node = o[name];
-        if (node is null)
-        {
-            return null;
-        }
-
-        if (node is JsonValue v && v.TryGetValue(out string? s))
-        {
-            return s;
-        }
-
-        errors.Add(new InputError(null, path + name, "must be a string"));
-        return null;
-    }
-
-    /// <summary>A string that, when given, must not be blank.</summary>
-    private static string? NonEmpty(JsonObject o, string name, List<InputError> errors, string path = "")
-    {
-        var s = Str(o, name, errors, path);
-        if (s is not null && string.IsNullOrWhiteSpace(s))
-        {
-            errors.Add(new InputError(null, path + name, "must not be empty"));
-            return null;
-        }
-
-        return s;
-    }
-
-    private static double? Num(JsonObject o, string name, List<InputError> errors, double min, double max, string path = "")
-    {
-        var node = o[name];
-        if (node is null)
-        {
-            return null;
-        }
-
-        double value;
-        if (node is JsonValue v && v.TryGetValue(out double d))
-        {
-            value = d;
-        }
-        else if (node is JsonValue sv && sv.TryGetValue(out string? s) &&
-                 double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed))
-        {
-            value = parsed;
-        }
-        else
-        {
-            errors.Add(new InputError(null, path + name, "must be a number"));
-            return null;
-        }
-
-        if (!double.IsFinite(value) || value < min || value > max)
-        {
-            errors.Add(new InputError(null, path + name, $"must be between {min} and {max}"));
-            return null;
-        }
-
-        return value;
-    }
-
-    private static int? Count(JsonObject o, string name, List<InputError> errors, int max, string path)
-    {
-        if (Num(o, name, errors, 1, max, path) is not { } value)
-        {
-            return null;
-        }
-
-        if (value != Math.Floor(value))
-        {
-            errors.Add(new InputError(null, path + name, "must be a whole number"));
-            return null;
-        }
-
-        return (int)value;
-    }
-
-    private static List<string>? Strings(JsonObject o, string name, List<InputError> errors, string path = "")
-    {
-        var node = o[name];
-        if (node is null)
-        {
-            return null;
-        }
-
-        if (node is JsonArray a && a.All(n => n is JsonValue v && v.TryGetValue(out string? _)))
-        {
-            return [.. a.Select(n => n!.GetValue<string>())];
-        }
-
-        errors.Add(new InputError(null, path + name, "must be an array of strings"));
-        return null;
-    }
-
-    private static JsonNode? YamlToJson(string text)
-    {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(text));
-        return stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode);
-
-        static JsonNode? Convert(YamlNode node) => node switch
-        {
-            YamlMappingNode m => new JsonObject(m.Children.Select(kv =>
-                KeyValuePair.Create(((YamlScalarNode)kv.Key).Value ?? "", Convert(kv.Value)))),
-            YamlSequenceNode s => new JsonArray([.. s.Children.Select(Convert)]),
-            YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain } sc when sc.Value is null or "" or "~" or "null" => null,
-            YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain } sc when
-                double.TryParse(sc.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => JsonValue.Create(d),
-            YamlScalarNode sc => JsonValue.Create(sc.Value),
-            _ => null,
-        };
-    }
-}
-
-/// <summary>Wire names of zone kinds.</summary>
-public static class ZoneKinds
-{
-    /// <summary>Parses <c>protected</c>, <c>restricted</c> or <c>designated</c>.</summary>
-    public static bool TryParse(string? text, out ZoneKind kind)
-    {
-        switch (text)
-        {
-            case "protected": kind = ZoneKind.Protected; return true;
-            case "restricted": kind = ZoneKind.Restricted; return true;
-            case "designated": kind = ZoneKind.Designated; return true;
-            default: kind = default; return false;
-        }
-    }
-
-    /// <summary>The wire name of a zone kind.</summary>
-    public static string Name(ZoneKind kind) => kind switch
-    {
-        ZoneKind.Protected => "protected",
-        ZoneKind.Restricted => "restricted",
-        _ => "designated",
-    };
 }
