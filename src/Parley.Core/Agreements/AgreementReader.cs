@@ -13,7 +13,7 @@ namespace Parley.Core.Agreements;
 /// provider with <c>issuer</c>, optional <c>audience</c> and one of <c>jwks</c> (inline) or <c>jwks_file</c>),
 /// <c>operation_kinds</c>, <c>airborne_kinds</c>, <c>rules</c> (<c>operation</c>, <c>zones</c>), <c>separation</c>
 /// (<c>lateral_m</c>, <c>vertical_m</c>), <c>max_vertices</c>, <c>concurrence_deadline_minutes</c>,
-/// <c>disclosure_resolution_m</c>, <c>token_audience</c>, <c>token_clock_skew_s</c>,
+/// <c>incident_reply_deadline_hours</c>, <c>disclosure_resolution_m</c>, <c>token_audience</c>, <c>token_clock_skew_s</c>,
 /// <c>signature_window_s</c>, <c>disclosure_time_resolution_minutes</c>, <c>probing_budget</c>
 /// (<c>per_hour</c>, <c>per_day</c>); per party also <c>signing_keys</c> (<c>ed25519:</c> base64 public keys).
 /// The reader does no I/O: a <c>jwks_file</c> is kept as a path for the server to read.
@@ -72,6 +72,11 @@ public static class AgreementReader
         if (Num(o, "concurrence_deadline_minutes", errors, 1, 525_600) is { } minutes)
         {
             agreement = agreement with { ConcurrenceDeadline = TimeSpan.FromMinutes(minutes) };
+        }
+
+        if (Num(o, "incident_reply_deadline_hours", errors, 1, 8_784) is { } hours)
+        {
+            agreement = agreement with { IncidentReplyDeadline = TimeSpan.FromHours(hours) };
         }
 
         if (Num(o, "disclosure_time_resolution_minutes", errors, 1, 525_600) is { } slot)

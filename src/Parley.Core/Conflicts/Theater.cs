@@ -44,6 +44,9 @@ public sealed class Theater(Agreement agreement)
     /// <summary>The parties' subscriptions.</summary>
     public SubscriptionBook Subscriptions { get; } = new();
 
+    /// <summary>The incidents reported, with their replies, grades and silences.</summary>
+    public IncidentBook Incidents { get; } = new();
+
     /// <summary>The rules in force.</summary>
     public Agreement Agreement { get; } = agreement;
 
@@ -70,6 +73,10 @@ public sealed class Theater(Agreement agreement)
             index.Query(volume, 0, 0, accept, results);
         }
     }
+
+    /// <summary>Adds to <paramref name="results"/> the zones of <paramref name="kind"/> whose volumes meet <paramref name="volume"/> and that <paramref name="accept"/> accepts, through the index.</summary>
+    public void ZonesMeeting(ZoneKind kind, Volume volume, Func<Zone, bool>? accept, List<Zone> results) =>
+        _zonesByKind[(int)kind].Query(volume, 0, 0, accept, results);
 
     /// <summary>Adds to <paramref name="results"/> the operations whose volumes meet <paramref name="volume"/> and that <paramref name="accept"/> accepts, through the index.</summary>
     public void OperationsMeeting(Volume volume, Func<Operation, bool>? accept, List<Operation> results) =>
@@ -143,6 +150,11 @@ public sealed class Theater(Agreement agreement)
         foreach (var subscription in changes.Subscriptions)
         {
             Subscriptions.Upsert(subscription);
+        }
+
+        foreach (var incident in changes.Incidents)
+        {
+            Incidents.Upsert(incident);
         }
     }
 

@@ -5,7 +5,7 @@ namespace Parley.Core.Model;
 /// <summary>
 /// What a commit changes in an agreement's state: declarations, concurrence requests and subscriptions, each as it is
 /// after the change. Applied in this order: zone withdrawals, zones, operations, requests, subscription deletions,
-/// subscriptions.
+/// subscriptions, incidents.
 /// </summary>
 /// <remarks>Operations and requests are never deleted: they end cancelled, completed or closed, and the ledger keeps them.</remarks>
 public sealed record StateChange
@@ -20,7 +20,8 @@ public sealed record StateChange
         IEnumerable<Operation>? operations = null,
         IEnumerable<ConcurrenceRequest>? requests = null,
         IEnumerable<Subscription>? subscriptions = null,
-        IEnumerable<SubscriptionId>? deletedSubscriptions = null)
+        IEnumerable<SubscriptionId>? deletedSubscriptions = null,
+        IEnumerable<Incident>? incidents = null)
     {
         Zones = zones is null ? [] : [.. zones];
         WithdrawnZones = withdrawnZones is null ? [] : [.. withdrawnZones];
@@ -28,6 +29,7 @@ public sealed record StateChange
         Requests = requests is null ? [] : [.. requests];
         Subscriptions = subscriptions is null ? [] : [.. subscriptions];
         DeletedSubscriptions = deletedSubscriptions is null ? [] : [.. deletedSubscriptions];
+        Incidents = incidents is null ? [] : [.. incidents];
     }
 
     /// <summary>Zones declared or replaced.</summary>
@@ -48,12 +50,18 @@ public sealed record StateChange
     /// <summary>Subscriptions deleted.</summary>
     public ImmutableArray<SubscriptionId> DeletedSubscriptions { get; }
 
+    /// <summary>Incidents reported or changed (a reply, a grade, a silence), each as it is after the change.</summary>
+    public ImmutableArray<Incident> Incidents { get; }
+
     /// <summary>Whether zones, operations or requests change (what the ledger records as declarations).</summary>
     public bool HasDeclarations => Zones.Length > 0 || WithdrawnZones.Length > 0 || Operations.Length > 0 || Requests.Length > 0;
 
     /// <summary>Whether subscriptions change.</summary>
     public bool HasSubscriptions => Subscriptions.Length > 0 || DeletedSubscriptions.Length > 0;
 
+    /// <summary>Whether incidents change.</summary>
+    public bool HasIncidents => Incidents.Length > 0;
+
     /// <summary>Whether nothing changes.</summary>
-    public bool IsEmpty => !HasDeclarations && !HasSubscriptions;
+    public bool IsEmpty => !HasDeclarations && !HasSubscriptions && !HasIncidents;
 }
