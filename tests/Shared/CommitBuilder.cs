@@ -39,12 +39,17 @@ internal sealed class CommitBuilder
 
     public List<SubscriptionId> DeleteSubscriptions { get; } = [];
 
+    public List<Incident> UpsertIncidents { get; } = [];
+
+    /// <summary>The time the decision was taken at, if it says (a decision of the core always does).</summary>
+    public DateTimeOffset? Time { get; set; }
+
     public bool IsEmpty => ToCommit().IsEmpty;
 
     public Commit ToCommit() => new(
         new Decision(Command, Submitter,
-            new StateChange(UpsertZones, DeleteZones, UpsertOperations, UpsertRequests, UpsertSubscriptions, DeleteSubscriptions),
-            [.. Events], [.. Touches]),
+            new StateChange(UpsertZones, DeleteZones, UpsertOperations, UpsertRequests, UpsertSubscriptions, DeleteSubscriptions, UpsertIncidents),
+            [.. Events], [.. Touches], time: Time),
         [.. Ledger], Submission, Answer);
 
     public static implicit operator Commit(CommitBuilder builder) => builder.ToCommit();

@@ -57,7 +57,7 @@ public static class IncidentLifecycle
             Correlation = correlation,
             Audience = IncidentAudience.Of(report, correlation, theater.Agreement),
         };
-        return (new Decision(ReportCommand, report.Reporter, new StateChange(incidents: [incident]), [.. IncidentEvents.ForReport(incident, now)]), incident);
+        return (new Decision(ReportCommand, report.Reporter, new StateChange(incidents: [incident]), [.. IncidentEvents.ForReport(incident, now)], time: now), incident);
     }
 
     /// <summary>A suspected party's reply: admit, deny (with a reason), explain (by its own declared operation) or request information.</summary>
@@ -96,7 +96,7 @@ public static class IncidentLifecycle
 
         var reply = new IncidentReply(party, kind, string.IsNullOrWhiteSpace(reason) ? null : reason, operation, now);
         var replied = incident with { Replies = [.. incident.Replies, reply], Version = incident.Version + 1 };
-        return (new Decision(ReplyCommand, party, new StateChange(incidents: [replied]), [.. IncidentEvents.ForReply(replied, reply, now)]), replied);
+        return (new Decision(ReplyCommand, party, new StateChange(incidents: [replied]), [.. IncidentEvents.ForReply(replied, reply, now)], time: now), replied);
     }
 
     /// <summary>A grade by a monitor (an observer party) or the administrator, with its reason.</summary>
@@ -118,7 +118,7 @@ public static class IncidentLifecycle
 
         var grading = new IncidentGrading(by, grade, reason, now);
         var graded = incident with { Grades = [.. incident.Grades, grading], Version = incident.Version + 1 };
-        return (new Decision(GradeCommand, by, new StateChange(incidents: [graded]), [.. IncidentEvents.ForGrade(graded, grading, now)]), graded);
+        return (new Decision(GradeCommand, by, new StateChange(incidents: [graded]), [.. IncidentEvents.ForGrade(graded, grading, now)], time: now), graded);
     }
 
     /// <summary>Records the silence of every suspected party that had not replied when its deadline passed (at or before <paramref name="now"/>).</summary>
@@ -137,7 +137,7 @@ public static class IncidentLifecycle
 
         return changed.Count == 0
             ? Decision.Nothing(SilenceCommand, Decision.Center)
-            : new Decision(SilenceCommand, Decision.Center, new StateChange(incidents: changed), []);
+            : new Decision(SilenceCommand, Decision.Center, new StateChange(incidents: changed), [], time: now);
     }
 
     private static string Clip(string s) => s.Length <= 64 ? s : s[..64] + "…";
