@@ -81,6 +81,7 @@ public sealed partial class PostgresStore
                 next += changes.Decision.Events.Length;
                 RecordAnswer(writes, agreement, changes);
                 UpsertConcurrenceRequests(writes, agreement, changes.Decision.State.Requests);
+                UpsertIncidents(writes, agreement, changes.Decision.State.Incidents);
                 InsertTouches(writes, agreement, changes.Decision.Touches);
             }
 

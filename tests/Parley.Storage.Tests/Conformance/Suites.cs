@@ -32,3 +32,8 @@ public sealed class SqliteJournalConformance() : JournalConformance(new SqliteBa
 
 [Trait("Lane", "Slow")]
 public sealed class PostgresJournalConformance() : JournalConformance(new PostgresBackend());
+
+public sealed class SqliteIncidentConformance() : IncidentConformance(new SqliteBackend());
+
+[Trait("Lane", "Slow")]
+public sealed class PostgresIncidentConformance() : IncidentConformance(new PostgresBackend());
