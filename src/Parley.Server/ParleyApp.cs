@@ -71,6 +71,7 @@ public static class ParleyApp
         builder.Services.AddHostedService<CheckpointTimer>();
         builder.Services.AddHostedService<CommitWatcher>();
         builder.Services.AddHostedService<Parley.Server.Workflow.ConcurrenceClock>();
+        builder.Services.AddHostedService<Parley.Server.Workflow.IncidentClock>();
         builder.Services.AddSingleton(new Notifications.WebhookSigner(ledgerSeed, CenterName(options.CenterName)));
         builder.Services.AddHostedService<Notifications.WebhookDispatcher>();
         builder.Services.AddSingleton<Tak.CotFeed>().AddHostedService(sp => sp.GetRequiredService<Tak.CotFeed>());
@@ -129,6 +130,7 @@ public static class ParleyApp
         ProbingApi.Map(agreements);
         SubscriptionsApi.Map(agreements);
         ExportApi.Map(agreements);
+        IncidentsApi.Map(agreements);
         Console.ConsoleFiles.Map(app);
         DemoSignInApi.Map(app);
         return app;

@@ -27,8 +27,8 @@ public sealed record DeclarationView(string? Operation, string Owner, string Kin
 /// <param name="Party">The suspected party.</param>
 /// <param name="Status"><c>confirmed</c> (it admitted), else the grade in force, else <c>ungraded</c>.</param>
 /// <param name="Reply">awaited, replied, replied-late or silent.</param>
-/// <param name="Deadline">Until when its reply is due.</param>
-public sealed record CandidateView(string Party, string Status, string Reply, DateTimeOffset Deadline);
+/// <param name="Deadline">Until when its reply is due (RFC 3339).</param>
+public sealed record CandidateView(string Party, string Status, string Reply, string Deadline);
 
 /// <summary>
 /// What one viewer may learn of an incident's correlation: the disclosure policy of conflicts, applied to the sites and
@@ -99,7 +99,7 @@ public static class IncidentViews
     {
         ArgumentNullException.ThrowIfNull(incident);
         return [.. incident.Report.Suspected.Select(p => new CandidateView(p.Value, StatusOf(incident, p),
-            IncidentNames.Name(incident.StandingOf(p)), incident.ReplyDeadline))];
+            IncidentNames.Name(incident.StandingOf(p)), Features.FeatureWriter.Time(incident.ReplyDeadline)))];
     }
 
     /// <summary><c>confirmed</c> when <paramref name="party"/> admitted, else the grade in force, else <c>ungraded</c>.</summary>
