@@ -82,6 +82,26 @@ public static class LedgerEntries
             items.Add((Center, Visibility.Private, CanonicalJson.Serialize(ConcurrenceRecords.ToContent(request))));
         }
 
+        // The compliance facts of the change, then its incidents: what the figures are computed from.
+        foreach (var operation in changes.Operations)
+        {
+            var from = theater.FindOperation(operation.Id)?.State;
+            items.Add((operation.Owner, Visibility.Parties, CanonicalJson.Serialize(ComplianceFacts.Operation(operation, from, decision.Time ?? time, theater.Agreement))));
+        }
+
+        foreach (var request in changes.Requests)
+        {
+            items.Add((Center, Visibility.Parties, CanonicalJson.Serialize(ComplianceFacts.Request(request, theater.Agreement))));
+        }
+
+        foreach (var incident in changes.Incidents)
+        {
+            foreach (var (owner, visibility, content) in IncidentRecords.Items(incident, theater.Incidents.Find(incident.Id)))
+            {
+                items.Add((owner, visibility, CanonicalJson.Serialize(content)));
+            }
+        }
+
         if (submission is not null)
         {
             // The signed request, private to its submitter like its geometry: the entry commits to it, the

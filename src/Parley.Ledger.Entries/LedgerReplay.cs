@@ -80,6 +80,11 @@ public static class LedgerReplay
                 {
                     next.Upsert(operation);
                 }
+
+                foreach (var incident in theater.Incidents.All)
+                {
+                    next.Incidents.Upsert(incident);
+                }
             }
 
             return next;
@@ -140,8 +145,19 @@ public static class LedgerReplay
                     }
 
                     break;
-                case "submission":
-                    // The signed request behind the entry's change: evidence, not state.
+                case "submission" or ComplianceFacts.OperationType or ComplianceFacts.RequestType:
+                    // The signed request behind the entry's change, and its compliance facts: evidence, not state.
+                    break;
+                case var incident when IncidentRecords.IsIncidentType(incident):
+                    try
+                    {
+                        IncidentRecords.Apply(theater, content);
+                    }
+                    catch (FormatException e)
+                    {
+                        throw Bad(record, $"item {item} does not replay: {e.Message}");
+                    }
+
                     break;
                 default:
                     throw Bad(record, $"item {item} has an unknown type '{type}'");

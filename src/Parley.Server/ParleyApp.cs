@@ -71,6 +71,9 @@ public static class ParleyApp
         builder.Services.AddHostedService<CheckpointTimer>();
         builder.Services.AddHostedService<CommitWatcher>();
         builder.Services.AddHostedService<Parley.Server.Workflow.ConcurrenceClock>();
+        builder.Services.AddHostedService<Parley.Server.Workflow.IncidentClock>();
+        builder.Services.AddSingleton<Compliance.ComplianceBooks>();
+        builder.Services.AddHostedService<Compliance.ComplianceWarmup>();
         builder.Services.AddSingleton(new Notifications.WebhookSigner(ledgerSeed, CenterName(options.CenterName)));
         builder.Services.AddHostedService<Notifications.WebhookDispatcher>();
         builder.Services.AddSingleton<Tak.CotFeed>().AddHostedService(sp => sp.GetRequiredService<Tak.CotFeed>());
@@ -130,6 +133,8 @@ public static class ParleyApp
         SubscriptionsApi.Map(agreements);
         AgreementApi.Map(agreements);
         ExportApi.Map(agreements);
+        IncidentsApi.Map(agreements);
+        ComplianceApi.Map(agreements);
         Console.ConsoleFiles.Map(app);
         DemoSignInApi.Map(app);
         return app;

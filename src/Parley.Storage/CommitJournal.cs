@@ -29,6 +29,7 @@ internal static class CommitJournal
             Ids(w, "operations", batch.SelectMany(c => c.Decision.State.Operations.Select(o => o.Id.Value)));
             Ids(w, "requests", batch.SelectMany(c => c.Decision.State.Requests.Select(r => r.Id)));
             Ids(w, "subscriptions", batch.SelectMany(c => c.Decision.State.Subscriptions.Select(s => s.Id.Value).Concat(c.Decision.State.DeletedSubscriptions.Select(s => s.Value))));
+            Ids(w, "incidents", batch.SelectMany(c => c.Decision.State.Incidents.Select(i => i.Id.Value)));
             w.WriteStartArray("touches");
             foreach (var t in batch.SelectMany(c => c.Decision.Touches))
             {
@@ -92,6 +93,8 @@ internal static class CommitJournal
 
         public HashSet<string> Subscriptions { get; } = new(StringComparer.Ordinal);
 
+        public HashSet<string> Incidents { get; } = new(StringComparer.Ordinal);
+
         public List<ProbeTouch> Touches { get; } = [];
 
         public List<(PartyId Party, string Nonce, DateTimeOffset Signed)> Nonces { get; } = [];
@@ -114,6 +117,10 @@ internal static class CommitJournal
                 Read(root, "operations", Operations);
                 Read(root, "requests", Requests);
                 Read(root, "subscriptions", Subscriptions);
+                if (root.TryGetProperty("incidents", out _))
+                {
+                    Read(root, "incidents", Incidents); // rows written before incidents existed name none
+                }
                 foreach (var t in root.GetProperty("touches").EnumerateArray())
                 {
                     Touches.Add(new ProbeTouch(t[0].GetString()!, new DateTimeOffset(t[1].GetInt64(), TimeSpan.Zero), new PartyId(t[2].GetString()!),
@@ -164,7 +171,8 @@ internal static class CommitJournal
         Func<IReadOnlyCollection<string>, Task<IReadOnlyList<Operation>>> operations,
         Func<IReadOnlyCollection<string>, Task<IReadOnlyList<Parley.Core.Model.ConcurrenceRequest>>> requests,
         Func<IReadOnlyCollection<string>, Task<IReadOnlyList<Parley.Core.Model.Subscription>>> subscriptions,
-        Func<long, int, Task<IReadOnlyList<StoredEvent>>> events)
+        Func<long, int, Task<IReadOnlyList<StoredEvent>>> events,
+        Func<IReadOnlyCollection<string>, Task<IReadOnlyList<Incident>>> incidents)
     {
         if (since > head)
         {
@@ -208,7 +216,8 @@ internal static class CommitJournal
                 operations: summary.Operations.Count > 0 ? await operations(summary.Operations) : [],
                 requests: summary.Requests.Count > 0 ? await requests(summary.Requests) : [],
                 subscriptions: loadedSubscriptions,
-                deletedSubscriptions: summary.Subscriptions.Where(id => !presentSubscriptions.Contains(id)).Select(id => new Parley.Core.Model.SubscriptionId(id))),
+                deletedSubscriptions: summary.Subscriptions.Where(id => !presentSubscriptions.Contains(id)).Select(id => new Parley.Core.Model.SubscriptionId(id)),
+                incidents: summary.Incidents.Count > 0 ? await incidents(summary.Incidents) : []),
             summary.Touches,
             summary.Nonces,
             appended);

@@ -26,7 +26,7 @@ public sealed class LedgerEntriesPropertyTests
     [Fact]
     public void every_change_set_gives_the_entries_and_openings_of_the_reference_for_the_same_salts()
     {
-        int split = 0, inline = 0, nearTheBudget = 0;
+        int split = 0, inline = 0, nearTheBudget = 0, incidents = 0;
         Gen.Int.Select(seed => MakeCase(new Random(seed))).Sample(c =>
         {
             var expected = LedgerEntriesReference.Build(c.Index, c.Agreement, c.Changes, c.Theater, c.Time, Salts(c.SaltSeed));
@@ -38,11 +38,14 @@ public sealed class LedgerEntriesPropertyTests
             Interlocked.Add(ref split, expected.Count > 1 ? 1 : 0);
             Interlocked.Add(ref inline, entries.Contains("\"opening\":", StringComparison.Ordinal) ? 1 : 0);
             Interlocked.Add(ref nearTheBudget, expected.SelectMany(a => a.Openings).Any(o => o.Length is > 50_000 and < 70_000) ? 1 : 0);
+            string openings = string.Concat(expected.SelectMany(a => a.Openings).Select(o => Encoding.UTF8.GetString(o)));
+            Interlocked.Add(ref incidents, openings.Contains("\"type\":\"incident-reply\"", StringComparison.Ordinal) && openings.Contains("\"type\":\"incident-fact\"", StringComparison.Ordinal) ? 1 : 0);
         }, iter: 600);
 
         Assert.True(split > 20, $"{split} change sets spanned several leaves");
         Assert.True(inline > 100, $"{inline} change sets had a public opening inline");
         Assert.True(nearTheBudget > 5, $"{nearTheBudget} change sets had an opening near the size at which it stops sitting inline");
+        Assert.True(incidents > 20, $"{incidents} change sets reported an incident and replied to another");
     }
 
     [Fact]
@@ -150,7 +153,12 @@ public sealed class LedgerEntriesPropertyTests
     {
         // Most change sets are small; some carry large public geometry that fills several leaves.
         int maxVertices = r.Next(4) switch { 0 => 8, 1 => 200, 2 => 1_700, _ => 4_000 };
-        var theater = new Theater(Agreement.Default("p"));
+
+        // Half the agreements list their parties, observers among them: the compliance facts are shared with those.
+        var theater = new Theater(r.Next(2) == 0 ? Agreement.Default("p") : Agreement.Default("p") with
+        {
+            Parties = [.. Parties.Where(p => p != "center").Select((p, i) => new Party(new PartyId(p), p, (PartyRole)(i % 3)))],
+        });
         var held = new List<Zone>();
         for (int i = r.Next(0, 4); i > 0; i--)
         {
@@ -163,6 +171,7 @@ public sealed class LedgerEntriesPropertyTests
         {
             Command = r.Next(5) == 0 ? Text(r) : r.GetItems(["zone.declare", "zone.withdraw", "operation.submit", "concurrence.answer"], 1)[0],
             Submitter = new PartyId(Party(r)),
+            Time = r.Next(2) == 0 ? null : Time(r),
             Submission = r.Next(2) == 0 ? null : new SignedSubmission(
                 "ed25519:" + Convert.ToBase64String(Bytes(r, 32)), Text(r), Time(r), Bytes(r, 64), Bytes(r, r.Next(0, 4_000))),
         };
@@ -206,6 +215,27 @@ public sealed class LedgerEntriesPropertyTests
             });
         }
 
+        // Incidents: new ones, and ones the theater holds that get replies, grades and silences.
+        for (int i = r.Next(0, 3); i > 0; i--)
+        {
+            var incident = MakeIncident(r, maxVertices);
+            if (r.Next(2) == 0)
+            {
+                changes.UpsertIncidents.Add(incident);
+                continue;
+            }
+
+            theater.Incidents.Upsert(incident);
+            changes.UpsertIncidents.Add(incident with
+            {
+                Replies = [.. incident.Replies, .. Enumerable.Range(0, r.Next(0, 3)).Select(_ => new IncidentReply(
+                    new PartyId(Party(r)), (ReplyKind)r.Next(4), r.Next(2) == 0 ? null : Text(r), r.Next(3) == 0 ? new OperationId(Text(r)) : null, Time(r)))],
+                Grades = [.. incident.Grades, .. Enumerable.Range(0, r.Next(0, 2)).Select(_ => new IncidentGrading(new PartyId(Party(r)), (IncidentGrade)r.Next(4), Text(r), Time(r)))],
+                Silences = [.. incident.Silences, .. Enumerable.Range(0, r.Next(0, 2)).Select(_ => new IncidentSilence(new PartyId(Party(r)), Time(r)))],
+                Version = incident.Version + 1,
+            });
+        }
+
         return new Case(r.NextInt64(0, long.MaxValue / 2), new AgreementId(r.Next(2) == 0 ? "demo" : Text(r)), changes, theater, Time(r), r.Next());
     }
 
@@ -226,6 +256,36 @@ public sealed class LedgerEntriesPropertyTests
             Signatures = [.. signatories.Take(r.Next(0, signatories.Count + 1)).Select(p => new AmendmentSignature(p, proposed.AddMinutes(r.Next(1, 600))))],
             State = (AmendmentState)r.Next(4), Closed = r.Next(2) == 0 ? null : proposed.AddDays(1), RefusedBy = r.Next(3) == 0 ? new PartyId(Party(r)) : null,
             LapseReason = r.Next(2) == 0 ? null : Text(r), Revision = r.Next(1, 9),
+        };
+    }
+
+    private static Incident MakeIncident(Random r, int maxVertices)
+    {
+        var volume = MakeVolume(r, Math.Min(maxVertices, 200));
+        var reported = Time(r);
+        var visibility = MakeVisibility(r);
+        return new Incident
+        {
+            Report = new IncidentReport
+            {
+                Id = new IncidentId(Text(r)), Reporter = new PartyId(Party(r)), Kind = (IncidentKind)r.Next(6), Area = volume.Footprint,
+                LocationPrecision = volume.Footprint.Kind == ShapeKind.Point && r.Next(2) == 0 ? (LocationPrecision)r.Next(1, 4) : LocationPrecision.Exact,
+                Window = new TimeWindow(volume.Time.Start, volume.Time.End ?? volume.Time.Start.AddHours(1)), TimePrecision = (TimePrecision)r.Next(4),
+                Suspected = SharedWith(r), AffectedZone = r.Next(2) == 0 ? null : new ZoneId(Text(r)), Description = r.Next(2) == 0 ? null : Text(r),
+                Sources = [.. Enumerable.Range(0, r.Next(0, 3)).Select(_ => new IncidentSource("media", r.Next(1, 5), r.Next(2) == 0 ? null : Text(r),
+                    [.. Enumerable.Range(0, r.Next(0, 2)).Select(_ => Convert.ToHexStringLower(Bytes(r, 32)))]))],
+                Visibility = visibility, SharedWith = visibility == Visibility.Parties ? SharedWith(r) : [],
+            },
+            Reported = reported,
+            ReplyDeadline = reported.AddHours(r.Next(1, 200)),
+            Audience = SharedWith(r),
+            Correlation = new IncidentCorrelation(
+                [.. Enumerable.Range(0, r.Next(0, 4)).Select(i => new SiteAffected(new ZoneId(Text(r)), new PartyId(Party(r)), (ZoneKind)r.Next(3),
+                    (Visibility)r.Next(3), SharedWith(r), r.Next(2) == 0, r.Next(4) == 0, new GeoBox(r.NextDouble(), r.NextDouble(), 1 + r.NextDouble(), 1 + r.NextDouble())))],
+                [.. Enumerable.Range(0, r.Next(0, 3)).Select(i => new DeclarationMatched(new OperationId(Text(r)), new PartyId(Party(r)), "strike",
+                    (OperationState)r.Next(9), (Visibility)r.Next(3), SharedWith(r), new GeoBox(r.NextDouble(), r.NextDouble(), 1 + r.NextDouble(), 1 + r.NextDouble())))],
+                [.. Enumerable.Range(0, r.Next(0, 2)).Select(_ => new TermBreached(Text(r), Text(r)))]),
+            Version = r.Next(1, 5),
         };
     }
 

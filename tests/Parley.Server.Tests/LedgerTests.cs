@@ -164,9 +164,14 @@ public sealed class LedgerTests : IAsyncLifetime
 
         var mine = await red.GetFromJsonAsync<JsonElement>($"/v1/agreements/demo/ledger/openings/{index}", Ct);
         var openings = mine.GetProperty("openings").EnumerateArray().Select(o => o.GetProperty("opening")).ToList();
-        Assert.Equal(2, openings.Count);
+        // The operation, its compliance fact (no place, no name) and the signed request.
+        Assert.Equal(3, openings.Count);
         var opening = openings[0];
-        AssertSignedSubmission(_server, openings[1], "red", "POST", "/v1/agreements/demo/operations");
+        var fact = openings[1].GetProperty("content");
+        Assert.Equal(("operation-fact", "red", "accepted"), (fact.GetProperty("type").GetString(), fact.GetProperty("owner").GetString(), fact.GetProperty("state").GetString()));
+        Assert.DoesNotContain("CANARY", fact.GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain("red-secret-1", fact.GetRawText(), StringComparison.Ordinal);
+        AssertSignedSubmission(_server, openings[2], "red", "POST", "/v1/agreements/demo/operations");
         var canonical = CanonicalJson.Canonicalize(Encoding.UTF8.GetBytes(opening.GetRawText()));
         Assert.Equal(commitment, Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(canonical)));
         Assert.Contains("CANARY-OP", opening.GetRawText(), StringComparison.Ordinal);

@@ -41,12 +41,17 @@ internal sealed class CommitBuilder
 
     public List<Amendment> UpsertAmendments { get; } = [];
 
+    public List<Incident> UpsertIncidents { get; } = [];
+
+    /// <summary>The time the decision was taken at, if it says (a decision of the core always does).</summary>
+    public DateTimeOffset? Time { get; set; }
+
     public bool IsEmpty => ToCommit().IsEmpty;
 
     public Commit ToCommit() => new(
         new Decision(Command, Submitter,
-            new StateChange(UpsertZones, DeleteZones, UpsertOperations, UpsertRequests, UpsertSubscriptions, DeleteSubscriptions, UpsertAmendments),
-            [.. Events], [.. Touches]),
+            new StateChange(UpsertZones, DeleteZones, UpsertOperations, UpsertRequests, UpsertSubscriptions, DeleteSubscriptions, UpsertAmendments, UpsertIncidents),
+            [.. Events], [.. Touches], time: Time),
         [.. Ledger], Submission, Answer);
 
     public static implicit operator Commit(CommitBuilder builder) => builder.ToCommit();

@@ -66,6 +66,107 @@ internal static class LedgerEntriesReference
             items.Add((Center, Visibility.Private, ConcurrenceRecords.ToContent(request)));
         }
 
+        // The compliance facts (one per operation and per request), then the incidents' items, each written out field by field.
+        var observers = theater.Agreement.Parties.Where(p => p.Role == Parley.Core.Agreements.PartyRole.Observer).Select(p => p.Id.Value).ToList();
+        foreach (var operation in changes.Operations)
+        {
+            var before = theater.FindOperation(operation.Id);
+            items.Add((operation.Owner, Visibility.Parties, new JsonObject
+            {
+                ["type"] = "operation-fact", ["owner"] = operation.Owner.Value, ["visibility"] = "parties", ["shared_with"] = Sorted(observers),
+                ["from"] = before is null ? null : OperationStates.Name(before.State), ["state"] = OperationStates.Name(operation.State),
+                ["at"] = FeatureWriter.Time(decision.Time ?? time),
+            }));
+        }
+
+        foreach (var request in changes.Requests)
+        {
+            items.Add((Center, Visibility.Parties, new JsonObject
+            {
+                ["type"] = "request-fact", ["owner"] = "center", ["visibility"] = "parties",
+                ["shared_with"] = Sorted([request.Submitter.Value, request.Affected.Value, .. observers]),
+                ["id"] = request.Id, ["submitter"] = request.Submitter.Value, ["affected"] = request.Affected.Value, ["target_type"] = request.TargetType,
+                ["opened"] = FeatureWriter.Time(request.Opened), ["deadline"] = FeatureWriter.Time(request.Deadline),
+                ["state"] = RequestStates.Name(request.State), ["closed"] = request.Closed is { } closed ? FeatureWriter.Time(closed) : null,
+                ["version"] = request.Version,
+            }));
+        }
+
+        foreach (var incident in changes.Incidents)
+        {
+            var before = theater.Incidents.Find(incident.Id);
+            var visibility = incident.Report.Visibility == Visibility.Public ? Visibility.Public : Visibility.Parties;
+            JsonObject Shared(string type, string owner) => new()
+            {
+                ["type"] = type, ["owner"] = owner, ["visibility"] = visibility == Visibility.Public ? "public" : "parties",
+                ["shared_with"] = Sorted([.. incident.Audience.Select(p => p.Value)]), ["incident"] = incident.Id.Value, ["version"] = incident.Version,
+            };
+
+            if (before is null)
+            {
+                var report = Shared("incident", incident.Report.Reporter.Value);
+                report["report"] = JsonNode.Parse(IncidentWriter.ReportJson(incident.Report));
+                report["reported"] = FeatureWriter.Time(incident.Reported);
+                report["reply_deadline"] = FeatureWriter.Time(incident.ReplyDeadline);
+                items.Add((incident.Report.Reporter, visibility, report));
+                items.Add((Center, Visibility.Private, new JsonObject
+                {
+                    ["type"] = "incident-correlation", ["owner"] = "center", ["visibility"] = "private", ["incident"] = incident.Id.Value,
+                    ["correlation"] = JsonNode.Parse(IncidentWriter.CorrelationJson(incident.Correlation)),
+                }));
+                var fact = Shared("incident-fact", "center");
+                fact["kind"] = IncidentNames.Name(incident.Report.Kind);
+                fact["reporter"] = incident.Report.Reporter.Value;
+                fact["suspected"] = new JsonArray([.. incident.Report.Suspected.Select(p => (JsonNode?)p.Value)]);
+                fact["reported"] = FeatureWriter.Time(incident.Reported);
+                fact["reply_deadline"] = FeatureWriter.Time(incident.ReplyDeadline);
+                fact["sites"] = new JsonArray([.. incident.Correlation.Sites
+                    .Select(x => (Owner: x.Owner.Value, Relation: x.Named ? "named" : x.Visibility == Visibility.Public ? "exact" : "cell"))
+                    .OrderBy(x => x.Owner, StringComparer.Ordinal).ThenBy(x => x.Relation, StringComparer.Ordinal)
+                    .Select(x => (JsonNode?)new JsonObject { ["owner"] = x.Owner, ["relation"] = x.Relation })]);
+                fact["terms"] = new JsonArray([.. incident.Correlation.Terms.Select(t => (JsonNode?)t.Term)]);
+                items.Add((Center, visibility, fact));
+            }
+
+            foreach (var reply in incident.Replies.Skip(before?.Replies.Count ?? 0))
+            {
+                var item = Shared("incident-reply", reply.Party.Value);
+                var body = new JsonObject { ["party"] = reply.Party.Value, ["reply"] = IncidentNames.Name(reply.Kind) };
+                if (reply.Reason is not null)
+                {
+                    body["reason"] = reply.Reason;
+                }
+
+                if (reply.Operation is { } operation)
+                {
+                    body["operation"] = operation.Value;
+                }
+
+                body["at"] = FeatureWriter.Time(reply.At);
+                item["reply"] = body;
+                item["late"] = reply.At >= incident.ReplyDeadline;
+                items.Add((reply.Party, visibility, item));
+            }
+
+            foreach (var grade in incident.Grades.Skip(before?.Grades.Count ?? 0))
+            {
+                var item = Shared("incident-grade", grade.By.Value);
+                item["by"] = grade.By.Value;
+                item["grade"] = IncidentNames.Name(grade.Grade);
+                item["reason"] = grade.Reason;
+                item["at"] = FeatureWriter.Time(grade.At);
+                items.Add((grade.By, visibility, item));
+            }
+
+            foreach (var silence in incident.Silences.Skip(before?.Silences.Count ?? 0))
+            {
+                var item = Shared("incident-silence", "center");
+                item["party"] = silence.Party.Value;
+                item["recorded"] = FeatureWriter.Time(silence.Recorded);
+                items.Add((Center, visibility, item));
+            }
+        }
+
         if (commit.Submission is { } submission)
         {
             // The signed request, private to its submitter like its geometry: the entry commits to it, the
@@ -89,6 +190,9 @@ internal static class LedgerEntriesReference
             [(new PartyId("center"), Visibility.Public, new JsonObject { ["type"] = "agreement", ["source"] = source })], salt);
 
     private static readonly PartyId Center = new("center");
+
+    private static JsonArray Sorted(IEnumerable<string> parties) =>
+        new([.. parties.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(p => (JsonNode?)p)]);
 
     private const int MaxEntryBytes = 65_535;
 

@@ -143,8 +143,8 @@ public static partial class LedgerCommands
         var dir = new Argument<DirectoryInfo>("DIR") { Description = "Folder to write the checkpoint, vkey and tile/ tree into (created if missing)." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
         var command = new Command("export",
-            "Write the latest checkpoint, its hash tiles and entry bundles (C2SP tlog-tiles layout) and the center's vkey into DIR, " +
-            "for 'parley ledger verify --dir' with no server.")
+            "Write the latest checkpoint, its hash tiles and entry bundles (C2SP tlog-tiles layout), the openings the caller may see " +
+            "(openings.jsonl) and the center's vkey into DIR, for 'parley ledger verify --dir' and 'parley report compliance --ledger' with no server.")
         {
             dir, server, agreement, token, json,
         };
@@ -153,20 +153,21 @@ public static partial class LedgerCommands
             string bearer = Token(parsed.GetResult(token) is null ? null : parsed.GetValue(token));
             string directory = parsed.GetValue(dir)!.FullName;
             using var client = new LedgerClient(ServerUrl(parsed.GetValue(server)), parsed.GetValue(agreement)!, bearer);
-            var (checkpoint, hashTiles, bundles) = await LedgerExport.RunAsync(client, directory, new ProgressLine(console.Error), cancellationToken);
+            var (checkpoint, hashTiles, bundles, openings) = await LedgerExport.RunAsync(client, directory, new ProgressLine(console.Error), cancellationToken);
             if (parsed.GetValue(json))
             {
                 await console.Out.WriteLineAsync(new JsonObject
                 {
                     ["directory"] = directory, ["origin"] = checkpoint.Origin, ["size"] = checkpoint.Size,
-                    ["root"] = Convert.ToBase64String(checkpoint.RootHash), ["hash_tiles"] = hashTiles, ["entry_bundles"] = bundles,
+                    ["root"] = Convert.ToBase64String(checkpoint.RootHash), ["hash_tiles"] = hashTiles, ["entry_bundles"] = bundles, ["openings"] = openings,
                 }.ToJsonString(JsonOutput));
             }
             else
             {
                 await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                     $"Exported {checkpoint.Origin} at size {checkpoint.Size:N0} (root {Convert.ToBase64String(checkpoint.RootHash)}) to {directory}: " +
-                    $"{hashTiles:N0} hash tile{(hashTiles == 1 ? "" : "s")}, {bundles:N0} entry bundle{(bundles == 1 ? "" : "s")}, checkpoint and vkey."));
+                    $"{hashTiles:N0} hash tile{(hashTiles == 1 ? "" : "s")}, {bundles:N0} entry bundle{(bundles == 1 ? "" : "s")}, " +
+                    $"{openings:N0} opening{(openings == 1 ? "" : "s")} you may see, checkpoint and vkey."));
                 await console.Out.WriteLineAsync($"Audit it offline with: parley ledger verify --dir {directory} --key VKEY");
             }
 

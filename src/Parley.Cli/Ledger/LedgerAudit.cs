@@ -501,7 +501,7 @@ internal sealed class FolderAudit(string directory, VerifierKey key, string? sta
 /// <summary><c>parley ledger export</c>: the checkpoint, hash tiles, entry bundles and verifier key of a log, in the tlog-tiles layout.</summary>
 internal static class LedgerExport
 {
-    public static async Task<(Checkpoint Checkpoint, int HashTiles, int EntryBundles)> RunAsync(LedgerClient client, string directory, ProgressLine progress,
+    public static async Task<(Checkpoint Checkpoint, int HashTiles, int EntryBundles, long Openings)> RunAsync(LedgerClient client, string directory, ProgressLine progress,
         CancellationToken cancellationToken)
     {
         string note = Encoding.UTF8.GetString(await client.LedgerAsync("checkpoint", cancellationToken));
@@ -539,10 +539,50 @@ internal static class LedgerExport
             progress.Report("tiles exported", Interlocked.Increment(ref done), tiles.Count);
         });
 
+        long openings = await ExportOpeningsAsync(client, directory, checkpoint.Size, progress, cancellationToken);
+
         // The checkpoint last: a folder with a checkpoint holds everything the checkpoint needs.
         await File.WriteAllTextAsync(Path.Combine(directory, "vkey"), vkey.EndsWith('\n') ? vkey : vkey + "\n", cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(directory, "checkpoint"), note, cancellationToken);
         int hashTiles = tiles.Count(t => !t.IsEntryBundle);
-        return (checkpoint, hashTiles, tiles.Count - hashTiles);
+        return (checkpoint, hashTiles, tiles.Count - hashTiles, openings);
+    }
+
+    /// <summary>The file of the openings the caller may see, beside the tiles: one JSON line per entry.</summary>
+    public const string OpeningsFile = "openings.jsonl";
+
+    /// <summary>
+    /// Writes <see cref="OpeningsFile"/>: for each entry up to <paramref name="size"/>, a line <c>{"index":…,"openings":[{"item":…,
+    /// "opening":…}]}</c> with the openings the caller may see (an administrator's token sees them all). Returns how many.
+    /// </summary>
+    private static async Task<long> ExportOpeningsAsync(LedgerClient client, string directory, long size, ProgressLine progress, CancellationToken cancellationToken)
+    {
+        const int Page = 1000;
+        long count = 0;
+        string path = Path.Combine(directory, OpeningsFile);
+        await using (var file = new StreamWriter(path + ".tmp", append: false, new System.Text.UTF8Encoding(false)))
+        {
+            file.NewLine = "\n";
+            for (long from = 0; from < size; from += Page)
+            {
+                int n = (int)Math.Min(Page, size - from);
+                using var page = JsonDocument.Parse(await client.LedgerAsync($"openings?from={from}&count={n}", cancellationToken));
+                foreach (var entry in page.RootElement.GetProperty("entries").EnumerateArray())
+                {
+                    if (entry.GetProperty("index").GetInt64() >= size)
+                    {
+                        break;
+                    }
+
+                    count += entry.GetProperty("openings").GetArrayLength();
+                    await file.WriteLineAsync(entry.GetRawText());
+                }
+
+                progress.Report("openings exported", Math.Min(from + n, size), size);
+            }
+        }
+
+        File.Move(path + ".tmp", path, overwrite: true);
+        return count;
     }
 }

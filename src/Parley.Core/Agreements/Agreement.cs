@@ -104,6 +104,9 @@ public sealed record Agreement
     /// <summary>How long an affected party has to answer a concurrence request.</summary>
     public TimeSpan ConcurrenceDeadline { get; init; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>How long a party suspected in an incident report is given to reply before its silence is recorded.</summary>
+    public TimeSpan IncidentReplyDeadline { get; init; } = TimeSpan.FromHours(72);
+
     /// <summary>How far a signed submission's timestamp may lie from the center's clock.</summary>
     public TimeSpan SignatureWindow { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -170,6 +173,9 @@ public sealed record Agreement
 
         return null;
     }
+
+    /// <summary>The parties whose role is <paramref name="role"/>, in the agreement's order.</summary>
+    public IEnumerable<PartyId> PartiesOf(PartyRole role) => Parties.Where(p => p.Role == role).Select(p => p.Id);
 
     /// <summary>Whether operations of <paramref name="kind"/> may be declared.</summary>
     public bool HasOperationKind(string kind) => OperationKinds.Contains(kind);

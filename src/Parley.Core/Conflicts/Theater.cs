@@ -50,6 +50,9 @@ public sealed class Theater(Agreement agreement)
     /// <summary>The agreement's amendments, in any state.</summary>
     public AmendmentBook Amendments { get; } = new();
 
+    /// <summary>The incidents reported, with their replies, grades and silences.</summary>
+    public IncidentBook Incidents { get; } = new();
+
     /// <summary>The disclosure grid at the agreement's resolution.</summary>
     public DisclosureGrid Grid { get; } = new(agreement.DisclosureResolutionMetres);
 
@@ -73,6 +76,10 @@ public sealed class Theater(Agreement agreement)
             index.Query(volume, 0, 0, accept, results);
         }
     }
+
+    /// <summary>Adds to <paramref name="results"/> the zones of <paramref name="kind"/> whose volumes meet <paramref name="volume"/> and that <paramref name="accept"/> accepts, through the index.</summary>
+    public void ZonesMeeting(ZoneKind kind, Volume volume, Func<Zone, bool>? accept, List<Zone> results) =>
+        _zonesByKind[(int)kind].Query(volume, 0, 0, accept, results);
 
     /// <summary>Adds to <paramref name="results"/> the operations whose volumes meet <paramref name="volume"/> and that <paramref name="accept"/> accepts, through the index.</summary>
     public void OperationsMeeting(Volume volume, Func<Operation, bool>? accept, List<Operation> results) =>
@@ -295,6 +302,11 @@ public sealed class Theater(Agreement agreement)
         foreach (var subscription in changes.Subscriptions)
         {
             Subscriptions.Upsert(subscription);
+        }
+
+        foreach (var incident in changes.Incidents)
+        {
+            Incidents.Upsert(incident);
         }
     }
 

@@ -26,7 +26,7 @@ public sealed record Decision
     public static readonly PartyId Center = new("center");
 
     internal Decision(string command, PartyId submitter, StateChange state, ImmutableArray<EventAppend> events,
-        ImmutableArray<ProbeTouch> touches = default, ImmutableArray<ProbingAlert> alerts = default, string? agreementText = null)
+        ImmutableArray<ProbeTouch> touches = default, ImmutableArray<ProbingAlert> alerts = default, string? agreementText = null, DateTimeOffset? time = null)
     {
         Command = command;
         Submitter = submitter;
@@ -35,6 +35,7 @@ public sealed record Decision
         Touches = touches.IsDefault ? [] : touches;
         Alerts = alerts.IsDefault ? [] : alerts;
         AgreementText = agreementText;
+        Time = time;
     }
 
     /// <summary>What the ledger names the command, e.g. <c>zone.declare</c>.</summary>
@@ -54,6 +55,9 @@ public sealed record Decision
 
     /// <summary>The mapping alerts those touches raised (also among <see cref="Events"/>, for their owners).</summary>
     public ImmutableArray<ProbingAlert> Alerts { get; }
+
+    /// <summary>The time the core decided at, when it decided a change (the compliance facts the ledger records carry it).</summary>
+    public DateTimeOffset? Time { get; }
 
     /// <summary>The agreement text this command records, for <see cref="AgreementCommand"/>.</summary>
     public string? AgreementText { get; }
@@ -91,7 +95,7 @@ public sealed record Decision
     {
         if (!state.HasDeclarations && !state.HasAmendments)
         {
-            return new(command, submitter, state, []);
+            return new(command, submitter, state, [], time: now);
         }
 
         var events = AmendmentEvents.For(theater, state, now);
@@ -101,10 +105,10 @@ public sealed record Decision
             events.AddRange(SubscriptionEvents.For(theater, state, now));
         }
 
-        return new(command, submitter, state, [.. events]);
+        return new(command, submitter, state, [.. events], time: now);
     }
 
     /// <summary>This decision with the touches of one request and the alerts they raised, whose events come first.</summary>
     internal Decision WithTouches(ImmutableArray<ProbeTouch> touches, ImmutableArray<ProbingAlert> alerts, IEnumerable<EventAppend> alertEvents) =>
-        new(Command, Submitter, State, [.. alertEvents, .. Events], touches, alerts, AgreementText);
+        new(Command, Submitter, State, [.. alertEvents, .. Events], touches, alerts, AgreementText, Time);
 }

@@ -15,7 +15,7 @@ namespace Parley.Core.Features;
 /// provider with <c>issuer</c>, optional <c>audience</c> and one of <c>jwks</c> (inline) or <c>jwks_file</c>,
 /// <c>signing_keys</c>: <c>ed25519:</c> base64 public keys), <c>signatories</c>, <c>operation_kinds</c>,
 /// <c>airborne_kinds</c>, <c>rules</c> (<c>operation</c>, <c>zones</c>), <c>separation</c> (<c>lateral_m</c>,
-/// <c>vertical_m</c>), <c>max_vertices</c>, <c>concurrence_deadline_minutes</c>, <c>disclosure_resolution_m</c>,
+/// <c>vertical_m</c>), <c>max_vertices</c>, <c>concurrence_deadline_minutes</c>, <c>incident_reply_deadline_hours</c>, <c>disclosure_resolution_m</c>,
 /// <c>token_audience</c>, <c>token_clock_skew_s</c>, <c>signature_window_s</c>, <c>disclosure_time_resolution_minutes</c>,
 /// <c>probing_budget</c> (<c>per_hour</c>, <c>per_day</c>), <c>terms</c> (see <see cref="TermReader"/>).
 /// The reader does no I/O: a <c>jwks_file</c> is kept as a path for the server to read.
@@ -25,7 +25,7 @@ public static class AgreementReader
     private static readonly string[] Fields =
     [
         "id", "name", "version", "parties", "signatories", "operation_kinds", "airborne_kinds", "rules", "separation", "max_vertices",
-        "concurrence_deadline_minutes", "disclosure_resolution_m", "token_audience", "token_clock_skew_s", "signature_window_s",
+        "concurrence_deadline_minutes", "incident_reply_deadline_hours", "disclosure_resolution_m", "token_audience", "token_clock_skew_s", "signature_window_s",
         "disclosure_time_resolution_minutes", "probing_budget", "terms",
     ];
 
@@ -83,6 +83,11 @@ public static class AgreementReader
         if (ReadDeadline(o, errors) is { } deadline)
         {
             agreement = agreement with { ConcurrenceDeadline = deadline };
+        }
+
+        if (Num(o, "incident_reply_deadline_hours", errors, 1, 8_784) is { } hours)
+        {
+            agreement = agreement with { IncidentReplyDeadline = TimeSpan.FromHours(hours) };
         }
 
         if (Num(o, "disclosure_time_resolution_minutes", errors, 1, 525_600) is { } slot)

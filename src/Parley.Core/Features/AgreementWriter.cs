@@ -88,6 +88,7 @@ public static class AgreementWriter
         w.WriteNumber("vertical_m", agreement.Separation.VerticalMetres);
         w.WriteEndObject();
         w.WriteNumber("concurrence_deadline_minutes", agreement.ConcurrenceDeadline.TotalMinutes);
+        w.WriteNumber("incident_reply_deadline_hours", agreement.IncidentReplyDeadline.TotalHours);
         w.WriteStartObject("probing_budget");
         w.WriteNumber("per_hour", agreement.ProbingBudget.PerHour);
         w.WriteNumber("per_day", agreement.ProbingBudget.PerDay);

@@ -3,9 +3,9 @@ using System.Collections.Immutable;
 namespace Parley.Core.Model;
 
 /// <summary>
-/// What a commit changes in an agreement's state: declarations, concurrence requests, subscriptions and amendments, each
-/// as it is after the change. Applied in this order: amendments (one coming into force changes the agreement), zone
-/// withdrawals, zones, operations, requests, subscription deletions, subscriptions.
+/// What a commit changes in an agreement's state: declarations, concurrence requests, subscriptions, amendments and
+/// incidents, each as it is after the change. Applied in this order: amendments (one coming into force changes the
+/// agreement), zone withdrawals, zones, operations, requests, subscription deletions, subscriptions, incidents.
 /// </summary>
 /// <remarks>Operations and requests are never deleted: they end cancelled, completed or closed, and the ledger keeps them.</remarks>
 public sealed record StateChange
@@ -21,7 +21,8 @@ public sealed record StateChange
         IEnumerable<ConcurrenceRequest>? requests = null,
         IEnumerable<Subscription>? subscriptions = null,
         IEnumerable<SubscriptionId>? deletedSubscriptions = null,
-        IEnumerable<Amendment>? amendments = null)
+        IEnumerable<Amendment>? amendments = null,
+        IEnumerable<Incident>? incidents = null)
     {
         Amendments = amendments is null ? [] : [.. amendments];
         Zones = zones is null ? [] : [.. zones];
@@ -30,6 +31,7 @@ public sealed record StateChange
         Requests = requests is null ? [] : [.. requests];
         Subscriptions = subscriptions is null ? [] : [.. subscriptions];
         DeletedSubscriptions = deletedSubscriptions is null ? [] : [.. deletedSubscriptions];
+        Incidents = incidents is null ? [] : [.. incidents];
     }
 
     /// <summary>Zones declared or replaced.</summary>
@@ -56,12 +58,18 @@ public sealed record StateChange
     /// <summary>Whether amendments change (the agreement itself, when one comes into force).</summary>
     public bool HasAmendments => Amendments.Length > 0;
 
+    /// <summary>Incidents reported or changed (a reply, a grade, a silence), each as it is after the change.</summary>
+    public ImmutableArray<Incident> Incidents { get; }
+
     /// <summary>Whether zones, operations or requests change (what the ledger records as declarations).</summary>
     public bool HasDeclarations => Zones.Length > 0 || WithdrawnZones.Length > 0 || Operations.Length > 0 || Requests.Length > 0;
 
     /// <summary>Whether subscriptions change.</summary>
     public bool HasSubscriptions => Subscriptions.Length > 0 || DeletedSubscriptions.Length > 0;
 
+    /// <summary>Whether incidents change.</summary>
+    public bool HasIncidents => Incidents.Length > 0;
+
     /// <summary>Whether nothing changes.</summary>
-    public bool IsEmpty => !HasDeclarations && !HasSubscriptions && !HasAmendments;
+    public bool IsEmpty => !HasDeclarations && !HasSubscriptions && !HasAmendments && !HasIncidents;
 }

@@ -39,6 +39,10 @@ public abstract class DelegatingStore(IParleyStore inner) : IParleyStore
         Inner.LoadAmendmentsAsync(agreement, cancellationToken);
 
     /// <inheritdoc/>
+    public virtual Task<IReadOnlyList<Incident>> LoadIncidentsAsync(Agreement agreement, CancellationToken cancellationToken = default) =>
+        Inner.LoadIncidentsAsync(agreement, cancellationToken);
+
+    /// <inheritdoc/>
     public virtual bool IsShared => Inner.IsShared;
 
     /// <inheritdoc/>

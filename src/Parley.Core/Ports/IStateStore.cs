@@ -24,6 +24,9 @@ public interface IStateStore
     /// <summary>Every concurrence request of an agreement, in any state.</summary>
     Task<IReadOnlyList<ConcurrenceRequest>> LoadRequestsAsync(AgreementId agreement, CancellationToken cancellationToken = default);
 
+    /// <summary>Every incident of an agreement, with its replies, grades and silences, read back under its rules.</summary>
+    Task<IReadOnlyList<Incident>> LoadIncidentsAsync(Agreement agreement, CancellationToken cancellationToken = default);
+
     /// <summary>Every subscription of an agreement, oldest first.</summary>
     Task<IReadOnlyList<Subscription>> LoadSubscriptionsAsync(AgreementId agreement, CancellationToken cancellationToken = default);
 

@@ -32,8 +32,12 @@ internal static class LedgerApi
             .Produces<byte[]>(contentType: "application/json").ProducesProblem(404);
 
         ledger.MapGet("/openings/{index:long}", OpeningsAsync).RequireRole(anyRole)
-            .WithSummary("The openings of entry {index}'s items that the caller may see (its own, shared with it, public).")
+            .WithSummary("The openings of entry {index}'s items that the caller may see (its own, shared with it, public; every one for the administrator).")
             .Produces<OpeningsResponse>().ProducesProblem(404);
+
+        ledger.MapGet("/openings", OpeningsPageAsync).RequireRole(anyRole)
+            .WithSummary("The openings the caller may see of `count` (at most 1,000) entries from `from` on, entry by entry: for an export.")
+            .Produces<OpeningsPage>().ProducesProblem(400);
 
         ledger.MapGet("/proof/inclusion", InclusionAsync).RequireRole(anyRole)
             .WithSummary("RFC 9162 inclusion proof of leaf `index` in the tree of `size`.")
@@ -103,7 +107,7 @@ internal static class LedgerApi
         for (int i = 0; i < record.Openings.Count; i++)
         {
             var opening = System.Text.Json.JsonDocument.Parse(record.Openings[i]).RootElement.Clone();
-            if (MayOpen(opening, caller.Party))
+            if (MayOpen(opening, caller))
             {
                 visible.Add(new OpeningView(i, opening));
             }
@@ -112,9 +116,55 @@ internal static class LedgerApi
         return ApiSupport.Json(new OpeningsResponse(index, visible));
     }
 
-    /// <summary>Whether a party may see an item: the agreement text, or a declaration it owns, shares or that is public.</summary>
-    private static bool MayOpen(System.Text.Json.JsonElement opening, PartyId party)
+    private static async Task<IResult> OpeningsPageAsync(string agreement, long? from, int? count, HttpContext http, [FromServices] ILedgerStore ledgers, CancellationToken ct)
     {
+        if (from is not { } first || first < 0)
+        {
+            return Field("from", "required: the index of the first entry (0 or more)");
+        }
+
+        if (count is not { } n || n is < 1 or > 1000)
+        {
+            return Field("count", "required: how many entries, from 1 to 1,000");
+        }
+
+        var caller = http.GetCaller();
+        var entries = new List<OpeningsResponse>();
+        await foreach (var record in ledgers.ReadLedgerAsync(new AgreementId(agreement), first, ct))
+        {
+            if (record.Index >= first + n)
+            {
+                break;
+            }
+
+            var visible = new List<OpeningView>();
+            for (int i = 0; i < record.Openings.Count; i++)
+            {
+                var opening = System.Text.Json.JsonDocument.Parse(record.Openings[i]).RootElement.Clone();
+                if (MayOpen(opening, caller))
+                {
+                    visible.Add(new OpeningView(i, opening));
+                }
+            }
+
+            entries.Add(new OpeningsResponse(record.Index, visible));
+        }
+
+        return ApiSupport.Json(new OpeningsPage(first, entries));
+    }
+
+    /// <summary>
+    /// Whether a caller may see an item: the center's administrator every one (the center keeps them all); a party the
+    /// agreement text, or an item it owns, that is shared with it or that is public.
+    /// </summary>
+    internal static bool MayOpen(System.Text.Json.JsonElement opening, Caller caller)
+    {
+        if (caller.Role == Roles.Admin)
+        {
+            return true;
+        }
+
+        var party = caller.Party;
         var content = opening.GetProperty("content");
         if (content.GetProperty("type").GetString() == "agreement")
         {

@@ -99,6 +99,11 @@ public sealed record OpeningsResponse(
     [property: JsonPropertyName("index")] long Index,
     [property: JsonPropertyName("openings")] IReadOnlyList<OpeningView> Openings);
 
+/// <summary>The openings the caller may see of a run of entries, entry by entry.</summary>
+public sealed record OpeningsPage(
+    [property: JsonPropertyName("from")] long From,
+    [property: JsonPropertyName("entries")] IReadOnlyList<OpeningsResponse> Entries);
+
 /// <summary>How often one requester touched one of the caller's zones.</summary>
 public sealed record ProbingZoneCount(
     [property: JsonPropertyName("zone")] string Zone,
@@ -206,6 +211,7 @@ public sealed record AgreementHistory(
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(InclusionProofResponse))]
 [JsonSerializable(typeof(OpeningsResponse))]
+[JsonSerializable(typeof(OpeningsPage))]
 [JsonSerializable(typeof(ConsistencyProofResponse))]
 [JsonSerializable(typeof(ProbingReport))]
 [JsonSerializable(typeof(RequestView))]
@@ -216,4 +222,8 @@ public sealed record AgreementHistory(
 [JsonSerializable(typeof(SubscriptionList))]
 [JsonSerializable(typeof(AmendmentView))]
 [JsonSerializable(typeof(AgreementHistory))]
+[JsonSerializable(typeof(IncidentResponse))]
+[JsonSerializable(typeof(IncidentList))]
+[JsonSerializable(typeof(ReplyRequest))]
+[JsonSerializable(typeof(GradeRequest))]
 public sealed partial class WireJson : JsonSerializerContext;

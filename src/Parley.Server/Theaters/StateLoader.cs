@@ -45,6 +45,11 @@ internal sealed class StateLoader(IParleyStore store, byte[] ledgerSeed, string 
             theater.Subscriptions.Upsert(subscription);
         }
 
+        foreach (var incident in await store.LoadIncidentsAsync(agreement, cancellationToken))
+        {
+            theater.Incidents.Upsert(incident);
+        }
+
         var now = time.GetUtcNow();
         var touches = await store.LoadTouchesAsync(agreement.Id, now - ProbingWatch.Day, cancellationToken);
         var alerts = new List<ProbingAlert>();

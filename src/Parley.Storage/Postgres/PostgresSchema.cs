@@ -288,5 +288,20 @@ internal static class PostgresSchema
             PRIMARY KEY (agreement_id, id)
         );
         """,
+
+        // 11: incidents, each as one record (the report, the center's correlation, replies, grades, silences) that loads
+        // whole; the columns beside it are for queries and checks.
+        """
+        CREATE TABLE incidents (
+            agreement_id text NOT NULL,
+            id text NOT NULL,
+            reporter text NOT NULL,
+            version bigint NOT NULL CHECK (version >= 1),
+            reported_ticks bigint NOT NULL,
+            deadline_ticks bigint NOT NULL,
+            record_json text NOT NULL,
+            PRIMARY KEY (agreement_id, id)
+        );
+        """,
     ];
 }

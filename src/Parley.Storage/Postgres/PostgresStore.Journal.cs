@@ -69,7 +69,8 @@ public sealed partial class PostgresStore
               AND seq >= (SELECT MIN((c.changes::jsonb -> 'events' ->> 0)::bigint) {Commits})
               AND seq < (SELECT MAX((c.changes::jsonb -> 'events' ->> 1)::bigint) {Commits})
             ORDER BY seq;
-            """])
+            """,
+            $"SELECT record_json FROM incidents WHERE agreement_id = @agreement AND id = {Named("incidents")};"])
         {
             var command = Add(read, sql);
             Text(command, "agreement", agreement.Id.Value);
@@ -94,9 +95,12 @@ public sealed partial class PostgresStore
         var subscriptions = await SubscriptionRows.ReadAsync(reader, agreement.Id, Where, Utf8, cancellationToken);
         await reader.NextResultAsync(cancellationToken);
         var events = await RowReader.ReadAllAsync(reader, EventRows.Read, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var incidents = await ReadIncidentsAsync(reader, agreement, cancellationToken);
         return await CommitJournal.ResolveAsync(since, head, rows,
             _ => Task.FromResult(zones), _ => Task.FromResult(operations), _ => Task.FromResult(requests), _ => Task.FromResult(subscriptions),
-            (after, limit) => Task.FromResult<IReadOnlyList<StoredEvent>>([.. events.Where(e => e.Sequence > after).Take(limit)]));
+            (after, limit) => Task.FromResult<IReadOnlyList<StoredEvent>>([.. events.Where(e => e.Sequence > after).Take(limit)]),
+            _ => Task.FromResult(incidents));
     }
 
     /// <summary>Adds the journal row of commit <paramref name="seq"/> to the batch and, now and then, prunes the rows too old to catch up from.</summary>

@@ -82,6 +82,7 @@ public sealed partial class PostgresStore
                 RecordAnswer(writes, agreement, changes);
                 UpsertConcurrenceRequests(writes, agreement, changes.Decision.State.Requests);
                 UpsertAmendments(writes, agreement, changes.Decision.State.Amendments);
+                UpsertIncidents(writes, agreement, changes.Decision.State.Incidents);
                 InsertTouches(writes, agreement, changes.Decision.Touches);
             }
 

@@ -341,5 +341,20 @@ internal static class SqliteSchema
             PRIMARY KEY (agreement_id, id)
         ) STRICT;
         """,
+
+        // 12: incidents, each as one record (the report, the center's correlation, replies, grades, silences) that loads
+        // whole; the columns beside it are for queries and checks.
+        """
+        CREATE TABLE incidents (
+            agreement_id TEXT NOT NULL,
+            id TEXT NOT NULL,
+            reporter TEXT NOT NULL,
+            version INTEGER NOT NULL CHECK (version >= 1),
+            reported_ticks INTEGER NOT NULL,
+            deadline_ticks INTEGER NOT NULL,
+            record_json TEXT NOT NULL,
+            PRIMARY KEY (agreement_id, id)
+        ) STRICT;
+        """,
     ];
 }

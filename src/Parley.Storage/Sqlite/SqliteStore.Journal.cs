@@ -71,7 +71,8 @@ public sealed partial class SqliteStore
             ids => LoadOperationsAsync(agreement, ids, cancellationToken),
             ids => LoadRequestsAsync(agreement.Id, ids, cancellationToken),
             ids => LoadSubscriptionsAsync(agreement.Id, ids, cancellationToken),
-            (after, limit) => ReadEventsAsync(agreement.Id, null, after, limit, cancellationToken));
+            (after, limit) => ReadEventsAsync(agreement.Id, null, after, limit, cancellationToken),
+            ids => LoadIncidentsAsync(agreement, ids, cancellationToken));
 
     /// <summary>Adds the journal row of commit <paramref name="seq"/> and, now and then, prunes the rows too old to catch up from.</summary>
     private static async Task AppendJournalAsync(WriterStatements statements, AgreementId agreement, long seq, string changes, CancellationToken cancellationToken)

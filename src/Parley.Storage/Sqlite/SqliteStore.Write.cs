@@ -72,6 +72,7 @@ public sealed partial class SqliteStore
                 await RecordRequestAsync(statements, agreement, changes, cancellationToken);
                 await UpsertConcurrenceRequestsAsync(statements, agreement, changes.Decision.State.Requests, cancellationToken);
                 await UpsertAmendmentsAsync(statements, agreement, changes.Decision.State.Amendments, cancellationToken);
+                await UpsertIncidentsAsync(statements, agreement, changes.Decision.State.Incidents, cancellationToken);
                 await InsertTouchesAsync(statements, agreement, changes.Decision.Touches, cancellationToken);
                 nextEvent = await InsertEventsAsync(statements, agreement, changes.Decision.Events, nextEvent, cancellationToken);
                 if (changes.Decision.Events.Length > 0 && firstEvent < 0)

@@ -90,7 +90,23 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         ["GET /v1/agreements/{agreement}/webhooks/key"] = AnyRole,
         ["GET /v1/agreements/{agreement}/export.kml"] = AnyRole,
         ["GET /v1/agreements/{agreement}/export.geojson"] = AnyRole,
+        ["GET /v1/agreements/{agreement}/ledger/openings"] = AnyRole,
+        ["POST /v1/agreements/{agreement}/incidents"] = [Roles.Operator, Roles.Monitor],
+        ["GET /v1/agreements/{agreement}/incidents"] = AnyRole,
+        ["GET /v1/agreements/{agreement}/incidents/{id}"] = AnyRole,
+        ["POST /v1/agreements/{agreement}/incidents/{id}/replies"] = [Roles.Operator, Roles.Approver],
+        ["POST /v1/agreements/{agreement}/incidents/{id}/grades"] = [Roles.Monitor, Roles.Admin],
+        ["GET /v1/agreements/{agreement}/compliance"] = AnyRole,
     };
+
+    // Where the center's administrator, with its admin token, sees what the center keeps: every opening of the ledger,
+    // and every site an incident touches by its id. Its other tokens, and every other party, are held to the canaries.
+    private static readonly string[] CenterViews =
+    [
+        "GET /v1/agreements/{agreement}/ledger/openings/{index}", "GET /v1/agreements/{agreement}/ledger/openings",
+        "GET /v1/agreements/{agreement}/incidents", "GET /v1/agreements/{agreement}/incidents/{id}",
+        "POST /v1/agreements/{agreement}/incidents/{id}/grades",
+    ];
 
     private static readonly string[] AnonymousRoutes = ["GET /health", "GET /health/ready", "GET /openapi/v1.json"];
 
@@ -109,6 +125,9 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
             Json.Box(23.52846173, 41.27391846, 23.54173829, 41.28649172)),
         Canary.Zone("zone-q7v5", "CanaryElmThistle", "red", ["red"],
             Point(23.61947382, 41.31826459), ""","radius_m":700,"visibility":"private" """),
+
+        // A private incident blue reports over its own canaries: the parties it concerns are blue itself and the monitors.
+        Canary.Incident("inc-q7v6", "CanaryFigWillow", "blue", ["blue", "umpire", "registrar"], Point(23.42817365, 41.22761934)),
     ];
 
     private static readonly string PublicZone = Json.Zone(PublicZoneId, "protected", Json.Box(23.70, 41.40, 23.71, 41.41),
@@ -169,7 +188,7 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
 
         foreach (var canary in Canaries)
         {
-            await PlantAsync(canary.Owner, canary.IsZone ? "zones" : "operations", canary.Feature);
+            await PlantAsync(canary.Owner, canary.Route, canary.Feature, canary.Route == "incidents" ? Roles.Monitor : Roles.Operator);
         }
 
         await PlantAsync("blue", "zones", PublicZone);
@@ -297,8 +316,10 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
             }
         }
 
+        // The center's own view (see CenterViews) is held to no canary.
+        bool centerView = credential.Role == Roles.Admin && credential.Party is not null && PartyRoles[credential.Party].Contains(Roles.Admin) && CenterViews.Contains(call.Route);
         string sent = call.Url + "\n" + body;
-        foreach (var canary in Canaries.Where(c => credential.Party is null || !c.Viewers.Contains(credential.Party)))
+        foreach (var canary in Canaries.Where(c => !centerView && (credential.Party is null || !c.Viewers.Contains(credential.Party))))
         {
             // A party may see an id it sent itself echoed back (a 404 names the id asked for); never a name or a coordinate.
             var secrets = sent.Contains(canary.Id, StringComparison.Ordinal) ? canary.Traces : canary.Traces.Append(canary.Id);
@@ -409,7 +430,7 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         var id = new AgreementId(AgreementId);
         long size = await _registry.ReadLedgerAsync(id, l => l.Tree.Size, Ct);
         var ids = await _registry.ReadAsync(id, t => t.Zones.Select(z => z.Id.Value).Concat(t.Operations.Select(o => o.Id.Value))
-            .Concat(t.Requests.All.Select(r => r.Id)).Order(StringComparer.Ordinal).ToList(), Ct);
+            .Concat(t.Requests.All.Select(r => r.Id)).Concat(t.Incidents.All.Select(i => i.Id.Value)).Order(StringComparer.Ordinal).ToList(), Ct);
         return new CenterState(size, ids);
     }
 
@@ -425,6 +446,24 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         if (call.Template.EndsWith("/answer", StringComparison.Ordinal))
         {
             return """{"answer":"concur"}""";
+        }
+
+        if (call.Template.EndsWith("/replies", StringComparison.Ordinal))
+        {
+            return """{"reply":"deny","reason":"not ours"}""";
+        }
+
+        if (call.Template.EndsWith("/grades", StringComparison.Ordinal))
+        {
+            return """{"grade":"weak","reason":"one source"}""";
+        }
+
+        if (call.Template.EndsWith("/incidents", StringComparison.Ordinal))
+        {
+            // Each party reports over the other's canaries (its answer carries them as handles and cells) and suspects it.
+            string suspect = party == "red" ? "blue" : "red";
+            return Json.Feature($"inc-{party}-{n}", Point(party == "red" ? 23.4300 : 23.6200, party == "red" ? 41.2300 : 41.3200),
+                $$"""{"kind":"shelling","uncertainty_m":5000,"start":"2026-12-01T08:00:00Z","end":"2026-12-01T09:00:00Z","suspected":["{{suspect}}"],"visibility":"parties"}""");
         }
 
         if (call.Template.EndsWith("/subscriptions", StringComparison.Ordinal))
@@ -510,9 +549,9 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         });
     }
 
-    private async Task PlantAsync(string owner, string route, string feature)
+    private async Task PlantAsync(string owner, string route, string feature, string role = Roles.Operator)
     {
-        var (status, text) = await SendAsync(HttpMethod.Post, $"/v1/agreements/{AgreementId}/{route}", feature, GeoJson, _tokens[(owner, Roles.Operator)], owner);
+        var (status, text) = await SendAsync(HttpMethod.Post, $"/v1/agreements/{AgreementId}/{route}", feature, GeoJson, _tokens[(owner, role)], owner);
         Assert.True(status == HttpStatusCode.Created, text);
     }
 
@@ -689,7 +728,7 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         private static string QueryValue(string name, long size, string template) => template.Contains("/export.", StringComparison.Ordinal) ? ExportValue(name) : name switch
         {
             "index" => (size - 1).ToString(CultureInfo.InvariantCulture),
-            "size" or "to" => size.ToString(CultureInfo.InvariantCulture),
+            "size" or "to" when !template.EndsWith("/compliance", StringComparison.Ordinal) => size.ToString(CultureInfo.InvariantCulture),
             // The listings' filters: the whole world and every time, every kind, owner and live state, a page of one.
             "state" when template.EndsWith("/operations", StringComparison.Ordinal) => "proposed,accepted,awaiting-concurrence,concurred,refused,active",
             "state" => "open",
@@ -700,6 +739,12 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
             "kind" => "protected,restricted,designated",
             "owner" => "blue,red,umpire,registrar",
             "cursor" => "YQ", // resumes after the id "a"
+            "period" => "day",
+            "from" when template.EndsWith("/compliance", StringComparison.Ordinal) => "2026-01-01",
+            "to" when template.EndsWith("/compliance", StringComparison.Ordinal) => "2027-01-01",
+            "awaiting" => "true",
+            "suspected" => "red",
+            "reporter" => "blue",
             _ => "1",
         };
 
@@ -726,13 +771,18 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
 
     /// <summary>Something planted that only <paramref name="Viewers"/> may learn.</summary>
     /// <param name="Traces">What betrays it besides its id: its name, and each coordinate in full and cut to five decimals (should anything round it).</param>
-    private sealed partial record Canary(string Id, string Name, string Owner, string[] Viewers, bool IsZone, string Feature, string[] Traces)
+    private sealed partial record Canary(string Id, string Name, string Owner, string[] Viewers, bool IsZone, string Feature, string[] Traces, string Route = "zones")
     {
+        public static Canary Incident(string id, string name, string owner, string[] viewers, string geometry) =>
+            new(id, name, owner, viewers, false, Json.Feature(id, geometry,
+                $$"""{"kind":"strike","uncertainty_m":2000,"start":"2026-12-01T08:00:00Z","end":"2026-12-01T09:00:00Z","description":"{{name}}","visibility":"private"}"""),
+                Secrets(name, geometry), "incidents");
+
         public static Canary Zone(string id, string name, string owner, string[] viewers, string geometry, string extra) =>
             new(id, name, owner, viewers, true, Json.Zone(id, "protected", geometry, $""","name":"{name}"{extra}"""), Secrets(name, geometry));
 
         public static Canary Operation(string id, string name, string owner, string[] viewers, string geometry) =>
-            new(id, name, owner, viewers, false, Json.Operation(id, "flight", geometry, $""","name":"{name}","visibility":"private" """), Secrets(name, geometry));
+            new(id, name, owner, viewers, false, Json.Operation(id, "flight", geometry, $""","name":"{name}","visibility":"private" """), Secrets(name, geometry), "operations");
 
         private static string[] Secrets(string name, string geometry)
         {

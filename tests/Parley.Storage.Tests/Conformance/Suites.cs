@@ -35,4 +35,10 @@ public sealed class PostgresJournalConformance() : JournalConformance(new Postgr
 
 public sealed class SqliteAmendmentConformance() : AmendmentConformance(new SqliteBackend());
 
+[Trait("Lane", "Slow")]
 public sealed class PostgresAmendmentConformance() : AmendmentConformance(new PostgresBackend());
+
+public sealed class SqliteIncidentConformance() : IncidentConformance(new SqliteBackend());
+
+[Trait("Lane", "Slow")]
+public sealed class PostgresIncidentConformance() : IncidentConformance(new PostgresBackend());

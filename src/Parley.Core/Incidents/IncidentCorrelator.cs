@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using Parley.Core.Conflicts;
+using Parley.Core.Geometry;
+using Parley.Core.Model;
+
+namespace Parley.Core.Incidents;
+
+/// <summary>
+/// Correlates an incident report with the theater, with the semantics of conflicts (closed geodesic footprints, half-open
+/// windows, the same indexes and disclosure grid): the protected sites it affects, the declared operations it matches.
+/// Pure: it reads the theater, it changes nothing.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A <em>notified site affected</em> is a protected zone (of any party) that the report's area and window touch. What the
+/// center keeps is a superset, so that every party's view is a function of it alone: every protected zone that touches the
+/// area and window exactly, and every one that is not public and shares a disclosure cell and time slot with them (a party
+/// that may not see such a zone learns only that it lies in that cell, never whether the exact area touches it: no
+/// sequence of reports locates a hidden site better than a cell). <see cref="SiteAffected.Exact"/> tells the two apart.
+/// The reporter's own site it names is always listed, and marked named.
+/// </para>
+/// <para>
+/// A <em>matching declaration</em> is an operation, of any party and in any state, whose volume meets the area and window
+/// at any altitude (exactly, as separation conflicts between operations are).
+/// </para>
+/// <para>
+/// With <c>cacheCells</c>, the protected zones touching each disclosure cell are found once and kept: for correlating many
+/// reports against a theater that does not change meanwhile (a batch, a benchmark); it gives the same answers.
+/// Thread-safe for concurrent correlations when nothing writes to the theater.
+/// </para>
+/// </remarks>
+[Mutable("with cacheCells, it keeps the zones of each disclosure cell it has searched, filled as reports are correlated")]
+public sealed class IncidentCorrelator(Theater theater, bool cacheCells = false)
+{
+    private static readonly AltitudeBand AnyAltitude = new(double.NegativeInfinity, double.PositiveInfinity);
+    private static readonly TimeWindow AnyTime = new(DateTimeOffset.MinValue, null);
+
+    private readonly ConcurrentDictionary<GridCell, Zone[]>? _cells = cacheCells ? new() : null;
+
+    /// <summary>Correlates one report on <paramref name="theater"/> as it stands.</summary>
+    public static IncidentCorrelation Correlate(Theater theater, IncidentReport report) => new IncidentCorrelator(theater).Correlate(report);
+
+    /// <summary>The sites, declarations and terms the report touches.</summary>
+    public IncidentCorrelation Correlate(IncidentReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var grid = theater.Grid;
+        var volume = new Volume(report.Area, AnyAltitude, report.Window);
+
+        var exact = new List<Zone>();
+        theater.ZonesMeeting(ZoneKind.Protected, volume, null, exact);
+        var exactIds = new HashSet<ZoneId>(exact.Select(z => z.Id));
+
+        // Cell by cell, south to north then west to east: the first cell a zone turns up in is the first both touch.
+        var sites = new Dictionary<ZoneId, SiteAffected>();
+        var slots = DisclosureSlots.Widen(report.Window, theater.Agreement.DisclosureTimeResolution);
+        var found = new List<Zone>();
+        foreach (var cell in grid.Cover(report.Area))
+        {
+            found.Clear();
+            ZonesTouching(cell, slots, found);
+            GeoBox? box = null;
+            foreach (var zone in found)
+            {
+                if (zone.Visibility == Visibility.Public || sites.ContainsKey(zone.Id) || !slots.Overlaps(zone.Volume.Time))
+                {
+                    continue; // every party sees a public zone: it is listed only where it is exactly touched
+                }
+
+                box ??= Box(grid.Area(cell));
+                sites[zone.Id] = Site(zone, exactIds.Contains(zone.Id), named: false, box.Value);
+            }
+        }
+
+        foreach (var zone in exact.Where(z => !sites.ContainsKey(z.Id)))
+        {
+            sites[zone.Id] = Site(zone, exact: true, named: false, CellOf(report.Area, zone.Volume.Footprint));
+        }
+
+        if (report.AffectedZone is { } named && theater.FindZone(named) is { } own)
+        {
+            sites[named] = sites.TryGetValue(named, out var site)
+                ? site with { Named = true }
+                : Site(own, ExactlyTouches(own, volume), named: true, CellOf(report.Area, own.Volume.Footprint));
+        }
+
+        var operations = new List<Operation>();
+        theater.OperationsMeeting(volume, null, operations);
+        var declarations = operations
+            .DistinctBy(o => o.Id)
+            .OrderBy(o => o.Id.Value, StringComparer.Ordinal)
+            .Select(o => new DeclarationMatched(o.Id, o.Owner, o.Kind, o.State, o.Visibility, o.SharedWith,
+                Box(Disclosure.MeetingCell(report.Area, o.Volume.Footprint, theater.Agreement))))
+            .ToList();
+
+        return new IncidentCorrelation([.. sites.Values.OrderBy(s => s.Zone.Value, StringComparer.Ordinal)], declarations, []);
+    }
+
+    /// <summary>The protected zones whose footprints touch the cell (closed), in the window given or, cached, in any window.</summary>
+    /// <remarks>
+    /// The index is asked for the cell grown by a hair (as the grid's own regions are), then each candidate is tested
+    /// against the cell itself with the grid's predicate: on the antimeridian and the poles the cell's edges are where
+    /// rounding would otherwise decide.
+    /// </remarks>
+    private void ZonesTouching(GridCell cell, TimeWindow slots, List<Zone> into)
+    {
+        if (_cells is null)
+        {
+            Touching(cell, slots, into);
+            return;
+        }
+
+        into.AddRange(_cells.GetOrAdd(cell, c =>
+        {
+            var zones = new List<Zone>();
+            Touching(c, AnyTime, zones);
+            return [.. zones];
+        }));
+    }
+
+    private void Touching(GridCell cell, TimeWindow window, List<Zone> into)
+    {
+        var grid = theater.Grid;
+        int start = into.Count;
+        var grown = Rectangle(
+            Math.Max(-180, grid.West(cell.Row, cell.Column) - Hair), Math.Max(-90, grid.South(cell.Row) - Hair),
+            Math.Min(180, grid.East(cell.Row, cell.Column) + Hair), Math.Min(90, grid.North(cell.Row) + Hair));
+        theater.ZonesMeeting(ZoneKind.Protected, new Volume(grown, AnyAltitude, window), null, into);
+        var exactCell = grid.CellShape(cell);
+        int kept = start;
+        for (int i = start; i < into.Count; i++)
+        {
+            if (ShapeRelations.WithinDistance(into[i].Volume.Footprint, exactCell))
+            {
+                into[kept++] = into[i];
+            }
+        }
+
+        into.RemoveRange(kept, into.Count - kept);
+    }
+
+    // As the disclosure grid pads its regions: enough that rounding never drops a candidate.
+    private const double Hair = 1e-7;
+
+    private static Shape Rectangle(double west, double south, double east, double north) =>
+        Shape.Polygons([[new[] { west, south, east, south, east, north, west, north, west, south }]]);
+
+    private static bool ExactlyTouches(Zone zone, Volume volume) =>
+        zone.Volume.Time.Overlaps(volume.Time) && ShapeRelations.WithinDistance(zone.Volume.Footprint, volume.Footprint);
+
+    private GeoBox CellOf(Shape area, Shape footprint) =>
+        theater.Grid.FirstSharedCell(area, footprint) is { } shared
+            ? Box(theater.Grid.Area(shared))
+            : Box(Disclosure.MeetingCell(area, footprint, theater.Agreement));
+
+    private static SiteAffected Site(Zone zone, bool exact, bool named, GeoBox cell) =>
+        new(zone.Id, zone.Owner, zone.Kind, zone.Visibility, zone.SharedWith, exact, named, cell);
+
+    private static GeoBox Box(CoarseCell cell) => new(cell.West, cell.South, cell.East, cell.North);
+}
