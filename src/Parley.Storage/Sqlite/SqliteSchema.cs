@@ -304,5 +304,10 @@ internal static class SqliteSchema
             FROM idempotency_keys;
         DROP TABLE idempotency_keys;
         """,
+
+        // 11: start-up reads only the recent alerts: events by type and time.
+        """
+        CREATE INDEX events_by_type_time ON events (agreement_id, type, created_ticks);
+        """,
     ];
 }
