@@ -72,6 +72,7 @@ public static class ParleyApp
         builder.Services.AddHostedService<CommitWatcher>();
         builder.Services.AddHostedService<Parley.Server.Workflow.ConcurrenceClock>();
         builder.Services.AddSingleton(new Notifications.WebhookSigner(ledgerSeed, CenterName(options.CenterName)));
+        builder.Services.AddSingleton(new Notifications.WebhookAddresses(options.WebhookResolver));
         builder.Services.AddHostedService<Notifications.WebhookDispatcher>();
         builder.Services.AddSingleton<Tak.CotFeed>().AddHostedService(sp => sp.GetRequiredService<Tak.CotFeed>());
         builder.Services.AddSingleton(new Disclosure(CenterSecret(options.DataDirectory)));

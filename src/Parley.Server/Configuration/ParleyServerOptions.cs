@@ -100,6 +100,12 @@ public sealed record ParleyServerOptions
     public TimeSpan WebhookPollInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// Resolves webhook host names to addresses (the system's resolver when null). Every address it returns is checked
+    /// before a webhook connects; tests pass one of their own to play a host that changes its answer.
+    /// </summary>
+    public Func<string, CancellationToken, Task<System.Net.IPAddress[]>>? WebhookResolver { get; init; }
+
+    /// <summary>
     /// Configures logging once the default providers are cleared: lets a host add providers of its own, e.g. a test
     /// capturing every log line.
     /// </summary>
