@@ -171,12 +171,17 @@ internal sealed class WebhookDispatcher(
 
                 // The party's allowed networks as the agreement now says: each connection is checked against them.
                 var http = clients.For(registry.Find(agreement)?.FindParty(subscription.Party)?.WebhookNetworks ?? []);
+                var label = Telemetry.ParleyTelemetry.Agreement(agreement.Value);
+                int delivered = 0;
+                Telemetry.ParleyTelemetry.WebhookBacklog.Add(events.Count, label);
+                using var drained = new Telemetry.Closing(() => Telemetry.ParleyTelemetry.WebhookBacklog.Add(-(events.Count - delivered), label));
                 foreach (var e in events)
                 {
                     byte[] body = Body(agreement, e);
                     string signature = signer.Sign(agreement, body);
                     for (int attempt = 1; !await PostAsync(http, subscription, e, body, signature, attempt, stop); attempt++)
                     {
+                        Telemetry.ParleyTelemetry.WebhookAttempts.Add(1, label, new KeyValuePair<string, object?>("outcome", "failed"));
                         failures++;
                         if (failures == FailuresWorthAWarning)
                         {
@@ -188,8 +193,11 @@ internal sealed class WebhookDispatcher(
                     }
 
                     failures = 0;
+                    Telemetry.ParleyTelemetry.WebhookAttempts.Add(1, label, new KeyValuePair<string, object?>("outcome", "delivered"));
                     await webhooks.SaveWebhookCursorAsync(agreement, subscription.Id, e.Sequence, CancellationToken.None);
                     cursor = e.Sequence;
+                    delivered++;
+                    Telemetry.ParleyTelemetry.WebhookBacklog.Add(-1, label);
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -110,6 +110,7 @@ internal static class RequestLimits
             ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
             : 1;
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        Telemetry.ParleyTelemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", "rate-limited"));
         await Problems.Problem(StatusCodes.Status429TooManyRequests, "rate-limited", "Too many requests",
             $"more than {options.RateLimitPerSecond} requests per second (bursts of {options.RateLimitBurst}) from this caller; retry after {seconds} s")
             .ExecuteAsync(http);
