@@ -109,8 +109,8 @@ public static class Footprints
         {
             if (union.GetGeometryN(g) is Polygon polygon && !polygon.IsEmpty)
             {
-                var rings = new List<double[]> { Oriented(Packed(polygon.Shell), shell: true) };
-                rings.AddRange(polygon.Holes.Select(h => Oriented(Packed(h), shell: false)));
+                var rings = new List<double[]> { Oriented(Import.Outlines.Packed(polygon.Shell), shell: true) };
+                rings.AddRange(polygon.Holes.Select(h => Oriented(Import.Outlines.Packed(h), shell: false)));
                 result.Add(rings);
             }
         }
@@ -127,18 +127,5 @@ public static class Footprints
         }
 
         return factory.CreatePolygon(coordinates);
-    }
-
-    private static double[] Packed(LineString ring)
-    {
-        var packed = new double[ring.NumPoints * 2];
-        for (int i = 0; i < ring.NumPoints; i++)
-        {
-            var c = ring.GetCoordinateN(i);
-            packed[2 * i] = c.X;
-            packed[(2 * i) + 1] = c.Y;
-        }
-
-        return packed;
     }
 }

@@ -82,7 +82,8 @@ internal static class Outlines
         return coordinates;
     }
 
-    private static double[] Packed(LineString ring)
+    /// <summary>A ring's coordinates packed x0,y0,x1,y1,… as Parley's shapes keep them.</summary>
+    internal static double[] Packed(LineString ring)
     {
         var packed = new double[ring.NumPoints * 2];
         for (int i = 0; i < ring.NumPoints; i++)

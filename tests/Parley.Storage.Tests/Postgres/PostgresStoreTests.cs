@@ -77,7 +77,7 @@ public sealed class PostgresStoreTests : IAsyncDisposable
             System.Text.Encoding.UTF8.GetString(full.Record));
         var empty = await store.FindAnswerAsync(new Parley.Core.Model.AgreementId("pact"), new Parley.Core.Model.PartyId("blue"), "key-2", since, Ct);
         Assert.Equal("parley-answer/1\nstatus: 204\n\n", System.Text.Encoding.UTF8.GetString(empty!.Record));
-        Assert.Equal(0, await ScalarAsync("SELECT COUNT(*) FROM pg_tables WHERE tablename = 'idempotency_keys';"));
+        Assert.Equal(0, await ScalarAsync("SELECT COUNT(*) FROM pg_tables WHERE tablename = 'idempotency_keys' AND schemaname = current_schema();"));
     }
 
     [Fact]

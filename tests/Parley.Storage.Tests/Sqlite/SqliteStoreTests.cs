@@ -149,29 +149,11 @@ public sealed class SqliteStoreTests : IDisposable
     public async Task a_file_of_schema_8_keeps_its_nonces_and_events_when_they_move_to_keyed_tables()
     {
         // A file as Parley with eight migrations left it, with nonces and events in it.
-        Directory.CreateDirectory(Path.GetDirectoryName(DbPath)!);
-        using (var raw = RawConnection())
-        {
-            void Run(string sql)
-            {
-                using var command = raw.CreateCommand();
-                command.CommandText = sql;
-                command.ExecuteNonQuery();
-            }
-
-            Run(SqliteSchema.CreateVersionTable);
-            for (int version = 1; version <= 8; version++)
-            {
-                Run(SqliteSchema.Migrations[version - 1]);
-                Run($"INSERT INTO schema_version (version, applied) VALUES ({version}, '2026-01-01T00:00:00Z');");
-            }
-
-            Run($"""
-                INSERT INTO nonces VALUES ('{Agreement.Id}', 'blue', 'nonce-one-aaaaaaaa', {Start.UtcTicks}), ('{Agreement.Id}', 'red', 'nonce-two-bbbbbbbb', {Start.UtcTicks + 1});
-                INSERT INTO events VALUES ('{Agreement.Id}', 1, 'blue', 'operation.state', '{"{"}"a":1{"}"}', {Start.UtcTicks}),
-                                          ('{Agreement.Id}', 2, 'red', 'operation.state', '{"{"}"b":2{"}"}', {Start.UtcTicks + 2});
-                """);
-        }
+        FileAtSchema(8, $"""
+            INSERT INTO nonces VALUES ('{Agreement.Id}', 'blue', 'nonce-one-aaaaaaaa', {Start.UtcTicks}), ('{Agreement.Id}', 'red', 'nonce-two-bbbbbbbb', {Start.UtcTicks + 1});
+            INSERT INTO events VALUES ('{Agreement.Id}', 1, 'blue', 'operation.state', '{"{"}"a":1{"}"}', {Start.UtcTicks}),
+                                      ('{Agreement.Id}', 2, 'red', 'operation.state', '{"{"}"b":2{"}"}', {Start.UtcTicks + 2});
+            """);
 
         await using (var store = await OpenAsync())
         {
@@ -194,29 +176,11 @@ public sealed class SqliteStoreTests : IDisposable
     public async Task a_file_of_schema_9_keeps_its_kept_answers_as_opaque_records_of_the_servers_first_format()
     {
         // A file as Parley with nine migrations left it: answers kept in columns named after HTTP.
-        Directory.CreateDirectory(Path.GetDirectoryName(DbPath)!);
-        using (var raw = RawConnection())
-        {
-            void Run(string sql)
-            {
-                using var command = raw.CreateCommand();
-                command.CommandText = sql;
-                command.ExecuteNonQuery();
-            }
-
-            Run(SqliteSchema.CreateVersionTable);
-            for (int version = 1; version <= 9; version++)
-            {
-                Run(SqliteSchema.Migrations[version - 1]);
-                Run($"INSERT INTO schema_version (version, applied) VALUES ({version}, '2026-01-01T00:00:00Z');");
-            }
-
-            Run($"""
-                INSERT INTO idempotency_keys VALUES
-                    ('{Agreement.Id}', 'blue', 'key-1', X'07', 201, 'application/json; charset=utf-8', CAST('{"{"}"ok":1{"}"}' AS BLOB), '"3"', '/v1/x', {Start.UtcTicks}),
-                    ('{Agreement.Id}', 'blue', 'key-2', X'08', 204, NULL, X'', NULL, NULL, {Start.UtcTicks});
-                """);
-        }
+        FileAtSchema(9, $"""
+            INSERT INTO idempotency_keys VALUES
+                ('{Agreement.Id}', 'blue', 'key-1', X'07', 201, 'application/json; charset=utf-8', CAST('{"{"}"ok":1{"}"}' AS BLOB), '"3"', '/v1/x', {Start.UtcTicks}),
+                ('{Agreement.Id}', 'blue', 'key-2', X'08', 204, NULL, X'', NULL, NULL, {Start.UtcTicks});
+            """);
 
         await using (var store = await OpenAsync())
         {
@@ -233,6 +197,28 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     private static readonly DateTimeOffset Start = new(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>A file as Parley with <paramref name="version"/> migrations left it, then <paramref name="rows"/> written into it.</summary>
+    private void FileAtSchema(int version, string rows)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DbPath)!);
+        using var raw = RawConnection();
+        void Run(string sql)
+        {
+            using var command = raw.CreateCommand();
+            command.CommandText = sql;
+            command.ExecuteNonQuery();
+        }
+
+        Run(SqliteSchema.CreateVersionTable);
+        for (int v = 1; v <= version; v++)
+        {
+            Run(SqliteSchema.Migrations[v - 1]);
+            Run($"INSERT INTO schema_version (version, applied) VALUES ({v}, '2026-01-01T00:00:00Z');");
+        }
+
+        Run(rows);
+    }
 
     [Fact]
     public async Task a_file_written_by_a_newer_schema_is_refused()
