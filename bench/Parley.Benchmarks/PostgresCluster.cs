@@ -114,6 +114,10 @@ public sealed class PostgresCluster : IDisposable
         }
     }
 
+    /// <summary>Stops the server at once (immediate shutdown: no checkpoint, crash recovery at start) and starts it again.</summary>
+    public void Restart() =>
+        RunAsPostgres("pg_ctl", "-D", _data, "-l", Path.Combine(Folder, "server.log"), "-m", "immediate", "-w", "-t", "120", "restart");
+
     private void KillPostmaster()
     {
         var pidFile = Path.Combine(_data, "postmaster.pid");

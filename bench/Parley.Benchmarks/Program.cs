@@ -20,6 +20,9 @@ try
         "check-files" => FileCheckRun.Run(options.Text("zones", "bench/data/zones.geojson"), options.Text("operations", "bench/data/operations.geojson")),
         "ledger" => LedgerRun.Run(options.Int("leaves", 10_000_000), options.Int("entries", 1_000_000), options.Int("proofs", 100_000)),
         "decisions" => Parley.Benchmarks.Throughput.DecisionsRun.Run(options, args, seed),
+        "startup" => StartupRun.Run(options.Int("events", 1_000_000), options.Int("repeats", 3)),
+        "soak" => Parley.Benchmarks.Soak.SoakRun.Run(options.Int("minutes", 10), options.Int("nodes", 3), options.Int("capacity-seconds", 20),
+            options.Int("clients", 32), options.Int("kill-at", 3), options.Int("restart-db-at", 6)),
         "interop" => InteropRun.Run(options.Text("openair", "tests/Parley.Interop.Tests/Files/openair/aerofiles/germany_2026_03_Airspace_Germany_OA1.txt"),
             options.Int("zones", 10_000), options.Int("repeats", 10), options.Int("pushes", 20)),
         "listing" => ListingRun.Run(options.Int("zones", 1_000_000), options.Int("queries", 2_000), seed),
@@ -57,10 +60,15 @@ static int Help()
           decisions [--parts exclusion,http,inproc,phases,notify] [--scenarios spread,hotspot,hotzone,hottraffic] [--clients 16] [--warmup 3] [--seconds 20]
                    [--hot-seconds 20] [--hot-ops 20000] [--max-ops 100000] [--inproc plain,route] [--driver httpclient,raw] [--window 5]
                    [--rate 500] [--notify-seconds 12] [--notify-events requests|probing] [--phase-calls 2000] [--json] [--store sqlite|postgres [--nodes 1|3]]
+                   [--telemetry on|off|off,on,…] (in-process runs with the server's meters read, or not; repeat to interleave)
                    decisions per second through a real server and in process, steps of one submission, event delivery;
                    --store postgres (with --parts http): N parley serve processes on a throwaway PostgreSQL cluster, callers spread over them;
                    exclusion: first the PostGIS exclusion constraint a user would build instead (pgbench, the same operations), then Parley, and the ratio;
                    --driver raw: requests written as bytes before the run and sent on one socket per caller, as pgbench sends its statements
+          soak     [--minutes 10] [--nodes 3] [--capacity-seconds 20] [--clients 32] [--kill-at 3] [--restart-db-at 6]
+                   nodes on a durable PostgreSQL at half their measured capacity, a node killed and PostgreSQL restarted on the way:
+                   acknowledged writes lost, 5xx other than 503, memory per node, decision p99 per minute
+          startup  [--events 1000000] [--repeats 3]   start-up with N events in the outbox: the recent alerts read against every event
           interop  [--openair FILE] [--zones 10000] [--repeats 10] [--pushes 20]
                    OpenAir import, KML export, TAK initial picture and push latency, beside GeoJSON reads and listings
           listing  [--zones 1000000] [--queries 2000]   a page of the zones in a map view: through the index against a scan

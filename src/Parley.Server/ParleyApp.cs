@@ -6,6 +6,7 @@ using Parley.Core.Ports;
 using Parley.Server.Api;
 using Parley.Server.Demo;
 using Parley.Server.Ledger;
+using Parley.Server.Monitoring;
 using Parley.Server.Security;
 using Parley.Server.Theaters;
 using Parley.Storage.Sqlite;
@@ -23,6 +24,7 @@ public static class ParleyApp
     public static WebApplication Build(ParleyServerOptions options)
     {
         RequireLoopbackForPlainHttp(options.Urls);
+        RequireLoopbackForPlainHttp(options.MetricsUrls ?? "");
         Tak.CotFeed.Validate(options);
         var certificate = Transport.LoadCertificate(options);
         Directory.CreateDirectory(options.DataDirectory);
@@ -44,7 +46,17 @@ public static class ParleyApp
         if (options.ConsoleLogging)
         {
             // Warnings and errors only: request lines add nothing an operator needs and cost time per call.
-            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+            if (options.JsonLogs)
+            {
+                // One JSON object a line; the scope carries the trace and span ids of the request a line belongs to.
+                builder.Logging.AddJsonConsole(o => (o.IncludeScopes, o.UseUtcTimestamp, o.TimestampFormat) = (true, true, "yyyy-MM-ddTHH:mm:ss.fffZ"))
+                    .Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId)
+                    .SetMinimumLevel(LogLevel.Warning);
+            }
+            else
+            {
+                builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+            }
         }
 
         options.ConfigureLogging?.Invoke(builder.Logging);
@@ -75,6 +87,7 @@ public static class ParleyApp
         builder.Services.AddSingleton<Compliance.ComplianceBooks>();
         builder.Services.AddHostedService<Compliance.ComplianceWarmup>();
         builder.Services.AddSingleton(new Notifications.WebhookSigner(ledgerSeed, CenterName(options.CenterName)));
+        builder.Services.AddSingleton(new Notifications.WebhookAddresses(options.WebhookResolver));
         builder.Services.AddHostedService<Notifications.WebhookDispatcher>();
         builder.Services.AddSingleton<Tak.CotFeed>().AddHostedService(sp => sp.GetRequiredService<Tak.CotFeed>());
         builder.Services.AddSingleton(new Disclosure(CenterSecret(options.DataDirectory)));
@@ -84,6 +97,7 @@ public static class ParleyApp
         builder.Services.AddExceptionHandler<StoreUnavailableHandler>();
         builder.Services.AddSingleton<StoreReadiness>();
         builder.Services.AddRequestLimits(options);
+        builder.AddMonitoring(options);
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Parley";
@@ -122,6 +136,7 @@ public static class ParleyApp
             .WithTags("Service").WithSummary("Readiness: 503 with Retry-After while the store cannot be reached.")
             .Produces<HealthResponse>().ProducesProblem(StatusCodes.Status503ServiceUnavailable).AllowAnonymous();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapMetrics();
 
         var agreements = app.MapGroup("/v1/agreements/{agreement}");
         ZonesApi.Map(agreements);
@@ -185,6 +200,10 @@ public static class ParleyApp
         await app.StartAsync(cancellationToken);
         return app;
     }
+
+    /// <summary>Where the operator's metrics listener listens (none unless <see cref="ParleyServerOptions.MetricsUrls"/> is set).</summary>
+    public static IReadOnlyList<string> MetricsUrls(WebApplication app) =>
+        app.Services.GetService<MetricsListener>()?.Urls ?? [];
 
     /// <summary>The store the options name (not yet initialised); the keys and secrets stay in the data folder whichever it is.</summary>
     /// <exception cref="ArgumentException">The store is unknown, or postgres without a connection string.</exception>

@@ -26,7 +26,8 @@ namespace Parley.Server.Tests;
 public sealed class NotificationTests
 {
     private const string Agreement = "pact";
-    private const string AgreementText = """{"id":"pact","parties":[{"id":"blue"},{"id":"red"},{"id":"aid"},{"id":"un","role":"observer"}]}""";
+    // The receivers listen on loopback: the parties with webhooks may reach it.
+    private const string AgreementText = """{"id":"pact","parties":[{"id":"blue","webhook_networks":["127.0.0.0/8"]},{"id":"red"},{"id":"aid","webhook_networks":["127.0.0.0/8"]},{"id":"un","role":"observer"}]}""";
     private static readonly string Area = Json.Box(10, 10, 11, 11);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -141,7 +141,8 @@ internal static class DecisionWorkload
         }
     }
 
-    private static Submission Spread(int i, string tag)
+    /// <summary>The spread scenario's operation <paramref name="i"/>: a 1 km box in its own cell of a 50 × 50 grid, one party after the other.</summary>
+    public static Submission Spread(int i, string tag)
     {
         const int side = 50;
         int cell = i % (side * side), slot = i / (side * side);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using OpenTelemetry.Metrics;
 using Parley.Core.Ports;
 using Parley.Server.Security;
 
@@ -33,6 +34,13 @@ internal static class DecisionsRun
         }
 
         var variants = options.Text("inproc", "plain,route").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        // Metrics as a server collects them (on), or no listener at all (off); repeat to interleave: --telemetry off,on,off,on.
+        var telemetry = options.Text("telemetry", "on").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        if (telemetry.Any(t => t is not ("on" or "off")))
+        {
+            throw new ArgumentException("--telemetry: on or off, or a list of them");
+        }
+
         int clients = options.Int("clients", 16);
         var warmup = TimeSpan.FromSeconds(options.Int("warmup", 3));
         var spreadSeconds = TimeSpan.FromSeconds(options.Int("seconds", 20));
@@ -100,17 +108,25 @@ internal static class DecisionsRun
             if (parts.Contains("inproc"))
             {
                 var operations = DecisionWorkload.Parse(submissions);
-                if (variants.Contains("plain"))
+                foreach (var metrics in telemetry)
                 {
-                    Machine.Collect();
-                    results.Add(InProcessLoad.RunAsync(scenario, operations, null, clients, warmup, measure, window).GetAwaiter().GetResult());
-                }
+                    // The meters a server reads, aggregated as its Prometheus exporter does between scrapes.
+                    using var meters = metrics == "on"
+                        ? OpenTelemetry.Sdk.CreateMeterProviderBuilder().AddMeter(Parley.Server.Monitoring.Metrics.Meters).AddPrometheusExporter().Build()
+                        : null;
+                    string label = telemetry.Count > 1 || metrics == "off" ? $" (metrics {metrics})" : "";
+                    if (variants.Contains("plain"))
+                    {
+                        Machine.Collect();
+                        results.Add(InProcessLoad.RunAsync(scenario, operations, null, clients, warmup, measure, window, label).GetAwaiter().GetResult());
+                    }
 
-                if (variants.Contains("route"))
-                {
-                    var signed = SignInProcess(submissions);
-                    Machine.Collect();
-                    results.Add(InProcessLoad.RunAsync(scenario, operations, signed, clients, warmup, measure, window).GetAwaiter().GetResult());
+                    if (variants.Contains("route"))
+                    {
+                        var signed = SignInProcess(submissions);
+                        Machine.Collect();
+                        results.Add(InProcessLoad.RunAsync(scenario, operations, signed, clients, warmup, measure, window, label).GetAwaiter().GetResult());
+                    }
                 }
             }
         }

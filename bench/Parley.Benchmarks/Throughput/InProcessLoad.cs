@@ -24,7 +24,7 @@ namespace Parley.Benchmarks.Throughput;
 internal static class InProcessLoad
 {
     public static async Task<LoadResult> RunAsync(Scenario scenario, Operation[] operations, SignedSubmission[]? submissions, int callers,
-        TimeSpan warmup, TimeSpan measure, double window)
+        TimeSpan warmup, TimeSpan measure, double window, string label = "")
     {
         string folder = Path.Combine(Path.GetTempPath(), "parley-decisions-inproc-" + Guid.NewGuid().ToString("N"));
         var clock = new LockClock();
@@ -108,7 +108,7 @@ internal static class InProcessLoad
                 }
             }
 
-            string path = submissions is null ? "in-process" : "in-process + route steps";
+            string path = (submissions is null ? "in-process" : "in-process + route steps") + label;
             var all = Task.WhenAll(Enumerable.Range(0, callers).Select(_ => Task.Run(Caller)));
             await LiveProgress.WatchAsync(all, $"{path} {LoadResult.ScenarioName(scenario)}", () => Volatile.Read(ref completed), start, warmupEnd, deadline);
             counters.Stop();

@@ -17,10 +17,19 @@ internal sealed class ParleyClient : IDisposable
     // idempotency key: the server answers a retry of an accepted write with its first answer.
     private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2)];
 
-    public ParleyClient(Uri server, string agreement, string token, Parley.Server.Security.SubmissionKey? key = null, HttpMessageHandler? handler = null)
+    // A 429 or 503 with Retry-After is retried after the wait asked, a read as well as a write, so long as the wait is
+    // no longer than this and the call has not been made this many times.
+    internal static readonly TimeSpan LongestRetryAfter = TimeSpan.FromSeconds(30);
+    internal const int MostAttempts = 4;
+
+    private readonly Func<TimeSpan, CancellationToken, Task> _delay;
+
+    public ParleyClient(Uri server, string agreement, string token, Parley.Server.Security.SubmissionKey? key = null, HttpMessageHandler? handler = null,
+        Func<TimeSpan, CancellationToken, Task>? delay = null)
     {
         _agreement = agreement;
         _key = key;
+        _delay = delay ?? Task.Delay;
         _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
         _http.BaseAddress = server;
         _http.Timeout = TimeSpan.FromSeconds(100);
@@ -35,7 +44,7 @@ internal sealed class ParleyClient : IDisposable
 
     /// <summary>GET a path under the agreement; returns the JSON body text.</summary>
     public Task<string> GetAsync(string relative, CancellationToken cancellationToken) =>
-        SendAsync(new HttpRequestMessage(HttpMethod.Get, _agreementPath + relative), cancellationToken);
+        RetryingAsync(_ => Task.FromResult(new HttpRequestMessage(HttpMethod.Get, _agreementPath + relative)), write: false, cancellationToken);
 
     /// <summary>POST GeoJSON to a path under the agreement, signed, retried safely; returns the JSON body text.</summary>
     public Task<string> PostGeoJsonAsync(string relative, byte[] body, CancellationToken cancellationToken) =>
@@ -49,7 +58,8 @@ internal sealed class ParleyClient : IDisposable
     public async Task<(string Body, string? ETag)> GetWithETagAsync(string relative, CancellationToken cancellationToken)
     {
         string? etag = null;
-        string body = await SendAsync(new HttpRequestMessage(HttpMethod.Get, _agreementPath + relative), cancellationToken, r => etag = r.Headers.ETag?.Tag);
+        string body = await RetryingAsync(_ => Task.FromResult(new HttpRequestMessage(HttpMethod.Get, _agreementPath + relative)), write: false, cancellationToken,
+            r => etag = r.Headers.ETag?.Tag);
         return (body, etag);
     }
 
@@ -61,8 +71,9 @@ internal sealed class ParleyClient : IDisposable
         }
 
         string idempotencyKey = Guid.NewGuid().ToString("N");
-        for (int attempt = 0; ; attempt++)
+        return await RetryingAsync(async _ =>
         {
+            // Signed anew for each attempt (a fresh nonce), under the same idempotency key: the server answers it once.
             var content = new ByteArrayContent(body);
             content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
             var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Server, _agreementPath + relative)) { Content = content };
@@ -71,17 +82,37 @@ internal sealed class ParleyClient : IDisposable
             {
                 request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
             }
+
             await Parley.Server.Security.SignedRequests.SignAsync(request, _agreement, _key, DateTimeOffset.UtcNow, cancellationToken);
+            return request;
+        }, write: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends the request <paramref name="build"/> makes for each attempt: again after the server's <c>Retry-After</c>
+    /// on 429 and 503 (when no longer than <see cref="LongestRetryAfter"/>), and, for a write, after a short pause when
+    /// the answer was lost; at most <see cref="MostAttempts"/> attempts.
+    /// </summary>
+    private async Task<string> RetryingAsync(Func<int, Task<HttpRequestMessage>> build, bool write, CancellationToken cancellationToken,
+        Action<HttpResponseMessage>? inspect = null)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
             try
             {
-                return await SendAsync(request, cancellationToken);
+                return await SendAsync(await build(attempt), cancellationToken, inspect);
             }
-            catch (CliException e) when (e.Transient && attempt < RetryDelays.Length)
+            catch (CliException e) when (attempt + 1 < MostAttempts && Wait(e, write, attempt) is { } wait)
             {
-                await Task.Delay(RetryDelays[attempt], cancellationToken);
+                await _delay(wait, cancellationToken);
             }
         }
     }
+
+    private static TimeSpan? Wait(CliException e, bool write, int attempt) =>
+        e.RetryAfter is { } asked ? (asked <= LongestRetryAfter ? asked : null)
+        : write && e.Transient && attempt < RetryDelays.Length ? RetryDelays[attempt]
+        : null;
 
     public void Dispose()
     {
@@ -115,6 +146,11 @@ internal sealed class ParleyClient : IDisposable
                 {
                     var refusal = Refusal(response.StatusCode, body);
                     refusal.Transient = response.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
+                    if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter is { } retryAfter)
+                    {
+                        refusal.RetryAfter = retryAfter.Delta ?? (retryAfter.Date is { } date ? Max(date - DateTimeOffset.UtcNow, TimeSpan.Zero) : null);
+                    }
+
                     throw refusal;
                 }
 
@@ -159,6 +195,8 @@ internal sealed class ParleyClient : IDisposable
             $"{(callerError ? "the server refused the request" : "the server failed")}: {code} {title ?? status.ToString()}" +
             (reason.Length > 0 ? ": " + reason : "") + hint);
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static string? Text(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

@@ -57,8 +57,19 @@ public static class ServeCommand
 
         var cotListen = new Option<string[]>("--cot-listen") { Description = "Serve a TAK feed (CoT, protocol 0): [[AGREEMENT/]PARTY@]ADDRESS:PORT; plain TCP for PARTY on loopback only, else TLS with --cot-client certificates. May be repeated.", HelpName = "ENDPOINT", Arity = ArgumentArity.ZeroOrMore };
         var cotClient = new Option<string[]>("--cot-client") { Description = "A TAK client certificate for TLS feeds: SHA256-FINGERPRINT=[AGREEMENT/]PARTY. May be repeated.", HelpName = "MAP", Arity = ArgumentArity.ZeroOrMore };
+        var metricsUrls = new Option<string?>("--metrics-urls") { Description = "Serve /metrics (Prometheus) without a token on a listener of its own (';'-separated; plain HTTP on loopback only). Bind it where only the operator reaches it.", HelpName = "URL" };
+        var otlp = new Option<Uri?>("--otlp-endpoint") { Description = "Export traces over OTLP/HTTP to this collector (e.g. http://127.0.0.1:4318); off by default.", HelpName = "URL" };
+        otlp.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<Uri?>() is { } uri && (!uri.IsAbsoluteUri || uri.Scheme is not ("http" or "https")))
+            {
+                r.AddError("--otlp-endpoint: an absolute http:// or https:// URL");
+            }
+        });
+        var logFormat = new Option<string>("--log-format") { Description = "Console log lines as plain text or as JSON lines carrying the trace id.", DefaultValueFactory = _ => "text" };
+        logFormat.AcceptOnlyFromAmong("text", "json");
         var tiles = new Option<string[]>("--console-tiles") { Description = "An origin the console may load basemap tiles from (https://host[:port]); repeat for more.", HelpName = "ORIGIN", AllowMultipleArgumentsPerToken = false };
-        var command = new Command("serve", "Start the Parley server on the embedded store.") { data, urls, demo, agreements, quiet, certificate, certificateKey, store, connection, rateLimit, rateBurst, cotListen, cotClient, tiles };
+        var command = new Command("serve", "Start the Parley server on the embedded store.") { data, urls, demo, agreements, quiet, certificate, certificateKey, store, connection, rateLimit, rateBurst, cotListen, cotClient, tiles, metricsUrls, otlp, logFormat };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var options = new ParleyServerOptions
@@ -77,6 +88,9 @@ public static class ServeCommand
                 RateLimitBurst = parsed.GetValue(rateBurst),
                 Cot = Tak(parsed.GetValue(cotListen) ?? [], parsed.GetValue(cotClient) ?? []),
                 ConsoleTileOrigins = parsed.GetValue(tiles) ?? [],
+                MetricsUrls = parsed.GetValue(metricsUrls),
+                OtlpEndpoint = parsed.GetValue(otlp),
+                JsonLogs = parsed.GetValue(logFormat) == "json",
             };
             return await RunAsync(options, console, cancellationToken);
         });
@@ -124,6 +138,11 @@ public static class ServeCommand
             foreach (var url in app.Urls)
             {
                 await console.Out.WriteLineAsync($"Parley listening on {url}");
+            }
+
+            foreach (var url in ParleyApp.MetricsUrls(app))
+            {
+                await console.Out.WriteLineAsync($"metrics on {url}/metrics");
             }
 
             foreach (var endpoint in app.Services.GetRequiredService<Parley.Server.Tak.CotFeed>().Endpoints)

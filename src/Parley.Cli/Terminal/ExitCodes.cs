@@ -21,4 +21,7 @@ public sealed class CliException(int exitCode, string message) : Exception(messa
 
     /// <summary>Whether the failure may pass on its own (no answer, a timeout, a gateway error): a write may be retried.</summary>
     public bool Transient { get; set; }
+
+    /// <summary>How long the server asked to wait before a retry (<c>Retry-After</c> on 429 or 503), if it said.</summary>
+    public TimeSpan? RetryAfter { get; set; }
 }

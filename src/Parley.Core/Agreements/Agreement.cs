@@ -29,10 +29,16 @@ public sealed record Party(PartyId Id, string Name, PartyRole Role, string? Witn
     /// </summary>
     public IReadOnlyList<string> SigningKeys { get; init; } = [];
 
-    /// <summary>Parties are equal when every field is, the keys compared in order.</summary>
+    /// <summary>
+    /// Private networks (CIDR prefixes, e.g. <c>10.20.0.0/16</c>) the party's webhooks may reach besides public
+    /// addresses: its own receivers inside the center's network. None: public addresses only.
+    /// </summary>
+    public IReadOnlyList<string> WebhookNetworks { get; init; } = [];
+
+    /// <summary>Parties are equal when every field is, the keys and networks compared in order.</summary>
     public bool Equals(Party? other) =>
         other is not null && Id == other.Id && Name == other.Name && Role == other.Role && WitnessKey == other.WitnessKey &&
-        Identity == other.Identity && SigningKeys.SequenceEqual(other.SigningKeys);
+        Identity == other.Identity && SigningKeys.SequenceEqual(other.SigningKeys) && WebhookNetworks.SequenceEqual(other.WebhookNetworks);
 
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Id, Name, Role, WitnessKey, Identity, SigningKeys.Count);

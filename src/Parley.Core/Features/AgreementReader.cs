@@ -17,7 +17,8 @@ namespace Parley.Core.Features;
 /// <c>airborne_kinds</c>, <c>rules</c> (<c>operation</c>, <c>zones</c>), <c>separation</c> (<c>lateral_m</c>,
 /// <c>vertical_m</c>), <c>max_vertices</c>, <c>concurrence_deadline_minutes</c>, <c>incident_reply_deadline_hours</c>, <c>disclosure_resolution_m</c>,
 /// <c>token_audience</c>, <c>token_clock_skew_s</c>, <c>signature_window_s</c>, <c>disclosure_time_resolution_minutes</c>,
-/// <c>probing_budget</c> (<c>per_hour</c>, <c>per_day</c>), <c>terms</c> (see <see cref="TermReader"/>).
+/// <c>probing_budget</c> (<c>per_hour</c>, <c>per_day</c>), <c>terms</c> (see <see cref="TermReader"/>); per party
+/// also <c>webhook_networks</c> (private network prefixes its webhooks may reach).
 /// The reader does no I/O: a <c>jwks_file</c> is kept as a path for the server to read.
 /// </remarks>
 public static class AgreementReader
@@ -29,7 +30,7 @@ public static class AgreementReader
         "disclosure_time_resolution_minutes", "probing_budget", "terms",
     ];
 
-    private static readonly string[] PartyFields = ["id", "name", "role", "witness_key", "identity", "signing_keys"];
+    private static readonly string[] PartyFields = ["id", "name", "role", "witness_key", "identity", "signing_keys", "webhook_networks"];
 
     private static readonly string[] IdentityFields = ["issuer", "audience", "jwks", "jwks_file"];
 
@@ -274,8 +275,14 @@ public static class AgreementReader
                 errors.Add(new InputError(null, path + "signing_keys", $"'{(key.Length > 64 ? key[..64] + "…" : key)}' is not 'ed25519:' and the base64 of a 32-byte public key"));
             }
 
+            var webhookNetworks = Strings(p, "webhook_networks", errors, path) ?? [];
+            foreach (var network in webhookNetworks.Where(n => !System.Net.IPNetwork.TryParse(n, out _)))
+            {
+                errors.Add(new InputError(null, path + "webhook_networks", $"'{(network.Length > 64 ? network[..64] + "…" : network)}' is not a network prefix (e.g. 10.20.0.0/16 or fd00:1::/64)"));
+            }
+
             parties.Add(new Party(new PartyId(id), Str(p, "name", errors, path) ?? id, role, Str(p, "witness_key", errors, path),
-                ReadIdentity(p, path, errors)) { SigningKeys = signingKeys });
+                ReadIdentity(p, path, errors)) { SigningKeys = signingKeys, WebhookNetworks = webhookNetworks });
         }
 
         return parties;

@@ -43,6 +43,11 @@ public static class AgreementWriter
                 w.WriteString("witness_key", party.WitnessKey);
             }
 
+            if (party.WebhookNetworks.Count > 0)
+            {
+                Strings(w, "webhook_networks", party.WebhookNetworks);
+            }
+
             w.WriteEndObject();
         }
 

@@ -110,6 +110,10 @@ public abstract class DelegatingStore(IParleyStore inner) : IParleyStore
         Inner.ReadEventsAsync(agreement, recipient, afterSequence, limit, cancellationToken);
 
     /// <inheritdoc/>
+    public virtual Task<IReadOnlyList<StoredEvent>> ReadEventsSinceAsync(AgreementId agreement, string type, DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        Inner.ReadEventsSinceAsync(agreement, type, since, cancellationToken);
+
+    /// <inheritdoc/>
     public virtual Task<IReadOnlyList<Parley.Core.Model.Subscription>> LoadSubscriptionsAsync(AgreementId agreement, CancellationToken cancellationToken = default) =>
         Inner.LoadSubscriptionsAsync(agreement, cancellationToken);
 

@@ -14,4 +14,10 @@ public interface IEventStore
     /// of <paramref name="recipient"/>, or every party's when null (for the center itself).
     /// </summary>
     Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(AgreementId agreement, PartyId? recipient, long afterSequence, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every event of type <paramref name="type"/> created at or after <paramref name="since"/>, oldest first: a
+    /// recent window read through an index, whatever the outbox holds before it (start-up's alerts of the last hour).
+    /// </summary>
+    Task<IReadOnlyList<StoredEvent>> ReadEventsSinceAsync(AgreementId agreement, string type, DateTimeOffset since, CancellationToken cancellationToken = default);
 }

@@ -55,12 +55,18 @@ internal static class PartyWrites
         WriteResult.Replayed replayed => replayed.Answer.ToResult(replayed: true),
         WriteResult.KeyReused => Problems.IdempotencyMismatch(),
         WriteResult.NonceSpent => Problems.Replayed(),
-        WriteResult.BudgetSpent spent => Problems.ProbingBudgetSpent(http.Response, spent.Wait, http.GetCaller().Agreement.ProbingBudget),
+        WriteResult.BudgetSpent spent => BudgetSpent(http, spent),
         WriteResult.Decided { Answer: Answer.Refusal refusal } => refusal.Problem,
         WriteResult.Decided { Rendered: { } rendered } => rendered.ToResult(replayed: false),
         WriteResult.Decided { Answer: Answer.Content content } => Answer.Render(content).ToResult(replayed: false),
         _ => throw new InvalidOperationException($"unexpected write result {result.GetType().Name}"),
     };
+
+    private static IResult BudgetSpent(HttpContext http, WriteResult.BudgetSpent spent)
+    {
+        Telemetry.ParleyTelemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", "probing-budget"));
+        return Problems.ProbingBudgetSpent(http.Response, spent.Wait, http.GetCaller().Agreement.ProbingBudget);
+    }
 
     private static RetryKey? RetryKey(HttpContext http, Caller caller)
     {

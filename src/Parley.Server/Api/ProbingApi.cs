@@ -66,6 +66,9 @@ internal static class ProbingApi
         await http.Response.Body.FlushAsync(ct);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, lifetime.ApplicationStopping);
+        var streams = Telemetry.ParleyTelemetry.Agreement(agreement);
+        Telemetry.ParleyTelemetry.EventStreams.Add(1, streams);
+        using var closed = new Telemetry.Closing(() => Telemetry.ParleyTelemetry.EventStreams.Add(-1, streams));
         try
         {
             while (true)

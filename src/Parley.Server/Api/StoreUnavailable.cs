@@ -82,6 +82,8 @@ internal sealed class StoreUnavailableHandler(ILogger<StoreUnavailableHandler> l
             return false;
         }
 
+        Telemetry.ParleyTelemetry.StoreErrors.Add(1, new KeyValuePair<string, object?>("operation", "request"));
+
         // The type and SQL state only: messages may name hosts, and never belong in a party's answer.
         log.LogWarning("the store is unavailable: {Reason} {SqlState}", exception.GetType().Name,
             (exception as PostgresException ?? exception.InnerException as PostgresException)?.SqlState);

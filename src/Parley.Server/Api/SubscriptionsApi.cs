@@ -48,12 +48,19 @@ internal static class SubscriptionsApi
     }
 
     private static async Task<IResult> CreateAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry,
-        [FromServices] ParleyServerOptions options, [FromServices] TimeProvider time, CancellationToken ct)
+        [FromServices] ParleyServerOptions options, [FromServices] TimeProvider time, [FromServices] WebhookAddresses addresses, CancellationToken ct)
     {
         var caller = http.GetCaller();
         using var body = await ApiSupport.ReadJsonAsync(http.Request, ct);
         var now = time.GetUtcNow();
         var subscription = SubscriptionReader.Read(body.RootElement, caller.Agreement, new SubscriptionId("sub-" + Guid.CreateVersion7(now).ToString("N")), caller.Party, now);
+        if (subscription.Webhook is { } webhook &&
+            await addresses.RefusalAsync(webhook, WebhookAddresses.Networks(caller.Agreement.FindParty(caller.Party)?.WebhookNetworks ?? []), ct) is { } refusal)
+        {
+            // Checked again at every connection: this only tells the party early.
+            throw new Parley.Core.InputRejectedException(new Parley.Core.InputError(null, "webhook", refusal));
+        }
+
         string location = $"{http.Request.PathBase}/v1/agreements/{agreement}/subscriptions/{subscription.Id.Value}";
         return await PartyWrites.RunAsync(http, registry, agreement, (theater, decided) =>
         {

@@ -100,6 +100,25 @@ public sealed record ParleyServerOptions
     public TimeSpan WebhookPollInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// Where to serve <c>/metrics</c> (Prometheus) without a token, on a listener of its own (';'-separated URLs; plain
+    /// HTTP on loopback only). Bind it where only the center's operator reaches it. None: the main listener's
+    /// <c>/metrics</c> alone, which needs an administrator's token.
+    /// </summary>
+    public string? MetricsUrls { get; init; }
+
+    /// <summary>An OTLP/HTTP collector (e.g. <c>http://127.0.0.1:4318</c>) to export traces to; none (the default): no traces.</summary>
+    public Uri? OtlpEndpoint { get; init; }
+
+    /// <summary>Console logs as JSON lines, each with the trace and span ids of the request it belongs to, instead of plain lines.</summary>
+    public bool JsonLogs { get; init; }
+
+    /// <summary>
+    /// Resolves webhook host names to addresses (the system's resolver when null). Every address it returns is checked
+    /// before a webhook connects; tests pass one of their own to play a host that changes its answer.
+    /// </summary>
+    public Func<string, CancellationToken, Task<System.Net.IPAddress[]>>? WebhookResolver { get; init; }
+
+    /// <summary>
     /// Configures logging once the default providers are cleared: lets a host add providers of its own, e.g. a test
     /// capturing every log line.
     /// </summary>

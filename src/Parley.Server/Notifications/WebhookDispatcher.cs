@@ -29,7 +29,8 @@ namespace Parley.Server.Notifications;
 /// </para>
 /// </remarks>
 internal sealed class WebhookDispatcher(
-    TheaterRegistry registry, IWebhookStore webhooks, IEventStore outbox, WebhookSigner signer, ParleyServerOptions options, TimeProvider time, ILogger<WebhookDispatcher> log) : BackgroundService
+    TheaterRegistry registry, IWebhookStore webhooks, IEventStore outbox, WebhookSigner signer, WebhookAddresses addresses, ParleyServerOptions options, TimeProvider time,
+    ILogger<WebhookDispatcher> log) : BackgroundService
 {
     /// <summary>The header naming the event (its sequence number), for the receiver to drop a repeat.</summary>
     public const string EventIdHeader = "Parley-Event-Id";
@@ -56,7 +57,7 @@ internal sealed class WebhookDispatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var http = CreateClient(options.WebhookTimeout);
+        using var http = new WebhookClients(addresses, options.WebhookTimeout);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -111,7 +112,7 @@ internal sealed class WebhookDispatcher(
     }
 
     /// <summary>Starts a worker for every subscription with a webhook that has none, stops those whose subscription is gone.</summary>
-    private async Task ReconcileAsync(HttpClient http, CancellationToken stoppingToken)
+    private async Task ReconcileAsync(WebhookClients http, CancellationToken stoppingToken)
     {
         var wanted = new Dictionary<(AgreementId, SubscriptionId), Subscription>();
         foreach (var agreement in registry.AgreementIds)
@@ -139,7 +140,7 @@ internal sealed class WebhookDispatcher(
     }
 
     /// <summary>One subscription's delivery loop: from its stored cursor on, every event of its party, in order.</summary>
-    private async Task DeliverAllAsync(HttpClient http, AgreementId agreement, Subscription subscription, CancellationToken stop)
+    private async Task DeliverAllAsync(WebhookClients clients, AgreementId agreement, Subscription subscription, CancellationToken stop)
     {
         long? cursor = null;
         int failures = 0;
@@ -168,12 +169,19 @@ internal sealed class WebhookDispatcher(
                     continue;
                 }
 
+                // The party's allowed networks as the agreement now says: each connection is checked against them.
+                var http = clients.For(registry.Find(agreement)?.FindParty(subscription.Party)?.WebhookNetworks ?? []);
+                var label = Telemetry.ParleyTelemetry.Agreement(agreement.Value);
+                int delivered = 0;
+                Telemetry.ParleyTelemetry.WebhookBacklog.Add(events.Count, label);
+                using var drained = new Telemetry.Closing(() => Telemetry.ParleyTelemetry.WebhookBacklog.Add(-(events.Count - delivered), label));
                 foreach (var e in events)
                 {
                     byte[] body = Body(agreement, e);
                     string signature = signer.Sign(agreement, body);
                     for (int attempt = 1; !await PostAsync(http, subscription, e, body, signature, attempt, stop); attempt++)
                     {
+                        Telemetry.ParleyTelemetry.WebhookAttempts.Add(1, label, new KeyValuePair<string, object?>("outcome", "failed"));
                         failures++;
                         if (failures == FailuresWorthAWarning)
                         {
@@ -185,8 +193,11 @@ internal sealed class WebhookDispatcher(
                     }
 
                     failures = 0;
+                    Telemetry.ParleyTelemetry.WebhookAttempts.Add(1, label, new KeyValuePair<string, object?>("outcome", "delivered"));
                     await webhooks.SaveWebhookCursorAsync(agreement, subscription.Id, e.Sequence, CancellationToken.None);
                     cursor = e.Sequence;
+                    delivered++;
+                    Telemetry.ParleyTelemetry.WebhookBacklog.Add(-1, label);
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -268,17 +279,4 @@ internal sealed class WebhookDispatcher(
             // Nothing signalled: look anyway (another process may share the store).
         }
     }
-
-    private static HttpClient CreateClient(TimeSpan timeout) => new(new SocketsHttpHandler
-    {
-        // A redirect is a failure, never followed: the endpoint is the one the party named, and no other host.
-        AllowAutoRedirect = false,
-        UseCookies = false,
-        ConnectTimeout = timeout,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-    })
-    {
-        Timeout = timeout,
-        DefaultRequestHeaders = { { "User-Agent", "Parley-Webhooks/1" } },
-    };
 }

@@ -156,6 +156,18 @@ internal sealed class PartyTokenHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        using var span = Telemetry.ParleyTelemetry.Source.StartActivity("authenticate");
+        var result = await VerifyTokenAsync();
+        if (span is not null && result.Failure is not null)
+        {
+            span.SetStatus(System.Diagnostics.ActivityStatusCode.Error);
+        }
+
+        return result;
+    }
+
+    private async Task<AuthenticateResult> VerifyTokenAsync()
+    {
         string? authorization = Request.Headers.Authorization;
         if (string.IsNullOrEmpty(authorization))
         {

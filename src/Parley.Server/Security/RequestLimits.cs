@@ -4,6 +4,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Parley.Core.Ports;
 using Parley.Server.Api;
 using Parley.Server.Configuration;
 using Parley.Server.Http;
@@ -36,6 +37,8 @@ internal static class RequestLimits
     /// <summary>Registers the per-party rate limiter and the request time limit.</summary>
     public static IServiceCollection AddRequestLimits(this IServiceCollection services, ParleyServerOptions options)
     {
+        services.AddSingleton(sp => new SharedRateBuckets(
+            sp.GetRequiredService<IParleyStore>() is { IsShared: true } and IRateBucketStore shared ? shared : null, sp.GetRequiredService<TimeProvider>()));
         services.AddRateLimiter(o =>
         {
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, (string Kind, string Agreement, string Party)>(http => Partition(http, options));
@@ -80,15 +83,25 @@ internal static class RequestLimits
         var key = user.Identity?.IsAuthenticated == true && user.FindFirstValue("agreement") is { } agreement && user.FindFirstValue("sub") is { } party
             ? ("party", agreement, party)
             : ("address", "", http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+        int capacity = Math.Max(options.RateLimitBurst, options.RateLimitPerSecond);
+        if (key.Item1 == "party" && http.RequestServices.GetService<SharedRateBuckets>() is { Store: { } shared } buckets)
+        {
+            // Nodes sharing a store draw on one bucket per party there (see SharedTokenBucket for the tolerance).
+            return RateLimitPartition.Get(key, k => new SharedTokenBucket(shared, $"party\n{k.Item2}\n{k.Item3}", options.RateLimitPerSecond, capacity, buckets.Time));
+        }
+
         return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
         {
-            TokenLimit = Math.Max(options.RateLimitBurst, options.RateLimitPerSecond),
+            TokenLimit = capacity,
             TokensPerPeriod = options.RateLimitPerSecond,
             ReplenishmentPeriod = TimeSpan.FromSeconds(1),
             QueueLimit = 0,
             AutoReplenishment = true,
         });
     }
+
+    /// <summary>The store's shared token buckets when several nodes share the store (null: each node limits alone), and the clock.</summary>
+    internal sealed record SharedRateBuckets(IRateBucketStore? Store, TimeProvider Time);
 
     private static async ValueTask RejectAsync(OnRejectedContext context, ParleyServerOptions options)
     {
@@ -97,6 +110,7 @@ internal static class RequestLimits
             ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
             : 1;
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        Telemetry.ParleyTelemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", "rate-limited"));
         await Problems.Problem(StatusCodes.Status429TooManyRequests, "rate-limited", "Too many requests",
             $"more than {options.RateLimitPerSecond} requests per second (bursts of {options.RateLimitBurst}) from this caller; retry after {seconds} s")
             .ExecuteAsync(http);

@@ -50,6 +50,29 @@ internal static class SubmissionFilter
             var http = context.HttpContext;
             var caller = http.GetCaller();
             var headers = http.Request.Headers;
+            var verifying = Telemetry.ParleyTelemetry.Source.StartActivity("verify signature");
+            try
+            {
+                if (await VerifyAsync(http, caller, headers) is { } refused)
+                {
+                    verifying?.SetStatus(System.Diagnostics.ActivityStatusCode.Error);
+                    return refused;
+                }
+            }
+            finally
+            {
+                Telemetry.ParleyTelemetry.Stop(verifying);
+            }
+
+            return await next(context);
+        });
+        return builder;
+    }
+
+    /// <summary>Null when the request is signed as it must be (the signed submission kept for the write); else the refusal.</summary>
+    private static async Task<IResult?> VerifyAsync(HttpContext http, Caller caller, IHeaderDictionary headers)
+    {
+        {
             string signature = headers[SignedRequests.SignatureHeader].ToString();
             string timestamp = headers[SignedRequests.TimestampHeader].ToString();
             string nonce = headers[SignedRequests.NonceHeader].ToString();
@@ -105,9 +128,8 @@ internal static class SubmissionFilter
 
             http.Items[BodyKey] = body;
             http.Items[ItemKey] = new SignedSubmission(verified, nonce, signedAt, sig, message);
-            return await next(context);
-        });
-        return builder;
+            return null;
+        }
     }
 
     private static string SignatureField(string signature, string timestamp) =>

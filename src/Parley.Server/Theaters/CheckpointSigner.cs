@@ -14,10 +14,12 @@ internal sealed class CheckpointSigner(ILedgerStore ledgers, NodeSync sync)
             try
             {
                 await sync.EnsureCurrentAsync(slot, cancellationToken);
+                Telemetry.ParleyTelemetry.Ledger(slot.Theater.Agreement.Id.Value, slot.Ledger.Tree.Size, slot.Ledger.Latest?.Size ?? 0);
                 if (slot.Ledger.SignIfBehind() is { } signed)
                 {
                     await ledgers.SaveCheckpointAsync(slot.Theater.Agreement.Id, signed.Size, signed.SignedNote, CancellationToken.None);
                     slot.Ledger.Published(signed);
+                    Telemetry.ParleyTelemetry.Ledger(slot.Theater.Agreement.Id.Value, slot.Ledger.Tree.Size, signed.Size);
                 }
             }
             finally

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Parley.Core.Ports;
 using Parley.Ledger.Entries;
+using Parley.Server.Telemetry;
 
 namespace Parley.Server.Theaters;
 
@@ -23,6 +25,15 @@ internal sealed class GroupCommitter(IParleyStore store, NodeSync sync, StateLoa
     /// <summary>Queues a write and waits for it: the first waiter to hold the lock runs a batch of everything queued.</summary>
     public async Task<T> SubmitAsync<T>(AgreementSlot slot, WriteJob<T> job, CancellationToken cancellationToken)
     {
+        // The write's own trace: it waits in "queue" until a batch takes it, wherever that batch runs. The span is not
+        // made current: what this caller runs next (a batch, perhaps) is no part of the wait.
+        var caller = Activity.Current;
+        job.Queued = ParleyTelemetry.Source.StartActivity("queue");
+        if (job.Queued is not null)
+        {
+            Activity.Current = caller;
+        }
+
         slot.Pending.Enqueue(job);
         bool locked = false;
         try
@@ -32,6 +43,7 @@ internal sealed class GroupCommitter(IParleyStore store, NodeSync sync, StateLoa
         }
         catch (OperationCanceledException) when (job.TryAbandon())
         {
+            ParleyTelemetry.Stop(job.Queued);
             throw; // never taken: nothing was decided
         }
         catch (OperationCanceledException)
@@ -41,6 +53,7 @@ internal sealed class GroupCommitter(IParleyStore store, NodeSync sync, StateLoa
 
         if (locked)
         {
+            long held = Stopwatch.GetTimestamp();
             try
             {
                 // A write deferred from a batch (its key was taken) is queued again: run batches until it is answered.
@@ -52,6 +65,7 @@ internal sealed class GroupCommitter(IParleyStore store, NodeSync sync, StateLoa
             finally
             {
                 slot.Lock.Release();
+                ParleyTelemetry.LockHold.Record(ParleyTelemetry.Since(held), ParleyTelemetry.Agreement(slot.Theater.Agreement.Id.Value));
             }
         }
 
@@ -107,6 +121,13 @@ internal sealed class GroupCommitter(IParleyStore store, NodeSync sync, StateLoa
     private async Task RunAsync(AgreementSlot slot, List<WriteJob> jobs)
     {
         var id = slot.Theater.Agreement.Id;
+        var agreement = ParleyTelemetry.Agreement(id.Value);
+        ParleyTelemetry.BatchSize.Record(jobs.Count, agreement);
+        foreach (var job in jobs)
+        {
+            ParleyTelemetry.Stop(job.Queued);
+        }
+
         IAgreementWrite write;
         try
         {
@@ -120,6 +141,8 @@ internal sealed class GroupCommitter(IParleyStore store, NodeSync sync, StateLoa
         }
         catch (Exception e)
         {
+            ParleyTelemetry.StoreErrors.Add(1, new KeyValuePair<string, object?>("operation", "begin"));
+            ParleyTelemetry.Decisions.Add(jobs.Count, agreement, Outcome("failed"));
             jobs.ForEach(j => j.Fail(e));
             return;
         }
@@ -137,6 +160,8 @@ internal sealed class GroupCommitter(IParleyStore store, NodeSync sync, StateLoa
             catch (Exception e)
             {
                 slot.MarkDrifted();
+                ParleyTelemetry.StoreErrors.Add(1, new KeyValuePair<string, object?>("operation", "catch-up"));
+                ParleyTelemetry.Decisions.Add(jobs.Count, agreement, Outcome("failed"));
                 jobs.ForEach(j => j.Fail(e));
                 return;
             }
@@ -147,21 +172,32 @@ internal sealed class GroupCommitter(IParleyStore store, NodeSync sync, StateLoa
                 {
                     var now = time.GetUtcNow();
                     Accepted? accepted;
+                    long started = Stopwatch.GetTimestamp();
+                    using var deciding = job.Queued is { } queued
+                        ? ParleyTelemetry.Source.StartActivity("decide", ActivityKind.Internal, queued.Parent?.Context ?? queued.Context)
+                        : null;
                     try
                     {
                         accepted = await job.DecideAsync(slot, now);
                     }
                     catch (Exception e)
                     {
+                        ParleyTelemetry.DecisionDuration.Record(ParleyTelemetry.Since(started), agreement);
+                        ParleyTelemetry.Decisions.Add(1, agreement, Outcome("failed"));
+                        deciding?.SetStatus(ActivityStatusCode.Error);
                         job.Fail(e); // refused: its decision applied nothing
                         continue;
                     }
 
+                    ParleyTelemetry.DecisionDuration.Record(ParleyTelemetry.Since(started), agreement);
                     if (accepted is null)
                     {
+                        ParleyTelemetry.Decisions.Add(1, agreement, Outcome("answered"));
                         answered.Add(job);
                         continue;
                     }
+
+                    ParleyTelemetry.Decisions.Add(1, agreement, Outcome("committed"));
 
                     // Applied now, so the next write of the batch decides on it; undone by a reload if the commit fails.
                     var commit = Record(slot, accepted, now);
@@ -173,7 +209,14 @@ internal sealed class GroupCommitter(IParleyStore store, NodeSync sync, StateLoa
                 if (batch.Count > 0)
                 {
                     // Once the commit starts, finish it: an acknowledged write must not depend on the client staying.
-                    await write.CommitAsync(batch, CancellationToken.None);
+                    long committing = Stopwatch.GetTimestamp();
+                    using (var commitSpan = ParleyTelemetry.Source.StartActivity("commit", ActivityKind.Internal, default(ActivityContext), links: Links(decided)))
+                    {
+                        commitSpan?.SetTag("parley.batch", batch.Count);
+                        await write.CommitAsync(batch, CancellationToken.None);
+                    }
+
+                    ParleyTelemetry.CommitDuration.Record(ParleyTelemetry.Since(committing), agreement);
                     slot.Head = write.Head + 1;
                 }
             }
@@ -182,6 +225,7 @@ internal sealed class GroupCommitter(IParleyStore store, NodeSync sync, StateLoa
                 // The commit may have landed before it failed (a flush that reported an error, a dropped connection),
                 // and memory holds the batch either way: load the state anew before anything reads it.
                 slot.MarkDrifted();
+                ParleyTelemetry.StoreErrors.Add(1, new KeyValuePair<string, object?>("operation", "commit"));
                 decided.ForEach(j => j.Fail(e));
                 answered.ForEach(j => j.Complete());
                 failed = true;
@@ -195,10 +239,19 @@ internal sealed class GroupCommitter(IParleyStore store, NodeSync sync, StateLoa
             return;
         }
 
-        answered.ForEach(j => j.Complete());
-        decided.ForEach(j => j.Complete());
-        signals.Committed(batch);
+        using (ParleyTelemetry.Source.StartActivity("notify", ActivityKind.Internal, default(ActivityContext), links: Links(decided)))
+        {
+            answered.ForEach(j => j.Complete());
+            decided.ForEach(j => j.Complete());
+            signals.Committed(batch);
+        }
     }
+
+    private static KeyValuePair<string, object?> Outcome(string outcome) => new("outcome", outcome);
+
+    /// <summary>The traces of the writes a batch commits, for its spans to link to (null when none is traced).</summary>
+    private static IEnumerable<ActivityLink>? Links(List<WriteJob> jobs) =>
+        jobs.Any(j => j.Queued is not null) ? [.. jobs.Where(j => j.Queued is not null).Select(j => new ActivityLink(j.Queued!.Context))] : null;
 
     /// <summary>The commit of an accepted write: its ledger entries (when the ledger records it) written against the state before it.</summary>
     private static Commit Record(AgreementSlot slot, Accepted accepted, DateTimeOffset now)

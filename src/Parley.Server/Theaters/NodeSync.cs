@@ -49,6 +49,7 @@ internal sealed class NodeSync(IParleyStore store, StateLoader loader, CommitSig
         if (changes is null || changes.AgreementChanged)
         {
             await loader.ReloadAsync(slot, write, cancellationToken);
+            Telemetry.ParleyTelemetry.CatchUps.Add(1, Telemetry.ParleyTelemetry.Agreement(slot.Theater.Agreement.Id.Value), new KeyValuePair<string, object?>("kind", "reloaded"));
             signals.Reloaded();
         }
         else
@@ -130,6 +131,7 @@ internal sealed class NodeSync(IParleyStore store, StateLoader loader, CommitSig
 
             slot.Watch.Record(committed.Touches, [.. committed.Events.Select(Probes.ReadAlert).OfType<ProbingAlert>()]);
             slot.Head = committed.Head;
+            Telemetry.ParleyTelemetry.CatchUps.Add(1, Telemetry.ParleyTelemetry.Agreement(id.Value), new KeyValuePair<string, object?>("kind", "applied"));
         }
         catch
         {

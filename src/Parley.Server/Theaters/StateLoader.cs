@@ -52,19 +52,9 @@ internal sealed class StateLoader(IParleyStore store, byte[] ledgerSeed, string 
 
         var now = time.GetUtcNow();
         var touches = await store.LoadTouchesAsync(agreement.Id, now - ProbingWatch.Day, cancellationToken);
-        var alerts = new List<ProbingAlert>();
-        for (long after = 0; ;)
-        {
-            // Events are rare (alerts only), so reading them all at start-up is cheap.
-            var page = await store.ReadEventsAsync(agreement.Id, null, after, 1000, cancellationToken);
-            alerts.AddRange(page.Where(e => e.Created > now - ProbingWatch.Hour).Select(Probes.ReadAlert).OfType<ProbingAlert>());
-            if (page.Count < 1000)
-            {
-                break;
-            }
-
-            after = page[^1].Sequence;
-        }
+        // Only the alerts of the last hour matter (one per requester and zone an hour): read that window, not the outbox.
+        var recent = await store.ReadEventsSinceAsync(agreement.Id, ProbingAlert.EventType, now - ProbingWatch.Hour, cancellationToken);
+        var alerts = recent.Select(Probes.ReadAlert).OfType<ProbingAlert>().ToList();
 
         var nonces = new SpentNonces();
         foreach (var (party, nonce, signed) in await store.LoadNoncesAsync(agreement.Id, now - SpentNonces.Horizon, cancellationToken))

@@ -134,8 +134,11 @@ public sealed class TheaterRegistry
         WriteAsync(id, (_, _) => (Decision.ForAgreement(source), 0), cancellationToken);
 
     /// <summary>Runs a read on the agreement's current state, with no write in between.</summary>
-    public Task<T> ReadAsync<T>(AgreementId id, Func<Theater, T> read, CancellationToken cancellationToken = default) =>
-        UnderLockAsync(id, slot => read(slot.Theater), cancellationToken);
+    public async Task<T> ReadAsync<T>(AgreementId id, Func<Theater, T> read, CancellationToken cancellationToken = default)
+    {
+        using var span = Telemetry.ParleyTelemetry.Source.StartActivity("read");
+        return await UnderLockAsync(id, slot => read(slot.Theater), cancellationToken);
+    }
 
     /// <summary>Runs a read on the agreement's ledger, with no write in between.</summary>
     public Task<T> ReadLedgerAsync<T>(AgreementId id, Func<AgreementLedger, T> read, CancellationToken cancellationToken = default) =>

@@ -14,6 +14,9 @@ internal abstract class WriteJob
 {
     private int _state; // 0 queued, 1 taken by a batch, 2 abandoned by its caller
 
+    /// <summary>The write's wait for a batch in its caller's trace (null when nothing traces): its decision is traced under it.</summary>
+    public System.Diagnostics.Activity? Queued { get; set; }
+
     /// <summary>A key no two writes of one batch may share (the caller's idempotency key), or null.</summary>
     public virtual string? Exclusive => null;
 

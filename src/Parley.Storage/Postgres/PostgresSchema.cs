@@ -303,5 +303,17 @@ internal static class PostgresSchema
             PRIMARY KEY (agreement_id, id)
         );
         """,
+
+        // 12: start-up reads only the recent alerts (events by type and time), and request rate limits shared by every
+        // node: one token bucket per key, its tokens kept with fractions, refilled from the latest time a node passed.
+        """
+        CREATE INDEX events_by_type_time ON events (agreement_id, type, created_ticks);
+        CREATE TABLE rate_buckets (
+            bucket text NOT NULL PRIMARY KEY,
+            tokens double precision NOT NULL,
+            granted integer NOT NULL,
+            updated_ticks bigint NOT NULL
+        );
+        """,
     ];
 }

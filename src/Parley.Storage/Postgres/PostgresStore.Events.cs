@@ -50,4 +50,20 @@ public sealed partial class PostgresStore : IEventStore
         return await RowReader.ReadAllAsync(reader, EventRows.Read, cancellationToken);
     }
 
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<StoredEvent>> ReadEventsSinceAsync(AgreementId agreement, string type, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(type);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, $"""
+            SELECT {EventRows.Columns} FROM events
+            WHERE agreement_id = @agreement AND type = @type AND created_ticks >= @since
+            ORDER BY created_ticks, seq;
+            """);
+        Text(command, "agreement", agreement.Value);
+        Text(command, "type", type);
+        Long(command, "since", since.UtcTicks);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await RowReader.ReadAllAsync(reader, EventRows.Read, cancellationToken);
+    }
 }

@@ -49,7 +49,8 @@ public sealed partial class PostgresStore : IParleyStore
             builder.AutoPrepareMinUsages = 2;
         }
 
-        _source = NpgsqlDataSource.Create(builder.ConnectionString);
+        // Named, so that Npgsql's metrics and traces say "parley" rather than the connection string (host, database, user).
+        _source = new NpgsqlDataSourceBuilder(builder.ConnectionString) { Name = "parley" }.Build();
         _time = timeProvider ?? TimeProvider.System;
     }
 

@@ -356,5 +356,10 @@ internal static class SqliteSchema
             PRIMARY KEY (agreement_id, id)
         ) STRICT;
         """,
+
+        // 13: start-up reads only the recent alerts: events by type and time.
+        """
+        CREATE INDEX events_by_type_time ON events (agreement_id, type, created_ticks);
+        """,
     ];
 }

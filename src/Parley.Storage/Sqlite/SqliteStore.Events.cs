@@ -68,4 +68,22 @@ public sealed partial class SqliteStore : IEventStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await RowReader.ReadAllAsync(reader, EventRows.Read, cancellationToken);
     }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<StoredEvent>> ReadEventsSinceAsync(AgreementId agreement, string type, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(type);
+        EnsureInitialized();
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = Command(connection, $"""
+            SELECT {EventRows.Columns} FROM events
+            WHERE agreement_id = $agreement AND type = $type AND created_ticks >= $since
+            ORDER BY created_ticks, seq;
+            """);
+        command.Parameters.AddWithValue("$agreement", agreement.Value);
+        command.Parameters.AddWithValue("$type", type);
+        command.Parameters.AddWithValue("$since", since.UtcTicks);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await RowReader.ReadAllAsync(reader, EventRows.Read, cancellationToken);
+    }
 }

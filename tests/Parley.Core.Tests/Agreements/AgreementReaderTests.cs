@@ -117,6 +117,9 @@ public class AgreementReaderTests
     [InlineData("""{"id":"a","parties":[{"id":"x","signing_keys":["rsa:AAAA"]}]}""", "parties[0].signing_keys")]
     [InlineData("""{"id":"a","parties":[{"id":"x","signing_keys":["ed25519:AAAA"]}]}""", "parties[0].signing_keys")]
     [InlineData("""{"id":"a","parties":[{"id":"x","signing_keys":"ed25519:AAAA"}]}""", "parties[0].signing_keys")]
+    [InlineData("""{"id":"a","parties":[{"id":"x","webhook_networks":["10.0.0.0/33"]}]}""", "parties[0].webhook_networks")]
+    [InlineData("""{"id":"a","parties":[{"id":"x","webhook_networks":["intranet"]}]}""", "parties[0].webhook_networks")]
+    [InlineData("""{"id":"a","parties":[{"id":"x","webhook_networks":"10.0.0.0/8"}]}""", "parties[0].webhook_networks")]
     [InlineData("""{"id":"a","signature_window_s":1}""", "signature_window_s")]
     [InlineData("""{"id":"a","token_audience":""}""", "token_audience")]
     [InlineData("""{"id":"a","token_audience":7}""", "token_audience")]
@@ -156,6 +159,15 @@ public class AgreementReaderTests
         Assert.Equal([key], agreement.Parties[0].SigningKeys);
         Assert.Empty(agreement.Parties[1].SigningKeys);
         Assert.Equal(TimeSpan.FromMinutes(5), AgreementReader.Parse("""{"id":"b"}""").SignatureWindow);
+    }
+
+    [Fact]
+    public void a_partys_webhook_networks_are_read_and_default_to_none()
+    {
+        var agreement = AgreementReader.Parse("""{"id":"a","parties":[{"id":"x","webhook_networks":["10.20.0.0/16","fd00:1::/64"]},{"id":"y"}]}""");
+        Assert.Equal(["10.20.0.0/16", "fd00:1::/64"], agreement.Parties[0].WebhookNetworks);
+        Assert.Empty(agreement.Parties[1].WebhookNetworks);
+        Assert.NotEqual(agreement.Parties[0], agreement.Parties[0] with { WebhookNetworks = [] });
     }
 
     [Theory]

@@ -46,7 +46,8 @@ internal sealed class NodeCluster : IAsyncDisposable
     public string SecretsDirectory => Path.Combine(_root, "node0");
 
     /// <summary>Starts <paramref name="count"/> nodes on a fresh schema of the test run's PostgreSQL cluster, all serving <paramref name="agreement"/>.</summary>
-    public static async Task<NodeCluster> StartAsync(int count, string agreementId, string agreement, CancellationToken cancellationToken)
+    public static async Task<NodeCluster> StartAsync(int count, string agreementId, string agreement, CancellationToken cancellationToken,
+        IReadOnlyList<string>? serveOptions = null)
     {
         var postgres = await PostgresTestCluster.SharedAsync();
         string connection = await postgres.CreateSchemaAsync("nodes_" + Guid.NewGuid().ToString("N")[..12], cancellationToken);
@@ -61,7 +62,7 @@ internal sealed class NodeCluster : IAsyncDisposable
             // submission key is made on first use, so it is made here, before any node could make one of its own.
             Directory.CreateDirectory(cluster.SecretsDirectory);
             DevelopmentKeys.For(cluster.SecretsDirectory, agreementId, "any").Dispose();
-            cluster._nodes.Add(await ServeProcess.StartAsync("node 0", Arguments(connection, cluster.SecretsDirectory, agreementFile), cancellationToken));
+            cluster._nodes.Add(await ServeProcess.StartAsync("node 0", Arguments(connection, cluster.SecretsDirectory, agreementFile, serveOptions), cancellationToken));
 
             var folders = Enumerable.Range(1, count - 1).Select(i => Path.Combine(root, $"node{i}")).ToList();
             foreach (var folder in folders)
@@ -74,7 +75,7 @@ internal sealed class NodeCluster : IAsyncDisposable
             }
 
             cluster._nodes.AddRange(await Task.WhenAll(folders.Select((folder, i) =>
-                ServeProcess.StartAsync($"node {i + 1}", Arguments(connection, folder, agreementFile), cancellationToken))));
+                ServeProcess.StartAsync($"node {i + 1}", Arguments(connection, folder, agreementFile, serveOptions), cancellationToken))));
             await cluster.Store.InitializeAsync(cancellationToken);
             return cluster;
         }
@@ -85,8 +86,8 @@ internal sealed class NodeCluster : IAsyncDisposable
         }
     }
 
-    private static string[] Arguments(string connection, string data, string agreementFile) =>
-        ["serve", "--store", "postgres", "--connection", connection, "--urls", "http://127.0.0.1:0", "--data", data, "--agreement", agreementFile];
+    private static string[] Arguments(string connection, string data, string agreementFile, IReadOnlyList<string>? serveOptions) =>
+        ["serve", "--store", "postgres", "--connection", connection, "--urls", "http://127.0.0.1:0", "--data", data, "--agreement", agreementFile, .. serveOptions ?? []];
 
     /// <summary>A client of node <paramref name="node"/> for <paramref name="party"/>, signing its writes unless <paramref name="sign"/> is false.</summary>
     public HttpClient Client(int node, string party, string role = Roles.Operator, bool sign = true) =>

@@ -97,6 +97,9 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         ["POST /v1/agreements/{agreement}/incidents/{id}/replies"] = [Roles.Operator, Roles.Approver],
         ["POST /v1/agreements/{agreement}/incidents/{id}/grades"] = [Roles.Monitor, Roles.Admin],
         ["GET /v1/agreements/{agreement}/compliance"] = AnyRole,
+
+        // The center's metrics span every agreement: its administrator alone reads them on the main listener.
+        ["GET /metrics"] = [Roles.Admin],
     };
 
     // Where the center's administrator, with its admin token, sees what the center keeps: every opening of the ledger,
@@ -402,11 +405,12 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         return status == HttpStatusCode.Unauthorized ? "a signed write with a good token got 401" : null;
     }
 
-    /// <summary>Every path and method of the OpenAPI document, and the document itself.</summary>
+    /// <summary>Every path and method of the OpenAPI document, the document itself and the metrics.</summary>
     private async Task<List<Route>> RoutesAsync()
     {
         using var document = JsonDocument.Parse(await _http.GetStringAsync("/openapi/v1.json", Ct));
-        var routes = new List<Route> { new(HttpMethod.Get, "/openapi/v1.json", null, []) };
+        // The metrics endpoint is the operator's, not the API's: it is not in the document, and is called all the same.
+        var routes = new List<Route> { new(HttpMethod.Get, "/openapi/v1.json", null, []), new(HttpMethod.Get, "/metrics", null, []) };
         foreach (var path in document.RootElement.GetProperty("paths").EnumerateObject())
         {
             foreach (var operation in path.Value.EnumerateObject().Where(o => HttpMethodNames.Contains(o.Name)))

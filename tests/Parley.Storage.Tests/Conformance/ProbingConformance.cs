@@ -101,6 +101,35 @@ public abstract class ProbingConformance(IStoreBackend backend) : ConformanceTes
     }
 
     [Fact]
+    public async Task events_of_one_type_since_a_time_come_back_oldest_first_whatever_came_before_them()
+    {
+        await using (var store = await OpenAsync())
+        {
+            var changes = new CommitBuilder();
+            changes.Events.Add(new EventAppend(new PartyId("red"), "probing.suspected", """{"n":1}""", Now - TimeSpan.FromHours(2)));
+            changes.Events.Add(new EventAppend(new PartyId("red"), "zone.changed", """{"n":2}""", Now - TimeSpan.FromMinutes(5)));
+            changes.Events.Add(new EventAppend(new PartyId("blue"), "probing.suspected", """{"n":3}""", Now - TimeSpan.FromMinutes(10)));
+            changes.Events.Add(new EventAppend(new PartyId("red"), "probing.suspected", """{"n":4}""", Now - TimeSpan.FromMinutes(30)));
+            changes.Events.Add(new EventAppend(new PartyId("red"), "probing.suspected", """{"n":5}""", Now - TimeSpan.FromHours(1)));
+            await store.CommitAsync(Agreement, changes, Ct);
+            var elsewhere = new CommitBuilder();
+            elsewhere.Events.Add(new EventAppend(new PartyId("red"), "probing.suspected", """{"n":9}""", Now));
+            await store.CommitAsync(Other, elsewhere, Ct);
+        }
+
+        await using var reopened = await OpenAsync();
+        var lastHour = await reopened.ReadEventsSinceAsync(Agreement, "probing.suspected", Now - TimeSpan.FromHours(1), Ct);
+
+        // The bound is included; older events, other types and other agreements are not.
+        Assert.Equal(["""{"n":5}""", """{"n":4}""", """{"n":3}"""], lastHour.Select(e => e.Payload));
+        Assert.Equal([5L, 4L, 3L], lastHour.Select(e => e.Sequence));
+        Assert.Equal(("blue", Now - TimeSpan.FromMinutes(10)), (lastHour[2].Recipient.Value, lastHour[2].Created));
+        Assert.Equal(4, (await reopened.ReadEventsSinceAsync(Agreement, "probing.suspected", DateTimeOffset.MinValue.AddYears(1), Ct)).Count);
+        Assert.Empty(await reopened.ReadEventsSinceAsync(Agreement, "probing.suspected", Now, Ct));
+        Assert.Equal(["""{"n":2}"""], (await reopened.ReadEventsSinceAsync(Agreement, "zone.changed", Now - TimeSpan.FromHours(1), Ct)).Select(e => e.Payload));
+    }
+
+    [Fact]
     public async Task events_committed_by_two_stores_at_once_are_numbered_without_gaps_or_repeats()
     {
         await using var first = await OpenAsync();
