@@ -315,5 +315,13 @@ internal static class PostgresSchema
             updated_ticks bigint NOT NULL
         );
         """,
+
+        // 13: nonces in the order they are signed. A replay carries the timestamp its signature covers, so the key
+        // (agreement, timestamp, party, nonce) refuses every replay as the key without the timestamp did; with the
+        // time first, a batch's nonces land on the rightmost leaf of the index instead of one random leaf each.
+        """
+        ALTER TABLE nonces DROP CONSTRAINT nonces_pkey;
+        ALTER TABLE nonces ADD PRIMARY KEY (agreement_id, timestamp_ticks, party, nonce);
+        """,
     ];
 }

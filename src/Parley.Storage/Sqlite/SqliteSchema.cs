@@ -361,5 +361,22 @@ internal static class SqliteSchema
         """
         CREATE INDEX events_by_type_time ON events (agreement_id, type, created_ticks);
         """,
+
+        // 14: nonces in the order they are signed. A replay carries the timestamp its signature covers, so the key
+        // (agreement, timestamp, party, nonce) refuses every replay as the key without the timestamp did; with the
+        // time first, a batch's nonces land on the last page of the tree instead of one random page each.
+        """
+        CREATE TABLE nonces_by_time (
+            agreement_id TEXT NOT NULL,
+            timestamp_ticks INTEGER NOT NULL,
+            party TEXT NOT NULL,
+            nonce TEXT NOT NULL,
+            PRIMARY KEY (agreement_id, timestamp_ticks, party, nonce)
+        ) STRICT, WITHOUT ROWID;
+        INSERT INTO nonces_by_time (agreement_id, timestamp_ticks, party, nonce)
+            SELECT agreement_id, timestamp_ticks, party, nonce FROM nonces;
+        DROP TABLE nonces;
+        ALTER TABLE nonces_by_time RENAME TO nonces;
+        """,
     ];
 }

@@ -81,6 +81,31 @@ public sealed class PostgresStoreTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task a_database_of_schema_12_keeps_its_nonces_when_they_are_keyed_by_the_time_they_were_signed()
+    {
+        await _backend.ConnectionStringAsync(Ct);
+        var migrations = string.Join("\n", PostgresSchema.Migrations.Take(12).Select((sql, i) => $"{sql}\nINSERT INTO schema_version (version, applied) VALUES ({i + 1}, now());"));
+        await ScalarAsync($"""
+            {PostgresSchema.CreateVersionTable}
+            {migrations}
+            INSERT INTO nonces VALUES ('pact', 'blue', 'nonce-one-aaaaaaaa', 7), ('pact', 'red', 'nonce-two-bbbbbbbb', 5);
+            SELECT 0;
+            """);
+
+        await using var store = new PostgresStore(await _backend.ConnectionStringAsync(Ct));
+        await store.InitializeAsync(Ct);
+        var nonces = await store.LoadNoncesAsync(new Parley.Core.Model.AgreementId("pact"), new DateTimeOffset(6, TimeSpan.Zero), Ct);
+        Assert.Equal("blue nonce-one-aaaaaaaa", Assert.Single(nonces.Select(n => $"{n.Party} {n.Nonce}")));
+        Assert.Equal(1, await ScalarAsync("""
+            SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'nonces' AND schemaname = current_schema()
+                AND indexdef LIKE '%(agreement_id, timestamp_ticks, party, nonce)%';
+            """));
+        var replay = await Assert.ThrowsAsync<Npgsql.PostgresException>(() =>
+            ScalarAsync("INSERT INTO nonces (agreement_id, party, nonce, timestamp_ticks) VALUES ('pact', 'red', 'nonce-two-bbbbbbbb', 5); SELECT 0;"));
+        Assert.Equal("23505", replay.SqlState);
+    }
+
+    [Fact]
     public async Task a_database_written_by_a_newer_schema_is_refused()
     {
         await using (await _backend.OpenAsync(Ct))

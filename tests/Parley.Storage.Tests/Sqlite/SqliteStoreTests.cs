@@ -196,6 +196,29 @@ public sealed class SqliteStoreTests : IDisposable
         Assert.Equal(0, Scalar(check, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'idempotency_keys';"));
     }
 
+    [Fact]
+    public async Task a_file_of_schema_13_keeps_its_nonces_when_they_are_keyed_by_the_time_they_were_signed()
+    {
+        FileAtSchema(13, $"""
+            INSERT INTO nonces VALUES ('{Agreement.Id}', 'blue', 'nonce-one-aaaaaaaa', {Start.UtcTicks + 5}), ('{Agreement.Id}', 'red', 'nonce-two-bbbbbbbb', {Start.UtcTicks});
+            """);
+
+        await using (var store = await OpenAsync())
+        {
+            Assert.Equal(SqliteStore.LatestSchemaVersion, await store.ReadSchemaVersionAsync(Ct));
+            Assert.Equal(["blue nonce-one-aaaaaaaa", "red nonce-two-bbbbbbbb"],
+                (await store.LoadNoncesAsync(Agreement.Id, Start, Ct)).Select(n => $"{n.Party} {n.Nonce}").Order(StringComparer.Ordinal));
+            Assert.Equal(["blue nonce-one-aaaaaaaa"], (await store.LoadNoncesAsync(Agreement.Id, Start.AddTicks(1), Ct)).Select(n => $"{n.Party} {n.Nonce}"));
+        }
+
+        using var check = RawConnection();
+        Assert.Equal(1, Scalar(check, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'nonces' AND sql LIKE '%PRIMARY KEY (agreement_id, timestamp_ticks, party, nonce)%';"));
+        Assert.Equal(0, Scalar(check, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'nonces_by_time';"));
+        var replay = Assert.Throws<Microsoft.Data.Sqlite.SqliteException>(() =>
+            Scalar(check, $"INSERT INTO nonces (agreement_id, timestamp_ticks, party, nonce) VALUES ('{Agreement.Id}', {Start.UtcTicks}, 'red', 'nonce-two-bbbbbbbb'); SELECT 0;"));
+        Assert.Contains("UNIQUE", replay.Message, StringComparison.Ordinal);
+    }
+
     private static readonly DateTimeOffset Start = new(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>A file as Parley with <paramref name="version"/> migrations left it, then <paramref name="rows"/> written into it.</summary>
