@@ -46,12 +46,15 @@ internal sealed class CommitBuilder
     /// <summary>The time the decision was taken at, if it says (a decision of the core always does).</summary>
     public DateTimeOffset? Time { get; set; }
 
+    /// <summary>The agreement's text, when the commit records it (the agreement itself changes).</summary>
+    public string? AgreementText { get; init; }
+
     public bool IsEmpty => ToCommit().IsEmpty;
 
     public Commit ToCommit() => new(
         new Decision(Command, Submitter,
             new StateChange(UpsertZones, DeleteZones, UpsertOperations, UpsertRequests, UpsertSubscriptions, DeleteSubscriptions, UpsertAmendments, UpsertIncidents),
-            [.. Events], [.. Touches], time: Time),
+            [.. Events], [.. Touches], agreementText: AgreementText, time: Time),
         [.. Ledger], Submission, Answer);
 
     public static implicit operator Commit(CommitBuilder builder) => builder.ToCommit();

@@ -110,7 +110,7 @@ public abstract class JournalConformance(IStoreBackend backend) : ConformanceTes
     {
         await using var store = await OpenAsync();
         await CommitAsync(store, Agreement, Declare("z1"));
-        var agreementEntry = new CommitBuilder { Command = Decision.AgreementCommand };
+        var agreementEntry = new CommitBuilder { Command = Decision.AgreementCommand, AgreementText = """{"id":"pact"}""" };
         agreementEntry.Ledger.Add(new LedgerAppend(0, [1, 2, 3], []));
         await CommitAsync(store, Agreement, agreementEntry);
         await using var write = await store.BeginWriteAsync(Agreement, Ct);
