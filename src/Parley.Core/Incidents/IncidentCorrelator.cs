@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using Parley.Core.Conflicts;
 using Parley.Core.Geometry;
+using Parley.Core.Agreements;
 using Parley.Core.Model;
+using Parley.Core.Terms;
 
 namespace Parley.Core.Incidents;
 
@@ -22,6 +24,13 @@ namespace Parley.Core.Incidents;
 /// <para>
 /// A <em>matching declaration</em> is an operation, of any party and in any state, whose volume meets the area and window
 /// at any altitude (exactly, as separation conflicts between operations are).
+/// </para>
+/// <para>
+/// A <em>term breached</em> is a term of the agreement in force that binds a suspected party and whose window the report's
+/// meets: a suspension whose area (or the whole theater) the report's area touches, or a designated area outside whose
+/// areas (at ground level, in the report's window) a strike, shelling, overflight or incursion was reported. Terms bind
+/// declared operation kinds and an incident has none, so every bound kind is taken as possible: a breach found here is a
+/// reason to ask the suspected party, never a finding.
 /// </para>
 /// <para>
 /// With <c>cacheCells</c>, the protected zones touching each disclosure cell are found once and kept: for correlating many
@@ -93,7 +102,60 @@ public sealed class IncidentCorrelator(Theater theater, bool cacheCells = false)
                 Box(Disclosure.MeetingCell(report.Area, o.Volume.Footprint, theater.Agreement))))
             .ToList();
 
-        return new IncidentCorrelation([.. sites.Values.OrderBy(s => s.Zone.Value, StringComparer.Ordinal)], declarations, []);
+        return new IncidentCorrelation([.. sites.Values.OrderBy(s => s.Zone.Value, StringComparer.Ordinal)], declarations, TermsBreached(report));
+    }
+
+    /// <summary>The terms in force the report, as reported, would breach (in the agreement's order).</summary>
+    private List<TermBreached> TermsBreached(IncidentReport report)
+    {
+        var agreement = theater.Agreement;
+        var found = new List<TermBreached>();
+        if (agreement.Terms.Count == 0 || report.Suspected.Count == 0)
+        {
+            return found;
+        }
+
+        foreach (var term in agreement.Terms)
+        {
+            var bound = report.Suspected.Where(term.Parties.Contains).Select(p => p.Value).ToList();
+            if (bound.Count == 0 || !term.Window.Overlaps(report.Window))
+            {
+                continue;
+            }
+
+            string parties = string.Join(", ", bound);
+            string? reason = term.Type switch
+            {
+                TermType.Suspension when term.Area is null =>
+                    $"reported during a suspension over the whole theater that binds {parties}",
+                TermType.Suspension when ShapeRelations.WithinDistance(term.Area, report.Area) =>
+                    $"reported in the suspended area during the suspension that binds {parties}",
+                TermType.DesignatedArea when IsUseOfForce(report.Kind) && !WithinDesignatedAreas(term, report) =>
+                    $"reported outside the designated areas of a term that binds {parties}",
+                _ => null,
+            };
+            if (reason is not null)
+            {
+                found.Add(new TermBreached(term.Id, reason));
+            }
+        }
+
+        return found;
+    }
+
+    private static bool IsUseOfForce(IncidentKind kind) =>
+        kind is IncidentKind.Strike or IncidentKind.Shelling or IncidentKind.Overflight or IncidentKind.GroundIncursion;
+
+    /// <summary>Whether the report's area lies within the term's areas as an operation on the ground in its window would.</summary>
+    private bool WithinDesignatedAreas(Term term, IncidentReport report)
+    {
+        var compiled = CompiledTerms.Of(theater.Agreement).For(term.Parties[0], term.Kinds[0]).FirstOrDefault(c => c.Term.Id == term.Id);
+        var onTheGround = new Operation
+        {
+            Id = new OperationId("incident"), Owner = term.Parties[0], Kind = term.Kinds[0],
+            Volume = new Volume(report.Area, new AltitudeBand(0, 0), report.Window),
+        };
+        return compiled is not null && compiled.WithinAreas(onTheGround);
     }
 
     /// <summary>The protected zones whose footprints touch the cell (closed), in the window given or, cached, in any window.</summary>
