@@ -23,6 +23,7 @@ public static class Cli
         root.Subcommands.Add(ZoneCommands.Create(console));
         root.Subcommands.Add(OperationCommands.Create(console));
         root.Subcommands.Add(RequestCommands.Create(console));
+        root.Subcommands.Add(AgreementCommands.Create(console));
         root.Subcommands.Add(LedgerCommands.Create(console));
         root.Subcommands.Add(ImportCommand.Create(console));
         root.Subcommands.Add(ExportCommand.Create(console));
