@@ -112,11 +112,11 @@ internal static class LedgerApi
         return ApiSupport.Json(new OpeningsResponse(index, visible));
     }
 
-    /// <summary>Whether a party may see an item: the agreement text, or a declaration it owns, shares or that is public.</summary>
+    /// <summary>Whether a party may see an item: the agreement text or an amendment of it, or a declaration it owns, shares or that is public.</summary>
     private static bool MayOpen(System.Text.Json.JsonElement opening, PartyId party)
     {
         var content = opening.GetProperty("content");
-        if (content.GetProperty("type").GetString() == "agreement")
+        if (content.GetProperty("type").GetString() is "agreement" or Parley.Ledger.Entries.LedgerEntries.AmendmentItem)
         {
             return true;
         }

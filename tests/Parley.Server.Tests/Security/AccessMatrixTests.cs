@@ -90,6 +90,12 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         ["GET /v1/agreements/{agreement}/webhooks/key"] = AnyRole,
         ["GET /v1/agreements/{agreement}/export.kml"] = AnyRole,
         ["GET /v1/agreements/{agreement}/export.geojson"] = AnyRole,
+        ["GET /v1/agreements/{agreement}/agreement"] = AnyRole,
+        ["GET /v1/agreements/{agreement}/agreement/history"] = AnyRole,
+        ["GET /v1/agreements/{agreement}/agreement/amendments/{id}"] = AnyRole,
+        ["POST /v1/agreements/{agreement}/agreement/amendments"] = [Roles.Approver],
+        ["POST /v1/agreements/{agreement}/agreement/amendments/{id}/signatures"] = [Roles.Approver],
+        ["POST /v1/agreements/{agreement}/agreement/amendments/{id}/refusals"] = [Roles.Approver],
     };
 
     private static readonly string[] AnonymousRoutes = ["GET /health", "GET /health/ready", "GET /openapi/v1.json"];
@@ -409,7 +415,7 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         var id = new AgreementId(AgreementId);
         long size = await _registry.ReadLedgerAsync(id, l => l.Tree.Size, Ct);
         var ids = await _registry.ReadAsync(id, t => t.Zones.Select(z => z.Id.Value).Concat(t.Operations.Select(o => o.Id.Value))
-            .Concat(t.Requests.All.Select(r => r.Id)).Order(StringComparer.Ordinal).ToList(), Ct);
+            .Concat(t.Requests.All.Select(r => r.Id)).Concat(t.Amendments.All.Select(a => a.Id)).Order(StringComparer.Ordinal).ToList(), Ct);
         return new CenterState(size, ids);
     }
 
@@ -425,6 +431,23 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         if (call.Template.EndsWith("/answer", StringComparison.Ordinal))
         {
             return """{"answer":"concur"}""";
+        }
+
+        // Amendments: each approver proposes a change of the concurrence deadline (its own signature), the other signs it
+        // into force, and every amendment meets every refusal; their events reach every party's stream.
+        if (call.Template.EndsWith("/amendments", StringComparison.Ordinal))
+        {
+            return $$"""{"reason":"Matrix amendment {{n}}","signing_deadline":"{{DateTimeOffset.UtcNow.AddDays(2):yyyy-MM-ddTHH:mm:ssZ}}","concurrence_deadline_minutes":{{60 + n}}}""";
+        }
+
+        if (call.Template.EndsWith("/signatures", StringComparison.Ordinal))
+        {
+            return "{}";
+        }
+
+        if (call.Template.EndsWith("/refusals", StringComparison.Ordinal))
+        {
+            return """{"reason":"Not as worded"}""";
         }
 
         if (call.Template.EndsWith("/subscriptions", StringComparison.Ordinal))
