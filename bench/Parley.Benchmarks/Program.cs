@@ -17,6 +17,7 @@ try
         "check-files" => FileCheckRun.Run(options.Text("zones", "bench/data/zones.geojson"), options.Text("operations", "bench/data/operations.geojson")),
         "ledger" => LedgerRun.Run(options.Int("leaves", 10_000_000), options.Int("entries", 1_000_000), options.Int("proofs", 100_000)),
         "decisions" => Parley.Benchmarks.Throughput.DecisionsRun.Run(options, args, seed),
+        "terms" => Parley.Benchmarks.Throughput.TermsRun.Run(options, seed),
         "interop" => InteropRun.Run(options.Text("openair", "tests/Parley.Interop.Tests/Files/openair/aerofiles/germany_2026_03_Airspace_Germany_OA1.txt"),
             options.Int("zones", 10_000), options.Int("repeats", 10), options.Int("pushes", 20)),
         "listing" => ListingRun.Run(options.Int("zones", 1_000_000), options.Int("queries", 2_000), seed),
@@ -53,6 +54,8 @@ static int Help()
                    [--rate 500] [--notify-seconds 12] [--notify-events requests|probing] [--phase-calls 2000] [--json] [--store sqlite|postgres [--nodes 1|3]]
                    decisions per second through a real server and in process, steps of one submission, event delivery;
                    --store postgres (with --parts http): N parley serve processes on a throwaway PostgreSQL cluster, callers spread over them
+          terms    [--load 20000] [--probes 2000] [--rounds 7]
+                   in-process decisions of the spread and hot-traffic scenarios with and without 50 terms in force, interleaved
           interop  [--openair FILE] [--zones 10000] [--repeats 10] [--pushes 20]
                    OpenAir import, KML export, TAK initial picture and push latency, beside GeoJSON reads and listings
           listing  [--zones 1000000] [--queries 2000]   a page of the zones in a map view: through the index against a scan
