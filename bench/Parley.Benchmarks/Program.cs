@@ -23,6 +23,7 @@ try
         "startup" => StartupRun.Run(options.Int("events", 1_000_000), options.Int("repeats", 3)),
         "soak" => Parley.Benchmarks.Soak.SoakRun.Run(options.Int("minutes", 10), options.Int("nodes", 3), options.Int("capacity-seconds", 20),
             options.Int("clients", 32), options.Int("kill-at", 3), options.Int("restart-db-at", 6)),
+        "terms" => Parley.Benchmarks.Throughput.TermsRun.Run(options, seed),
         "interop" => InteropRun.Run(options.Text("openair", "tests/Parley.Interop.Tests/Files/openair/aerofiles/germany_2026_03_Airspace_Germany_OA1.txt"),
             options.Int("zones", 10_000), options.Int("repeats", 10), options.Int("pushes", 20)),
         "listing" => ListingRun.Run(options.Int("zones", 1_000_000), options.Int("queries", 2_000), seed),
@@ -69,6 +70,8 @@ static int Help()
                    nodes on a durable PostgreSQL at half their measured capacity, a node killed and PostgreSQL restarted on the way:
                    acknowledged writes lost, 5xx other than 503, memory per node, decision p99 per minute
           startup  [--events 1000000] [--repeats 3]   start-up with N events in the outbox: the recent alerts read against every event
+          terms    [--load 20000] [--probes 2000] [--rounds 7]
+                   in-process decisions of the spread and hot-traffic scenarios with and without 50 terms in force, interleaved
           interop  [--openair FILE] [--zones 10000] [--repeats 10] [--pushes 20]
                    OpenAir import, KML export, TAK initial picture and push latency, beside GeoJSON reads and listings
           listing  [--zones 1000000] [--queries 2000]   a page of the zones in a map view: through the index against a scan

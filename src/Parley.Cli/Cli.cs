@@ -25,6 +25,7 @@ public static class Cli
         root.Subcommands.Add(RequestCommands.Create(console));
         root.Subcommands.Add(IncidentCommands.Create(console));
         root.Subcommands.Add(ReportCommands.Create(console));
+        root.Subcommands.Add(AgreementCommands.Create(console));
         root.Subcommands.Add(LedgerCommands.Create(console));
         root.Subcommands.Add(ImportCommand.Create(console));
         root.Subcommands.Add(ExportCommand.Create(console));

@@ -34,6 +34,14 @@ public static class AmendmentReader
     /// <summary>The longest a signing may be left open.</summary>
     public static readonly TimeSpan LongestSigning = TimeSpan.FromDays(366);
 
+    /// <summary>A proposal written in JSON or YAML as the JSON text a server reads.</summary>
+    /// <exception cref="InputRejectedException">The text is malformed.</exception>
+    public static string YamlToJson(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return JsonFields.Parse(text, "amendment")?.ToJsonString() ?? "null";
+    }
+
     /// <summary>Reads a proposal of an amendment to <paramref name="inForce"/>, made at <paramref name="now"/>.</summary>
     /// <exception cref="InputRejectedException">The text is malformed, a field unknown or invalid, or the change would not make a valid agreement.</exception>
     public static ProposedAmendment ReadProposal(string text, Agreement inForce, DateTimeOffset now)

@@ -155,7 +155,7 @@ internal static class LedgerApi
 
     /// <summary>
     /// Whether a caller may see an item: the center's administrator every one (the center keeps them all); a party the
-    /// agreement text, or an item it owns, that is shared with it or that is public.
+    /// agreement text or an amendment of it, or an item it owns, that is shared with it or that is public.
     /// </summary>
     internal static bool MayOpen(System.Text.Json.JsonElement opening, Caller caller)
     {
@@ -166,7 +166,7 @@ internal static class LedgerApi
 
         var party = caller.Party;
         var content = opening.GetProperty("content");
-        if (content.GetProperty("type").GetString() == "agreement")
+        if (content.GetProperty("type").GetString() is "agreement" or Parley.Ledger.Entries.LedgerEntries.AmendmentItem)
         {
             return true;
         }

@@ -63,7 +63,24 @@ public static class DemoAgreement
                 }, cancellationToken);
             }
         }
+
+        // An amendment proposed by red (its signature) that waits for blue's, open for a week from the demo's start.
+        await registry.WriteAsync(agreement.Id, (theater, now) =>
+        {
+            string proposal = PendingAmendment.Replace("{0}", FeatureWriter.Time(now.AddDays(7)), StringComparison.Ordinal);
+            return (theater.Amendments.All.Any() ? null : Lifecycle.Propose(theater, new PartyId("red"), proposal, now).Decision, 0);
+        }, cancellationToken);
     }
+
+    // Red's proposal that waits for blue's signature: the grounding lifted a day early.
+    private const string PendingAmendment = """
+        {"reason":"Red asks to lift the grounding over the Sartène district a day early: its convoys need air cover on 9 December.",
+         "replace_terms":[{"id":"red-flights-grounded-south","type":"suspension","name":"Red's air force grounded over the Sartène district for 24 hours",
+           "parties":["red"],"kinds":["flight"],
+           "area":{"type":"Polygon","coordinates":[[[8.75,41.45],[9.3,41.45],[9.3,41.75],[8.75,41.75],[8.75,41.45]]]},
+           "start":"2026-12-08T00:00:00Z","end":"2026-12-09T00:00:00Z","on_breach":"refuse"}],
+         "signing_deadline":"{0}"}
+        """;
 
     // Demo operations moved on after their decision: activated, and completed when true.
     private static readonly (string Id, bool Complete)[] Progressed = [("blue-recon-5", false), ("red-patrol-4", true)];

@@ -13,6 +13,7 @@ namespace Parley.Server.Tests.MultiNode;
 /// refuses what the term refuses at once, and every node serves the same version and history.
 /// </summary>
 [Collection(nameof(MultiNodeCollection))]
+[Trait("Lane", "Slow")]
 public sealed class AmendmentNodeTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -97,6 +97,12 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         ["POST /v1/agreements/{agreement}/incidents/{id}/replies"] = [Roles.Operator, Roles.Approver],
         ["POST /v1/agreements/{agreement}/incidents/{id}/grades"] = [Roles.Monitor, Roles.Admin],
         ["GET /v1/agreements/{agreement}/compliance"] = AnyRole,
+        ["GET /v1/agreements/{agreement}/agreement"] = AnyRole,
+        ["GET /v1/agreements/{agreement}/agreement/history"] = AnyRole,
+        ["GET /v1/agreements/{agreement}/agreement/amendments/{id}"] = AnyRole,
+        ["POST /v1/agreements/{agreement}/agreement/amendments"] = [Roles.Approver],
+        ["POST /v1/agreements/{agreement}/agreement/amendments/{id}/signatures"] = [Roles.Approver],
+        ["POST /v1/agreements/{agreement}/agreement/amendments/{id}/refusals"] = [Roles.Approver],
 
         // The center's metrics span every agreement: its administrator alone reads them on the main listener.
         ["GET /metrics"] = [Roles.Admin],
@@ -434,7 +440,7 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
         var id = new AgreementId(AgreementId);
         long size = await _registry.ReadLedgerAsync(id, l => l.Tree.Size, Ct);
         var ids = await _registry.ReadAsync(id, t => t.Zones.Select(z => z.Id.Value).Concat(t.Operations.Select(o => o.Id.Value))
-            .Concat(t.Requests.All.Select(r => r.Id)).Concat(t.Incidents.All.Select(i => i.Id.Value)).Order(StringComparer.Ordinal).ToList(), Ct);
+            .Concat(t.Requests.All.Select(r => r.Id)).Concat(t.Incidents.All.Select(i => i.Id.Value)).Concat(t.Amendments.All.Select(a => a.Id)).Order(StringComparer.Ordinal).ToList(), Ct);
         return new CenterState(size, ids);
     }
 
@@ -468,6 +474,23 @@ public sealed partial class AccessMatrixTests : IAsyncLifetime
             string suspect = party == "red" ? "blue" : "red";
             return Json.Feature($"inc-{party}-{n}", Point(party == "red" ? 23.4300 : 23.6200, party == "red" ? 41.2300 : 41.3200),
                 $$"""{"kind":"shelling","uncertainty_m":5000,"start":"2026-12-01T08:00:00Z","end":"2026-12-01T09:00:00Z","suspected":["{{suspect}}"],"visibility":"parties"}""");
+        }
+
+        // Amendments: each approver proposes a change of the concurrence deadline (its own signature), the other signs it
+        // into force, and every amendment meets every refusal; their events reach every party's stream.
+        if (call.Template.EndsWith("/amendments", StringComparison.Ordinal))
+        {
+            return $$"""{"reason":"Matrix amendment {{n}}","signing_deadline":"{{DateTimeOffset.UtcNow.AddDays(2):yyyy-MM-ddTHH:mm:ssZ}}","concurrence_deadline_minutes":{{60 + n}}}""";
+        }
+
+        if (call.Template.EndsWith("/signatures", StringComparison.Ordinal))
+        {
+            return "{}";
+        }
+
+        if (call.Template.EndsWith("/refusals", StringComparison.Ordinal))
+        {
+            return """{"reason":"Not as worded"}""";
         }
 
         if (call.Template.EndsWith("/subscriptions", StringComparison.Ordinal))
