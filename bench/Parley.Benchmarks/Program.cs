@@ -26,6 +26,8 @@ try
         "terms" => Parley.Benchmarks.Throughput.TermsRun.Run(options, seed),
         "interop" => InteropRun.Run(options.Text("openair", "tests/Parley.Interop.Tests/Files/openair/aerofiles/germany_2026_03_Airspace_Germany_OA1.txt"),
             options.Int("zones", 10_000), options.Int("repeats", 10), options.Int("pushes", 20)),
+        "incidents" => IncidentRun.Run(options.Int("zones", 1_000_000), options.Int("operations", 100_000), options.Int("incidents", 100_000), options.Int("scan", 200), seed),
+        "compliance" => ComplianceRun.Run(options.Int("entries", 1_000_000), options.Int("reports", 20), seed),
         "listing" => ListingRun.Run(options.Int("zones", 1_000_000), options.Int("queries", 2_000), seed),
         "console" => ConsoleRun.Run(options.Int("zones", 10_000), options.Int("loads", 20), options.Int("moves", 100), options.Int("events", 100)),
         "console-screenshots" => ConsoleRun.Screenshots(options.Text("out", "docs/console")),
@@ -74,6 +76,10 @@ static int Help()
                    in-process decisions of the spread and hot-traffic scenarios with and without 50 terms in force, interleaved
           interop  [--openair FILE] [--zones 10000] [--repeats 10] [--pushes 20]
                    OpenAir import, KML export, TAK initial picture and push latency, beside GeoJSON reads and listings
+          incidents [--zones 1000000] [--operations 100000] [--incidents 100000] [--scan 200]
+                   correlation of every report with sites and declarations on both cores, beside an exact scan on a sample
+          compliance [--entries 1000000] [--reports 20]
+                   the compliance report from the facts kept as entries arrive, beside the recomputation from every entry
           listing  [--zones 1000000] [--queries 2000]   a page of the zones in a map view: through the index against a scan
           console  [--zones 10000] [--loads 20] [--moves 100] [--events 100]
                    the operator console in headless Chromium: navigation to interactive, pan/zoom redraw with N zones in view, event to screen

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Parley.Core.Geometry;
 using Parley.Core.Model;
 
@@ -48,6 +49,28 @@ public sealed class TheaterGenerator(int seed = TheaterGenerator.DefaultSeed)
         for (int i = 0; i < count; i++)
         {
             yield return Operation(rng, i);
+        }
+    }
+
+    /// <summary>
+    /// Incident reports (<c>inc000000</c>, …) where the zones cluster: a circle of 100 m–5 km (log-uniform) and a window
+    /// of 30 min–6 h within the operations' three days, suspecting blue or red, reported by aid.
+    /// </summary>
+    public IEnumerable<IncidentReport> Incidents(int count)
+    {
+        var rng = new Random(seed ^ 0x1DC);
+        for (int i = 0; i < count; i++)
+        {
+            var (lon, lat) = Place(rng, clustered: 0.6, spreadMetres: 4_000);
+            double radius = Math.Round(100 * Math.Pow(50, rng.NextDouble()));
+            var start = Epoch.AddMinutes(rng.Next(3 * 24 * 60) / 5 * 5);
+            yield return new IncidentReport
+            {
+                Id = new IncidentId(string.Create(CultureInfo.InvariantCulture, $"inc{i:D6}")), Reporter = Aid,
+                Kind = (IncidentKind)rng.Next(6), Area = Shape.Circle(Round(lon), Round(lat), radius),
+                Window = new TimeWindow(start, start.AddMinutes(30 + rng.Next(330))),
+                Suspected = [rng.NextDouble() < 0.5 ? Blue : Red],
+            };
         }
     }
 

@@ -75,7 +75,7 @@ public sealed class SecurityTests(BrowserFixture browser)
         using var anonymous = server.Client();
         var offer = await anonymous.GetFromJsonAsync<JsonElement>("/console/demo-sign-in", Ct);
         Assert.Equal("demo", offer.GetProperty("agreement").GetString());
-        Assert.Equal(["blue", "red", "aid"], offer.GetProperty("parties").EnumerateArray().Select(p => p.GetProperty("id").GetString()));
+        Assert.Equal(["blue", "red", "aid", "unmo"], offer.GetProperty("parties").EnumerateArray().Select(p => p.GetProperty("id").GetString()));
 
         using var answer = await anonymous.PostAsJsonAsync("/console/demo-sign-in", new { party = "red", role = "approver" }, Ct);
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);

@@ -1,3 +1,4 @@
+using Parley.Core.Agreements;
 using Parley.Core.Conflicts;
 using Parley.Core.Features;
 using Parley.Core.Model;
@@ -70,6 +71,8 @@ public static class DemoAgreement
             string proposal = PendingAmendment.Replace("{0}", FeatureWriter.Time(now.AddDays(7)), StringComparison.Ordinal);
             return (theater.Amendments.All.Any() ? null : Lifecycle.Propose(theater, new PartyId("red"), proposal, now).Decision, 0);
         }, cancellationToken);
+
+        await LoadIncidentsAsync(registry, agreement, cancellationToken);
     }
 
     // Red's proposal that waits for blue's signature: the grounding lifted a day early.
@@ -81,6 +84,51 @@ public static class DemoAgreement
            "start":"2026-12-08T00:00:00Z","end":"2026-12-09T00:00:00Z","on_breach":"refuse"}],
          "signing_deadline":"{0}"}
         """;
+
+    /// <summary>
+    /// Incidents in different states: one at blue's field hospital denied by red and graded fair by the monitors, an
+    /// overflight red explains by its declared patrol, an obstruction of aid's convoy blue admits (confirmed), and a
+    /// shelling still awaiting red's reply. Their windows spread over the week before today's demo date.
+    /// </summary>
+    private static async Task LoadIncidentsAsync(TheaterRegistry registry, Agreement agreement, CancellationToken cancellationToken)
+    {
+        using var incidents = System.Text.Json.JsonDocument.Parse(Resource("incidents.geojson"));
+        foreach (var feature in incidents.RootElement.GetProperty("features").EnumerateArray())
+        {
+            var reporter = new PartyId(feature.GetProperty("properties").GetProperty("reporter").GetString()!);
+            var report = IncidentReader.Read(feature, agreement, reporter);
+            await registry.WriteAsync(agreement.Id, (theater, now) =>
+                (theater.Incidents.Find(report.Id) is null ? IncidentLifecycle.Report(theater, report, now).Decision : null, 0), cancellationToken);
+        }
+
+        foreach (var (id, party, reply, reason, operation) in Replies)
+        {
+            await registry.WriteAsync(agreement.Id, (theater, now) =>
+                theater.Incidents.Find(new IncidentId(id)) is { } incident && incident.Replies.All(r => r.Party.Value != party)
+                    ? (IncidentLifecycle.Reply(theater, incident, new PartyId(party), reply, reason, operation is null ? null : new OperationId(operation), now).Decision, 0)
+                    : ((Parley.Core.Decisions.Decision?)null, 0), cancellationToken);
+        }
+
+        foreach (var (id, grade, reason) in Grades)
+        {
+            await registry.WriteAsync(agreement.Id, (theater, now) =>
+                theater.Incidents.Find(new IncidentId(id)) is { } incident && incident.Grades.Count == 0
+                    ? (IncidentLifecycle.Grade(theater, incident, new PartyId("unmo"), grade, reason, now).Decision, 0)
+                    : ((Parley.Core.Decisions.Decision?)null, 0), cancellationToken);
+        }
+    }
+
+    private static readonly (string Id, string Party, ReplyKind Reply, string? Reason, string? Operation)[] Replies =
+    [
+        ("inc-demo-hospital", "red", ReplyKind.Deny, "no red aircraft or artillery was tasked in that area that morning", null),
+        ("inc-demo-overflight", "red", ReplyKind.Explain, "the declared air patrol NE", "red-patrol-4"),
+        ("inc-demo-convoy", "blue", ReplyKind.Admit, "a checkpoint held the convoy against standing orders", null),
+    ];
+
+    private static readonly (string Id, IncidentGrade Grade, string Reason)[] Grades =
+    [
+        ("inc-demo-hospital", IncidentGrade.Fair, "two independent staff accounts and fresh craters seen by a patrol; the attacker is not established"),
+    ];
 
     // Demo operations moved on after their decision: activated, and completed when true.
     private static readonly (string Id, bool Complete)[] Progressed = [("blue-recon-5", false), ("red-patrol-4", true)];
