@@ -15,6 +15,7 @@ public sealed record CheckedConflict(string Operation, string? Zone, string? Ope
 /// then the later operations it conflicts with.
 /// </summary>
 /// <remarks>The indexes are loaded whole (<see cref="Theater.Load"/>), then only read: queries run in parallel over the operations.</remarks>
+[Mutable("holds the theater it indexes for one batch check, a theater of its own that no one else sees or changes")]
 public sealed class OfflineCheck
 {
     private readonly Theater _theater;
