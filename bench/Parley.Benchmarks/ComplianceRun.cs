@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Parley.Core.Agreements;
 using Parley.Core.Conflicts;
 using Parley.Core.Decisions;
+using Parley.Core.Features;
 using Parley.Core.Geometry;
 using Parley.Core.Model;
 using Parley.Core.Ports;
