@@ -52,7 +52,7 @@ public sealed class ComplianceDashboardTests(BrowserFixture browser)
             for (int i = 0; i < periods.Count; i++)
             {
                 var incidents = periods[i].GetProperty("incidents");
-                await Expect(rows.Nth(i).GetByRole(AriaRole.Rowheader)).ToContainTextAsync(periods[i].GetProperty("start").GetString()![..10]);
+                await Expect(rows.Nth(i).GetByRole(AriaRole.Rowheader)).ToHaveTextAsync((period == "week" ? "w/c " : "") + periods[i].GetProperty("start").GetString()![5..10]);
                 foreach (var figure in Figures)
                 {
                     string expected = incidents.GetProperty(figure).GetProperty("count").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture);

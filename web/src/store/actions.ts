@@ -2,6 +2,7 @@ import { ApiClient, ApiError, type ListFilter } from '../api/client';
 import { EventStream } from '../api/events';
 import type { AmendmentView, GradeKind, IncidentView, ParleyFeature, ReplyKind, RequestView, StreamEvent } from '../api/types';
 import { audit } from '../ledger/audit';
+import { utc } from '../util/dom';
 import type { Selection, Session, State, Store } from './store';
 
 function errorText(e: unknown): string {
@@ -24,6 +25,8 @@ export class Actions {
   private stream: EventStream | null = null;
   private viewAbort: AbortController | null = null;
   private lastBox: [number, number, number, number] | null = null;
+  /** The first reading of the agreement and the incidents: events about them are weighed against it. */
+  private loaded: Promise<void> = Promise.resolve();
 
   constructor(private readonly store: Store) {}
 
@@ -67,7 +70,8 @@ export class Actions {
       },
     });
     this.stream.start();
-    await Promise.all([this.refreshRequests(), this.loadAgreement(), this.loadIncidents()]);
+    this.loaded = Promise.all([this.loadAgreement(), this.loadIncidents()]).then(() => undefined);
+    await Promise.all([this.refreshRequests(), this.loaded]);
   }
 
   signOut(clear = true): void {
@@ -209,10 +213,15 @@ export class Actions {
     } else if (event.type === 'zone.changed' || event.type === 'operation.changed') {
       await this.reloadView();
     } else if (event.type.startsWith('amendment.') && typeof data.amendment === 'string') {
+      await this.loaded;
+      if (!this.amendmentNews(event.type, data)) return;
       await this.onAmendmentEvent(event.type, data);
     } else if (event.type.startsWith('incident.') && typeof data.incident === 'string') {
+      // The stream starts with the party's whole outbox: what the first reading already holds is no news.
+      await this.loaded;
+      if (!this.incidentNews(event.type, data)) return;
       const words: Record<string, string> = {
-        'incident.opened': data.reply_requested === true ? `Incident ${data.incident} names you: your reply is asked by ${String(data.reply_deadline ?? '')}` : `Incident ${data.incident} reported by ${String(data.reporter)}`,
+        'incident.opened': data.reply_requested === true ? `Incident ${data.incident} names you: your reply is asked by ${utc(String(data.reply_deadline ?? ''))}` : `Incident ${data.incident} reported by ${String(data.reporter)}`,
         'incident.replied': `${String(data.party)} replied to incident ${data.incident}: ${String(data.reply)}`,
         'incident.graded': `Incident ${data.incident} graded ${String(data.grade)} by ${String(data.by)}`,
       };
@@ -220,6 +229,27 @@ export class Actions {
       await this.refreshIncident(data.incident);
       if (this.store.state.compliance) await this.loadCompliance(this.store.state.compliance.period);
     }
+  }
+
+  /** Whether an incident event tells something the store does not hold yet. */
+  private incidentNews(type: string, data: Record<string, unknown>): boolean {
+    const known = this.store.state.incidents.get(String(data.incident));
+    if (!known) return true;
+    if (type === 'incident.opened') return false;
+    if (type === 'incident.replied') return !known.replies.some((r) => r.party === data.party && r.reply === data.reply);
+    if (type === 'incident.graded') return !known.grades.some((g) => g.by === data.by && g.grade === data.grade);
+    return true;
+  }
+
+  /** Whether an amendment event tells something the store does not hold yet. */
+  private amendmentNews(type: string, data: Record<string, unknown>): boolean {
+    const known = this.store.state.amendments.get(String(data.amendment));
+    if (!known) return true;
+    if (type === 'amendment.proposed') return false;
+    if (type === 'amendment.signed') return !known.signatures.some((x) => x.party === data.party);
+    if (type === 'amendment.in_force') return known.state !== 'in-force';
+    if (type === 'amendment.lapsed') return known.state !== 'lapsed';
+    return true;
   }
 
   /** An amendment proposed, signed, in force or lapsed: read the amendments again, and the agreement when a version changed. */

@@ -46,9 +46,9 @@ export function mountAmendments(root: HTMLElement, store: Store, actions: Action
     const signed = a.signatures.map((x) => `${x.party} (${utc(x.signed)})`).join(', ');
     return h('li', { class: 'amendment-row', 'data-amendment': a.id, 'aria-label': `Amendment ${a.id} from ${a.proposer}` },
       h('div', { class: 'inbox-head' },
-        h('code', {}, a.id), h('span', {}, ' from ', h('strong', {}, a.proposer)),
-        h('span', { class: `badge amendment-${a.state}` }, stateWords[a.state] ?? a.state),
+        h('code', { class: 'nowrap' }, a.id), h('span', {}, ' from ', h('strong', {}, a.proposer)),
         countdown),
+      h('span', { class: `badge amendment-${a.state}` }, stateWords[a.state] ?? a.state),
       h('p', { class: 'amendment-reason' }, `“${a.reason}”`),
       h('ul', { class: 'changes', 'aria-label': `What ${a.id} changes` }, changes.map((c) => h('li', {},
         h('strong', {}, `${c.verb} ${c.subject}`), c.detail.length ? h('span', { class: 'change-detail' }, c.detail.join('; ')) : null))),
@@ -74,7 +74,7 @@ export function mountAmendments(root: HTMLElement, store: Store, actions: Action
       const a = store.state.amendments.get(id);
       if (!a) continue;
       const left = Date.parse(a.signing_deadline) - now;
-      el.textContent = left > 0 ? `sign ${relative(left)}` : 'deadline passed';
+      el.textContent = left > 0 ? `due ${relative(left)}` : 'deadline passed';
     }
   };
 

@@ -15,13 +15,16 @@ export const gradeSeries = [
 ];
 
 /** The table's columns: figure name and heading. */
-const columns: [string, string][] = [
-  ['against', 'Against'], ['confirmed', 'Confirmed'], ['fair', 'Fair'], ['weak', 'Weak'], ['contested', 'Contested'],
-  ['discounted', 'Discounted'], ['ungraded', 'Ungraded'], ['never_replied', 'Silent'], ['notified_sites_affected', 'Sites'], ['reported', 'Reported'],
+const columns: [string, string, string][] = [
+  ['against', 'Against', 'Incidents naming the party'], ['confirmed', 'Conf.', 'Confirmed by its own admission'], ['fair', 'Fair', 'Graded fair'],
+  ['weak', 'Weak', 'Graded weak'], ['contested', 'Cont.', 'Graded contested'], ['discounted', 'Disc.', 'Graded discounted'],
+  ['ungraded', 'Ungr.', 'Neither admitted nor graded'], ['never_replied', 'Silent', 'No reply by the deadline: neither an admission nor a denial'],
+  ['notified_sites_affected', 'Sites', 'Notified sites affected (a site never notified is still protected)'], ['reported', 'Rep.', 'Incidents the party reported'],
 ];
 
+/** A period's short label: the day (MM-DD) or the week's Monday (w/c MM-DD); the full date is its title. */
 function periodLabel(doc: ComplianceDoc, p: CompliancePeriod): string {
-  const day = p.start.slice(0, 10);
+  const day = p.start.slice(5, 10);
   return doc.period === 'week' ? `w/c ${day}` : day;
 }
 
@@ -34,16 +37,17 @@ function partySection(doc: ComplianceDoc, party: ComplianceDoc['parties'][number
   const labels = party.periods.map((p) => periodLabel(doc, p));
   const chart = stackedBars({
     title: `Incidents against ${party.party} by grade, per ${doc.period}`,
-    labels: labels.map((l) => (doc.period === 'week' ? l.slice(9) : l.slice(5))),
+    labels: labels.map((l) => (doc.period === 'week' ? l.slice(4) : l)),
     series: gradeSeries,
     values: party.periods.map((p) => gradeSeries.map((s) => count(p, s.key))),
   });
   const table = h('table', { class: 'grid figures', 'aria-label': `Incident figures of ${party.party}` },
     h('caption', {}, `${party.party} (${party.role}): incidents per ${doc.period}`),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Period'), columns.map(([name, title]) => h('th', { scope: 'col', 'data-figure': name }, title)),
-      h('th', { scope: 'col', 'data-figure': 'against.pending' }, 'Open'))),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Period'),
+      columns.map(([name, title, long]) => h('th', { scope: 'col', 'data-figure': name, abbr: long, title: long }, title)),
+      h('th', { scope: 'col', 'data-figure': 'against.pending', abbr: 'Open: neither admitted nor graded', title: 'Open: neither admitted nor graded' }, 'Open'))),
     h('tbody', {}, party.periods.map((p, i) => h('tr', {},
-      h('th', { scope: 'row' }, labels[i]),
+      h('th', { scope: 'row', title: p.start.slice(0, 10) }, labels[i]),
       columns.map(([name]) => {
         const f = p.incidents[name];
         const note = f ? [f.of !== null ? `of ${f.of}` : '', f.pending ? `${f.pending} pending` : '', f.change ? `${f.change.band} (previous ${f.change.previous})` : ''].filter(Boolean).join(', ') : '';

@@ -118,6 +118,8 @@ export function incidentDetails(i: IncidentView, s: State, actions: Actions, map
     h('h3', {}, 'Suspected parties'),
     i.candidates.length ? h('ul', { class: 'requests' }, i.candidates.map((c) => h('li', { class: `candidate status-${c.status}` }, standing(c))))
       : h('p', { class: 'muted' }, 'None named.'),
+    suspected && (role === 'operator' || role === 'approver') ? replyPanel(i, s, actions) : null,
+    role === 'monitor' || role === 'admin' ? gradePanel(i, actions) : null,
     h('h3', {}, `Notified sites affected (${i.sites.length})`),
     i.sites.length ? h('ul', { class: 'conflicts' }, i.sites.map((site) => siteLine(site, map))) : null,
     h('p', { class: 'hint' }, 'Only notified sites are listed. A site never notified is still protected; notification is not permission.'),
@@ -135,7 +137,5 @@ export function incidentDetails(i: IncidentView, s: State, actions: Actions, map
       i.silences.map((x) => h('li', {}, h('strong', {}, x.party), ` was silent by the deadline (${utc(x.recorded)}): neither an admission nor a denial`))),
     h('div', { class: 'row actions' },
       area ? h('button', { type: 'button', class: 'secondary small', onclick: () => map.focus(area) }, 'Show on map') : null),
-    suspected && (role === 'operator' || role === 'approver') ? replyPanel(i, s, actions) : null,
-    role === 'monitor' || role === 'admin' ? gradePanel(i, actions) : null,
   ];
 }
