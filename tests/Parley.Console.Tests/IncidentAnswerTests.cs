@@ -39,6 +39,10 @@ public sealed class IncidentAnswerTests(BrowserFixture browser)
         await Expect(red.Page.GetByRole(AriaRole.Region, new() { Name = "Grade" })).ToHaveCountAsync(0);
 
         var reply = red.Page.GetByRole(AriaRole.Region, new() { Name = "Reply" });
+
+        // No reply is preselected (an admission must never go by an unread default): without a choice nothing is sent.
+        await reply.GetByRole(AriaRole.Button, new() { Name = "Send reply" }).ClickAsync();
+        await Expect(reply.GetByRole(AriaRole.Combobox, new() { Name = "Reply", Exact = true })).ToHaveAttributeAsync("aria-invalid", "true");
         await reply.GetByRole(AriaRole.Combobox, new() { Name = "Reply", Exact = true }).SelectOptionAsync("deny");
         await reply.GetByRole(AriaRole.Button, new() { Name = "Send reply" }).ClickAsync();
         await Expect(reply.GetByLabel("Reason", new() { Exact = true })).ToHaveAttributeAsync("aria-invalid", "true");
@@ -76,6 +80,8 @@ public sealed class IncidentAnswerTests(BrowserFixture browser)
         await Incidents(unmo).GetByRole(AriaRole.Button, new() { Name = "inc-demo-shelling" }).ClickAsync();
         var grade = unmo.Page.GetByRole(AriaRole.Region, new() { Name = "Grade" });
         await Expect(grade).ToContainTextAsync("Confirmed is no grade");
+        await grade.GetByRole(AriaRole.Button, new() { Name = "Grade", Exact = true }).ClickAsync();
+        await Expect(grade.GetByRole(AriaRole.Combobox, new() { Name = "Grade", Exact = true })).ToHaveAttributeAsync("aria-invalid", "true");
         await grade.GetByRole(AriaRole.Combobox, new() { Name = "Grade", Exact = true }).SelectOptionAsync("contested");
         await grade.GetByRole(AriaRole.Button, new() { Name = "Grade", Exact = true }).ClickAsync();
         await Expect(grade.GetByLabel("Reason for the grade")).ToHaveAttributeAsync("aria-invalid", "true");

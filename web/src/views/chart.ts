@@ -33,7 +33,7 @@ function niceTop(max: number): number {
  * Stacked bars, one per period, each series a class `series-<key>` coloured by the stylesheet. The chart is an image with
  * a name; its figures are in the table beside it, which screen readers read instead.
  */
-export function stackedBars(chart: StackedBars, width = 216, height = 132): SVGSVGElement {
+export function stackedBars(chart: StackedBars, width = 170, height = 132): SVGSVGElement {
   const left = 22, right = 4, top = 6, bottom = 18;
   const plotW = width - left - right, plotH = height - top - bottom;
   const totals = chart.values.map((row) => row.reduce((a, b) => a + b, 0));

@@ -43,7 +43,7 @@ function partySection(doc: ComplianceDoc, party: ComplianceDoc['parties'][number
   });
   const table = h('table', { class: 'grid figures', 'aria-label': `Incident figures of ${party.party}` },
     h('caption', {}, `${party.party} (${party.role}): incidents per ${doc.period}`),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Period'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, doc.period === 'week' ? 'Week' : 'Day'),
       columns.map(([name, title, long]) => h('th', { scope: 'col', 'data-figure': name, abbr: long, title: long }, title)),
       h('th', { scope: 'col', 'data-figure': 'against.pending', abbr: 'Open: neither admitted nor graded', title: 'Open: neither admitted nor graded' }, 'Open'))),
     h('tbody', {}, party.periods.map((p, i) => h('tr', {},

@@ -24,10 +24,11 @@ function formsOf(id: string): Forms {
   let f = forms.get(id);
   if (!f) {
     f = {
-      reply: h('select', {}, replyKinds.map(([v, t]) => h('option', { value: v }, t))),
+      // No reply is preselected: an admission confirms the incident, and must never be sent by an unread default.
+      reply: h('select', {}, h('option', { value: '' }, 'Choose a reply…'), replyKinds.map(([v, t]) => h('option', { value: v }, t))),
       reason: h('textarea', { rows: 2, placeholder: 'Required to deny; optional otherwise' }),
       operation: h('input', { type: 'text', list: 'own-operations', autocomplete: 'off', placeholder: 'one of your operations', disabled: true }),
-      grade: h('select', {}, gradeKinds.map(([v, t]) => h('option', { value: v }, t))),
+      grade: h('select', {}, h('option', { value: '' }, 'Choose a grade…'), gradeKinds.map(([v, t]) => h('option', { value: v }, t))),
       gradeReason: h('input', { type: 'text', autocomplete: 'off', placeholder: 'Why this grade (required)' }),
     };
     const fields = f;
@@ -48,6 +49,13 @@ function replyPanel(i: IncidentView, s: State, actions: Actions): HTMLElement {
     const operation = f.operation.value.trim();
     f.reason.removeAttribute('aria-invalid');
     f.operation.removeAttribute('aria-invalid');
+    f.reply.removeAttribute('aria-invalid');
+    if (!kind) {
+      f.reply.setAttribute('aria-invalid', 'true');
+      f.reply.focus();
+      actions.notifyError('Choose a reply first');
+      return;
+    }
     if (kind === 'deny' && !reason) {
       f.reason.setAttribute('aria-invalid', 'true');
       f.reason.focus();
@@ -61,6 +69,8 @@ function replyPanel(i: IncidentView, s: State, actions: Actions): HTMLElement {
       return;
     }
     if (await actions.replyToIncident(i.id, kind, reason || undefined, kind === 'explain' ? operation : undefined)) {
+      f.reply.value = '';
+      f.operation.disabled = true;
       f.reason.value = '';
       f.operation.value = '';
     }
@@ -79,6 +89,13 @@ function gradePanel(i: IncidentView, actions: Actions): HTMLElement {
   const f = formsOf(i.id);
   const send = async (): Promise<void> => {
     const reason = f.gradeReason.value.trim();
+    f.grade.removeAttribute('aria-invalid');
+    if (!f.grade.value) {
+      f.grade.setAttribute('aria-invalid', 'true');
+      f.grade.focus();
+      actions.notifyError('Choose a grade first');
+      return;
+    }
     if (!reason) {
       f.gradeReason.setAttribute('aria-invalid', 'true');
       f.gradeReason.focus();
@@ -86,7 +103,10 @@ function gradePanel(i: IncidentView, actions: Actions): HTMLElement {
       return;
     }
     f.gradeReason.removeAttribute('aria-invalid');
-    if (await actions.gradeIncident(i.id, f.grade.value as GradeKind, reason)) f.gradeReason.value = '';
+    if (await actions.gradeIncident(i.id, f.grade.value as GradeKind, reason)) {
+      f.gradeReason.value = '';
+      f.grade.value = '';
+    }
   };
   return h('section', { class: 'subpanel', role: 'region', 'aria-label': 'Grade' },
     h('h3', {}, 'Grade'),
