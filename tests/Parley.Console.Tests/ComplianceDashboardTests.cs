@@ -15,7 +15,7 @@ public sealed class ComplianceDashboardTests(BrowserFixture browser)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static readonly string[] Figures =
-        ["against", "confirmed", "fair", "weak", "contested", "discounted", "ungraded", "never_replied", "notified_sites_affected", "reported"];
+        ["against", "confirmed", "fair", "weak", "contested", "discounted", "ungraded", "never_replied", "notified_sites_affected"];
 
     private static readonly string[] Grades = ["confirmed", "fair", "weak", "contested", "discounted", "ungraded"];
 

@@ -19,7 +19,7 @@ const columns: [string, string, string][] = [
   ['against', 'Against', 'Incidents naming the party'], ['confirmed', 'Conf.', 'Confirmed by its own admission'], ['fair', 'Fair', 'Graded fair'],
   ['weak', 'Weak', 'Graded weak'], ['contested', 'Cont.', 'Graded contested'], ['discounted', 'Disc.', 'Graded discounted'],
   ['ungraded', 'Ungr.', 'Neither admitted nor graded'], ['never_replied', 'Silent', 'No reply by the deadline: neither an admission nor a denial'],
-  ['notified_sites_affected', 'Sites', 'Notified sites affected (a site never notified is still protected)'], ['reported', 'Rep.', 'Incidents the party reported'],
+  ['notified_sites_affected', 'Sites', 'Notified sites affected (a site never notified is still protected)'],
 ];
 
 /** A period's short label: the day (MM-DD) or the week's Monday (w/c MM-DD); the full date is its title. */
