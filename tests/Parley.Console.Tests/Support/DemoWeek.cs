@@ -52,5 +52,14 @@ public sealed class DemoWeek : IAsyncDisposable
         return client;
     }
 
+    /// <summary>A client of <paramref name="party"/> whose writes are signed with its development key at the server's time.</summary>
+    public HttpClient Writer(string party, string role = Roles.Operator)
+    {
+        var client = new HttpClient(new SigningHandler(DevelopmentKeys.For(Server.DataDirectory, "demo", party), "demo", Clock)) { BaseAddress = Server.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            TokenKeys.Issue(Server.DataDirectory, "demo", party, role, TimeSpan.FromDays(1), Clock));
+        return client;
+    }
+
     public ValueTask DisposeAsync() => Server.DisposeAsync();
 }

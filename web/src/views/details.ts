@@ -94,7 +94,7 @@ export function mountDetails(root: HTMLElement, store: Store, actions: Actions, 
         h('div', { class: 'row actions' },
           h('button', { type: 'button', class: 'secondary small', onclick: () => map.focus(f) }, 'Show on map'),
           own && operator && !['completed', 'cancelled'].includes(state) ? h('button', { type: 'button', class: 'secondary small', onclick: () => plan({ type: 'operation', edit: f }) }, 'Modify') : null,
-          can('activate') ? h('button', { type: 'button', class: 'small', onclick: () => void actions.transition(sel.id, 'activate') }, 'Activate') : null,
+          can('activate') && marks.length === 0 ? h('button', { type: 'button', class: 'small', onclick: () => void actions.transition(sel.id, 'activate') }, 'Activate') : null,
           can('complete') ? h('button', { type: 'button', class: 'small', onclick: () => void actions.transition(sel.id, 'complete') }, 'Complete') : null,
           can('cancel') ? h('button', { type: 'button', class: 'danger small', onclick: () => void actions.transition(sel.id, 'cancel') }, 'Cancel operation') : null));
       return;
