@@ -70,8 +70,8 @@ export class Actions {
       },
     });
     this.stream.start();
-    this.loaded = Promise.all([this.loadAgreement(), this.loadIncidents()]).then(() => undefined);
-    await Promise.all([this.refreshRequests(), this.loaded]);
+    this.loaded = Promise.all([this.loadAgreement(), this.loadIncidents(), this.refreshRequests()]).then(() => undefined);
+    await this.loaded;
   }
 
   signOut(clear = true): void {
@@ -176,6 +176,9 @@ export class Actions {
     this.store.update((s) => ({ stream: { ...s.stream, lastEventAt: performance.now() } }));
     const data = event.data;
     if (event.type === 'request.opened' && typeof data.request === 'string') {
+      // The stream starts with the party's whole outbox: a request the first reading holds is no news.
+      await this.loaded;
+      if (this.store.state.requests.has(data.request)) return;
       // Shown at once from the event; the full view (with the asking operation as disclosed) follows.
       const provisional: RequestView = {
         id: data.request, submitter: String(data.submitter ?? ''), affected: this.store.state.session?.party ?? '',
@@ -190,6 +193,8 @@ export class Actions {
       this.store.notify('info', `Concurrence request ${data.request} from ${String(data.submitter)}`);
       await this.refreshRequest(data.request);
     } else if (event.type === 'request.closed' && typeof data.request === 'string') {
+      await this.loaded;
+      if (this.store.state.requests.get(data.request)?.state === data.state) return;
       this.store.update((s) => {
         const requests = new Map(s.requests);
         const known = requests.get(data.request as string);
