@@ -249,6 +249,30 @@ public static class ConsoleRun
                 await overview.Locator("#map").ClickAsync(new() { Position = new Position { X = 10, Y = 10 } });
                 await overview.WaitForTimeoutAsync(2500);
                 await overview.ScreenshotAsync(new() { Path = Path.Combine(outDir, $"theater-{suffix}.png") });
+
+                // Blue's approver reads red's amendment, with the grounding it would shorten selected on the map.
+                var approver = await SignedInAsync(browser, url, "blue", Roles.Approver, "8.30/41.75000/9.05000", scheme);
+                await approver.GetByRole(AriaRole.Region, new() { Name = "Terms" }).GetByRole(AriaRole.Button).Filter(new() { HasText = "red-flights-grounded-south" }).ClickAsync();
+                await approver.GetByRole(AriaRole.Button, new() { Name = "Sign amendment" }).WaitForAsync();
+                await approver.WaitForTimeoutAsync(2500);
+                await approver.ScreenshotAsync(new() { Path = Path.Combine(outDir, $"amendments-{suffix}.png") });
+
+                // Red's operator answers the shelling it is suspected of: the incident's area on the map, the reply panel.
+                var suspect = await SignedInAsync(browser, url, "red", Roles.Operator, "9.00/41.95000/8.90000", scheme);
+                await suspect.GetByRole(AriaRole.Region, new() { Name = "Incidents", Exact = true }).GetByRole(AriaRole.Button, new() { Name = "inc-demo-shelling" }).ClickAsync();
+                await suspect.GetByRole(AriaRole.Region, new() { Name = "Reply" }).WaitForAsync();
+                await suspect.WaitForTimeoutAsync(2500);
+                await suspect.ScreenshotAsync(new() { Path = Path.Combine(outDir, $"incident-reply-{suffix}.png") });
+
+                // The monitoring mission grades the hospital incident, then reads the compliance dashboard.
+                var monitor = await SignedInAsync(browser, url, "unmo", Roles.Monitor, "11.00/42.14800/9.15200", scheme);
+                await monitor.GetByRole(AriaRole.Region, new() { Name = "Incidents", Exact = true }).GetByRole(AriaRole.Button, new() { Name = "inc-demo-hospital" }).ClickAsync();
+                await monitor.GetByRole(AriaRole.Region, new() { Name = "Grade" }).WaitForAsync();
+                await monitor.WaitForTimeoutAsync(2500);
+                await monitor.ScreenshotAsync(new() { Path = Path.Combine(outDir, $"incident-grade-{suffix}.png") });
+                await monitor.GetByRole(AriaRole.Button, new() { Name = "Compliance", Exact = true }).ClickAsync();
+                await monitor.GetByRole(AriaRole.Region, new() { Name = "Compliance" }).GetByRole(AriaRole.Img).First.WaitForAsync();
+                await monitor.ScreenshotAsync(new() { Path = Path.Combine(outDir, $"compliance-{suffix}.png") });
                 await context.CloseAsync();
             }
 

@@ -7,8 +7,9 @@ using static Microsoft.Playwright.Assertions;
 namespace Parley.Console.Tests;
 
 /// <summary>
-/// The access matrix's canary, on the console: blue keeps a private zone next to where red plans; red works the
-/// console through a conflict with it, and neither the page nor any answer it loads carries the canary.
+/// The access matrix's canary, on the console: blue keeps a private zone next to where red plans, and reports an incident
+/// that touches it; red works the console through a conflict with it, the incident's details, the terms, the amendments
+/// and the compliance dashboard, and neither the page nor any answer it loads carries the canary.
 /// </summary>
 public sealed class CanaryTests(BrowserFixture browser)
 {
@@ -29,6 +30,14 @@ public sealed class CanaryTests(BrowserFixture browser)
                  "properties":{"kind":"protected","radius_m":300,"start":"2026-01-01T00:00:00Z","name":"{{{CanaryName}}}","visibility":"private"}}
                 """), TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.Created, planted.StatusCode);
+
+            // An incident that touches the canary, naming red: red learns of the site only as blue's, by handle and cell.
+            var reported = await blue.PostAsync("/v1/agreements/demo/incidents", RunningServer.GeoJson("""
+                {"type":"Feature","id":"inc-canary","geometry":{"type":"Point","coordinates":[9.1705,42.1605]},
+                 "properties":{"kind":"shelling","uncertainty_m":400,"start":"2026-12-05T08:00:00Z","end":"2026-12-05T09:00:00Z",
+                               "suspected":["red"],"sources":[{"type":"observer","count":1}],"visibility":"parties"}}
+                """), TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.Created, reported.StatusCode);
         }
 
         var responses = new List<(string Url, string Body)>();
@@ -47,9 +56,23 @@ public sealed class CanaryTests(BrowserFixture browser)
         await Expect(red.Map.GetByRole(AriaRole.List, new() { Name = "Map contents" })).ToContainTextAsync("Hatched cell: blue · protected");
         await page.GetByRole(AriaRole.Button, new() { Name = "Verify ledger" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status, new() { Name = "Ledger status" })).ToContainTextAsync("Verified");
-        await page.RunAndWaitForResponseAsync(() => page.Locator(".ol-zoom-out").ClickAsync(), r => r.Url.Contains("/zones?", StringComparison.Ordinal)); // a wider box
 
-        string dom = await page.ContentAsync();
+        // The new screens: the incident's details with its correlation, the terms, the amendments and the dashboard.
+        var incidents = page.GetByRole(AriaRole.Region, new() { Name = "Incidents", Exact = true });
+        await incidents.GetByRole(AriaRole.Button, new() { Name = "inc-canary" }).ClickAsync();
+        await Expect(page.Locator(".details").GetByRole(AriaRole.Listitem).Filter(new() { HasText = "blue · protected" }).First).ToContainTextAsync("hidden site, handle h-");
+        await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Reply" })).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Region, new() { Name = "Terms" }).GetByRole(AriaRole.Button).First.ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Amendments", Exact = true })).ToContainTextAsync("am-1");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Compliance", Exact = true }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Compliance" }).GetByRole(AriaRole.Group, new() { Name = "Compliance of red" })).ToBeVisibleAsync();
+        string dashboard = await page.ContentAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Back to the map" }).ClickAsync();
+        await page.RunAndWaitForResponseAsync(() => page.Locator(".ol-zoom-out").ClickAsync(), r => r.Url.Contains("/zones?", StringComparison.Ordinal)); // a wider box
+        await incidents.GetByRole(AriaRole.Button, new() { Name = "inc-canary" }).ClickAsync();
+        await Expect(page.Locator(".details")).ToContainTextAsync("hidden site, handle h-");
+
+        string dom = await page.ContentAsync() + dashboard;
         string values = await page.EvaluateAsync<string>("() => [...document.querySelectorAll('input,textarea,select')].map(e => e.value).join('\\n')");
         Assert.Contains("blue · protected", dom, StringComparison.Ordinal);
         foreach (var trace in Traces)
@@ -67,6 +90,9 @@ public sealed class CanaryTests(BrowserFixture browser)
 
         Assert.Contains(loaded, r => r.Url.Contains("/zones?", StringComparison.Ordinal));
         Assert.Contains(loaded, r => r.Url.Contains("/ledger/entries/", StringComparison.Ordinal));
+        Assert.Contains(loaded, r => r.Url.Contains("/incidents/inc-canary", StringComparison.Ordinal));
+        Assert.Contains(loaded, r => r.Url.Contains("/compliance", StringComparison.Ordinal));
+        Assert.Contains(loaded, r => r.Url.Contains("/agreement/history", StringComparison.Ordinal));
         foreach (var (url, body) in loaded)
         {
             foreach (var trace in Traces)

@@ -312,4 +312,21 @@ public sealed class IncidentTests : IAsyncLifetime
         Assert.Equal(("2026-11-16T00:00:00Z", "2026-12-14T00:00:00Z"), (weeks.GetProperty("from").GetString(), weeks.GetProperty("to").GetString()));
         Assert.Equal(4, weeks.GetProperty("parties")[0].GetProperty("periods").GetArrayLength());
     }
+
+    [Fact]
+    public async Task every_view_carries_the_radius_the_center_correlates_with_a_precision_stands_for_its_radius_and_a_polygon_has_none()
+    {
+        var exact = await ReportAsync("blue", Report("inc-r1", uncertainty: 750));
+        Assert.Equal(750, exact.GetProperty("uncertainty_m").GetDouble());
+
+        var town = await ReportAsync("unmo", Report("inc-r2", uncertainty: 1).Replace("\"uncertainty_m\":1", "\"location_precision\":\"town\"", StringComparison.Ordinal), Roles.Monitor);
+        Assert.Equal("town", town.GetProperty("report").GetProperty("properties").GetProperty("location_precision").GetString());
+        Assert.Equal(5000, town.GetProperty("uncertainty_m").GetDouble());
+        Assert.Equal(5000, (await GetAsync("red", "inc-r2")).GetProperty("uncertainty_m").GetDouble());
+
+        var polygon = await ReportAsync("blue", Report("inc-r3").Replace("""{"type":"Point","coordinates":[9.153,42.148]}""",
+            """{"type":"Polygon","coordinates":[[[9.5,42.5],[9.51,42.5],[9.51,42.51],[9.5,42.51],[9.5,42.5]]]}""", StringComparison.Ordinal)
+            .Replace("\"uncertainty_m\":500,", "", StringComparison.Ordinal));
+        Assert.False(polygon.TryGetProperty("uncertainty_m", out _));
+    }
 }

@@ -3,7 +3,9 @@ import { MapView } from './map/mapview';
 import { Actions } from './store/actions';
 import { Store } from './store/store';
 import { h, render } from './util/dom';
+import { mountAmendments } from './views/amendments';
 import { mountBasemap } from './views/basemap';
+import { mountCompliance } from './views/compliance';
 import { mountDetails } from './views/details';
 import { mountIncidents } from './views/incidents';
 import { mountInbox } from './views/inbox';
@@ -13,6 +15,7 @@ import { mountNotices } from './views/notices';
 import { Planner, type PlanMode } from './views/planner';
 import { mountSignIn } from './views/signin';
 import { mountStatusBar } from './views/statusbar';
+import { mountTerms } from './views/terms';
 import { mountTopBar } from './views/topbar';
 
 /** Light or dark: the operator's choice, else the system's. */
@@ -31,21 +34,25 @@ function boot(): void {
   const signIn = h('div', { class: 'signin-screen' });
   const topbar = h('header', { class: 'topbar' });
   const mapEl = h('section', { class: 'map', id: 'map', role: 'region', 'aria-label': 'Map', tabindex: 0 });
-  const left = h('aside', { class: 'left', 'aria-label': 'Layers, filters, ledger and incidents' });
+  const left = h('aside', { class: 'left', 'aria-label': 'Layers, terms, filters, ledger and incidents' });
   const layers = h('section', { class: 'panel' });
+  const terms = h('section', { class: 'panel terms-panel' });
   const filters = h('section', { class: 'panel' });
   const ledger = h('section', { class: 'panel' });
   const tiles = h('section', { class: 'panel' });
-  const incidents = h('section', { class: 'panel', 'aria-label': 'Incidents and compliance' });
-  left.append(layers, filters, ledger, incidents, tiles);
-  const right = h('aside', { class: 'right', 'aria-label': 'Details and requests' });
+  const incidents = h('section', { class: 'panel incidents-panel' });
+  left.append(layers, terms, incidents, filters, ledger, tiles);
+  const right = h('aside', { class: 'right', 'aria-label': 'Details, amendments and requests' });
   const detailsEl = h('section', { class: 'panel details' });
   const plannerEl = h('section', { class: 'panel planner-panel', hidden: true });
+  const amendmentsEl = h('section', { class: 'panel amendments' });
   const inboxEl = h('section', { class: 'panel inbox' });
-  right.append(plannerEl, detailsEl, inboxEl);
+  right.append(plannerEl, detailsEl, amendmentsEl, inboxEl);
   const statusbar = h('footer', { class: 'statusbar' });
   const notices = h('div', { class: 'notices' });
-  const workspace = h('main', { class: 'workspace' }, left, mapEl, right);
+  const dashboard = h('section', { class: 'dashboard', hidden: true });
+  const centre = h('div', { class: 'centre' }, mapEl, dashboard);
+  const workspace = h('main', { class: 'workspace' }, left, centre, right);
   const shell = h('div', { class: 'shell', hidden: true }, topbar, workspace, statusbar);
   render(app, signIn, shell, notices);
 
@@ -71,7 +78,10 @@ function boot(): void {
   mountLayers(layers, store, actions);
   mountFilters(filters, store, actions);
   mountLedger(ledger, store, actions);
+  mountTerms(terms, store, actions);
   mountIncidents(incidents, store, actions);
+  mountAmendments(amendmentsEl, store, actions);
+  mountCompliance(dashboard, store, actions);
   mountBasemap(tiles, store, map);
   mountDetails(detailsEl, store, actions, map, plan);
   mountInbox(inboxEl, store, actions, map, plan);
@@ -79,6 +89,13 @@ function boot(): void {
   mountNotices(notices, store);
   mountSignIn(signIn, actions);
 
+  store.subscribe((s, p) => {
+    if (s.centre !== p.centre) {
+      dashboard.hidden = s.centre !== 'compliance';
+      mapEl.hidden = s.centre === 'compliance';
+      if (s.centre === 'map') map.map.updateSize();
+    }
+  });
   store.subscribe((s, p) => {
     if (s.session === p.session) return;
     const signedIn = s.session !== null;

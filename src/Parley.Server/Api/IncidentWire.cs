@@ -7,7 +7,9 @@ namespace Parley.Server.Api;
 /// <summary>
 /// An incident as one caller may see it: the report as its reporter gave it, each suspected party's standing (a violation
 /// candidate until it admits it), the notified sites affected and matching declarations under the disclosure policy, the
-/// terms breached, and every reply, grade and silence so far.
+/// terms breached, and every reply, grade and silence so far; and the radius or half-width the center correlates it with
+/// (<c>uncertainty_m</c>: the report's own, or the one its <c>location_precision</c> stands for; absent for a polygon), so
+/// that a client draws the area the center used.
 /// </summary>
 public sealed record IncidentResponse(
     [property: JsonPropertyName("id")] string Id,
@@ -24,7 +26,8 @@ public sealed record IncidentResponse(
     [property: JsonPropertyName("terms")] IReadOnlyList<TermView> Terms,
     [property: JsonPropertyName("replies")] IReadOnlyList<ReplyView> Replies,
     [property: JsonPropertyName("grades")] IReadOnlyList<GradeView> Grades,
-    [property: JsonPropertyName("silences")] IReadOnlyList<SilenceView> Silences);
+    [property: JsonPropertyName("silences")] IReadOnlyList<SilenceView> Silences,
+    [property: JsonPropertyName("uncertainty_m")] double? UncertaintyMetres);
 
 /// <summary>A term of the agreement the incident would breach.</summary>
 public sealed record TermView(

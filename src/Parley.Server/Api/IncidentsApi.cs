@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Parley.Core;
 using Parley.Core.Conflicts;
 using Parley.Core.Features;
+using Parley.Core.Geometry;
 using Parley.Core.Incidents;
 using Parley.Core.Model;
 using Parley.Core.Workflow;
@@ -75,7 +76,8 @@ internal static class IncidentsApi
             [.. incident.Replies.Select(r => new ReplyView(r.Party.Value, IncidentNames.Name(r.Kind), r.Reason, r.Operation?.Value,
                 FeatureWriter.Time(r.At), r.At >= incident.ReplyDeadline))],
             [.. incident.Grades.Select(g => new GradeView(g.By.Value, IncidentNames.Name(g.Grade), g.Reason, FeatureWriter.Time(g.At)))],
-            [.. incident.Silences.Select(s => new SilenceView(s.Party.Value, FeatureWriter.Time(s.Recorded)))]);
+            [.. incident.Silences.Select(s => new SilenceView(s.Party.Value, FeatureWriter.Time(s.Recorded)))],
+            report.Area.Kind == ShapeKind.Polygonal ? null : report.Area.BufferMetres);
     }
 
     private static async Task<IResult> ReportAsync(string agreement, HttpContext http, [FromServices] TheaterRegistry registry,

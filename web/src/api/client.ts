@@ -1,6 +1,7 @@
 import { sign, type SubmissionKey } from './signing';
 import type {
-  AnswerReceipt, CheckResponse, DemoCredentials, DemoOffer, FeaturePage, OperationResponse, ParleyFeature, Problem, ProbingReport, RequestView,
+  AgreementDoc, AgreementHistory, AmendmentView, AnswerReceipt, CheckResponse, ComplianceDoc, DemoCredentials, DemoOffer, FeaturePage, GradeKind,
+  IncidentView, OperationResponse, ParleyFeature, Problem, ProbingReport, ReplyKind, RequestView,
 } from './types';
 
 /** A refusal or failure of the API, with its problem document. */
@@ -154,6 +155,57 @@ export class ApiClient {
   answer(id: string, version: number, answer: { answer: 'concur' | 'refuse' | 'counter-propose'; reason?: string; counter?: ParleyFeature }):
     Promise<{ value: AnswerReceipt; etag: string | null }> {
     return this.send<AnswerReceipt>('POST', `${this.base()}/requests/${encodeURIComponent(id)}/answer`, answer, { 'If-Match': `"${version}"` });
+  }
+
+  /** The agreement version in force, its terms included. */
+  async agreementInForce(): Promise<AgreementDoc> {
+    return (await this.send<AgreementDoc>('GET', `${this.base()}/agreement`)).value;
+  }
+
+  /** Every version and every amendment, in any state. */
+  async agreementHistory(): Promise<AgreementHistory> {
+    return (await this.send<AgreementHistory>('GET', `${this.base()}/agreement/history`)).value;
+  }
+
+  /** One amendment, with its revision (the ETag a signature or refusal sends as If-Match). */
+  amendment(id: string): Promise<{ value: AmendmentView; etag: string | null }> {
+    return this.send<AmendmentView>('GET', `${this.base()}/agreement/amendments/${encodeURIComponent(id)}`);
+  }
+
+  /** Signs an amendment: the signed request (body {}) is the signature. */
+  signAmendment(id: string, revision: number): Promise<{ value: AmendmentView; etag: string | null }> {
+    return this.send<AmendmentView>('POST', `${this.base()}/agreement/amendments/${encodeURIComponent(id)}/signatures`, {}, { 'If-Match': `"${revision}"` });
+  }
+
+  /** Refuses an amendment with a reason: it lapses. */
+  refuseAmendment(id: string, revision: number, reason: string): Promise<{ value: AmendmentView; etag: string | null }> {
+    return this.send<AmendmentView>('POST', `${this.base()}/agreement/amendments/${encodeURIComponent(id)}/refusals`, { reason }, { 'If-Match': `"${revision}"` });
+  }
+
+  async incidents(): Promise<IncidentView[]> {
+    return (await this.send<{ incidents: IncidentView[] }>('GET', `${this.base()}/incidents`)).value.incidents;
+  }
+
+  incident(id: string): Promise<{ value: IncidentView; etag: string | null }> {
+    return this.send<IncidentView>('GET', `${this.base()}/incidents/${encodeURIComponent(id)}`);
+  }
+
+  /** A suspected party's reply (signed). */
+  replyToIncident(id: string, version: number, reply: { reply: ReplyKind; reason?: string; operation?: string }): Promise<{ value: IncidentView; etag: string | null }> {
+    return this.send<IncidentView>('POST', `${this.base()}/incidents/${encodeURIComponent(id)}/replies`, reply, { 'If-Match': `"${version}"` });
+  }
+
+  /** A monitor's or the administrator's grade (signed). */
+  gradeIncident(id: string, version: number, grade: { grade: GradeKind; reason: string }): Promise<{ value: IncidentView; etag: string | null }> {
+    return this.send<IncidentView>('POST', `${this.base()}/incidents/${encodeURIComponent(id)}/grades`, grade, { 'If-Match': `"${version}"` });
+  }
+
+  /** The compliance figures the caller may see, per party and period. */
+  async compliance(period: 'day' | 'week', from?: string, to?: string): Promise<ComplianceDoc> {
+    const q = new URLSearchParams({ period });
+    if (from) q.set('from', from);
+    if (to) q.set('to', to);
+    return (await this.send<ComplianceDoc>('GET', `${this.base()}/compliance?${q.toString()}`)).value;
   }
 
   async probing(): Promise<ProbingReport> {

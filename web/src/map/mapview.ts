@@ -18,6 +18,8 @@ import { createBasemap } from './basemap';
 import { clearStyles, styleFor, type Meta } from './styles';
 import { cellGeometry, toMapGeometry } from './shapes';
 import { h, render } from '../util/dom';
+import { drawnTerms, termAreas, termScope, termStatus, termWindow } from '../model/terms';
+import { incidentFeature, isConfirmed } from '../model/incidents';
 
 export type DrawKind = 'polygon' | 'circle' | 'corridor';
 
@@ -79,6 +81,7 @@ export class MapView {
     this.layers = {
       zones: layer('zones', 10, true), 'own-zones': layer('own-zones', 11, true), operations: layer('operations', 20, true), 'own-operations': layer('own-operations', 21, true),
       conflicts: layer('conflicts', 30), probing: layer('probing', 35), draft: layer('draft', 40),
+      'designated-areas': layer('designated-areas', 5), suspensions: layer('suspensions', 6), incidents: layer('incidents', 32),
     };
     this.map = new OlMap({
       target,
@@ -98,6 +101,8 @@ export class MapView {
       if (!hit) this.actions.select(null);
       else if (hit.category === 'zone') this.actions.select({ type: 'zone', id: hit.id });
       else if (hit.category === 'operation') this.actions.select({ type: 'operation', id: hit.id });
+      else if (hit.category === 'incident') this.actions.select({ type: 'incident', id: hit.id });
+      else if (hit.category === 'designated-area' || hit.category === 'suspension') this.actions.select({ type: 'term', id: hit.id });
       else if (hit.category === 'cell') {
         const [kind, id, index] = hit.id.split('|');
         if (kind === 'request' && id) this.actions.select({ type: 'request', id });
@@ -131,6 +136,14 @@ export class MapView {
 
   private passes(meta: Meta): boolean {
     if (meta.category === 'draft' || meta.category === 'cell' || meta.category === 'probe') return true;
+    if (meta.category === 'designated-area' || meta.category === 'suspension' || meta.category === 'incident') {
+      // Terms and incidents answer the time filter by their window, and are never hidden by the altitude band.
+      const f = this.store.state.filter;
+      if (!f.time) return true;
+      const from = Date.parse(f.time);
+      const to = from + Math.max(f.windowHours, 0) * 3_600_000;
+      return f.windowHours > 0 ? meta.start < to && meta.end > from : meta.start <= from && meta.end > from;
+    }
     const f = this.store.state.filter;
     if (meta.altMax < f.altMin || meta.altMin > f.altMax) return false;
     if (f.time) {
@@ -154,6 +167,8 @@ export class MapView {
     }
     if (s.conflicts !== p.conflicts || s.requests !== p.requests || s.draftConflicts !== p.draftConflicts) this.syncCells(s);
     if (s.probing !== p.probing || s.zones !== p.zones) this.syncProbes(s);
+    if (s.agreement !== p.agreement) this.syncTerms(s);
+    if (s.incidents !== p.incidents) this.syncIncidents(s);
     if (s.layers !== p.layers) {
       for (const [id, on] of Object.entries(s.layers)) this.layers[id as LayerId].setVisible(on);
     }
@@ -166,7 +181,8 @@ export class MapView {
       for (const l of Object.values(this.layers)) l.changed();
     }
     if (s.session !== p.session && s.session) this.requestView();
-    if (s.zones !== p.zones || s.operations !== p.operations || s.conflicts !== p.conflicts || s.requests !== p.requests || s.draftConflicts !== p.draftConflicts || s.probing !== p.probing) {
+    if (s.zones !== p.zones || s.operations !== p.operations || s.conflicts !== p.conflicts || s.requests !== p.requests || s.draftConflicts !== p.draftConflicts || s.probing !== p.probing ||
+      s.agreement !== p.agreement || s.incidents !== p.incidents) {
       this.summarise(s);
     }
   }
@@ -233,6 +249,50 @@ export class MapView {
     }
   }
 
+  /** The terms' designated areas and suspensions in force or upcoming, each labelled with whom it binds and when. */
+  private syncTerms(s: State): void {
+    const now = Date.now();
+    this.layers['designated-areas'].getSource()!.clear(true);
+    this.layers.suspensions.getSource()!.clear(true);
+    for (const term of drawnTerms(s.agreement?.terms, now)) {
+      const suspension = term.type === 'suspension';
+      const status = termStatus(term, now) === 'upcoming' ? 'upcoming' : 'in force';
+      for (const area of termAreas(term)) {
+        const geometry = toMapGeometry(area);
+        if (!geometry) continue;
+        const feature = new Feature<Geometry>({ geometry });
+        const p = area.properties;
+        feature.set('meta', {
+          category: suspension ? 'suspension' : 'designated-area', id: term.id, kind: term.type, state: status, own: false,
+          label: suspension ? `Suspended: ${termScope(term)} · ${termWindow(term)} (${status})` : `Designated area: ${termScope(term)} (${status})`,
+          corridorM: Number(p.corridor_m ?? 0), lat: firstLat((area.geometry as { coordinates?: unknown }).coordinates),
+          start: timeOf(p.start, -Infinity), end: timeOf(p.end, Infinity), altMin: -Infinity, altMax: Infinity,
+        } satisfies Meta);
+        this.layers[suspension ? 'suspensions' : 'designated-areas'].getSource()!.addFeature(feature);
+      }
+    }
+  }
+
+  /** The incidents the party may see, each as its area of uncertainty. */
+  private syncIncidents(s: State): void {
+    const source = this.layers.incidents.getSource()!;
+    source.clear(true);
+    for (const incident of s.incidents.values()) {
+      const area = incidentFeature(incident);
+      const geometry = area ? toMapGeometry(area) : null;
+      if (!area || !geometry) continue;
+      const feature = new Feature<Geometry>({ geometry });
+      const p = incident.report.properties;
+      const start = p.start ? Date.parse(p.start) : p.at ? Date.parse(p.at) : -Infinity;
+      feature.set('meta', {
+        category: 'incident', id: incident.id, kind: incident.kind, state: isConfirmed(incident) ? 'confirmed' : 'candidate', own: false,
+        label: `${incident.id} · ${incident.kind}`, corridorM: Number(area.properties.corridor_m ?? 0), lat: firstLat((area.geometry as { coordinates?: unknown }).coordinates),
+        start, end: p.end ? Date.parse(p.end) : Infinity, altMin: -Infinity, altMax: Infinity,
+      } satisfies Meta);
+      source.addFeature(feature);
+    }
+  }
+
   /** The party's own zones that others' checks touched while hidden from them. */
   private syncProbes(s: State): void {
     const source = this.layers.probing.getSource()!;
@@ -259,6 +319,9 @@ export class MapView {
       h('li', {}, `${count('own-zones')} own zones, ${count('zones')} zones of other parties`),
       h('li', {}, `${count('own-operations')} own operations, ${count('operations')} operations of other parties`),
       cells.map((c) => h('li', { class: 'cell' }, `Hatched cell: ${c}`)),
+      this.layers.suspensions.getSource()!.getFeatures().map((f) => h('li', { class: 'term' }, (f.get('meta') as Meta).label)),
+      this.layers['designated-areas'].getSource()!.getFeatures().map((f) => h('li', { class: 'term' }, (f.get('meta') as Meta).label)),
+      s.incidents.size ? h('li', {}, `${count('incidents')} incidents, each drawn as its area of uncertainty`) : null,
       s.probing?.requesters.length ? h('li', {}, `${count('probing')} probed zones`) : null);
   }
 

@@ -25,6 +25,9 @@ export const stateColours: Record<string, string> = {
   cancelled: '#9aa0a6',
 };
 
+/** Term areas and incidents: colours of their own, so that they never read as a zone or an operation. */
+export const termColours = { 'designated-area': '#2b7bb9', suspension: '#c2410c', incident: '#9b2f8f', confirmed: '#7f1d1d' } as const;
+
 export const basemap = {
   light: { sea: '#dde6ec', land: '#f3f1ec', border: '#b9b4aa', graticule: 'rgba(90,110,130,0.22)', label: '#2a2f36', halo: 'rgba(255,255,255,0.9)' },
   dark: { sea: '#0f1720', land: '#1c242d', border: '#3a4652', graticule: 'rgba(150,170,190,0.16)', label: '#dfe6ee', halo: 'rgba(10,14,18,0.9)' },

@@ -1,10 +1,10 @@
 import type { FeatureLike } from 'ol/Feature';
 import { Fill, Stroke, Style, Text } from 'ol/style';
-import { alpha, currentTheme, basemap, stateColours, zoneColours } from './palette';
+import { alpha, currentTheme, basemap, stateColours, termColours, zoneColours } from './palette';
 
 /** What a map feature stands for, set on it when it is made. */
 export interface Meta {
-  category: 'zone' | 'operation' | 'cell' | 'draft' | 'probe';
+  category: 'zone' | 'operation' | 'cell' | 'draft' | 'probe' | 'designated-area' | 'suspension' | 'incident';
   id: string;
   kind: string;
   state: string;
@@ -128,6 +128,9 @@ function computeStyle(feature: FeatureLike, meta: Meta, resolution: number, sele
       zIndex: 35,
     }));
   }
+  if (meta.category === 'designated-area' || meta.category === 'suspension' || meta.category === 'incident') {
+    return termOrIncidentStyle(meta, resolution, selected, labelled);
+  }
   if (meta.category === 'draft') {
     return cached('draft', () => new Style({
       fill: new Fill({ color: 'rgba(0,120,212,0.12)' }),
@@ -164,4 +167,62 @@ function computeStyle(feature: FeatureLike, meta: Meta, resolution: number, sele
     text: labelled ? label(meta, colour) : undefined,
     zIndex: isOperation ? 20 : 10,
   }));
+}
+
+
+function termOrIncidentStyle(meta: Meta, resolution: number, selected: boolean, labelled: boolean): Style | Style[] {
+  const confirmed = meta.category === 'incident' && meta.state === 'confirmed';
+  const colour = confirmed ? termColours.confirmed : termColours[meta.category as 'designated-area' | 'suspension' | 'incident'];
+  const text = labelled ? label(meta, colour) : undefined;
+  if (meta.corridorM > 0) {
+    const px = Math.max(3, Math.round((2 * meta.corridorM) / (resolution * Math.cos((meta.lat * Math.PI) / 180))));
+    return cached(`${meta.category}|corr|${px}|${selected}|${confirmed}|${labelled ? meta.label : ''}`, () => [
+      new Style({ stroke: new Stroke({ color: alpha(colour, 0.22), width: px, lineCap: 'round', lineJoin: 'round' }), zIndex: 31 }),
+      new Style({ stroke: new Stroke({ color: colour, width: selected ? 3 : 1.5, lineDash: [2, 3] }), text, zIndex: 32 }),
+    ]);
+  }
+  return cached(`${meta.category}|${selected}|${confirmed}|${labelled ? meta.label : ''}`, () => {
+    if (meta.category === 'designated-area') {
+      return new Style({
+        fill: new Fill({ color: alpha(colour, 0.05) }),
+        stroke: new Stroke({ color: colour, width: selected ? 3 : 2, lineDash: [12, 6] }),
+        text, zIndex: 5,
+      });
+    }
+    if (meta.category === 'suspension') {
+      return new Style({
+        fill: new Fill({ color: crossHatch(alpha(colour, 0.45)) }),
+        stroke: new Stroke({ color: colour, width: selected ? 3 : 2, lineDash: [4, 4] }),
+        text, zIndex: 6,
+      });
+    }
+    return new Style({
+      fill: new Fill({ color: alpha(colour, selected ? 0.22 : 0.12) }),
+      stroke: new Stroke({ color: colour, width: selected ? 3 : 1.5, lineDash: [2, 3] }),
+      text, zIndex: 32,
+    });
+  });
+}
+
+/** A cross-hatch: a suspension (a grounding), distinct from the diagonal hatch of disclosed cells. */
+function crossHatch(colour: string): CanvasPattern | string {
+  const key = `x|${colour}`;
+  let pattern = hatches.get(key);
+  if (!pattern) {
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 12;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return alpha(colour, 0.1);
+    ctx.strokeStyle = colour;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.moveTo(0, 0);
+    ctx.lineTo(12, 12);
+    ctx.moveTo(12, 0);
+    ctx.lineTo(0, 12);
+    ctx.stroke();
+    pattern = ctx.createPattern(canvas, 'repeat') ?? alpha(colour, 0.1);
+    hatches.set(key, pattern);
+  }
+  return pattern;
 }

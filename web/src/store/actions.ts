@@ -1,7 +1,8 @@
 import { ApiClient, ApiError, type ListFilter } from '../api/client';
 import { EventStream } from '../api/events';
-import type { ParleyFeature, RequestView, StreamEvent } from '../api/types';
+import type { AmendmentView, GradeKind, IncidentView, ParleyFeature, ReplyKind, RequestView, StreamEvent } from '../api/types';
 import { audit } from '../ledger/audit';
+import { utc } from '../util/dom';
 import type { Selection, Session, State, Store } from './store';
 
 function errorText(e: unknown): string {
@@ -24,6 +25,8 @@ export class Actions {
   private stream: EventStream | null = null;
   private viewAbort: AbortController | null = null;
   private lastBox: [number, number, number, number] | null = null;
+  /** The first reading of the agreement and the incidents: events about them are weighed against it. */
+  private loaded: Promise<void> = Promise.resolve();
 
   constructor(private readonly store: Store) {}
 
@@ -47,16 +50,28 @@ export class Actions {
     this.signOut(false);
     this.api = new ApiClient({ agreement: session.agreement, token: session.token, key: session.key });
     sessionStorage.setItem('parley.session', JSON.stringify({ agreement: session.agreement, party: session.party, role: session.role, token: session.token }));
-    this.store.update(() => ({ session, selection: null, zones: new Map(), operations: new Map(), requests: new Map(), conflicts: new Map() }));
+    this.store.update(() => ({
+      session, selection: null, zones: new Map(), operations: new Map(), requests: new Map(), conflicts: new Map(),
+      agreement: null, amendments: new Map(), incidents: new Map(), compliance: null, centre: 'map',
+    }));
+    let connections = 0;
     this.stream = new EventStream(this.api.eventsUrl(), session.token, {
       onEvent: (e) => void this.onEvent(e),
       onState: (state, detail) => {
         this.store.update((s) => ({ stream: { ...s.stream, state, detail } }));
-        if (state === 'live') void this.refreshRequests();
+        if (state === 'live') {
+          void this.refreshRequests();
+          // A reconnection may have missed events of amendments and incidents: read them again.
+          if (++connections > 1) {
+            void this.loadAgreement();
+            void this.loadIncidents();
+          }
+        }
       },
     });
     this.stream.start();
-    await this.refreshRequests();
+    this.loaded = Promise.all([this.loadAgreement(), this.loadIncidents(), this.refreshRequests()]).then(() => undefined);
+    await this.loaded;
   }
 
   signOut(clear = true): void {
@@ -65,7 +80,10 @@ export class Actions {
     this.api = null;
     if (clear) {
       sessionStorage.removeItem('parley.session');
-      this.store.update(() => ({ session: null, stream: { state: 'off' }, zones: new Map(), operations: new Map(), requests: new Map(), conflicts: new Map(), selection: null }));
+      this.store.update(() => ({
+        session: null, stream: { state: 'off' }, zones: new Map(), operations: new Map(), requests: new Map(), conflicts: new Map(), selection: null,
+        agreement: null, amendments: new Map(), incidents: new Map(), compliance: null, centre: 'map',
+      }));
     }
   }
 
@@ -125,6 +143,7 @@ export class Actions {
   select(selection: Selection | null): void {
     this.store.update(() => ({ selection }));
     if (selection?.type === 'operation') void this.refreshOperation(selection.id);
+    if (selection?.type === 'incident') void this.refreshIncident(selection.id);
   }
 
   /** Reads one operation again: its state, version, conflicts (own) and requests. */
@@ -157,10 +176,13 @@ export class Actions {
     this.store.update((s) => ({ stream: { ...s.stream, lastEventAt: performance.now() } }));
     const data = event.data;
     if (event.type === 'request.opened' && typeof data.request === 'string') {
+      // The stream starts with the party's whole outbox: a request the first reading holds is no news.
+      await this.loaded;
+      if (this.store.state.requests.has(data.request)) return;
       // Shown at once from the event; the full view (with the asking operation as disclosed) follows.
       const provisional: RequestView = {
         id: data.request, submitter: String(data.submitter ?? ''), affected: this.store.state.session?.party ?? '',
-        target_type: data.target_type === 'operation' ? 'operation' : 'zone', target_id: typeof data.target_id === 'string' ? data.target_id : undefined,
+        target_type: data.target_type === 'operation' ? 'operation' : data.target_type === 'term' ? 'term' : 'zone', target_id: typeof data.target_id === 'string' ? data.target_id : undefined,
         state: 'open', opened: String(data.opened ?? ''), deadline: String(data.deadline ?? ''), operation_version: 0, version: 1,
       };
       this.store.update((s) => {
@@ -171,6 +193,8 @@ export class Actions {
       this.store.notify('info', `Concurrence request ${data.request} from ${String(data.submitter)}`);
       await this.refreshRequest(data.request);
     } else if (event.type === 'request.closed' && typeof data.request === 'string') {
+      await this.loaded;
+      if (this.store.state.requests.get(data.request)?.state === data.state) return;
       this.store.update((s) => {
         const requests = new Map(s.requests);
         const known = requests.get(data.request as string);
@@ -193,7 +217,203 @@ export class Actions {
       await this.refreshOperation(data.operation);
     } else if (event.type === 'zone.changed' || event.type === 'operation.changed') {
       await this.reloadView();
+    } else if (event.type.startsWith('amendment.') && typeof data.amendment === 'string') {
+      await this.loaded;
+      if (!this.amendmentNews(event.type, data)) return;
+      await this.onAmendmentEvent(event.type, data);
+    } else if (event.type.startsWith('incident.') && typeof data.incident === 'string') {
+      // The stream starts with the party's whole outbox: what the first reading already holds is no news.
+      await this.loaded;
+      if (!this.incidentNews(event.type, data)) return;
+      const words: Record<string, string> = {
+        'incident.opened': data.reply_requested === true ? `Incident ${data.incident} names you: your reply is asked by ${utc(String(data.reply_deadline ?? ''))}` : `Incident ${data.incident} reported by ${String(data.reporter)}`,
+        'incident.replied': `${String(data.party)} replied to incident ${data.incident}: ${String(data.reply)}`,
+        'incident.graded': `Incident ${data.incident} graded ${String(data.grade)} by ${String(data.by)}`,
+      };
+      this.store.notify('info', words[event.type] ?? `Incident ${data.incident}: ${event.type}`);
+      await this.refreshIncident(data.incident);
+      if (this.store.state.compliance) await this.loadCompliance(this.store.state.compliance.period);
     }
+  }
+
+  /** Whether an incident event tells something the store does not hold yet. */
+  private incidentNews(type: string, data: Record<string, unknown>): boolean {
+    const known = this.store.state.incidents.get(String(data.incident));
+    if (!known) return true;
+    if (type === 'incident.opened') return false;
+    if (type === 'incident.replied') return !known.replies.some((r) => r.party === data.party && r.reply === data.reply);
+    if (type === 'incident.graded') return !known.grades.some((g) => g.by === data.by && g.grade === data.grade);
+    return true;
+  }
+
+  /** Whether an amendment event tells something the store does not hold yet. */
+  private amendmentNews(type: string, data: Record<string, unknown>): boolean {
+    const known = this.store.state.amendments.get(String(data.amendment));
+    if (!known) return true;
+    if (type === 'amendment.proposed') return false;
+    if (type === 'amendment.signed') return !known.signatures.some((x) => x.party === data.party);
+    if (type === 'amendment.in_force') return known.state !== 'in-force';
+    if (type === 'amendment.lapsed') return known.state !== 'lapsed';
+    return true;
+  }
+
+  /** An amendment proposed, signed, in force or lapsed: read the amendments again, and the agreement when a version changed. */
+  private async onAmendmentEvent(type: string, data: Record<string, unknown>): Promise<void> {
+    const id = String(data.amendment);
+    const text: Record<string, string> = {
+      'amendment.proposed': `Amendment ${id} proposed by ${String(data.proposer)}`,
+      'amendment.signed': `Amendment ${id} signed by ${String(data.party)}`,
+      'amendment.in_force': `Amendment ${id} in force: agreement version ${String(data.version)}`,
+      'amendment.lapsed': `Amendment ${id} lapsed${typeof data.reason === 'string' ? `: ${data.reason}` : ''}`,
+    };
+    this.store.notify(type === 'amendment.in_force' ? 'ok' : 'info', text[type] ?? `Amendment ${id}: ${type}`);
+    await this.loadAgreement();
+    // Terms coming into force may mark operations in breach: read what is in view again.
+    if (type === 'amendment.in_force') await this.reloadView();
+  }
+
+  /** The agreement in force (its terms) and every amendment. */
+  async loadAgreement(): Promise<void> {
+    const api = this.api;
+    if (!api) return;
+    try {
+      const [agreement, history] = await Promise.all([api.agreementInForce(), api.agreementHistory()]);
+      if (api !== this.api) return;
+      this.store.update(() => ({ agreement, amendments: new Map(history.amendments.map((a) => [a.id, a])) }));
+    } catch (e) {
+      this.store.notify('error', `Loading the agreement: ${errorText(e)}`);
+    }
+  }
+
+  private putAmendment(amendment: AmendmentView): void {
+    this.store.update((s) => {
+      const amendments = new Map(s.amendments);
+      amendments.set(amendment.id, amendment);
+      return { amendments };
+    });
+  }
+
+  /** Signs an amendment with the revision read just before (If-Match handled for the user). */
+  async signAmendment(id: string): Promise<boolean> {
+    try {
+      const api = this.need();
+      const { value: fresh, etag } = await api.amendment(id);
+      const { value } = await api.signAmendment(id, Number(etag?.replace(/"/g, '') ?? fresh.revision));
+      this.putAmendment(value);
+      this.store.notify('ok', `Amendment ${id} signed: ${value.state}`);
+      if (value.state === 'in-force') {
+        await this.loadAgreement();
+        await this.reloadView();
+      }
+      return true;
+    } catch (e) {
+      this.store.notify('error', `Signature refused: ${errorText(e)}`);
+      await this.loadAgreement();
+      return false;
+    }
+  }
+
+  /** Refuses an amendment with a reason: it lapses. */
+  async refuseAmendment(id: string, reason: string): Promise<boolean> {
+    try {
+      const api = this.need();
+      const { value: fresh, etag } = await api.amendment(id);
+      const { value } = await api.refuseAmendment(id, Number(etag?.replace(/"/g, '') ?? fresh.revision), reason);
+      this.putAmendment(value);
+      this.store.notify('ok', `Amendment ${id} refused: ${value.state}`);
+      return true;
+    } catch (e) {
+      this.store.notify('error', `Refusal refused: ${errorText(e)}`);
+      await this.loadAgreement();
+      return false;
+    }
+  }
+
+  /** The incidents the party may see. */
+  async loadIncidents(): Promise<void> {
+    const api = this.api;
+    if (!api) return;
+    try {
+      const incidents = await api.incidents();
+      if (api !== this.api) return;
+      this.store.update(() => ({ incidents: new Map(incidents.map((i) => [i.id, i])) }));
+    } catch (e) {
+      this.store.notify('error', `Loading incidents: ${errorText(e)}`);
+    }
+  }
+
+  private putIncident(incident: IncidentView): void {
+    this.store.update((s) => {
+      const incidents = new Map(s.incidents);
+      incidents.set(incident.id, incident);
+      return { incidents };
+    });
+  }
+
+  async refreshIncident(id: string): Promise<void> {
+    const api = this.api;
+    if (!api) return;
+    try {
+      this.putIncident((await api.incident(id)).value);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 404)) this.store.notify('error', `Reading incident ${id}: ${errorText(e)}`);
+    }
+  }
+
+  /** A suspected party's reply, signed, against the version read just before. */
+  async replyToIncident(id: string, reply: ReplyKind, reason?: string, operation?: string): Promise<boolean> {
+    try {
+      const api = this.need();
+      const { value: fresh } = await api.incident(id);
+      const { value } = await api.replyToIncident(id, fresh.version, { reply, ...(reason ? { reason } : {}), ...(operation ? { operation } : {}) });
+      this.putIncident(value);
+      this.store.notify('ok', `Reply to ${id} recorded: ${reply}`);
+      if (this.store.state.compliance) await this.loadCompliance(this.store.state.compliance.period);
+      return true;
+    } catch (e) {
+      this.store.notify('error', `Reply refused: ${errorText(e)}`);
+      return false;
+    }
+  }
+
+  /** A monitor's or the administrator's grade, signed, against the version read just before. */
+  async gradeIncident(id: string, grade: GradeKind, reason: string): Promise<boolean> {
+    try {
+      const api = this.need();
+      const { value: fresh } = await api.incident(id);
+      const { value } = await api.gradeIncident(id, fresh.version, { grade, reason });
+      this.putIncident(value);
+      this.store.notify('ok', `Incident ${id} graded ${grade}`);
+      if (this.store.state.compliance) await this.loadCompliance(this.store.state.compliance.period);
+      return true;
+    } catch (e) {
+      this.store.notify('error', `Grade refused: ${errorText(e)}`);
+      return false;
+    }
+  }
+
+  /** The compliance figures per party and period. */
+  async loadCompliance(period: 'day' | 'week'): Promise<void> {
+    const api = this.api;
+    if (!api) return;
+    try {
+      const compliance = await api.compliance(period);
+      if (api !== this.api) return;
+      this.store.update(() => ({ compliance }));
+    } catch (e) {
+      this.store.notify('error', `Compliance: ${errorText(e)}`);
+    }
+  }
+
+  /** A message about something refused before anything was sent. */
+  notifyError(text: string): void {
+    this.store.notify('error', text);
+  }
+
+  /** Shows the map or the compliance dashboard in the middle of the screen. */
+  showCentre(centre: 'map' | 'compliance'): void {
+    this.store.update(() => ({ centre }));
+    if (centre === 'compliance' && !this.store.state.compliance) void this.loadCompliance('day');
   }
 
   private async refreshRequest(id: string): Promise<void> {

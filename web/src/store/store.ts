@@ -1,6 +1,6 @@
 import type { StreamState } from '../api/events';
 import type { SubmissionKey } from '../api/signing';
-import type { ConflictView, ParleyFeature, ProbingReport, RequestView } from '../api/types';
+import type { AgreementDoc, AmendmentView, ComplianceDoc, ConflictView, IncidentView, ParleyFeature, ProbingReport, RequestView } from '../api/types';
 
 /** Who is signed in. The token lives in this object and in session storage only. */
 export interface Session {
@@ -11,12 +11,14 @@ export interface Session {
   key?: SubmissionKey;
 }
 
-export type LayerId = 'own-zones' | 'zones' | 'own-operations' | 'operations' | 'conflicts' | 'probing';
+export type LayerId = 'own-zones' | 'zones' | 'own-operations' | 'operations' | 'conflicts' | 'probing' | 'designated-areas' | 'suspensions' | 'incidents';
 
 export type Selection =
   | { type: 'zone'; id: string }
   | { type: 'operation'; id: string }
   | { type: 'request'; id: string }
+  | { type: 'incident'; id: string }
+  | { type: 'term'; id: string }
   | { type: 'conflict'; operation: string; index: number };
 
 export interface Notice {
@@ -61,6 +63,16 @@ export interface State {
   loading: boolean;
   /** Set by the clock: the inbox's countdowns read it. */
   now: number;
+  /** The agreement version in force (terms included), as every party sees it. */
+  agreement: AgreementDoc | null;
+  /** Every amendment in any state, by id. */
+  amendments: ReadonlyMap<string, AmendmentView>;
+  /** The incidents the party may see, by id, as the API answers them. */
+  incidents: ReadonlyMap<string, IncidentView>;
+  /** The compliance figures last read, as the API answers them. */
+  compliance: ComplianceDoc | null;
+  /** What the middle of the screen shows: the map, or the compliance dashboard. */
+  centre: 'map' | 'compliance';
 }
 
 export const initialState: State = {
@@ -72,13 +84,21 @@ export const initialState: State = {
   selection: null,
   stream: { state: 'off' },
   ledger: { state: 'idle', message: 'Not verified in this session' },
-  layers: { 'own-zones': true, zones: true, 'own-operations': true, operations: true, conflicts: true, probing: true },
+  layers: {
+    'own-zones': true, zones: true, 'own-operations': true, operations: true, conflicts: true, probing: true,
+    'designated-areas': true, suspensions: true, incidents: true,
+  },
   filter: { time: null, windowHours: 0, altMin: 0, altMax: 20000 },
   probing: null,
   notices: [],
   draftConflicts: [],
   loading: false,
   now: Date.now(),
+  agreement: null,
+  amendments: new Map(),
+  incidents: new Map(),
+  compliance: null,
+  centre: 'map',
 };
 
 type Listener = (state: State, previous: State) => void;

@@ -1,6 +1,6 @@
 // Builds DOM with text nodes only (never HTML strings): nothing the API answers can become markup.
 type Attrs = Record<string, string | number | boolean | null | undefined | EventListener>;
-type Child = Node | string | number | null | undefined | false | Child[];
+export type Child = Node | string | number | null | undefined | false | Child[];
 
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);

@@ -47,7 +47,7 @@ export function mountInbox(root: HTMLElement, store: Store, actions: Actions, ma
         h('span', {}, ' from ', h('strong', {}, r.submitter)),
         countdown),
       h('div', { class: 'inbox-what' },
-        `About your ${r.target_type} `, h('code', {}, r.target_id ?? r.target_handle ?? '?'), '. ',
+        r.target_type === 'term' ? 'About the agreement\'s term ' : `About your ${r.target_type} `, h('code', {}, r.target_id ?? r.target_handle ?? '?'), '. ',
         r.operation_feature ? `Operation ${r.operation ?? ''} (${r.operation_feature.properties.kind}), ${utc(r.operation_feature.properties.start)}.`
           : 'The asking operation is hidden: shown as its cell.'),
       approver ? h('div', { class: 'inbox-answer' },

@@ -1,66 +1,47 @@
-import type { ApiClient } from '../api/client';
+import type { IncidentView } from '../api/types';
 import type { Actions } from '../store/actions';
-import type { Store } from '../store/store';
+import type { State, Store } from '../store/store';
 import { h, render, utc } from '../util/dom';
-
-/** A suspected party's standing on an incident, as the API answers it. */
-interface Candidate { party: string; status: string; reply: string; deadline: string }
-
-/** An incident as the signed-in party may see it (the fields this panel shows). */
-interface IncidentView {
-  id: string; kind: string; reporter: string; reported: string;
-  candidates: Candidate[]; sites: { owner: string }[]; declarations: unknown[];
-}
-
-interface Figure { count: number; of: number | null; pending: number | null }
-interface ComplianceDoc {
-  from: string; to: string;
-  parties: { party: string; role: string; periods: { incidents: Record<string, Figure> }[] }[];
-}
-
-const Columns: [string, string][] = [
-  ['reported', 'Reported'], ['against', 'Against'], ['confirmed', 'Confirmed'], ['fair', 'Fair'], ['weak', 'Weak'],
-  ['contested', 'Contested'], ['discounted', 'Discounted'], ['ungraded', 'Ungraded'], ['never_replied', 'Silent'],
-];
+import { isConfirmed, standing } from '../model/incidents';
 
 /**
- * Incidents the party may see, each with where every suspected party stands, and the incident figures of the
- * compliance report (summed over its periods) as a table. Words: a violation candidate until its party admits it.
+ * The incidents the party may see, newest report first: each with every suspected party's standing (a violation candidate
+ * until it admits it) and how many notified sites and matching declarations it touches. Selecting one shows it on the map
+ * and in the details, where a suspected party replies and a monitor grades.
  */
 export function mountIncidents(root: HTMLElement, store: Store, actions: Actions): void {
-  const list = h('ul', { class: 'incidents', 'aria-label': 'Incidents' });
-  const figures = h('div', { class: 'compliance' });
-  const load = async (api: ApiClient): Promise<void> => {
-    const base = `/v1/agreements/${encodeURIComponent(api.agreement)}`;
-    try {
-      const incidents = (await api.send<{ incidents: IncidentView[] }>('GET', `${base}/incidents`)).value.incidents;
-      render(list, incidents.length === 0 ? h('li', { class: 'muted' }, 'No incident you may see.') : incidents.map((i) => h('li', { class: 'incident' },
-        h('strong', {}, i.id), ` ${i.kind}, reported by ${i.reporter} ${utc(i.reported)}`,
-        i.sites.length > 0 ? h('span', { class: 'hint' }, `${i.sites.length} notified site(s) in the area`) : null,
-        i.declarations.length > 0 ? h('span', { class: 'hint' }, `${i.declarations.length} matching declaration(s)`) : null,
-        i.candidates.map((c) => h('span', { class: `hint candidate status-${c.status}` },
-          c.status === 'confirmed' ? `${c.party}: confirmed by its own admission` : `${c.party}: violation candidate, ${c.status}; ${c.reply === 'awaited' ? 'reply awaited' : c.reply === 'silent' ? 'silent (no reply by the deadline)' : c.reply}`)))));
-    } catch (e) {
-      render(list, h('li', { class: 'muted' }, `Incidents: ${e instanceof Error ? e.message : String(e)}`));
-    }
-    try {
-      const doc = (await api.send<ComplianceDoc>('GET', `${base}/compliance?period=day`)).value;
-      const sum = (p: ComplianceDoc['parties'][number], name: string): number => p.periods.reduce((n, k) => n + (k.incidents[name]?.count ?? 0), 0);
-      render(figures, h('table', { class: 'grid' },
-        h('caption', {}, `Incidents ${utc(doc.from)} to ${utc(doc.to)}`),
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Party'), Columns.map(([, title]) => h('th', { scope: 'col' }, title)))),
-        h('tbody', {}, doc.parties.map((p) => h('tr', {}, h('th', { scope: 'row' }, p.party), Columns.map(([name]) => h('td', {}, sum(p, name))))))));
-    } catch (e) {
-      render(figures, h('p', { class: 'muted' }, `Compliance: ${e instanceof Error ? e.message : String(e)}`));
-    }
+  root.setAttribute('role', 'region');
+  root.setAttribute('aria-label', 'Incidents');
+  const list = h('ul', { class: 'incidents', 'aria-label': 'Incident list' });
+  const awaiting = h('input', { type: 'checkbox' });
+  const line = (i: IncidentView, s: State): HTMLElement => {
+    const party = s.session?.party ?? '';
+    const asked = i.candidates.some((c) => c.party === party && c.reply === 'awaited');
+    const selected = s.selection?.type === 'incident' && s.selection.id === i.id;
+    return h('li', { class: `incident${isConfirmed(i) ? ' confirmed' : ''}${selected ? ' selected' : ''}`, 'data-incident': i.id },
+      h('button', { type: 'button', class: 'link', 'aria-current': selected ? 'true' : null, onclick: () => actions.select({ type: 'incident', id: i.id }) }, h('strong', {}, i.id)),
+      ` ${i.kind}, reported by ${i.reporter} ${utc(i.reported)}`,
+      asked ? h('span', { class: 'badge asked' }, 'your reply is asked') : null,
+      i.sites.length > 0 ? h('span', { class: 'hint' }, `${i.sites.length} notified site(s) in the area`) : null,
+      i.declarations.length > 0 ? h('span', { class: 'hint' }, `${i.declarations.length} matching declaration(s)`) : null,
+      i.candidates.map((c) => h('span', { class: `hint candidate status-${c.status}` }, standing(c))));
   };
+  const draw = (s: State): void => {
+    const party = s.session?.party ?? '';
+    const all = [...s.incidents.values()]
+      .filter((i) => !awaiting.checked || i.candidates.some((c) => c.party === party && c.reply === 'awaited'))
+      .sort((a, b) => b.reported.localeCompare(a.reported) || a.id.localeCompare(b.id));
+    render(list, all.length === 0 ? h('li', { class: 'muted' }, 'No incident you may see.') : all.map((i) => line(i, s)));
+  };
+  awaiting.addEventListener('change', () => draw(store.state));
   render(root,
-    h('h2', {}, 'Incidents', h('button', { type: 'button', class: 'link small', onclick: () => { if (actions.client) void load(actions.client); } }, 'refresh')),
+    h('h2', {}, 'Incidents', h('button', { type: 'button', class: 'link small', onclick: () => void actions.loadIncidents() }, 'refresh')),
     h('p', { class: 'hint' }, 'An incident is a violation candidate until its suspected party admits it. A site never notified is still protected.'),
+    h('label', { class: 'toggle small' }, awaiting, 'Only those awaiting my reply'),
     list,
-    h('h2', {}, 'Compliance'),
-    figures);
+    h('button', { type: 'button', class: 'secondary small', onclick: () => actions.showCentre('compliance') }, 'Open the compliance dashboard'));
   store.subscribe((s, p) => {
-    if (s.session !== p.session && s.session && actions.client) void load(actions.client);
+    if (s.incidents !== p.incidents || s.session !== p.session || s.selection !== p.selection) draw(s);
   });
+  draw(store.state);
 }

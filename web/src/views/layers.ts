@@ -1,6 +1,6 @@
 import type { Actions } from '../store/actions';
 import type { LayerId, Store } from '../store/store';
-import { stateColours, zoneColours } from '../map/palette';
+import { stateColours, termColours, zoneColours } from '../map/palette';
 import { field, h, render } from '../util/dom';
 
 const layerNames: [LayerId, string][] = [
@@ -10,6 +10,9 @@ const layerNames: [LayerId, string][] = [
   ['operations', 'Operations of other parties'],
   ['conflicts', 'Conflicts with hidden items'],
   ['probing', 'Probed zones'],
+  ['designated-areas', 'Designated areas (terms)'],
+  ['suspensions', 'Suspensions (terms)'],
+  ['incidents', 'Incidents'],
 ];
 
 function swatch(colour: string, extra = ''): HTMLElement {
@@ -33,7 +36,13 @@ export function mountLayers(root: HTMLElement, store: Store, actions: Actions): 
     h('ul', { class: 'legend' }, Object.entries(stateColours).map(([state, c]) => h('li', {}, swatch(c, 'op'), state))),
     h('ul', { class: 'legend' },
       h('li', {}, swatch('#b03a2e', 'hatched'), 'disclosed cell of a hidden item (owner · kind)'),
-      h('li', {}, swatch('#5b6470', 'dashed'), 'other parties\' items are dashed')));
+      h('li', {}, swatch('#5b6470', 'dashed'), 'other parties\' items are dashed')),
+    h('h3', {}, 'Terms and incidents'),
+    h('ul', { class: 'legend single', 'aria-label': 'Legend of terms and incidents' },
+      h('li', {}, swatch(termColours['designated-area'], 'long-dash'), 'designated area: the bound operations must lie inside'),
+      h('li', {}, swatch(termColours.suspension, 'cross-hatched'), 'suspension: no bound operation in the area during its window (in force or upcoming)'),
+      h('li', {}, swatch(termColours.incident, 'dotted'), 'incident: its area of uncertainty (a violation candidate)'),
+      h('li', {}, swatch(termColours.confirmed, 'dotted'), 'incident confirmed by its party\'s own admission')));
 }
 
 /** The time slider (what is active at t, or over a window from t) and the altitude band filter. */

@@ -47,12 +47,16 @@ export function mountTopBar(root: HTMLElement, store: Store, actions: Actions, m
         h('button', { type: 'button', disabled: !operator, title: operator ? '' : 'Operators plan', onclick: () => plan({ type: 'operation' }) }, 'New operation'),
         h('button', { type: 'button', class: 'secondary', disabled: !operator, title: operator ? '' : 'Operators declare zones', onclick: () => plan({ type: 'zone' }) }, 'New zone')),
       form,
+      h('button', {
+        type: 'button', class: 'secondary', 'aria-pressed': s.centre === 'compliance' ? 'true' : 'false',
+        onclick: () => actions.showCentre(store.state.centre === 'compliance' ? 'map' : 'compliance'),
+      }, 'Compliance'),
       h('div', { class: 'tools end' },
         h('button', { type: 'button', class: 'ghost small', 'aria-label': 'Switch light or dark theme', onclick: toggleTheme }, '◐'),
         h('button', { type: 'button', class: 'ghost small', onclick: () => actions.signOut() }, 'Sign out')));
   };
   store.subscribe((s, p) => {
-    if (s.session !== p.session) draw();
+    if (s.session !== p.session || s.centre !== p.centre) draw();
   });
   draw();
 }
