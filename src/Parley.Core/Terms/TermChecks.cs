@@ -17,6 +17,13 @@ namespace Parley.Core.Terms;
 /// on the same UTC day (touching the term's area, when it has one), and the operation itself once (a modification does
 /// not count its earlier version); operations marked <see cref="Operation.InBreach"/> of the limit are over it already
 /// and not counted against the others.
+/// <para>
+/// A decision reads a limit from the counts the theater keeps per limit, owner and day (<see cref="LimitCounts"/>),
+/// corrected for the operation's own stored version and for the operations the same decision changes; designated areas
+/// and suspensions try envelope tests before the exact geometry (<see cref="CoverArea"/>, <see cref="TouchArea"/>). The
+/// scan of the owner's day that the counts replaced stays as their reference model (<see cref="BreachesByScan"/>), and
+/// answers what the counts cannot: the invariant, which leaves excused breaches out, and a version not yet in force.
+/// </para>
 /// </remarks>
 public static class TermChecks
 {
@@ -27,22 +34,29 @@ public static class TermChecks
     public static IReadOnlyList<TermBreach> Breaches(Theater theater, Operation operation)
     {
         ArgumentNullException.ThrowIfNull(theater);
-        return Find(theater, theater.Agreement, operation, countExcused: true, null);
+        return Find(theater, theater.Agreement, operation, countExcused: true, null, byScan: false);
     }
 
     /// <summary>
     /// As <see cref="Breaches(Theater, Operation)"/>, with the operations a decision is changing read as they will be
     /// (<paramref name="current"/> gives an operation of the theater as the decision leaves it).
     /// </summary>
-    internal static IReadOnlyList<TermBreach> Breaches(Theater theater, Operation operation, Func<Operation, Operation> current) =>
-        Find(theater, theater.Agreement, operation, countExcused: true, current);
+    internal static IReadOnlyList<TermBreach> Breaches(Theater theater, Operation operation, ChangedOperations current) =>
+        Find(theater, theater.Agreement, operation, countExcused: true, current, byScan: false);
 
     /// <summary>
-    /// As <see cref="Breaches(Theater, Operation, Func{Operation, Operation})"/> under <paramref name="agreement"/> rather than
+    /// As <see cref="Breaches(Theater, Operation, ChangedOperations)"/> under <paramref name="agreement"/> rather than
     /// the theater's (a version coming into force).
     /// </summary>
     internal static IReadOnlyList<TermBreach> Breaches(Theater theater, Agreement agreement, Operation operation, Func<Operation, Operation> current) =>
-        Find(theater, agreement, operation, countExcused: true, current);
+        Find(theater, agreement, operation, countExcused: true, ChangedOperations.Opaque(current), byScan: false);
+
+    /// <summary>
+    /// The reference model of <see cref="Breaches(Theater, Operation, ChangedOperations)"/>: limits counted by scanning the
+    /// owner's operations of the day, each tested against the term (the property tests hold the theater's counts to it).
+    /// </summary>
+    internal static IReadOnlyList<TermBreach> BreachesByScan(Theater theater, Operation operation, ChangedOperations? current = null) =>
+        Find(theater, theater.Agreement, operation, countExcused: true, current, byScan: true);
 
     /// <summary>
     /// The breaches no concurrence covers: those of <see cref="Breaches(Theater, Operation)"/> without a concurred request about the term
@@ -51,7 +65,7 @@ public static class TermChecks
     public static IReadOnlyList<TermBreach> Unexcused(Theater theater, Operation operation)
     {
         ArgumentNullException.ThrowIfNull(theater);
-        var found = Find(theater, theater.Agreement, operation, countExcused: true, null);
+        var found = Find(theater, theater.Agreement, operation, countExcused: true, null, byScan: false);
         return found.Count == 0 ? found : [.. found.Where(b => !Excused(theater, operation, b.Term))];
     }
 
@@ -89,36 +103,40 @@ public static class TermChecks
     {
         ArgumentNullException.ThrowIfNull(theater);
         ArgumentNullException.ThrowIfNull(operation);
-        return [.. Find(theater, theater.Agreement, operation, countExcused: false, null).Where(b => !operation.InBreach.Contains(b.Term) && !Excused(theater, operation, b.Term))];
+        return [.. Find(theater, theater.Agreement, operation, countExcused: false, null, byScan: true).Where(b => !operation.InBreach.Contains(b.Term) && !Excused(theater, operation, b.Term))];
     }
 
-    private static IReadOnlyList<TermBreach> Find(Theater theater, Agreement agreement, Operation operation, bool countExcused, Func<Operation, Operation>? current)
+    private static IReadOnlyList<TermBreach> Find(Theater theater, Agreement agreement, Operation operation, bool countExcused, ChangedOperations? current, bool byScan)
     {
         ArgumentNullException.ThrowIfNull(theater);
         ArgumentNullException.ThrowIfNull(operation);
         var terms = CompiledTerms.Of(agreement).For(operation.Owner, operation.Kind);
-        if (terms.Count == 0)
+        if (terms.Length == 0)
         {
             return [];
         }
 
+        // What many terms ask of the operation, made once: its footprint's covering boxes, its owner's day under the limits.
+        var footprint = operation.Volume.Footprint;
+        var boxes = footprint.CoveringBoxes();
+        DayCounts? day = null;
         List<TermBreach>? found = null;
         foreach (var compiled in terms)
         {
             var term = compiled.Term;
-            if (!term.Binds(operation))
+            if (!compiled.BindsScope(operation))
             {
                 continue;
             }
 
             string? reason = term.Type switch
             {
-                TermType.DesignatedArea => compiled.WithinAreas(operation) ? null
+                TermType.DesignatedArea => compiled.WithinAreas(operation, boxes) ? null
                     : "the operation does not lie within the term's designated areas (footprint, altitude band and window)",
-                TermType.Suspension => term.Area is null
+                TermType.Suspension => compiled.Touch is not { } area
                     ? "the operation falls within a suspension over the whole theater"
-                    : ShapeRelations.WithinDistance(term.Area, operation.Volume.Footprint) ? "the operation touches the suspended area during the suspension" : null,
-                _ => OverLimit(theater, term, operation, countExcused, current),
+                    : area.Touches(footprint, boxes) ? "the operation touches the suspended area during the suspension" : null,
+                _ => OverLimit(theater, agreement, compiled, operation, boxes, countExcused, current, byScan, ref day),
             };
             if (reason is not null)
             {
@@ -129,8 +147,102 @@ public static class TermChecks
         return found ?? (IReadOnlyList<TermBreach>)[];
     }
 
-    /// <summary>Why the operation would exceed the limit, or null.</summary>
-    private static string? OverLimit(Theater theater, Term term, Operation operation, bool countExcused, Func<Operation, Operation>? current)
+    /// <summary>
+    /// The owner's day under the theater's limit counts, for one operation decided: the counts, and the operations whose
+    /// counted versions the decision replaces (the operation's own stored version, and those the decision changes).
+    /// </summary>
+    private sealed class DayCounts
+    {
+        /// <summary>The theater's counts (null when the agreement is not the theater's version in force: then the day is scanned).</summary>
+        public LimitCounts? Counts { get; private init; }
+
+        public long Day { get; private init; }
+
+        /// <summary>The owner's counts per limit that day (null: none counted).</summary>
+        public int[]? PerLimit { get; private init; }
+
+        /// <summary>Stored operations of the owner's day, with their versions as the decision leaves them.</summary>
+        public List<(Operation Stored, Operation Current)> Replaced { get; } = [];
+
+        public static DayCounts Of(Theater theater, Agreement agreement, Operation operation, ChangedOperations? current)
+        {
+            var counts = theater.LimitCountsFor(agreement);
+            long day = OperationDays.DayOf(operation.Volume.Time);
+            var made = new DayCounts { Counts = counts, Day = day, PerLimit = counts?.On(operation.Owner, day) };
+            if (counts is null)
+            {
+                return made;
+            }
+
+            AddReplaced(theater, operation, operation.Id, current, made);
+            if (current is not null)
+            {
+                foreach (var id in current.Ids)
+                {
+                    if (id != operation.Id && !made.Replaced.Exists(r => r.Stored.Id == id))
+                    {
+                        AddReplaced(theater, operation, id, current, made);
+                    }
+                }
+            }
+
+            return made;
+        }
+
+        private static void AddReplaced(Theater theater, Operation operation, OperationId id, ChangedOperations? current, DayCounts made)
+        {
+            if (theater.FindOperation(id) is { } stored && stored.Owner == operation.Owner && OperationDays.DayOf(stored.Volume.Time) == made.Day)
+            {
+                made.Replaced.Add((stored, current is null ? stored : current.Current(stored)));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Why the operation would exceed the limit, or null: from the theater's counts when they serve (the version in force,
+    /// every operation the decision changes known, excused breaches counted), else by the scan.
+    /// </summary>
+    private static string? OverLimit(Theater theater, Agreement agreement, CompiledTerm compiled, Operation operation, in GeoBoxPair boxes,
+        bool countExcused, ChangedOperations? current, bool byScan, ref DayCounts? day)
+    {
+        if (byScan || !countExcused || !(current?.Known ?? true))
+        {
+            return OverLimitByScan(theater, compiled.Term, operation, countExcused, current);
+        }
+
+        if (compiled.Touch is { } area && !area.Touches(operation.Volume.Footprint, boxes))
+        {
+            return null;
+        }
+
+        day ??= DayCounts.Of(theater, agreement, operation, current);
+        return day.Counts is null ? OverLimitByScan(theater, compiled.Term, operation, countExcused, current) : OverLimit(theater, compiled, operation, day);
+    }
+
+    /// <summary>Why the operation would exceed the limit, or null: from the theater's counts, corrected for what the decision replaces.</summary>
+    private static string? OverLimit(Theater theater, CompiledTerm compiled, Operation operation, DayCounts day)
+    {
+        var term = compiled.Term;
+        int count = 1 + (day.PerLimit?[compiled.Limit] ?? 0);
+        foreach (var (stored, now) in day.Replaced)
+        {
+            if (day.Counts!.Counted(stored.Id, compiled.Limit))
+            {
+                count--;
+            }
+
+            // As the scan reads it: the stored operation of that day, as the decision leaves it.
+            if (OperationDays.DayOf(now.Volume.Time) == day.Day && Counts(theater, term, operation, now, countExcused: true))
+            {
+                count++;
+            }
+        }
+
+        return count <= term.MaxPerDay ? null : LimitReason(term, operation, count);
+    }
+
+    /// <summary>Why the operation would exceed the limit, or null: by scanning the owner's operations of the day (the reference).</summary>
+    private static string? OverLimitByScan(Theater theater, Term term, Operation operation, bool countExcused, ChangedOperations? current)
     {
         if (term.Area is { } area && !ShapeRelations.WithinDistance(area, operation.Volume.Footprint))
         {
@@ -141,7 +253,7 @@ public static class TermChecks
         int count = 1;
         foreach (var stored in theater.OperationsStartingOn(operation.Owner, day))
         {
-            var other = current is null ? stored : current(stored);
+            var other = current is null ? stored : current.Current(stored);
             if (OperationDays.DayOf(other.Volume.Time) == day && Counts(theater, term, operation, other, countExcused))
             {
                 count++;
@@ -158,8 +270,7 @@ public static class TermChecks
         (countExcused || !Excused(theater, other, term.Id));
 
     /// <summary>Whether an operation in this state counts against a daily limit: it was allowed to go ahead, or went.</summary>
-    public static bool IsCounted(OperationState state) =>
-        state is OperationState.Accepted or OperationState.Concurred or OperationState.Active or OperationState.Completed;
+    public static bool IsCounted(OperationState state) => LimitCounts.IsCounted(state);
 
     internal static string LimitReason(Term term, Operation operation, int count) => string.Create(CultureInfo.InvariantCulture,
         $"{count} operations ({string.Join(", ", term.Kinds)}) of {operation.Owner} would start on {operation.Volume.Time.Start:yyyy-MM-dd} (UTC){(term.Area is null ? "" : " in the term's area")}, more than the {term.MaxPerDay} a day the term allows");
