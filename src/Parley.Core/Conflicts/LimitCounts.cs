@@ -72,6 +72,10 @@ internal sealed class LimitCounts
     /// <summary>The counts per limit of the owner's operations starting on the UTC day, or null when none counts.</summary>
     public int[]? On(PartyId owner, long day) => _counts.GetValueOrDefault((owner, day));
 
+    /// <summary>The limits (by number) the operation of this id, as filed, counts against on the owner's day; null: none.</summary>
+    public int[]? CountedOn(OperationId id, PartyId owner, long day) =>
+        _filed.TryGetValue(id, out var filed) && filed.Day == day && filed.Owner == owner ? filed.Limits : null;
+
     /// <summary>Whether the operation of this id, as filed, counts against limit number <paramref name="limit"/>.</summary>
     public bool Counted(OperationId id, int limit) => _filed.TryGetValue(id, out var filed) && Array.IndexOf(filed.Limits, limit) >= 0;
 

@@ -55,6 +55,42 @@ internal sealed class AreaGrid
                 _outside[at] = outside + _outside[Corner(i, j + 1)] + _outside[Corner(i + 1, j)] - _outside[Corner(i, j)];
             }
         }
+
+        _inner = LargestInsideRectangle();
+    }
+
+    // The largest rectangle of inside cells (null: none): most boxes asked about fall in it, decided in four comparisons.
+    private readonly GeoBox? _inner;
+
+    private GeoBox? LargestInsideRectangle()
+    {
+        GeoBox? best = null;
+        double bestArea = 0;
+        for (int j0 = 0; j0 < _rows; j0++)
+        {
+            for (int i0 = 0; i0 < _columns; i0++)
+            {
+                for (int j1 = j0; j1 < _rows; j1++)
+                {
+                    for (int i1 = i0; i1 < _columns; i1++)
+                    {
+                        if (Sum(_inside, i0, i1, j0, j1) != (i1 - i0 + 1) * (j1 - j0 + 1))
+                        {
+                            break; // wider is no better for this height
+                        }
+
+                        double area = (i1 - i0 + 1) * (j1 - j0 + 1) * 1.0;
+                        if (area > bestArea)
+                        {
+                            bestArea = area;
+                            best = new GeoBox(EdgeX(i0), EdgeY(j0), EdgeX(i1 + 1), EdgeY(j1 + 1));
+                        }
+                    }
+                }
+            }
+        }
+
+        return best;
     }
 
     /// <summary>The grid of a polygonal area, or null when it has none to give (empty, or without width or height).</summary>
@@ -79,12 +115,21 @@ internal sealed class AreaGrid
         return new AreaGrid(area, bounds, columns, rows);
     }
 
+    /// <summary>The largest rectangle of cells inside the area (closed, within the area), or null when no cell is inside.</summary>
+    public GeoBox? Inner => _inner;
+
     /// <summary>Whether every point of the closed box lies in a cell inside the area: then the box lies within the area.</summary>
     public bool Inside(in GeoBox box)
     {
         if (!InOpenWorld(box) || box.MinX < _minX || box.MaxX > _maxX || box.MinY < _minY || box.MaxY > _maxY)
         {
             return false;
+        }
+
+        // The union of the cells of the inner rectangle is that rectangle, edges included.
+        if (_inner is { } inner && inner.MinX <= box.MinX && box.MaxX <= inner.MaxX && inner.MinY <= box.MinY && box.MaxY <= inner.MaxY)
+        {
+            return true;
         }
 
         var (i0, i1) = SpanX(box.MinX, box.MaxX);
@@ -117,7 +162,8 @@ internal sealed class AreaGrid
     /// <summary>Whether the point lies outside the area, by its cell or beyond the bounds.</summary>
     public bool Outside(double x, double y) => Outside(new GeoBox(x, y, x, y));
 
-    private static bool InOpenWorld(in GeoBox box) =>
+    /// <summary>Whether the box lies strictly inside (-180, 180) × (-90, 90), where the plane is the earth and the grid answers.</summary>
+    public static bool InOpenWorld(in GeoBox box) =>
         box.MinX > -180 && box.MaxX < 180 && box.MinY > -90 && box.MaxY < 90;
 
     private double EdgeX(int i) => i == _columns ? _maxX : _minX + (i * _dx);
@@ -160,8 +206,11 @@ internal sealed class AreaGrid
 
     /// <summary>The cells of [lo, hi] by arithmetic; the callers then check them against the very edges of the cells (rounding).</summary>
     private static (int First, int Last) Guess(double lo, double hi, double min, double step, int count) =>
-        (Math.Clamp((int)Math.Floor(Math.Clamp((lo - min) / step, 0, count)), 0, count - 1),
-         Math.Clamp((int)Math.Floor(Math.Clamp((hi - min) / step, 0, count)), 0, count - 1));
+        (Math.Min(CellOf(lo, min, step, count), count - 1), Math.Min(CellOf(hi, min, step, count), count - 1));
+
+    // Clamped to [0, count] first, so the conversion cannot overflow: unchecked, it is one instruction (and a NaN, which
+    // no validated coordinate is, would land in cell 0).
+    private static int CellOf(double value, double min, double step, int count) => Math.Max(0, unchecked((int)Math.Clamp((value - min) / step, 0, count)));
 
     private int Sum(int[] table, int i0, int i1, int j0, int j1) =>
         table[Corner(i1 + 1, j1 + 1)] - table[Corner(i0, j1 + 1)] - table[Corner(i1 + 1, j0)] + table[Corner(i0, j0)];

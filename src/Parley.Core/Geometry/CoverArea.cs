@@ -139,6 +139,9 @@ internal sealed class CoverArea
         return grid.Outside(first[0], first[1]) ? false : null;
     }
 
+    /// <summary>A rectangle known to lie within the union (null: none): a footprint whose covering box lies in it is within.</summary>
+    internal GeoBox? Inner => Grid()?.Inner;
+
     private AreaGrid? Grid()
     {
         if (!Volatile.Read(ref _gridMade))

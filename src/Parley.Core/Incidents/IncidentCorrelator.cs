@@ -149,7 +149,7 @@ public sealed class IncidentCorrelator(Theater theater, bool cacheCells = false)
     /// <summary>Whether the report's area lies within the term's areas as an operation on the ground in its window would.</summary>
     private bool WithinDesignatedAreas(Term term, IncidentReport report)
     {
-        var compiled = CompiledTerms.Of(theater.Agreement).For(term.Parties[0], term.Kinds[0]).FirstOrDefault(c => c.Term.Id == term.Id);
+        var compiled = CompiledTerms.Of(theater.Agreement).For(term.Parties[0], term.Kinds[0]).Terms.FirstOrDefault(c => c.Term.Id == term.Id);
         var onTheGround = new Operation
         {
             Id = new OperationId("incident"), Owner = term.Parties[0], Kind = term.Kinds[0],

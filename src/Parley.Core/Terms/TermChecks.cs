@@ -52,8 +52,9 @@ public static class TermChecks
         Find(theater, agreement, operation, countExcused: true, ChangedOperations.Opaque(current), byScan: false);
 
     /// <summary>
-    /// The reference model of <see cref="Breaches(Theater, Operation, ChangedOperations)"/>: limits counted by scanning the
-    /// owner's operations of the day, each tested against the term (the property tests hold the theater's counts to it).
+    /// The reference model of <see cref="Breaches(Theater, Operation, ChangedOperations)"/>: every term checked on its own, without
+    /// the envelopes that clear many at once, and limits counted by scanning the owner's operations of the day, each tested
+    /// against the term (the property tests hold the theater's counts and the envelopes to it).
     /// </summary>
     internal static IReadOnlyList<TermBreach> BreachesByScan(Theater theater, Operation operation, ChangedOperations? current = null) =>
         Find(theater, theater.Agreement, operation, countExcused: true, current, byScan: true);
@@ -110,41 +111,77 @@ public static class TermChecks
     {
         ArgumentNullException.ThrowIfNull(theater);
         ArgumentNullException.ThrowIfNull(operation);
-        var terms = CompiledTerms.Of(agreement).For(operation.Owner, operation.Kind);
-        if (terms.Length == 0)
+        var set = CompiledTerms.Of(agreement).For(operation.Owner, operation.Kind);
+        if (set.Terms.Length == 0)
         {
             return [];
         }
 
-        // What many terms ask of the operation, made once: its footprint's covering boxes, its owner's day under the limits.
-        var footprint = operation.Volume.Footprint;
-        var boxes = footprint.CoveringBoxes();
+        // What many terms ask of the operation, read once: its footprint's covering boxes, window and band; its owner's day
+        // under the limits; and what the set's envelopes clear at once.
+        var probe = new TermProbe(operation);
+        var envelopes = set.Of();
+        bool withinDesignated = !byScan && envelopes.WithinEveryDesignatedArea(probe);
+        bool awayFromSuspensions = !byScan && envelopes.AwayFromEverySuspension(probe);
+        bool touchesLimitAreas = !byScan && envelopes.TouchesEveryLimitArea(probe);
+
+        // A decision that changes nothing else, on a day where every limit has room for one more, breaches no limit.
+        bool roomUnderLimits = !byScan && countExcused && (current is null || !current.Ids.Any()) && set.HasLimits &&
+            theater.LimitCountsFor(agreement) is { } counts && set.RoomUnderEveryLimit(counts.On(operation.Owner, OperationDays.DayOf(operation.Volume.Time)));
         DayCounts? day = null;
-        List<TermBreach>? found = null;
+        List<(int Order, TermBreach Breach)>? found = null;
+        if (!withinDesignated)
+        {
+            Check(set.Designated, probe, ref found);
+        }
+
+        if (!awayFromSuspensions)
+        {
+            Check(set.Suspensions, probe, ref found);
+        }
+
+        if (!roomUnderLimits)
+        {
+            foreach (var compiled in set.Limits)
+            {
+                if (compiled.BindsScope(probe) &&
+                    OverLimit(theater, agreement, compiled, probe, touchesLimitAreas, countExcused, current, byScan, ref day) is { } reason)
+                {
+                    (found ??= []).Add((compiled.Order, new TermBreach(compiled.Term.Id, compiled.Term.OnBreach, reason)));
+                }
+            }
+        }
+
+        if (found is null)
+        {
+            return [];
+        }
+
+        // In the agreement's order of terms, whichever types they are of.
+        return [.. found.OrderBy(f => f.Order).Select(f => f.Breach)];
+    }
+
+    /// <summary>Adds the breaches of designated areas or suspensions.</summary>
+    private static void Check(CompiledTerm[] terms, in TermProbe probe, ref List<(int Order, TermBreach Breach)>? found)
+    {
         foreach (var compiled in terms)
         {
-            var term = compiled.Term;
-            if (!compiled.BindsScope(operation))
+            if (!compiled.BindsScope(probe))
             {
                 continue;
             }
 
-            string? reason = term.Type switch
-            {
-                TermType.DesignatedArea => compiled.WithinAreas(operation, boxes) ? null
-                    : "the operation does not lie within the term's designated areas (footprint, altitude band and window)",
-                TermType.Suspension => compiled.Touch is not { } area
+            var term = compiled.Term;
+            string? reason = term.Type == TermType.DesignatedArea
+                ? compiled.WithinAreas(probe) ? null : "the operation does not lie within the term's designated areas (footprint, altitude band and window)"
+                : compiled.Touch is not { } area
                     ? "the operation falls within a suspension over the whole theater"
-                    : area.Touches(footprint, boxes) ? "the operation touches the suspended area during the suspension" : null,
-                _ => OverLimit(theater, agreement, compiled, operation, boxes, countExcused, current, byScan, ref day),
-            };
+                    : area.Touches(probe.Footprint, probe.Boxes) ? "the operation touches the suspended area during the suspension" : null;
             if (reason is not null)
             {
-                (found ??= []).Add(new TermBreach(term.Id, term.OnBreach, reason));
+                (found ??= []).Add((compiled.Order, new TermBreach(term.Id, term.OnBreach, reason)));
             }
         }
-
-        return found ?? (IReadOnlyList<TermBreach>)[];
     }
 
     /// <summary>
@@ -161,25 +198,28 @@ public static class TermChecks
         /// <summary>The owner's counts per limit that day (null: none counted).</summary>
         public int[]? PerLimit { get; private init; }
 
-        /// <summary>Stored operations of the owner's day, with their versions as the decision leaves them.</summary>
-        public List<(Operation Stored, Operation Current)> Replaced { get; } = [];
+        /// <summary>The limits the operation's own stored version counts against that day (null: none, or it is new).</summary>
+        public int[]? Own { get; private init; }
+
+        /// <summary>Other stored operations of the owner's day, with their versions as the decision leaves them (null: none).</summary>
+        public List<(Operation Stored, Operation Current)>? Replaced { get; private set; }
 
         public static DayCounts Of(Theater theater, Agreement agreement, Operation operation, ChangedOperations? current)
         {
             var counts = theater.LimitCountsFor(agreement);
             long day = OperationDays.DayOf(operation.Volume.Time);
-            var made = new DayCounts { Counts = counts, Day = day, PerLimit = counts?.On(operation.Owner, day) };
             if (counts is null)
             {
-                return made;
+                return new DayCounts { Day = day };
             }
 
-            AddReplaced(theater, operation, operation.Id, current, made);
+            // The operation's own stored version is left out, whatever the decision makes of it (the scan skips its id).
+            var made = new DayCounts { Counts = counts, Day = day, PerLimit = counts.On(operation.Owner, day), Own = counts.CountedOn(operation.Id, operation.Owner, day) };
             if (current is not null)
             {
                 foreach (var id in current.Ids)
                 {
-                    if (id != operation.Id && !made.Replaced.Exists(r => r.Stored.Id == id))
+                    if (id != operation.Id && made.Replaced?.Exists(r => r.Stored.Id == id) != true)
                     {
                         AddReplaced(theater, operation, id, current, made);
                     }
@@ -193,7 +233,7 @@ public static class TermChecks
         {
             if (theater.FindOperation(id) is { } stored && stored.Owner == operation.Owner && OperationDays.DayOf(stored.Volume.Time) == made.Day)
             {
-                made.Replaced.Add((stored, current is null ? stored : current.Current(stored)));
+                (made.Replaced ??= []).Add((stored, current is null ? stored : current.Current(stored)));
             }
         }
     }
@@ -202,15 +242,16 @@ public static class TermChecks
     /// Why the operation would exceed the limit, or null: from the theater's counts when they serve (the version in force,
     /// every operation the decision changes known, excused breaches counted), else by the scan.
     /// </summary>
-    private static string? OverLimit(Theater theater, Agreement agreement, CompiledTerm compiled, Operation operation, in GeoBoxPair boxes,
+    private static string? OverLimit(Theater theater, Agreement agreement, CompiledTerm compiled, in TermProbe probe, bool touchesArea,
         bool countExcused, ChangedOperations? current, bool byScan, ref DayCounts? day)
     {
+        var operation = probe.Operation;
         if (byScan || !countExcused || !(current?.Known ?? true))
         {
             return OverLimitByScan(theater, compiled.Term, operation, countExcused, current);
         }
 
-        if (compiled.Touch is { } area && !area.Touches(operation.Volume.Footprint, boxes))
+        if (!touchesArea && compiled.Touch is { } area && !area.Touches(probe.Footprint, probe.Boxes))
         {
             return null;
         }
@@ -223,9 +264,10 @@ public static class TermChecks
     private static string? OverLimit(Theater theater, CompiledTerm compiled, Operation operation, DayCounts day)
     {
         var term = compiled.Term;
-        int count = 1 + (day.PerLimit?[compiled.Limit] ?? 0);
-        foreach (var (stored, now) in day.Replaced)
+        int count = 1 + (day.PerLimit?[compiled.Limit] ?? 0) - (day.Own is { } own && Array.IndexOf(own, compiled.Limit) >= 0 ? 1 : 0);
+        for (int i = 0; i < (day.Replaced?.Count ?? 0); i++)
         {
+            var (stored, now) = day.Replaced![i];
             if (day.Counts!.Counted(stored.Id, compiled.Limit))
             {
                 count--;

@@ -507,7 +507,12 @@ public static partial class Lifecycle
             // into force marks every operation afresh itself.)
             if (_operations.Count > 0 && ReferenceEquals(Agreement, theater.Agreement) && CompiledTerms.Of(theater.Agreement).HasLimits)
             {
-                var changed = _operationOrder.Select(id => (theater.FindOperation(id), _operations[id])).ToList();
+                var changed = new (Operation?, Operation)[_operationOrder.Count];
+                for (int i = 0; i < changed.Length; i++)
+                {
+                    changed[i] = (theater.FindOperation(_operationOrder[i]), _operations[_operationOrder[i]]);
+                }
+
                 foreach (var released in TermDecisions.Released(theater, changed, Changed))
                 {
                     Put(released);

@@ -80,14 +80,14 @@ internal static class TermDecisions
     /// those of that day the change touches, read as it leaves them: every other operation of the day is unmarked and
     /// stays so.
     /// </remarks>
-    public static List<Operation> Released(Theater theater, IReadOnlyList<(Operation? Before, Operation After)> changed, ChangedOperations current)
+    public static IReadOnlyList<Operation> Released(Theater theater, IReadOnlyList<(Operation? Before, Operation After)> changed, ChangedOperations current)
     {
-        var released = new List<Operation>();
         if (!MayRelease(theater, changed, current))
         {
-            return released;
+            return [];
         }
 
+        var released = new List<Operation>();
         var groups = new HashSet<(PartyId Owner, long Day)>();
         var touched = new List<Operation>();
         foreach (var (before, after) in changed)

@@ -217,7 +217,7 @@ public sealed class LimitCountPropertyTests
         return order;
     }
 
-    private static string[] Describe(List<Operation> operations) =>
+    private static string[] Describe(IEnumerable<Operation> operations) =>
         [.. operations.Select(o => string.Create(CultureInfo.InvariantCulture, $"{o.Id} v{o.Version} [{string.Join(",", o.InBreach)}]"))];
 
     private static string[] Describe(IReadOnlyList<TermBreach> breaches) =>
