@@ -93,7 +93,7 @@ internal sealed class TermSet
 {
     public static readonly TermSet Empty = new([]);
 
-    private Envelopes? _envelopes;
+    private SetEnvelopes? _envelopes;
 
     public TermSet(CompiledTerm[] terms)
     {
@@ -142,10 +142,10 @@ internal sealed class TermSet
     }
 
     /// <summary>The envelopes of the set, made on first use (each designated area's union is made then, as a check would).</summary>
-    public Envelopes Of() => Volatile.Read(ref _envelopes) ?? (Interlocked.CompareExchange(ref _envelopes, new Envelopes(Terms), null) ?? _envelopes!);
+    public SetEnvelopes Envelopes() => Volatile.Read(ref _envelopes) ?? (Interlocked.CompareExchange(ref _envelopes, new SetEnvelopes(Terms), null) ?? _envelopes!);
 
     /// <summary>The envelopes of the terms of one set.</summary>
-    internal sealed class Envelopes
+    internal sealed class SetEnvelopes
     {
         private readonly GeoBox? _designatedInner;
         private readonly long _areaStartMax, _areaEndMin;
@@ -154,7 +154,7 @@ internal sealed class TermSet
         private readonly bool _anySuspension;
         private readonly GeoBox? _limitInner;
 
-        public Envelopes(CompiledTerm[] terms)
+        public SetEnvelopes(CompiledTerm[] terms)
         {
             var designated = terms.Where(t => t.Term.Type == TermType.DesignatedArea).ToList();
             if (designated.Count > 0 && designated.All(t => t.Term.Areas.Count > 0))

@@ -120,7 +120,7 @@ public static class TermChecks
         // What many terms ask of the operation, read once: its footprint's covering boxes, window and band; its owner's day
         // under the limits; and what the set's envelopes clear at once.
         var probe = new TermProbe(operation);
-        var envelopes = set.Of();
+        var envelopes = set.Envelopes();
         bool withinDesignated = !byScan && envelopes.WithinEveryDesignatedArea(probe);
         bool awayFromSuspensions = !byScan && envelopes.AwayFromEverySuspension(probe);
         bool touchesLimitAreas = !byScan && envelopes.TouchesEveryLimitArea(probe);

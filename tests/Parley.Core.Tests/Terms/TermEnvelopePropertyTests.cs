@@ -88,7 +88,7 @@ public sealed class TermEnvelopePropertyTests
 
                 // How often each envelope cleared its terms at once, so that one that never fires cannot pass.
                 var set = CompiledTerms.Of(agreement).For(candidate.Owner, candidate.Kind);
-                var envelopes = set.Of();
+                var envelopes = set.Envelopes();
                 var probed = new TermProbe(candidate);
                 Interlocked.Add(ref withinDesignated, set.Designated.Length > 0 && envelopes.WithinEveryDesignatedArea(probed) ? 1 : 0);
                 Interlocked.Add(ref awayFromSuspensions, set.Suspensions.Length > 0 && envelopes.AwayFromEverySuspension(probed) ? 1 : 0);
