@@ -11,6 +11,9 @@ internal sealed class OperationDays
 {
     private readonly Dictionary<(PartyId Owner, long Day), HashSet<OperationId>> _byDay = [];
 
+    // Those marked in breach of a term: the only ones whose marks a change of their day may lift.
+    private readonly Dictionary<(PartyId Owner, long Day), HashSet<OperationId>> _marked = [];
+
     /// <summary>The UTC day a window starts on, counted from 0001-01-01.</summary>
     public static long DayOf(TimeWindow window) => window.StartTicks / TimeSpan.TicksPerDay;
 
@@ -23,25 +26,44 @@ internal sealed class OperationDays
         }
 
         var key = (operation.Owner, DayOf(operation.Volume.Time));
-        if (!_byDay.TryGetValue(key, out var ids))
+        Add(_byDay, key, operation.Id);
+        if (operation.InBreach.Count > 0)
         {
-            _byDay[key] = ids = [];
+            Add(_marked, key, operation.Id);
+        }
+    }
+
+    private static void Add(Dictionary<(PartyId Owner, long Day), HashSet<OperationId>> map, (PartyId Owner, long Day) key, OperationId id)
+    {
+        if (!map.TryGetValue(key, out var ids))
+        {
+            map[key] = ids = [];
         }
 
-        ids.Add(operation.Id);
+        ids.Add(id);
+    }
+
+    private static void Remove(Dictionary<(PartyId Owner, long Day), HashSet<OperationId>> map, (PartyId Owner, long Day) key, OperationId id)
+    {
+        if (map.TryGetValue(key, out var ids) && ids.Remove(id) && ids.Count == 0)
+        {
+            map.Remove(key);
+        }
     }
 
     /// <summary>Unfiles an operation.</summary>
     public void Remove(Operation operation)
     {
         var key = (operation.Owner, DayOf(operation.Volume.Time));
-        if (_byDay.TryGetValue(key, out var ids) && ids.Remove(operation.Id) && ids.Count == 0)
-        {
-            _byDay.Remove(key);
-        }
+        Remove(_byDay, key, operation.Id);
+        Remove(_marked, key, operation.Id);
     }
 
     /// <summary>The ids of the owner's operations (in any state) whose windows start on <paramref name="day"/>.</summary>
     public IReadOnlyCollection<OperationId> On(PartyId owner, long day) =>
         _byDay.TryGetValue((owner, day), out var ids) ? ids : [];
+
+    /// <summary>The ids of those among them marked in breach of a term (<see cref="Operation.InBreach"/> not empty).</summary>
+    public IReadOnlyCollection<OperationId> MarkedOn(PartyId owner, long day) =>
+        _marked.TryGetValue((owner, day), out var ids) ? ids : [];
 }

@@ -124,6 +124,10 @@ public sealed class Theater(Agreement agreement)
             return;
         }
 
+        // What was made of the empty theater is made again from what it holds now.
+        _days = null;
+        _limits = null;
+
         // Owners get their groups in the order the upserts would give them.
         var counts = new int[3];
         foreach (var zone in zones)
@@ -209,33 +213,73 @@ public sealed class Theater(Agreement agreement)
     public void Upsert(Operation operation)
     {
         _days?.Move(_operations.Find(operation.Id.Value), operation);
+        _limits?.File(operation);
         _operations.Upsert(operation.Id.Value, operation, operation.Volume, GroupFor(operation.Owner));
     }
 
     // The operations by owner and day of start, for daily limits: made on first use, then kept.
     private OperationDays? _days;
 
-    /// <summary>The owner's operations (in any state) whose windows start on the UTC day <paramref name="day"/> (see <see cref="OperationDays.DayOf"/>).</summary>
-    public IEnumerable<Operation> OperationsStartingOn(PartyId owner, long day)
-    {
-        // Checks may run concurrently when nothing writes: the first to ask builds it, one copy is kept.
-        var days = LazyInitializer.EnsureInitialized(ref _days, () =>
-        {
-            var made = new OperationDays();
-            foreach (var operation in _operations.Items)
-            {
-                made.Move(null, operation);
-            }
+    // The counts of the daily limits of the agreement in force: made on first use, dropped when another version comes into force.
+    private LimitCounts? _limits;
 
-            return made;
-        });
-        foreach (var id in days.On(owner, day))
+    /// <summary>The owner's operations (in any state) whose windows start on the UTC day <paramref name="day"/> (see <see cref="OperationDays.DayOf"/>).</summary>
+    public IEnumerable<Operation> OperationsStartingOn(PartyId owner, long day) => Found(Days().On(owner, day));
+
+    /// <summary>Those of <see cref="OperationsStartingOn"/> marked in breach of a term (<see cref="Operation.InBreach"/> not empty).</summary>
+    public IEnumerable<Operation> MarkedOperationsStartingOn(PartyId owner, long day) => Found(Days().MarkedOn(owner, day));
+
+    /// <summary>Whether any operation of the owner starting on the day is marked in breach of a term.</summary>
+    internal bool AnyMarkedOn(PartyId owner, long day) => Days().MarkedOn(owner, day).Count > 0;
+
+    private IEnumerable<Operation> Found(IReadOnlyCollection<OperationId> ids)
+    {
+        foreach (var id in ids)
         {
             if (_operations.Find(id.Value) is { } operation)
             {
                 yield return operation;
             }
         }
+    }
+
+    // Checks may run concurrently when nothing writes: the first to ask builds it, one copy is kept.
+    private OperationDays Days()
+    {
+        if (Volatile.Read(ref _days) is { } days)
+        {
+            return days;
+        }
+
+        var made = new OperationDays();
+        foreach (var operation in _operations.Items)
+        {
+            made.Move(null, operation);
+        }
+
+        return Interlocked.CompareExchange(ref _days, made, null) ?? made;
+    }
+
+    /// <summary>
+    /// The counts of the daily limits of <paramref name="agreement"/>, kept as operations change, when it is the version in
+    /// force (else null: a version coming into force is decided by scanning).
+    /// </summary>
+    internal LimitCounts? LimitCountsFor(Agreement agreement)
+    {
+        if (!ReferenceEquals(agreement, Agreement))
+        {
+            return null;
+        }
+
+        // Checks may run concurrently when nothing writes: the first to ask builds it, one copy is kept.
+        var counts = Volatile.Read(ref _limits);
+        if (counts is null)
+        {
+            var made = new LimitCounts(Agreement, _operations.Items);
+            counts = Interlocked.CompareExchange(ref _limits, made, null) ?? made;
+        }
+
+        return ReferenceEquals(counts.Agreement, agreement) ? counts : null;
     }
 
     /// <summary>The owner's group in the indexes, given on first use.</summary>
@@ -271,6 +315,7 @@ public sealed class Theater(Agreement agreement)
             if (comesIntoForce)
             {
                 Agreement = Features.AmendmentReader.Apply(Agreement, amendment);
+                _limits = null; // counted under the terms of the version before
             }
         }
 
@@ -317,6 +362,8 @@ public sealed class Theater(Agreement agreement)
         {
             _days.Remove(operation);
         }
+
+        _limits?.Remove(id);
 
         return _operations.Remove(id.Value);
     }

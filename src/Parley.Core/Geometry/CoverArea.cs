@@ -108,6 +108,58 @@ internal sealed class CoverArea
     public bool Covers(Shape footprint)
     {
         ArgumentNullException.ThrowIfNull(footprint);
+        return Covers(footprint, footprint.CoveringBoxes());
+    }
+
+    /// <summary>As <see cref="Covers(Shape)"/>, with the footprint's covering boxes made by the caller (once for many unions).</summary>
+    public bool Covers(Shape footprint, in GeoBoxPair footprintBoxes)
+    {
+        ArgumentNullException.ThrowIfNull(footprint);
+        return Quick(footprint, footprintBoxes) ?? Exact(footprint);
+    }
+
+    /// <summary>
+    /// The quick answer from the union's grid (<see cref="AreaGrid"/>), or null when only the exact geometry can tell: a
+    /// footprint whose covering box lies in cells inside the union is within it (every point of it is); one whose first
+    /// vertex lies in a cell outside the union is not (that point of its base is outside, and no seam or pole names it).
+    /// </summary>
+    internal bool? Quick(Shape footprint, in GeoBoxPair footprintBoxes)
+    {
+        if (Grid() is not { } grid)
+        {
+            return null;
+        }
+
+        if (footprintBoxes.Second is null && grid.Inside(footprintBoxes.First))
+        {
+            return true;
+        }
+
+        var first = footprint.PathArray[0];
+        return grid.Outside(first[0], first[1]) ? false : null;
+    }
+
+    /// <summary>A rectangle known to lie within the union (null: none): a footprint whose covering box lies in it is within.</summary>
+    internal GeoBox? Inner => Grid()?.Inner;
+
+    private AreaGrid? Grid()
+    {
+        if (!Volatile.Read(ref _gridMade))
+        {
+            // Checks may run concurrently: each makes the same grid; one is kept.
+            Interlocked.CompareExchange(ref _grid, AreaGrid.Of(_union), null);
+            Volatile.Write(ref _gridMade, true);
+        }
+
+        return _grid;
+    }
+
+    private AreaGrid? _grid;
+    private bool _gridMade;
+
+    /// <summary>The exact containment, as the remarks of the class state it.</summary>
+    internal bool Exact(Shape footprint)
+    {
         if (_union.IsEmpty)
         {
             return false;

@@ -58,7 +58,8 @@ public sealed class IncidentCorrelator(Theater theater, bool cacheCells = false)
 
         var exact = new List<Zone>();
         theater.ZonesMeeting(ZoneKind.Protected, volume, null, exact);
-        var exactIds = new HashSet<ZoneId>(exact.Select(z => z.Id));
+        // By reference: the index hands out the theater's one instance of each zone (no id to hash per zone of a cell).
+        var exactZones = new HashSet<Zone>(exact, ReferenceEqualityComparer.Instance);
 
         // Cell by cell, south to north then west to east: the first cell a zone turns up in is the first both touch.
         var sites = new Dictionary<ZoneId, SiteAffected>();
@@ -71,13 +72,18 @@ public sealed class IncidentCorrelator(Theater theater, bool cacheCells = false)
             GeoBox? box = null;
             foreach (var zone in found)
             {
-                if (zone.Visibility == Visibility.Public || sites.ContainsKey(zone.Id) || !slots.Overlaps(zone.Volume.Time))
+                if (zone.Visibility == Visibility.Public || !slots.Overlaps(zone.Volume.Time))
                 {
                     continue; // every party sees a public zone: it is listed only where it is exactly touched
                 }
 
-                box ??= Box(grid.Area(cell));
-                sites[zone.Id] = Site(zone, exactIds.Contains(zone.Id), named: false, box.Value);
+                // One lookup: listed already (in an earlier cell), or listed now.
+                ref var site = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(sites, zone.Id, out bool already);
+                if (!already)
+                {
+                    box ??= Box(grid.Area(cell));
+                    site = Site(zone, exactZones.Contains(zone), named: false, box.Value);
+                }
             }
         }
 
@@ -102,7 +108,10 @@ public sealed class IncidentCorrelator(Theater theater, bool cacheCells = false)
                 Box(Disclosure.MeetingCell(report.Area, o.Volume.Footprint, theater.Agreement))))
             .ToList();
 
-        return new IncidentCorrelation([.. sites.Values.OrderBy(s => s.Zone.Value, StringComparer.Ordinal)], declarations, TermsBreached(report));
+        // By id, ordinal: a plain sort of the array (ids are unique) costs a fraction of an ordered query's.
+        var listed = sites.Values.ToArray();
+        Array.Sort(listed, static (a, b) => string.CompareOrdinal(a.Zone.Value, b.Zone.Value));
+        return new IncidentCorrelation(listed, declarations, TermsBreached(report));
     }
 
     /// <summary>The terms in force the report, as reported, would breach (in the agreement's order).</summary>
@@ -149,7 +158,7 @@ public sealed class IncidentCorrelator(Theater theater, bool cacheCells = false)
     /// <summary>Whether the report's area lies within the term's areas as an operation on the ground in its window would.</summary>
     private bool WithinDesignatedAreas(Term term, IncidentReport report)
     {
-        var compiled = CompiledTerms.Of(theater.Agreement).For(term.Parties[0], term.Kinds[0]).FirstOrDefault(c => c.Term.Id == term.Id);
+        var compiled = CompiledTerms.Of(theater.Agreement).For(term.Parties[0], term.Kinds[0]).Terms.FirstOrDefault(c => c.Term.Id == term.Id);
         var onTheGround = new Operation
         {
             Id = new OperationId("incident"), Owner = term.Parties[0], Kind = term.Kinds[0],
@@ -158,7 +167,7 @@ public sealed class IncidentCorrelator(Theater theater, bool cacheCells = false)
         return compiled is not null && compiled.WithinAreas(onTheGround);
     }
 
-    /// <summary>The protected zones whose footprints touch the cell (closed), in the window given or, cached, in any window.</summary>
+    /// <summary>The protected zones, not public, whose footprints touch the cell (closed), in the window given or, cached, in any window.</summary>
     /// <remarks>
     /// The index is asked for the cell grown by a hair (as the grid's own regions are), then each candidate is tested
     /// against the cell itself with the grid's predicate: on the antimeridian and the poles the cell's edges are where
@@ -184,15 +193,24 @@ public sealed class IncidentCorrelator(Theater theater, bool cacheCells = false)
     {
         var grid = theater.Grid;
         int start = into.Count;
-        var grown = Rectangle(
-            Math.Max(-180, grid.West(cell.Row, cell.Column) - Hair), Math.Max(-90, grid.South(cell.Row) - Hair),
-            Math.Min(180, grid.East(cell.Row, cell.Column) + Hair), Math.Min(90, grid.North(cell.Row) + Hair));
+        double west = grid.West(cell.Row, cell.Column), south = grid.South(cell.Row), east = grid.East(cell.Row, cell.Column), north = grid.North(cell.Row);
+        var grown = Rectangle(Math.Max(-180, west - Hair), Math.Max(-90, south - Hair), Math.Min(180, east + Hair), Math.Min(90, north + Hair));
+
         theater.ZonesMeeting(ZoneKind.Protected, new Volume(grown, AnyAltitude, window), null, into);
         var exactCell = grid.CellShape(cell);
         int kept = start;
         for (int i = start; i < into.Count; i++)
         {
-            if (ShapeRelations.WithinDistance(into[i].Volume.Footprint, exactCell))
+            // Public zones are listed only where the report's area touches them exactly: the cells leave them out.
+            if (into[i].Visibility == Visibility.Public)
+            {
+                continue;
+            }
+
+            // A footprint with a vertex strictly inside the cell touches it: most do, and need no more geometry.
+            var first = into[i].Volume.Footprint.PathArray[0];
+            bool inside = west < first[0] && first[0] < east && south < first[1] && first[1] < north;
+            if (inside || ShapeRelations.WithinDistance(into[i].Volume.Footprint, exactCell))
             {
                 into[kept++] = into[i];
             }

@@ -348,7 +348,7 @@ public static partial class Lifecycle
         }
 
         var state = requests.Count == 0 ? OperationState.Accepted : OperationState.Concurred;
-        pending.Put(TermDecisions.Settled(pending.Theater, operation with { State = state, Version = operation.Version + 1 }, requests, pending.Current));
+        pending.Put(TermDecisions.Settled(pending.Theater, operation with { State = state, Version = operation.Version + 1 }, requests, pending.Changed));
     }
 
     /// <summary>The operation is refused or expired: its other open requests are withdrawn.</summary>
@@ -455,6 +455,11 @@ public static partial class Lifecycle
         /// <summary>An operation of the theater as this decision leaves it so far.</summary>
         public Operation Current(Operation stored) => _operations.GetValueOrDefault(stored.Id) ?? stored;
 
+        /// <summary>The operations this decision changes so far, read live: what the terms read in place of the theater's.</summary>
+        public ChangedOperations Changed => _changed ??= ChangedOperations.Of(_operations);
+
+        private ChangedOperations? _changed;
+
         public ConcurrenceRequest? Request(string id) => _requests.GetValueOrDefault(id) ?? theater.Requests.Find(id);
 
         public IEnumerable<ConcurrenceRequest> RequestsOf(Operation operation) =>
@@ -500,10 +505,15 @@ public static partial class Lifecycle
         {
             // A change of an owner's day may give a limit room again: the marks it lifts go with it. (An amendment coming
             // into force marks every operation afresh itself.)
-            if (_operations.Count > 0 && ReferenceEquals(Agreement, theater.Agreement) && theater.Agreement.Terms.Any(t => t.Type == Agreements.TermType.Limit))
+            if (_operations.Count > 0 && ReferenceEquals(Agreement, theater.Agreement) && CompiledTerms.Of(theater.Agreement).HasLimits)
             {
-                var changed = _operationOrder.Select(id => (theater.FindOperation(id), _operations[id])).ToList();
-                foreach (var released in TermDecisions.Released(theater, changed, Current))
+                var changed = new (Operation?, Operation)[_operationOrder.Count];
+                for (int i = 0; i < changed.Length; i++)
+                {
+                    changed[i] = (theater.FindOperation(_operationOrder[i]), _operations[_operationOrder[i]]);
+                }
+
+                foreach (var released in TermDecisions.Released(theater, changed, Changed))
                 {
                     Put(released);
                 }

@@ -57,7 +57,7 @@ internal static class TermDecisions
     /// <paramref name="requests"/> covers — a limit others filled while it waited.
     /// </summary>
     /// <remarks>Other operations the same decision settles or changes are read as it leaves them (<paramref name="current"/>).</remarks>
-    public static Operation Settled(Theater theater, Operation settled, IEnumerable<ConcurrenceRequest> requests, Func<Operation, Operation> current)
+    public static Operation Settled(Theater theater, Operation settled, IEnumerable<ConcurrenceRequest> requests, ChangedOperations current)
     {
         var breaches = TermChecks.Breaches(theater, settled, current);
         if (breaches.Count == 0)
@@ -73,40 +73,83 @@ internal static class TermDecisions
     /// <summary>
     /// The operations whose limit marks a change lifts: in each (owner, day) the <paramref name="changed"/> operations left
     /// or joined, the marked ones that the limit now has room for, earliest first (a mark of a limit no longer in force
-    /// goes too). <paramref name="current"/> gives an operation as the change leaves it.
+    /// goes too). <paramref name="current"/> gives an operation as the change leaves it, and says which it changes.
     /// </summary>
-    public static List<Operation> Released(Theater theater, IEnumerable<(Operation? Before, Operation After)> changed, Func<Operation, Operation> current)
+    /// <remarks>
+    /// The marked ones of a day are those the theater holds marked (<see cref="Theater.MarkedOperationsStartingOn"/>) and
+    /// those of that day the change touches, read as it leaves them: every other operation of the day is unmarked and
+    /// stays so.
+    /// </remarks>
+    public static IReadOnlyList<Operation> Released(Theater theater, IReadOnlyList<(Operation? Before, Operation After)> changed, ChangedOperations current)
     {
+        if (!MayRelease(theater, changed, current))
+        {
+            return [];
+        }
+
         var released = new List<Operation>();
-        var limits = theater.Agreement.Terms.Where(t => t.Type == TermType.Limit).Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
         var groups = new HashSet<(PartyId Owner, long Day)>();
+        var touched = new List<Operation>();
         foreach (var (before, after) in changed)
         {
             if (before is not null)
             {
                 groups.Add((before.Owner, OperationDays.DayOf(before.Volume.Time)));
+                touched.Add(before);
             }
 
             groups.Add((after.Owner, OperationDays.DayOf(after.Volume.Time)));
         }
 
+        Dictionary<OperationId, Operation>? releasedById = null;
+        ChangedOperations? asReleased = null;
+        HashSet<string>? limits = null;
         foreach (var (owner, day) in groups)
         {
-            var marked = theater.OperationsStartingOn(owner, day).Select(current)
-                .Where(o => Theater.IsLive(o.State) && o.InBreach.Count > 0)
+            bool InDay(Operation o) => o.Owner == owner && OperationDays.DayOf(o.Volume.Time) == day;
+            if (!theater.AnyMarkedOn(owner, day) && !touched.Exists(o => InDay(o) && IsMarked(current.Current(o))))
+            {
+                continue; // nothing of that day is marked, nor will be
+            }
+
+            var marked = theater.MarkedOperationsStartingOn(owner, day).Concat(touched.Where(InDay)).DistinctBy(o => o.Id)
+                .Select(current.Current).Where(IsMarked)
                 .OrderBy(o => o.Volume.Time.StartTicks).ThenBy(o => o.Id.Value, StringComparer.Ordinal).ToList();
             foreach (var operation in marked)
             {
-                var stillOver = TermChecks.Breaches(theater, operation with { InBreach = [] }, o => released.FirstOrDefault(r => r.Id == o.Id) ?? current(o))
+                limits ??= theater.Agreement.Terms.Where(t => t.Type == TermType.Limit).Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
+                releasedById ??= [];
+                asReleased ??= ChangedOperations.Of(releasedById, current);
+                var stillOver = TermChecks.Breaches(theater, operation with { InBreach = [] }, asReleased)
                     .Select(b => b.Term).ToHashSet(StringComparer.Ordinal);
                 var kept = operation.InBreach.Where(t => !limits.Contains(t) ? theater.Agreement.FindTerm(t) is not null : stillOver.Contains(t)).ToList();
                 if (kept.Count != operation.InBreach.Count)
                 {
-                    released.Add(operation with { InBreach = kept, Version = operation.Version + 1 });
+                    var lifted = operation with { InBreach = kept, Version = operation.Version + 1 };
+                    released.Add(lifted);
+                    releasedById[lifted.Id] = lifted;
                 }
             }
         }
 
         return released;
     }
+
+    /// <summary>Whether any day the change touches holds a marked operation, or will: else it lifts nothing (most decisions).</summary>
+    private static bool MayRelease(Theater theater, IReadOnlyList<(Operation? Before, Operation After)> changed, ChangedOperations current)
+    {
+        for (int i = 0; i < changed.Count; i++)
+        {
+            var (before, after) = changed[i];
+            if (theater.AnyMarkedOn(after.Owner, OperationDays.DayOf(after.Volume.Time)) ||
+                (before is not null && (theater.AnyMarkedOn(before.Owner, OperationDays.DayOf(before.Volume.Time)) || IsMarked(current.Current(before)))))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsMarked(Operation operation) => Theater.IsLive(operation.State) && operation.InBreach.Count > 0;
 }
