@@ -97,7 +97,21 @@ public sealed class AmendmentTests(BrowserFixture browser)
     }
 
     [Fact]
-    public async Task the_monitors_read_the_amendment_and_the_terms_with_the_limit_shown_without_a_count_the_api_does_not_give()
+    public async Task red_reads_how_many_of_its_strikes_count_against_its_daily_limit_today_as_the_api_counts_them()
+    {
+        await using var demo = await DemoWeek.StartAsync();
+        using var reader = demo.Reader("red");
+        var used = await reader.GetFromJsonAsync<JsonElement>("/v1/agreements/demo/agreement/limits", TestContext.Current.CancellationToken);
+        Assert.Equal("2026-12-07", used.GetProperty("day").GetString());
+        int count = Assert.Single(used.GetProperty("limits").EnumerateArray(), l => l.GetProperty("term").GetString() == "red-strike-scale-back").GetProperty("count").GetInt32();
+
+        var red = await demo.SignInAsync(browser, "red", "operator");
+        var limit = red.Page.GetByRole(AriaRole.Region, new() { Name = "Terms" }).GetByRole(AriaRole.Listitem).Filter(new() { HasText = "red-strike-scale-back" });
+        await Expect(limit).ToContainTextAsync($"Yours today (UTC): {count} of 4.");
+    }
+
+    [Fact]
+    public async Task the_monitors_read_the_amendment_and_the_terms_with_the_limit_and_no_party_s_count_but_their_own()
     {
         await using var demo = await DemoWeek.StartAsync();
         var unmo = await demo.SignInAsync(browser, "unmo", "monitor");
@@ -109,7 +123,7 @@ public sealed class AmendmentTests(BrowserFixture browser)
         var terms = unmo.Page.GetByRole(AriaRole.Region, new() { Name = "Terms" });
         var limit = terms.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "red-strike-scale-back" });
         await Expect(limit).ToContainTextAsync("at most 4 a day per party");
-        await Expect(limit).ToContainTextAsync("Today's count: the API gives none");
+        await Expect(limit).Not.ToContainTextAsync("Yours today"); // the limit binds red: its count is red's
         await Expect(terms.GetByRole(AriaRole.Listitem).Filter(new() { HasText = "red-flights-grounded-south" })).ToContainTextAsync("upcoming");
 
         // A term selected from the list: its details, and the amendment that would change it.

@@ -112,6 +112,37 @@ public sealed class TermTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task a_party_reads_how_many_of_its_operations_count_against_each_limit_on_a_day_and_a_bad_day_is_refused_naming_it()
+    {
+        using var red = Client("red");
+        foreach (var id in new[] { "u1", "u2" })
+        {
+            Assert.Equal(HttpStatusCode.Created, (await red.PostAsync("/v1/agreements/pact/operations", RunningServer.GeoJson(Strike(id)), Ct)).StatusCode);
+        }
+
+        const string day = "2026-12-01"; // the strikes' windows start that day
+        var used = await red.GetFromJsonAsync<JsonElement>($"/v1/agreements/pact/agreement/limits?day={day}", Ct);
+        Assert.Equal("red", used.GetProperty("party").GetString());
+        Assert.Equal(day, used.GetProperty("day").GetString());
+        var limit = Assert.Single(used.GetProperty("limits").EnumerateArray());
+        Assert.Equal("red-two-a-day", limit.GetProperty("term").GetString());
+        Assert.Equal(2, limit.GetProperty("max_per_day").GetInt32());
+        Assert.Equal(2, limit.GetProperty("count").GetInt32());
+
+        // The day after, nothing counts; blue, whom no limit binds, is told of none (never of red's figures).
+        string next = DateOnly.ParseExact(day, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture).AddDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var after = await red.GetFromJsonAsync<JsonElement>($"/v1/agreements/pact/agreement/limits?day={next}", Ct);
+        Assert.Equal(0, after.GetProperty("limits")[0].GetProperty("count").GetInt32());
+        using var blue = Client("blue");
+        var blues = await blue.GetFromJsonAsync<JsonElement>($"/v1/agreements/pact/agreement/limits?day={day}", Ct);
+        Assert.Equal("blue", blues.GetProperty("party").GetString());
+        Assert.Empty(blues.GetProperty("limits").EnumerateArray());
+
+        var problem = await Problem.AssertAsync(await red.GetAsync("/v1/agreements/pact/agreement/limits?day=7-12-2026", Ct), 400);
+        Assert.Contains("day", problem.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task a_check_lists_every_breach_with_what_it_would_get_and_stores_nothing()
     {
         using var red = Client("red");

@@ -311,6 +311,25 @@ public static class TermChecks
         (term.Area is null || ShapeRelations.WithinDistance(term.Area, other.Volume.Footprint)) &&
         (countExcused || !Excused(theater, other, term.Id));
 
+    /// <summary>
+    /// For each daily limit binding <paramref name="party"/>, in the agreement's order, how many of its operations count
+    /// against it on <paramref name="day"/> (a UTC day number): the figure a decision compares with the limit, less the one
+    /// it would add. By the scan, for a reader: a decision reads the theater's kept counts.
+    /// </summary>
+    public static IReadOnlyList<(Term Term, int Count)> LimitsUsed(Theater theater, PartyId party, long day)
+    {
+        ArgumentNullException.ThrowIfNull(theater);
+        var used = new List<(Term, int)>();
+        foreach (var term in theater.Agreement.Terms.Where(t => t.Type == TermType.Limit && t.Parties.Contains(party)))
+        {
+            int count = theater.OperationsStartingOn(party, day).Count(o => OperationDays.DayOf(o.Volume.Time) == day && IsCounted(o.State) &&
+                term.Binds(o) && !o.InBreach.Contains(term.Id) && (term.Area is null || ShapeRelations.WithinDistance(term.Area, o.Volume.Footprint)));
+            used.Add((term, count));
+        }
+
+        return used;
+    }
+
     /// <summary>Whether an operation in this state counts against a daily limit: it was allowed to go ahead, or went.</summary>
     public static bool IsCounted(OperationState state) => LimitCounts.IsCounted(state);
 

@@ -30,6 +30,10 @@ internal static class AgreementApi
             .WithSummary("Every version of the agreement and every amendment: who proposed, signed or refused what and when, lapsed and pending ones.")
             .Produces<AgreementHistory>();
 
+        agreement.MapGet("/limits", LimitsAsync).RequireRole(Roles.All.ToArray())
+            .WithSummary("The caller's own party under each daily limit that binds it: how many of its operations count against the limit on a UTC day (?day=YYYY-MM-DD, default today).")
+            .Produces<LimitsToday>().ProducesProblem(400);
+
         agreement.MapGet("/amendments/{id}", GetAmendmentAsync).RequireRole(Roles.All.ToArray())
             .WithSummary("One amendment, in any state (ETag: its revision).")
             .Produces<AmendmentView>().ProducesProblem(404);
@@ -55,6 +59,20 @@ internal static class AgreementApi
         var inForce = await registry.ReadAsync(new AgreementId(agreement), theater => theater.Agreement, ct);
         http.Response.Headers.ETag = ApiSupport.ETag(inForce.Version);
         return ApiSupport.Json(ApiSupport.ToElement(AgreementWriter.ToJson(inForce)));
+    }
+
+    private static async Task<IResult> LimitsAsync(string agreement, string? day, HttpContext http, [FromServices] TheaterRegistry registry, [FromServices] TimeProvider time, CancellationToken ct)
+    {
+        var caller = http.GetCaller();
+        DateOnly date = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        if (day is not null && !DateOnly.TryParseExact(day, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out date))
+        {
+            return Problems.Invalid(new InputRejectedException(new InputError(null, "day", "a UTC date, YYYY-MM-DD")));
+        }
+
+        var used = await registry.ReadAsync(new AgreementId(agreement), theater => Parley.Core.Terms.TermChecks.LimitsUsed(theater, caller.Party, date.DayNumber), ct);
+        return ApiSupport.Json(new LimitsToday(caller.Party.Value, date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            [.. used.Select(u => new LimitUsedView(u.Term.Id, u.Term.Name, u.Term.MaxPerDay, u.Count))]));
     }
 
     private static async Task<IResult> HistoryAsync(string agreement, [FromServices] TheaterRegistry registry, CancellationToken ct) =>

@@ -196,6 +196,19 @@ public sealed record AgreementHistory(
     [property: JsonPropertyName("versions")] IReadOnlyList<VersionView> Versions,
     [property: JsonPropertyName("amendments")] IReadOnlyList<AmendmentView> Amendments);
 
+/// <summary>One daily limit binding the caller's party, and how many of its operations count against it today.</summary>
+public sealed record LimitUsedView(
+    [property: JsonPropertyName("term")] string Term,
+    [property: JsonPropertyName("name")] string? Name,
+    [property: JsonPropertyName("max_per_day")] int MaxPerDay,
+    [property: JsonPropertyName("count")] int Count);
+
+/// <summary>The caller's own standing under the agreement's daily limits on one UTC day.</summary>
+public sealed record LimitsToday(
+    [property: JsonPropertyName("party")] string Party,
+    [property: JsonPropertyName("day")] string Day,
+    [property: JsonPropertyName("limits")] IReadOnlyList<LimitUsedView> Limits);
+
 /// <summary>Source-generated JSON for every wire type.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
@@ -222,6 +235,7 @@ public sealed record AgreementHistory(
 [JsonSerializable(typeof(SubscriptionList))]
 [JsonSerializable(typeof(AmendmentView))]
 [JsonSerializable(typeof(AgreementHistory))]
+[JsonSerializable(typeof(LimitsToday))]
 [JsonSerializable(typeof(IncidentResponse))]
 [JsonSerializable(typeof(IncidentList))]
 [JsonSerializable(typeof(ReplyRequest))]

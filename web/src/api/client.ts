@@ -1,8 +1,7 @@
 import { sign, type SubmissionKey } from './signing';
 import type {
   AgreementDoc, AgreementHistory, AmendmentView, AnswerReceipt, CheckResponse, ComplianceDoc, DemoCredentials, DemoOffer, FeaturePage, GradeKind,
-  IncidentView, OperationResponse, ParleyFeature, Problem, ProbingReport, ReplyKind, RequestView,
-} from './types';
+  IncidentView, OperationResponse, ParleyFeature, Problem, ProbingReport, ReplyKind, RequestView, LimitsToday } from './types';
 
 /** A refusal or failure of the API, with its problem document. */
 export class ApiError extends Error {
@@ -160,6 +159,11 @@ export class ApiClient {
   /** The agreement version in force, its terms included. */
   async agreementInForce(): Promise<AgreementDoc> {
     return (await this.send<AgreementDoc>('GET', `${this.base()}/agreement`)).value;
+  }
+
+  /** The caller's own party under each daily limit binding it: how many of its operations count today (UTC). */
+  async limitsToday(): Promise<LimitsToday> {
+    return (await this.send<LimitsToday>('GET', `${this.base()}/agreement/limits`)).value;
   }
 
   /** Every version and every amendment, in any state. */

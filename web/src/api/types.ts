@@ -301,3 +301,10 @@ export interface ComplianceDoc {
   to: string;
   parties: { party: string; role: string; periods: CompliancePeriod[] }[];
 }
+
+/** The caller's own party under the daily limits binding it, on one UTC day (GET …/agreement/limits). */
+export interface LimitsToday {
+  party: string;
+  day: string;
+  limits: { term: string; name?: string | null; max_per_day: number; count: number }[];
+}

@@ -215,6 +215,7 @@ export class Actions {
         return { operations };
       });
       await this.refreshOperation(data.operation);
+      await this.refreshLimits();
     } else if (event.type === 'zone.changed' || event.type === 'operation.changed') {
       await this.reloadView();
     } else if (event.type.startsWith('amendment.') && typeof data.amendment === 'string') {
@@ -272,14 +273,29 @@ export class Actions {
     if (type === 'amendment.in_force') await this.reloadView();
   }
 
+  /** How many of the party's own operations count against each limit binding it today (after its operations change). */
+  private async refreshLimits(): Promise<void> {
+    const api = this.api;
+    if (!api || !(this.store.state.agreement?.terms ?? []).some((t) => t.type === 'limit')) return;
+    try {
+      const limits = await api.limitsToday();
+      if (api === this.api) this.store.update(() => ({ limitsUsed: new Map(limits.limits.map((l) => [l.term, l.count])) }));
+    } catch (e) {
+      this.store.notify('error', `Reading today's limits: ${errorText(e)}`);
+    }
+  }
+
   /** The agreement in force (its terms) and every amendment. */
   async loadAgreement(): Promise<void> {
     const api = this.api;
     if (!api) return;
     try {
-      const [agreement, history] = await Promise.all([api.agreementInForce(), api.agreementHistory()]);
+      const [agreement, history, limits] = await Promise.all([api.agreementInForce(), api.agreementHistory(), api.limitsToday()]);
       if (api !== this.api) return;
-      this.store.update(() => ({ agreement, amendments: new Map(history.amendments.map((a) => [a.id, a])) }));
+      this.store.update(() => ({
+        agreement, amendments: new Map(history.amendments.map((a) => [a.id, a])),
+        limitsUsed: new Map(limits.limits.map((l) => [l.term, l.count])),
+      }));
     } catch (e) {
       this.store.notify('error', `Loading the agreement: ${errorText(e)}`);
     }

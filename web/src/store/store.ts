@@ -65,6 +65,8 @@ export interface State {
   now: number;
   /** The agreement version in force (terms included), as every party sees it. */
   agreement: AgreementDoc | null;
+  /** How many of the party's own operations count against each limit binding it today, by term id (null: not read). */
+  limitsUsed: ReadonlyMap<string, number> | null;
   /** Every amendment in any state, by id. */
   amendments: ReadonlyMap<string, AmendmentView>;
   /** The incidents the party may see, by id, as the API answers them. */
@@ -95,6 +97,7 @@ export const initialState: State = {
   loading: false,
   now: Date.now(),
   agreement: null,
+  limitsUsed: null,
   amendments: new Map(),
   incidents: new Map(),
   compliance: null,

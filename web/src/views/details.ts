@@ -114,7 +114,7 @@ export function mountDetails(root: HTMLElement, store: Store, actions: Actions, 
       const pending = [...s.amendments.values()].filter((a) => (a.state === 'proposed' || a.state === 'signed') &&
         [...(a.changes.replace_terms ?? []).map((t) => t.id), ...(a.changes.remove_terms ?? [])].includes(term.id));
       render(root, h('h2', {}, term.name ?? `Term ${term.id}`),
-        h('p', { class: 'term-summary' }, termSummary(term, Date.now())),
+        h('p', { class: 'term-summary' }, termSummary(term, Date.now(), s.limitsUsed?.get(term.id))),
         h('dl', { class: 'props' },
           h('dt', {}, 'altitude'), h('dd', {}, term.alt_min_m === undefined && term.alt_max_m === undefined ? 'every altitude' : `${term.alt_min_m ?? '−∞'} to ${term.alt_max_m ?? '∞'} m`),
           h('dt', {}, 'on breach'), h('dd', {}, term.on_breach ?? 'refuse'),

@@ -7,10 +7,10 @@ import { onBreach, termScope, termStatus, termType, termWindow } from '../model/
 const statusWords = { 'in-force': 'in force', upcoming: 'upcoming', ended: 'ended' } as const;
 
 /** One term in a line or two: type, name, whom it binds, when, and what it asks. */
-export function termSummary(term: TermDoc, now: number): HTMLElement[] {
+export function termSummary(term: TermDoc, now: number, used?: number): HTMLElement[] {
   const status = termStatus(term, now);
   const what = term.type === 'limit'
-    ? `at most ${term.max_per_day ?? '?'} a day per party. Today's count: the API gives none, so none is shown.`
+    ? `at most ${term.max_per_day ?? '?'} a day per party.${used === undefined ? '' : ` Yours today (UTC): ${used} of ${term.max_per_day ?? '?'}.`}`
     : term.type === 'suspension'
       ? (term.area ? `none in its area, ${termWindow(term)}.` : `none anywhere in the theater, ${termWindow(term)}.`)
       : `only inside its areas, ${termWindow(term)}.`;
@@ -26,8 +26,8 @@ export function termSummary(term: TermDoc, now: number): HTMLElement[] {
 
 /**
  * The agreement's terms as every party sees them: designated areas and suspensions (drawn on the map while in force or
- * upcoming) and limits. A limit shows its maximum; the API gives no count of the day's operations, and the console does
- * not count other parties' operations itself.
+ * upcoming) and limits. A limit shows its maximum and, to a party it binds, how many of its own operations count today;
+ * other parties' counts are theirs.
  */
 export function mountTerms(root: HTMLElement, store: Store, actions: Actions): void {
   root.setAttribute('role', 'region');
@@ -44,10 +44,10 @@ export function mountTerms(root: HTMLElement, store: Store, actions: Actions): v
       h('h2', {}, 'Terms', h('span', { class: 'muted version' }, `version ${agreement.version}`)),
       terms.length === 0 ? h('p', { class: 'muted' }, 'The agreement has no terms.') : h('ul', { class: 'terms', 'aria-label': 'Terms of the agreement' },
         terms.map((t) => h('li', { class: `term status-${termStatus(t, now)}`, 'data-term': t.id },
-          h('button', { type: 'button', class: 'link term-select', onclick: () => actions.select({ type: 'term', id: t.id }) }, termSummary(t, now))))));
+          h('button', { type: 'button', class: 'link term-select', onclick: () => actions.select({ type: 'term', id: t.id }) }, termSummary(t, now, s.limitsUsed?.get(t.id)))))));
   };
   store.subscribe((s, p) => {
-    if (s.agreement !== p.agreement) draw(s);
+    if (s.agreement !== p.agreement || s.limitsUsed !== p.limitsUsed) draw(s);
   });
   draw(store.state);
 }
