@@ -83,7 +83,6 @@ public static class ParleyApp
         builder.Services.AddHostedService<CheckpointTimer>();
         builder.Services.AddHostedService<CommitWatcher>();
         builder.Services.AddHostedService<Parley.Server.Workflow.ConcurrenceClock>();
-        builder.Services.AddHostedService<Parley.Server.Workflow.IncidentClock>();
         builder.Services.AddSingleton<Compliance.ComplianceBooks>();
         builder.Services.AddHostedService<Compliance.ComplianceWarmup>();
         builder.Services.AddSingleton(new Notifications.WebhookSigner(ledgerSeed, CenterName(options.CenterName)));

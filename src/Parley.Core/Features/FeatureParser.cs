@@ -426,15 +426,7 @@ internal sealed class FeatureParser
             count++;
         }
 
-        if (child == 1)
-        {
-            _pathLengths.Add(count);
-        }
-        else if (child == 2)
-        {
-            _polygonLengths.Add(count);
-        }
-
+        NoteLength(child, count);
         return child + 1;
     }
 
@@ -677,6 +669,13 @@ internal sealed class FeatureParser
             count++;
         }
 
+        NoteLength(child, count);
+        return child + 1;
+    }
+
+    // A path's positions and a polygon's rings are counted as they are read, for the shape's packed arrays.
+    private void NoteLength(int child, int count)
+    {
         if (child == 1)
         {
             _pathLengths.Add(count);
@@ -685,8 +684,6 @@ internal sealed class FeatureParser
         {
             _polygonLengths.Add(count);
         }
-
-        return child + 1;
     }
 
     /// <summary>A position whose first number the reader is on, to its <c>]</c>: two or three finite numbers, longitude and latitude in range.</summary>

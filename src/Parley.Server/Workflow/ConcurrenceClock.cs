@@ -8,7 +8,8 @@ namespace Parley.Server.Workflow;
 
 /// <summary>
 /// Expires concurrence requests at their deadline: an unanswered request is a refusal (silence is never consent),
-/// committed and recorded like any other change. On the same tick, amendments lapse or come into force when due.
+/// committed and recorded like any other change. On the same tick, amendments lapse or come into force when due, and
+/// incidents record the silences of parties that did not reply by their deadline (<see cref="IncidentClock"/>).
 /// </summary>
 internal sealed class ConcurrenceClock(TheaterRegistry registry, ParleyServerOptions options, TimeProvider time, ILogger<ConcurrenceClock> log) : BackgroundService
 {
@@ -23,11 +24,12 @@ internal sealed class ConcurrenceClock(TheaterRegistry registry, ParleyServerOpt
                 {
                     await ExpireAsync(registry, id, time.GetUtcNow(), stoppingToken);
                     await AmendmentClock.DueAsync(registry, id, time.GetUtcNow(), stoppingToken);
+                    await IncidentClock.RecordAsync(registry, id, time.GetUtcNow(), stoppingToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // The next tick tries again: nothing was applied unless it was committed.
-                    log.LogWarning("expiring concurrence requests failed: {Reason}", e.GetType().Name);
+                    log.LogWarning("the deadlines' tick failed: {Reason}", e.GetType().Name);
                 }
             }
         }
