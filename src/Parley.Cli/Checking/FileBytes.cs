@@ -1,74 +1,95 @@
 using System.Buffers;
+using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 
 namespace Parley.Cli.Checking;
 
 /// <summary>
-/// A file's bytes in memory outside the managed heap, given back to the system when disposed: <c>parley check</c>
-/// reads a file of half a gigabyte once, and its bytes should neither outlive the reading nor wait for a full
-/// collection (which would have to walk every zone read from them) to be freed.
+/// A file's bytes, mapped read-only from the system's page cache and unmapped when disposed: <c>parley check</c>
+/// reads a file of half a gigabyte once, and copying it into memory of its own would cost a page fault and a copy
+/// for every 4 KiB of it (a third of the reading's CPU, measured) and a second copy of the file in memory.
 /// </summary>
-internal sealed unsafe class FileBytes : MemoryManager<byte>
+internal sealed unsafe partial class FileBytes : MemoryManager<byte>
 {
-    private const long ParallelBytes = 16L << 20;
-
+    private readonly MemoryMappedFile? _file;
+    private readonly MemoryMappedViewAccessor? _view;
     private byte* _bytes;
     private readonly int _length;
+    private bool _disposed;
 
-    private FileBytes(int length)
+    private FileBytes(MemoryMappedFile? file, MemoryMappedViewAccessor? view, byte* bytes, int length)
     {
+        _file = file;
+        _view = view;
+        _bytes = bytes;
         _length = length;
-        _bytes = (byte*)NativeMemory.Alloc((nuint)Math.Max(1, length));
     }
 
-    /// <summary>Reads the whole file.</summary>
+    /// <summary>Maps the whole file.</summary>
     /// <exception cref="IOException">The file cannot be read, or is larger than 2 GiB.</exception>
     public static FileBytes Read(string path)
     {
-        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
-        long length = RandomAccess.GetLength(file);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.None);
+        long length = stream.Length;
         if (length > Array.MaxLength)
         {
             throw new IOException($"larger than {Array.MaxLength:N0} bytes");
         }
 
-        var bytes = new FileBytes((int)length);
+        if (length == 0)
+        {
+            return new FileBytes(null, null, null, 0); // nothing to map: an empty file maps to no pages
+        }
+
+        var file = MemoryMappedFile.CreateFromFile(stream, mapName: null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+        MemoryMappedViewAccessor? view = null;
         try
         {
-            // A large file in as many parts as there are cores: copying from the page cache is work for each of them.
-            int parts = length < ParallelBytes ? 1 : Environment.ProcessorCount;
-            Parallel.For(0, parts, part =>
-            {
-                int from = (int)(length * part / parts), to = (int)(length * (part + 1) / parts);
-                var span = bytes.GetSpan()[from..to];
-                int read = 0;
-                while (read < span.Length)
-                {
-                    int n = RandomAccess.Read(file, span[read..], from + read);
-                    if (n == 0)
-                    {
-                        throw new IOException("the file shrank while it was read");
-                    }
-
-                    read += n;
-                }
-            });
-            return bytes;
-        }
-        catch (AggregateException e) when (e.InnerException is IOException inner)
-        {
-            ((IDisposable)bytes).Dispose();
-            throw inner;
+            view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+            byte* bytes = null;
+            view.SafeMemoryMappedViewHandle.AcquirePointer(ref bytes);
+            bytes += view.PointerOffset;
+            Populate(bytes, length);
+            return new FileBytes(file, view, bytes, (int)length);
         }
         catch
         {
-            ((IDisposable)bytes).Dispose();
+            view?.Dispose();
+            file.Dispose();
             throw;
         }
     }
 
+    /// <summary>
+    /// Maps every page of the file in one call per part, on every core, rather than one page fault at a time as the
+    /// reader reaches them; where the system cannot (before Linux 5.14, or elsewhere), the pages fault in as read.
+    /// </summary>
+    private static void Populate(byte* bytes, long length)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        const long PageSize = 4096;
+        int parts = length < (16L << 20) ? 1 : Environment.ProcessorCount;
+        long start = (long)bytes & ~(PageSize - 1);
+        long end = ((long)bytes + length + PageSize - 1) & ~(PageSize - 1);
+        Parallel.For(0, parts, part =>
+        {
+            long from = start + ((end - start) / PageSize * part / parts * PageSize);
+            long to = start + ((end - start) / PageSize * (part + 1) / parts * PageSize);
+            _ = Madvise((nint)from, (nuint)(to - from), MadvisePopulateRead); // a refusal only means faults later
+        });
+    }
+
+    private const int MadvisePopulateRead = 22;
+
+    [LibraryImport("libc", EntryPoint = "madvise")]
+    private static partial int Madvise(nint address, nuint length, int advice);
+
     /// <inheritdoc/>
-    public override Span<byte> GetSpan() => _bytes is null ? throw new ObjectDisposedException(nameof(FileBytes)) : new(_bytes, _length);
+    public override Span<byte> GetSpan() => _disposed ? throw new ObjectDisposedException(nameof(FileBytes)) : new(_bytes, _length);
 
     /// <inheritdoc/>
     public override MemoryHandle Pin(int elementIndex = 0) => new(_bytes + elementIndex);
@@ -81,10 +102,19 @@ internal sealed unsafe class FileBytes : MemoryManager<byte>
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
-        if (_bytes is not null)
+        if (_disposed)
         {
-            NativeMemory.Free(_bytes);
-            _bytes = null;
+            return;
         }
+
+        _disposed = true;
+        _bytes = null;
+        if (_view is not null)
+        {
+            _view.SafeMemoryMappedViewHandle.ReleasePointer();
+            _view.Dispose();
+        }
+
+        _file?.Dispose();
     }
 }

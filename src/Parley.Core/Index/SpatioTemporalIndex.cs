@@ -273,14 +273,14 @@ public sealed class SpatioTemporalIndex<T>
 
         _entries = new Entry[Math.Max(16, _entryCount)];
 
-        // Every link, made in input order, in parallel over shares of the input (each entry's objects read once),
-        // with its cell: the level above the cell's key.
+        // Every entry's cells, found in input order, in parallel over shares of the input (each entry's objects read
+        // once), with the level above each cell's key. The links themselves are made once, in their cells' arrays:
+        // a list of links as long as the cells would be a second copy of the index, allocated only to be copied.
         int shares = n < 4096 ? 1 : Environment.ProcessorCount;
-        var made = new (List<Link> Links, List<long> Cells, int[] Levels)[shares];
+        var made = new (List<long> Cells, int[] Levels)[shares];
         Parallel.For(0, shares, share =>
         {
             int from = (int)((long)n * share / shares), to = (int)((long)n * (share + 1) / shares);
-            var links = new List<Link>((to - from) * 3 / 2);
             var cells = new List<long>((to - from) * 3 / 2);
             var levels = new int[MaxLevel + 1];
             var input = entries is List<IndexEntry<T>> list ? CollectionsMarshal.AsSpan(list) : ((IndexEntry<T>[])entries);
@@ -296,17 +296,14 @@ public sealed class SpatioTemporalIndex<T>
                 int level = Math.Min(_finestLevel, LevelFor(boxes));
                 _entries[slotOf[i]] = new Entry { Item = e.Item, Shape = e.Volume.Footprint, Level = (byte)level };
                 levels[level]++;
-                var link = LinkFor(e.Item, e.Volume, slotOf[i], e.Group, boxes.Second is not null);
-                File(ref link, boxes, boxes.First); // an entry that wraps files the world, whichever box meets the cell
                 var cursor = new CellCursor(boxes, level);
                 while (cursor.Next(out long cell, out _))
                 {
-                    links.Add(link);
                     cells.Add(((long)level << LevelShift) | cell);
                 }
             }
 
-            made[share] = (links, cells, levels);
+            made[share] = (cells, levels);
         });
 
         // Sorted by cell, counting: each link's cell gets a number in order of first use and each cell its count;
@@ -316,7 +313,7 @@ public sealed class SpatioTemporalIndex<T>
         var keys = new List<long>();
         var numberOf = new int[made.Sum(m => m.Cells.Count)];
         int at = 0;
-        foreach (var (_, cells, levels) in made)
+        foreach (var (cells, levels) in made)
         {
             for (int level = 0; level <= MaxLevel; level++)
             {
@@ -346,9 +343,19 @@ public sealed class SpatioTemporalIndex<T>
         }
 
         at = 0;
-        foreach (var (links, _, _) in made)
+        for (int i = 0; i < n; i++)
         {
-            foreach (ref readonly var link in CollectionsMarshal.AsSpan(links))
+            if (slotOf[i] < 0)
+            {
+                continue;
+            }
+
+            ref readonly var e = ref input[i];
+            var boxes = e.Volume.Footprint.CoveringBoxes();
+            var link = LinkFor(e.Item, e.Volume, slotOf[i], e.Group, boxes.Second is not null);
+            File(ref link, boxes, boxes.First); // an entry that wraps files the world, whichever box meets the cell
+            var cursor = new CellCursor(boxes, _entries[slotOf[i]].Level);
+            while (cursor.Next(out _, out _))
             {
                 int c = numberOf[at++];
                 cellLinks[c][counts[c]++] = link;
