@@ -31,6 +31,7 @@ public sealed class SpatioTemporalIndex<T>
 
     private readonly Dictionary<string, int> _slots = new(StringComparer.Ordinal);
     private readonly Dictionary<long, Cell>[] _cells = new Dictionary<long, Cell>[MaxLevel + 1];
+    private readonly CellFilter[] _filters = new CellFilter[MaxLevel + 1];
     private readonly int[] _levelCounts = new int[MaxLevel + 1];
     private Entry[] _entries = new Entry[16];
     private int _entryCount;
@@ -118,6 +119,7 @@ public sealed class SpatioTemporalIndex<T>
         for (int i = 0; i <= MaxLevel; i++)
         {
             _cells[i] = new Dictionary<long, Cell>(CellKeyComparer.Instance);
+            _filters[i] = new CellFilter();
         }
     }
 
@@ -187,7 +189,11 @@ public sealed class SpatioTemporalIndex<T>
         while (cursor.Next(out long cell, out var box))
         {
             File(ref link, boxes, box);
-            CollectionsMarshal.GetValueRefOrAddDefault(cells, cell, out _).Add(link);
+            CollectionsMarshal.GetValueRefOrAddDefault(cells, cell, out bool exists).Add(link);
+            if (!exists)
+            {
+                _filters[level].Added(cell, cells);
+            }
         }
     }
 
@@ -365,6 +371,14 @@ public sealed class SpatioTemporalIndex<T>
         for (int c = 0; c < cellLinks.Length; c++)
         {
             _cells[(int)(keys[c] >> LevelShift)][keys[c] & CellMask] = new Cell { Count = cellLinks[c].Length, Links = cellLinks[c] };
+        }
+
+        for (int level = 0; level <= MaxLevel; level++)
+        {
+            if (_cells[level].Count > 0)
+            {
+                _filters[level].Rebuild(_cells[level]);
+            }
         }
     }
 
@@ -678,6 +692,7 @@ public sealed class SpatioTemporalIndex<T>
         var (qx0, qy0, qx1, qy1) = CellRange(q, size, level);
         long cellsInQuery = (long)(qx1 - qx0 + 1) * (qy1 - qy0 + 1);
         var cells = _cells[level];
+        var filter = _filters[level];
         if (cellsInQuery <= cells.Count)
         {
             // The cells in batches: looked up, then read through, then scanned. Each step's reads are independent
@@ -690,7 +705,8 @@ public sealed class SpatioTemporalIndex<T>
                 {
                     for (int iy = qy0; iy <= qy1; iy++)
                     {
-                        if (cells.TryGetValue(Key(ix, iy), out var cell))
+                        long key = Key(ix, iy);
+                        if (filter.MayHold(key) && cells.TryGetValue(key, out var cell))
                         {
                             batch ??= ArrayPool<CellRef>.Shared.Rent(CellBatch);
                             batch[count++] = new CellRef { Cell = cell, Ix = ix, Iy = iy };
