@@ -97,7 +97,7 @@ public sealed class TermEnvelopePropertyTests
         }, iter: 120, threads: 1, print: seed => $"seed {seed}");
 
         Assert.True(breached >= 100, $"only {breached} decisions breached a term");
-        Assert.True(clear >= 100, $"only {clear} decisions breached none");
+        Assert.True(clear >= 60, $"only {clear} decisions breached none"); // 124–207 in twelve runs: most decisions breach something
         // Across the antimeridian many areas are split in two and few footprints lie within all of them (the runs are random:
         // these are floors that every run clears, not typical counts).
         int floor = region == Region.Mid ? 10 : 3;
