@@ -76,9 +76,10 @@ export class MapView {
     const basemap = createBasemap();
     this.refreshBasemap = basemap.refresh;
     const style = (f: import('ol/Feature').FeatureLike, resolution: number) => {
+      // Merged zones first: a set lookup spares the thousands of them the filters, already applied when merged.
+      if (this.merged.zones.has(f) || this.merged['own-zones'].has(f)) return undefined;
       const meta = f.get('meta') as Meta;
       if (!this.passes(meta)) return undefined;
-      if (meta.category === 'zone' && (this.merged.zones.has(f) || this.merged['own-zones'].has(f))) return undefined;
       return styleFor(f, resolution, this.selectedId, resolution < labelResolution);
     };
     const layer = (name: string, z: number, declutter = false): Layer =>
@@ -164,20 +165,28 @@ export class MapView {
     this.viewTimer = setTimeout(() => void this.actions.loadView(this.viewBox()), 120);
   }
 
+  private parsedTime: { iso: string; ms: number } = { iso: '', ms: NaN };
+
+  /** The filter's instant, parsed once per value rather than once per feature and redraw. */
+  private filterTime(iso: string): number {
+    if (this.parsedTime.iso !== iso) this.parsedTime = { iso, ms: Date.parse(iso) };
+    return this.parsedTime.ms;
+  }
+
   private passes(meta: Meta): boolean {
     if (meta.category === 'draft' || meta.category === 'cell' || meta.category === 'probe') return true;
     if (meta.category === 'designated-area' || meta.category === 'suspension' || meta.category === 'incident') {
       // Terms and incidents answer the time filter by their window, and are never hidden by the altitude band.
       const f = this.store.state.filter;
       if (!f.time) return true;
-      const from = Date.parse(f.time);
+      const from = this.filterTime(f.time);
       const to = from + Math.max(f.windowHours, 0) * 3_600_000;
       return f.windowHours > 0 ? meta.start < to && meta.end > from : meta.start <= from && meta.end > from;
     }
     const f = this.store.state.filter;
     if (meta.altMax < f.altMin || meta.altMin > f.altMax) return false;
     if (f.time) {
-      const from = Date.parse(f.time);
+      const from = this.filterTime(f.time);
       const to = from + Math.max(f.windowHours, 0) * 3_600_000;
       // Active at the instant, or at some time in [from, to) when a window is set.
       if (f.windowHours > 0 ? !(meta.start < to && meta.end > from) : !(meta.start <= from && meta.end > from)) return false;
