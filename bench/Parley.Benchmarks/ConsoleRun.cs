@@ -111,7 +111,7 @@ public static class ConsoleRun
             // to tell where the time goes.
             var redraws = await RedrawsAsync(viewer, moves, []);
             var theaterOnly = await RedrawsAsync(viewer, moves / 2, ["basemap", "graticule"]);
-            var baseOnly = await RedrawsAsync(viewer, moves / 2, ["zones", "own-zones", "operations", "own-operations", "conflicts", "probing", "draft"]);
+            var baseOnly = await RedrawsAsync(viewer, moves / 2, ["zones", "own-zones", "zones-merged", "own-zones-merged", "operations", "own-operations", "conflicts", "probing", "draft"]);
 
             // 3. Event to screen: red submits a strike on blue's public school; the time until its row is in blue's inbox.
             var inbox = await SignedInAsync(browser, url, "blue", Roles.Approver);

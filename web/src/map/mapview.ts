@@ -16,6 +16,7 @@ import type { Actions } from '../store/actions';
 import type { LayerId, State, Store } from '../store/store';
 import { createBasemap } from './basemap';
 import { clearStyles, styleFor, type Meta } from './styles';
+import { MergedZones, styleGroup } from './dense';
 import { cellGeometry, toMapGeometry } from './shapes';
 import { h, render } from '../util/dom';
 import { drawnTerms, termAreas, termScope, termStatus, termWindow } from '../model/terms';
@@ -42,12 +43,14 @@ function metaOf(f: ParleyFeature, category: 'zone' | 'operation', party: string)
   const p = f.properties;
   const g = f.geometry;
   const lat = g && 'coordinates' in g ? firstLat(g.coordinates) : 0;
-  return {
+  const meta: Meta = {
     category, id: String(f.id), kind: p.kind, state: String(p.state ?? ''), own: p.owner === party,
     label: `${p.name ?? f.id}${category === 'operation' ? ` · ${p.state}` : ''}`,
     corridorM: Number(p.corridor_m ?? 0), lat,
     start: timeOf(p.start, -Infinity), end: timeOf(p.end, Infinity), altMin: Number(p.alt_min_m ?? -Infinity), altMax: Number(p.alt_max_m ?? Infinity),
   };
+  meta.group = styleGroup(meta);
+  return meta;
 }
 
 /**
@@ -58,6 +61,7 @@ function metaOf(f: ParleyFeature, category: 'zone' | 'operation', party: string)
 export class MapView {
   readonly map: OlMap;
   private readonly layers: Record<LayerId | 'draft', Layer>;
+  private readonly merged: { 'own-zones': MergedZones; zones: MergedZones };
   private readonly features = new Map<string, { feature: Feature<Geometry>; source: ParleyFeature; layer: LayerId }>();
   private draw: Draw | null = null;
   private selectedId: string | null = null;
@@ -72,32 +76,59 @@ export class MapView {
     const basemap = createBasemap();
     this.refreshBasemap = basemap.refresh;
     const style = (f: import('ol/Feature').FeatureLike, resolution: number) => {
+      // Merged zones first: a set lookup spares the thousands of them the filters, already applied when merged.
+      if (this.merged.zones.has(f) || this.merged['own-zones'].has(f)) return undefined;
       const meta = f.get('meta') as Meta;
       if (!this.passes(meta)) return undefined;
       return styleFor(f, resolution, this.selectedId, resolution < labelResolution);
     };
     const layer = (name: string, z: number, declutter = false): Layer =>
       new VectorLayer({ source: new VectorSource(), style, zIndex: z, properties: { name }, declutter });
+    // The zone layers hold the thousands: unsorted (sorting 10,000 features on every redraw costs more than drawing
+    // them; zones of one layer share their z-index, so only overlaps of the same layer may stack differently).
+    const dense = (name: string, z: number): Layer => {
+      const l = layer(name, z, true);
+      l.setRenderOrder(null);
+      return l;
+    };
     this.layers = {
-      zones: layer('zones', 10, true), 'own-zones': layer('own-zones', 11, true), operations: layer('operations', 20, true), 'own-operations': layer('own-operations', 21, true),
+      zones: dense('zones', 10), 'own-zones': dense('own-zones', 11), operations: layer('operations', 20, true), 'own-operations': layer('own-operations', 21, true),
       conflicts: layer('conflicts', 30), probing: layer('probing', 35), draft: layer('draft', 40),
       'designated-areas': layer('designated-areas', 5), suspensions: layer('suspensions', 6), incidents: layer('incidents', 32),
     };
+    // The zones only a few pixels across at this zoom, drawn merged per style under their layer.
+    const mergedOf = (id: 'zones' | 'own-zones', z: number): MergedZones => new MergedZones(
+      this.layers[id].getSource()!, `${id}-merged`, z,
+      (meta) => meta.id !== this.selectedId && this.passes(meta),
+      (zone, resolution) => styleFor(zone, resolution, null, false),
+      labelResolution,
+    );
+    this.merged = { zones: mergedOf('zones', 10), 'own-zones': mergedOf('own-zones', 11) };
     this.map = new OlMap({
       target,
-      layers: [...basemap.layers, ...Object.values(this.layers)],
+      layers: [...basemap.layers, this.merged.zones.layer, this.merged['own-zones'].layer, ...Object.values(this.layers)],
       controls: [new Zoom(), new ScaleLine({ units: 'metric' })],
       view: new View({ center: fromLonLat([9.2, 42.2]), zoom: 9, maxZoom: 18, minZoom: 2 }),
     });
     // For diagnostics and the console benchmark: the map is reachable from its element, not from a global.
     (target as HTMLElement & { parleyMap?: OlMap }).parleyMap = this.map;
+    this.map.getView().on('change:resolution', () => {
+      const resolution = this.map.getView().getResolution();
+      if (resolution) for (const m of Object.values(this.merged)) m.zoomed(resolution);
+    });
     this.map.on('moveend', () => {
       this.requestView();
       this.writeHash();
     });
     this.map.on('singleclick', (e) => {
       if (this.draw) return;
-      const hit = this.map.forEachFeatureAtPixel(e.pixel, (f) => f.get('meta') as Meta | undefined, { hitTolerance: 4 });
+      const hit = this.map.forEachFeatureAtPixel(e.pixel, (f, layer) => {
+        if (!f.get('merged')) return f.get('meta') as Meta | undefined;
+        // A merged group: the zone of it under the pointer.
+        const tolerance = 4 * this.map.getView().getResolution()!;
+        const group = Object.values(this.merged).find((m) => m.layer === layer);
+        return group?.memberAt(e.coordinate, tolerance)?.get('meta') as Meta | undefined;
+      }, { hitTolerance: 4 });
       if (!hit) this.actions.select(null);
       else if (hit.category === 'zone') this.actions.select({ type: 'zone', id: hit.id });
       else if (hit.category === 'operation') this.actions.select({ type: 'operation', id: hit.id });
@@ -134,20 +165,28 @@ export class MapView {
     this.viewTimer = setTimeout(() => void this.actions.loadView(this.viewBox()), 120);
   }
 
+  private parsedTime: { iso: string; ms: number } = { iso: '', ms: NaN };
+
+  /** The filter's instant, parsed once per value rather than once per feature and redraw. */
+  private filterTime(iso: string): number {
+    if (this.parsedTime.iso !== iso) this.parsedTime = { iso, ms: Date.parse(iso) };
+    return this.parsedTime.ms;
+  }
+
   private passes(meta: Meta): boolean {
     if (meta.category === 'draft' || meta.category === 'cell' || meta.category === 'probe') return true;
     if (meta.category === 'designated-area' || meta.category === 'suspension' || meta.category === 'incident') {
       // Terms and incidents answer the time filter by their window, and are never hidden by the altitude band.
       const f = this.store.state.filter;
       if (!f.time) return true;
-      const from = Date.parse(f.time);
+      const from = this.filterTime(f.time);
       const to = from + Math.max(f.windowHours, 0) * 3_600_000;
       return f.windowHours > 0 ? meta.start < to && meta.end > from : meta.start <= from && meta.end > from;
     }
     const f = this.store.state.filter;
     if (meta.altMax < f.altMin || meta.altMin > f.altMax) return false;
     if (f.time) {
-      const from = Date.parse(f.time);
+      const from = this.filterTime(f.time);
       const to = from + Math.max(f.windowHours, 0) * 3_600_000;
       // Active at the instant, or at some time in [from, to) when a window is set.
       if (f.windowHours > 0 ? !(meta.start < to && meta.end > from) : !(meta.start <= from && meta.end > from)) return false;
@@ -171,19 +210,30 @@ export class MapView {
     if (s.incidents !== p.incidents) this.syncIncidents(s);
     if (s.layers !== p.layers) {
       for (const [id, on] of Object.entries(s.layers)) this.layers[id as LayerId].setVisible(on);
-    }
-    if (s.filter !== p.filter) {
-      for (const l of Object.values(this.layers)) l.changed();
+      this.merged.zones.layer.setVisible(s.layers.zones);
+      this.merged['own-zones'].layer.setVisible(s.layers['own-zones']);
     }
     const selectedId = s.selection && 'id' in s.selection ? s.selection.id : null;
-    if (selectedId !== this.selectedId) {
-      this.selectedId = selectedId;
+    const selectionChanged = selectedId !== this.selectedId;
+    this.selectedId = selectedId;
+    // What is merged depends on the zones, the filters and the selection (a selected zone is drawn on its own).
+    this.remerge(s.filter);
+    if (s.filter !== p.filter || selectionChanged) {
       for (const l of Object.values(this.layers)) l.changed();
     }
     if (s.session !== p.session && s.session) this.requestView();
     if (s.zones !== p.zones || s.operations !== p.operations || s.conflicts !== p.conflicts || s.requests !== p.requests || s.draftConflicts !== p.draftConflicts || s.probing !== p.probing ||
       s.agreement !== p.agreement || s.incidents !== p.incidents) {
       this.summarise(s);
+    }
+  }
+
+  /** Regroups the merged zones when the zones, the filters or the selection changed. */
+  private remerge(filter: State['filter']): void {
+    const resolution = this.map.getView().getResolution();
+    if (!resolution) return;
+    for (const m of Object.values(this.merged)) {
+      if (m.refresh(resolution, [filter, this.selectedId])) this.layers[m === this.merged.zones ? 'zones' : 'own-zones'].changed();
     }
   }
 
@@ -423,6 +473,7 @@ export class MapView {
     clearStyles();
     this.refreshBasemap();
     for (const l of Object.values(this.layers)) l.changed();
+    for (const m of Object.values(this.merged)) m.layer.changed();
   }
 }
 

@@ -16,6 +16,8 @@ export interface Meta {
   end: number;
   altMin: number;
   altMax: number;
+  /** The style group of a zone or operation, for drawing small zones merged (dense.ts). */
+  group?: number;
 }
 
 const cache = new Map<string, Style | Style[]>();
