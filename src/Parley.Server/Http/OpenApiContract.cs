@@ -123,7 +123,10 @@ internal static class OpenApiContract
             Add(operation, document, 404, "No such agreement (or no such item that the caller may see).");
         }
 
-        if (operation.Parameters.Any(p => p.In == ParameterLocation.Query) || operation.RequestBody is not null || path.Contains("{index}", StringComparison.Ordinal))
+        // A query parameter, a body, an Idempotency-Key, or a path value the route cannot bind (a number, an empty tile
+        // path) may be refused.
+        if (operation.Parameters.Any(p => p.In == ParameterLocation.Query) || operation.RequestBody is not null || signed ||
+            path.Contains("{index}", StringComparison.Ordinal) || path.Contains("{path}", StringComparison.Ordinal))
         {
             Add(operation, document, 400, "A parameter or the body was refused: `errors` names each field at fault; nothing was changed.");
         }

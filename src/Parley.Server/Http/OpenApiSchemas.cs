@@ -19,7 +19,7 @@ internal static class OpenApiSchemas
           "status": { "type": "integer", "minimum": 400, "maximum": 599 },
           "detail": { "type": "string" },
           "instance": { "type": "string" },
-          "traceId": { "type": "string", "description": "The W3C trace id of the request." },
+          "trace_id": { "type": "string", "description": "The request's trace identifier, for the center's logs." },
           "errors": { "type": "array", "items": { "$ref": "#/components/schemas/FieldError" } },
           "breaches": { "type": "array", "items": { "$ref": "#/components/schemas/BreachView" } }
         }

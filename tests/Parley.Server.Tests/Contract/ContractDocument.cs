@@ -35,7 +35,7 @@ public sealed class ContractDocument
             var segments = template.Trim('/').Split('/');
             // The last parameter may take the rest of the path (the ledger's tiles); the tile path may be empty.
             string pattern = "^/" + string.Join("/", segments.Select((s, i) => s.StartsWith('{')
-                ? (i < segments.Length - 1 ? "[^/]+" : s == "{path}" ? "(?:[^/]+(?:/[^/]+)*)?" : "[^/]+(?:/[^/]+)*")
+                ? (i < segments.Length - 1 ? "[^/]+" : s == "{path}" ? ".*" : "[^/]+(?:/[^/]+)*")
                 : Regex.Escape(s))) + "/?$";
             _paths.Add((template, new Regex(pattern, RegexOptions.CultureInvariant), segments.Count(s => !s.StartsWith('{'))));
         }
