@@ -103,9 +103,12 @@ public sealed class ContractDocument
         }
 
         var content = response["content"]?.AsObject();
+        string media = (answer.ContentType ?? "").Split(';')[0].Trim().ToLowerInvariant();
         if (answer.Body.Length == 0 && !answer.Truncated)
         {
-            if (content is { Count: > 0 } && answer.Method != "HEAD")
+            // An event stream closed before its first event is an empty stream, as its media type says.
+            bool emptyStream = media == "text/event-stream" && content?.ContainsKey(media) == true;
+            if (content is { Count: > 0 } && answer.Method != "HEAD" && !emptyStream)
             {
                 yield return $"{where}: no body, where the document declares {string.Join(", ", content.Select(c => c.Key))}";
             }
@@ -119,7 +122,6 @@ public sealed class ContractDocument
             yield break;
         }
 
-        string media = (answer.ContentType ?? "").Split(';')[0].Trim().ToLowerInvariant();
         var declared = content.FirstOrDefault(c => c.Key.Equals(media, StringComparison.OrdinalIgnoreCase));
         if (declared.Value is null)
         {

@@ -148,6 +148,10 @@ public sealed class ContractDocumentTests
         Assert.Contains("header Location", Assert.Single(judge.Check(Answer("GET", "/health", 200, "application/json", """{"status":"ok","agreements":[]}""", "Location"))));
         Assert.Contains("no body", Assert.Single(judge.Check(Answer("GET", "/v1/agreements/demo/zones/z-1", 404, "application/problem+json", ""))));
 
+        // An event stream closed before its first event is an empty stream; an empty answer of no media type is not one.
+        Assert.Empty(judge.Check(Answer("GET", "/v1/agreements/demo/events", 200, "text/event-stream", "")));
+        Assert.Contains("no body", Assert.Single(judge.Check(Answer("GET", "/v1/agreements/demo/events", 200, null, ""))));
+
         // A path no route answers is not the document's business; a described route's undeclared method neither.
         Assert.Empty(judge.Check(Answer("GET", "/no/such/path", StatusCodes.Status404NotFound, null, "")));
     }
