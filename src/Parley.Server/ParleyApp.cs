@@ -11,6 +11,7 @@ using Parley.Server.Security;
 using Parley.Server.Theaters;
 using Parley.Storage.Sqlite;
 using Parley.Server.Configuration;
+using Parley.Server.Http;
 
 namespace Parley.Server;
 
@@ -91,7 +92,15 @@ public static class ParleyApp
         builder.Services.AddSingleton<Tak.CotFeed>().AddHostedService(sp => sp.GetRequiredService<Tak.CotFeed>());
         builder.Services.AddSingleton(new Disclosure(CenterSecret(options.DataDirectory)));
         builder.Services.AddSingleton(options.Time ?? TimeProvider.System);
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJson.Default));
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJson.Default);
+
+            // As WireJson writes: the OpenAPI document and problem documents follow the same names, numbers and nulls.
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+        });
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<StoreUnavailableHandler>();
         builder.Services.AddSingleton<StoreReadiness>();
@@ -105,7 +114,7 @@ public static class ParleyApp
             // The document describes the API, not one deployment: no server address in it.
             document.Servers?.Clear();
             return Task.CompletedTask;
-        }));
+        }).AddContract());
 
         // Each token is verified against the keys of the party it names: its own identity provider's, or the
         // center's development key (kept in the data folder) for a party that has none.
@@ -113,6 +122,7 @@ public static class ParleyApp
         // Any route that forgets to name its roles still refuses anonymous calls.
         builder.Services.AddAuthorization(o => o.FallbackPolicy = new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
 
+        options.ConfigureServices?.Invoke(builder.Services);
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
@@ -127,7 +137,7 @@ public static class ParleyApp
 
         app.MapGet("/health", (TheaterRegistry registry) =>
             ApiSupport.Json(new HealthResponse("ok", [.. registry.AgreementIds.Select(a => a.Value)])))
-            .WithTags("Service").WithSummary("Liveness and the agreements served.").AllowAnonymous();
+            .WithTags("Service").WithSummary("Liveness and the agreements served.").Produces<HealthResponse>().AllowAnonymous();
         app.MapGet("/health/ready", async Task<IResult> (HttpContext http, TheaterRegistry registry, StoreReadiness readiness) =>
             await readiness.IsReadyAsync(http.RequestAborted)
                 ? ApiSupport.Json(new HealthResponse("ready", [.. registry.AgreementIds.Select(a => a.Value)]))

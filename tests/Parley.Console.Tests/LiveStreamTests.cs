@@ -24,7 +24,7 @@ public sealed class LiveStreamTests(BrowserFixture browser)
         using (var red = server.Client("red"))
         {
             var submitted = await red.PostAsync("/v1/agreements/demo/operations", RunningServer.GeoJson(
-                Json.Operation("red-while-offline", "strike", Json.Box(9.300, 42.200, 9.310, 42.208))), TestContext.Current.CancellationToken);
+                Parley.Server.Tests.Json.Operation("red-while-offline", "strike", Parley.Server.Tests.Json.Box(9.300, 42.200, 9.310, 42.208))), TestContext.Current.CancellationToken);
             Assert.Equal(System.Net.HttpStatusCode.Created, submitted.StatusCode);
         }
 

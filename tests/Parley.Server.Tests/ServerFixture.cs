@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Parley.Server;
 using Parley.Server.Configuration;
 using Parley.Server.Security;
@@ -10,9 +11,10 @@ namespace Parley.Server.Tests;
 /// <summary>A real Parley server on a loopback port with its own data folder and the demo agreement.</summary>
 public sealed class RunningServer : IAsyncDisposable
 {
-    private RunningServer(WebApplication app, string dataDirectory, bool ownsDirectory)
+    private RunningServer(WebApplication app, string dataDirectory, bool ownsDirectory, Contract.AnswerRecorder answers)
     {
         App = app;
+        Answers = answers;
         DataDirectory = dataDirectory;
         _ownsDirectory = ownsDirectory;
         BaseAddress = new Uri(app.Urls.First());
@@ -25,6 +27,9 @@ public sealed class RunningServer : IAsyncDisposable
     public string DataDirectory { get; }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>Every answer this server sent, checked against docs/openapi.json; disposing the server fails on any violation.</summary>
+    public Contract.AnswerRecorder Answers { get; }
 
     /// <summary>Starts a server; <paramref name="agreements"/> are agreement texts loaded at start-up (besides <paramref name="agreementFiles"/>), <paramref name="time"/> its clock.</summary>
     /// <param name="dataDirectory">The data folder; a new temporary one when null.</param>
@@ -59,8 +64,17 @@ public sealed class RunningServer : IAsyncDisposable
             Time = time,
             ConfigureLogging = configureLogging,
         };
-        var app = await ParleyApp.StartAsync(configure is null ? options : configure(options));
-        return new RunningServer(app, dataDirectory, owns);
+        var answers = new Contract.AnswerRecorder();
+        var configured = configure is null ? options : configure(options);
+        var app = await ParleyApp.StartAsync(configured with
+        {
+            ConfigureServices = services =>
+            {
+                configured.ConfigureServices?.Invoke(services);
+                services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(answers);
+            },
+        });
+        return new RunningServer(app, dataDirectory, owns, answers);
     }
 
     // Long-lived tokens: tests that move a fake clock forward by a day still hold valid ones.
@@ -89,6 +103,13 @@ public sealed class RunningServer : IAsyncDisposable
             {
                 // A handle still closing; the temp folder is cleaned by the OS later.
             }
+        }
+
+        // The document is the contract: an answer it does not describe fails the test that received it.
+        if (Answers.Violations.Count > 0)
+        {
+            Assert.Fail($"{Answers.Violations.Count} answer(s) of {Answers.Checked} not as docs/openapi.json describes them:\n" +
+                string.Join("\n", Answers.Violations.Distinct().Take(40)));
         }
     }
 }

@@ -144,7 +144,7 @@ public sealed record SubscriptionView(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("area")] JsonElement Area,
     [property: JsonPropertyName("start")] string Start,
-    [property: JsonPropertyName("end"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? End,
+    [property: JsonPropertyName("end")] string? End,
     [property: JsonPropertyName("kinds")] IReadOnlyList<string> Kinds,
     [property: JsonPropertyName("webhook")] string? Webhook,
     [property: JsonPropertyName("created")] string Created);

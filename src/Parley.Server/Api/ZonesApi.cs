@@ -31,7 +31,7 @@ internal static class ZonesApi
 
         zones.MapGet("/{id}", GetAsync).RequireRole(Roles.All.ToArray())
             .WithSummary("One zone, if the caller may see it.")
-            .Produces<System.Text.Json.JsonElement>(contentType: "application/geo+json").ProducesProblem(404);
+            .Produces<System.Text.Json.JsonElement>().ProducesProblem(404);
 
         zones.MapPut("/{id}", ReplaceAsync).RequireRole(Roles.Operator).RequireSignature()
             .WithSummary("Replace a zone (owner only; If-Match with the ETag guards against lost updates).")

@@ -124,6 +124,9 @@ public sealed record ParleyServerOptions
     /// </summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 
+    /// <summary>Adds services before the server is built: lets a host observe the pipeline, e.g. a test checking every answer against the OpenAPI document.</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+
     /// <summary>The TAK streaming endpoints (<c>--cot-listen</c>), their client certificates and refresh.</summary>
     public CotFeedOptions Cot { get; init; } = new();
 }

@@ -44,7 +44,8 @@ internal static class SubmissionFilter
     /// <summary>Requires the request to carry a signature by one of the caller's submission keys (after <c>RequireRole</c>).</summary>
     public static RouteHandlerBuilder RequireSignature(this RouteHandlerBuilder builder)
     {
-        builder.ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        builder.ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithMetadata(new SignedWriteMetadata());
         builder.AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
