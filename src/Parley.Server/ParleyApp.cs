@@ -94,6 +94,9 @@ public static class ParleyApp
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJson.Default));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<StoreUnavailableHandler>();
+        builder.Services.AddExceptionHandler<Parley.Server.Http.BadParameterHandler>();
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddSingleton<ValidationBudgets>();
         builder.Services.AddSingleton<StoreReadiness>();
         builder.Services.AddRequestLimits(options);
         builder.AddMonitoring(options);
