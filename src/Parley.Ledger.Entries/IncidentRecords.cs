@@ -133,7 +133,7 @@ public static class IncidentRecords
                 var reporter = new PartyId((string)content["owner"]!);
                 theater.Incidents.Upsert(new Incident
                 {
-                    Report = IncidentReader.Read(report.RootElement, theater.Agreement, reporter),
+                    Report = IncidentReader.Read(report.RootElement, theater.Agreement, reporter, stored: true),
                     Reported = Time(content["reported"]),
                     ReplyDeadline = Time(content["reply_deadline"]),
                     Audience = [.. content["shared_with"]!.AsArray().Select(p => new PartyId((string)p!))],

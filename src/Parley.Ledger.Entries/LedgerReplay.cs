@@ -102,7 +102,7 @@ public static class LedgerReplay
                 case "zone":
                     {
                         using var doc = FeatureReader.ParseJson(System.Text.Encoding.UTF8.GetBytes(content["feature"]!.ToJsonString()));
-                        var zone = FeatureReader.ReadZones(doc.RootElement, theater.Agreement)[0];
+                        var zone = FeatureReader.ReadStoredZones(doc.RootElement, theater.Agreement)[0];
                         theater.Upsert(zone with { Version = content["version"]!.GetValue<long>() });
                         break;
                     }
@@ -110,7 +110,7 @@ public static class LedgerReplay
                 case "operation":
                     {
                         using var doc = FeatureReader.ParseJson(System.Text.Encoding.UTF8.GetBytes(content["feature"]!.ToJsonString()));
-                        var operation = FeatureReader.ReadOperations(doc.RootElement, theater.Agreement)[0];
+                        var operation = FeatureReader.ReadStoredOperations(doc.RootElement, theater.Agreement)[0];
                         theater.Upsert(operation with
                         {
                             Version = content["version"]!.GetValue<long>(),

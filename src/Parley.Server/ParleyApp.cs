@@ -103,6 +103,9 @@ public static class ParleyApp
         });
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<StoreUnavailableHandler>();
+        builder.Services.AddExceptionHandler<Parley.Server.Http.BadParameterHandler>();
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddSingleton<ValidationBudgets>();
         builder.Services.AddSingleton<StoreReadiness>();
         builder.Services.AddRequestLimits(options);
         builder.AddMonitoring(options);

@@ -40,6 +40,12 @@ public static class ServeCommand
             HelpName = "N",
         };
         var rateBurst = new Option<int>("--rate-burst") { Description = "Requests a party may send at once above --rate-limit.", DefaultValueFactory = _ => defaults.RateLimitBurst, HelpName = "N" };
+        var validationBudget = new Option<int>("--validation-budget")
+        {
+            Description = "Vertices per minute each party's bodies may make the server validate (a minute's worth at once); 0 turns the budget off.",
+            DefaultValueFactory = _ => defaults.ValidationVerticesPerMinute,
+            HelpName = "N",
+        };
         rateLimit.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() < 0)
@@ -69,7 +75,7 @@ public static class ServeCommand
         var logFormat = new Option<string>("--log-format") { Description = "Console log lines as plain text or as JSON lines carrying the trace id.", DefaultValueFactory = _ => "text" };
         logFormat.AcceptOnlyFromAmong("text", "json");
         var tiles = new Option<string[]>("--console-tiles") { Description = "An origin the console may load basemap tiles from (https://host[:port]); repeat for more.", HelpName = "ORIGIN", AllowMultipleArgumentsPerToken = false };
-        var command = new Command("serve", "Start the Parley server on the embedded store.") { data, urls, demo, agreements, quiet, certificate, certificateKey, store, connection, rateLimit, rateBurst, cotListen, cotClient, tiles, metricsUrls, otlp, logFormat };
+        var command = new Command("serve", "Start the Parley server on the embedded store.") { data, urls, demo, agreements, quiet, certificate, certificateKey, store, connection, rateLimit, rateBurst, validationBudget, cotListen, cotClient, tiles, metricsUrls, otlp, logFormat };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var options = new ParleyServerOptions
@@ -86,6 +92,7 @@ public static class ServeCommand
                 ConnectionString = parsed.GetValue(connection) ?? Environment.GetEnvironmentVariable("PARLEY_CONNECTION"),
                 RateLimitPerSecond = parsed.GetValue(rateLimit),
                 RateLimitBurst = parsed.GetValue(rateBurst),
+                ValidationVerticesPerMinute = parsed.GetValue(validationBudget),
                 Cot = Tak(parsed.GetValue(cotListen) ?? [], parsed.GetValue(cotClient) ?? []),
                 ConsoleTileOrigins = parsed.GetValue(tiles) ?? [],
                 MetricsUrls = parsed.GetValue(metricsUrls),

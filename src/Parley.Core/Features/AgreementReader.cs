@@ -57,6 +57,11 @@ public static class AgreementReader
         {
             errors.Add(new InputError(null, "id", "required: the agreement id"));
         }
+        else if (!IsToken(id))
+        {
+            errors.Add(new InputError(null, "id", IdRefusal(id)));
+            id = null;
+        }
 
         var agreement = Agreement.Default(id ?? "invalid");
         agreement = agreement with
@@ -251,7 +256,7 @@ public static class AgreementReader
             var id = Str(p, "id", errors, path);
             if (string.IsNullOrWhiteSpace(id) || !IsToken(id))
             {
-                errors.Add(new InputError(null, path + "id", "required: letters, digits, '-', '_' or '.'"));
+                errors.Add(new InputError(null, path + "id", IdRefusal(id)));
                 continue;
             }
 

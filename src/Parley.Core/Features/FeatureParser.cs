@@ -61,6 +61,7 @@ internal sealed class FeatureParser
     private static readonly IReadOnlyList<PartyId> NoParties = [];
 
     private readonly Agreement _agreement;
+    private readonly ReadGuard _guard;
     private readonly PartyId? _caller;
     private readonly bool _isZone;
     private readonly int _maxVertices;
@@ -75,9 +76,10 @@ internal sealed class FeatureParser
     private int _offset; // where the reader's text begins in the feature's: a new reader takes over after coordinates scanned without it
 
     /// <summary>Creates a parser for zones (<paramref name="isZone"/>) or operations under <paramref name="agreement"/>.</summary>
-    public FeatureParser(Agreement agreement, PartyId? caller, bool isZone)
+    public FeatureParser(Agreement agreement, PartyId? caller, bool isZone, ReadGuard? guard = null)
     {
         _agreement = agreement;
+        _guard = guard ?? ReadGuard.None;
         _caller = caller;
         _isZone = isZone;
         _maxVertices = agreement.MaxVerticesPerFeature;
@@ -434,7 +436,7 @@ internal sealed class FeatureParser
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool ScanPosition(ReadOnlySpan<byte> text, ref int at)
     {
-        if (_positions >= _maxVertices || !ScanNumber(text, ref at, out double x) || !ScanSeparator(text, ref at, (byte)',') ||
+        if (_positions >= _maxVertices + _pathLengths.Count + 1 || !ScanNumber(text, ref at, out double x) || !ScanSeparator(text, ref at, (byte)',') ||
             !ScanNumber(text, ref at, out double y))
         {
             return false;
@@ -689,7 +691,8 @@ internal sealed class FeatureParser
     /// <summary>A position whose first number the reader is on, to its <c>]</c>: two or three finite numbers, longitude and latitude in range.</summary>
     private bool ReadPosition(ref Utf8JsonReader r)
     {
-        if (_positions >= _maxVertices || !Number(ref r, out double x))
+        // A ring's closing position is not counted: the exact count is made once the paths are known (TryShape).
+        if (_positions >= _maxVertices + _pathLengths.Count + 1 || !Number(ref r, out double x))
         {
             return false; // more vertices than the agreement allows: the reference names the limit
         }
@@ -889,7 +892,7 @@ internal sealed class FeatureParser
         }
 
         f.Name = r.ValueIsEscaped ? r.GetString() : Encoding.UTF8.GetString(r.ValueSpan);
-        return f.Name!.Length <= 200;
+        return f.Name!.Length <= FeatureReader.MaxNameCharacters || FeatureReader.CountCharacters(f.Name) <= FeatureReader.MaxNameCharacters;
     }
 
     private bool ReadOwner(ref Utf8JsonReader r, ref Fields f)
@@ -1018,17 +1021,9 @@ internal sealed class FeatureParser
     {
         item = null;
         string id = f.Id!;
-        if (id.Length == 0 || id.Length > 128)
+        if (!IdGrammar.IsValid(id))
         {
             return false;
-        }
-
-        foreach (char c in id)
-        {
-            if (c == '/' || char.IsControl(c))
-            {
-                return false;
-            }
         }
 
         if (!f.HasKind || !TryKind(buffer, ref f, out string kind, out var zoneKind))
@@ -1059,11 +1054,13 @@ internal sealed class FeatureParser
             return false;
         }
 
-        if (f.SharedWith is { Count: > 0 } && f.Visibility != Visibility.Parties)
+        if (f.SharedWith is { Count: > 0 } ? f.Visibility != Visibility.Parties : f.Visibility == Visibility.Parties)
         {
             return false;
         }
 
+        // Charged as the reference charges them (a ring's closing position is not a vertex), before the rings' checks.
+        _guard.Vertices(f.Geometry is GeometryType.Polygon or GeometryType.MultiPolygon ? _positions - _pathLengths.Count : _positions);
         var shape = TryShape(ref f);
         if (shape is null)
         {
@@ -1085,7 +1082,14 @@ internal sealed class FeatureParser
     {
         bool point = f.Geometry == GeometryType.Point;
         bool line = f.Geometry is GeometryType.LineString or GeometryType.MultiLineString;
-        if ((point ? f.Radius is not > 0 : f.Radius is not null) || (line ? f.Corridor is not > 0 : f.Corridor is not null))
+        if ((point ? f.Radius is not (> 0 and <= FeatureReader.MaxBufferMetres) : f.Radius is not null) ||
+            (line ? f.Corridor is not (> 0 and <= FeatureReader.MaxBufferMetres) : f.Corridor is not null))
+        {
+            return null;
+        }
+
+        int vertices = f.Geometry is GeometryType.Polygon or GeometryType.MultiPolygon ? _positions - _pathLengths.Count : _positions;
+        if (vertices > _maxVertices)
         {
             return null;
         }

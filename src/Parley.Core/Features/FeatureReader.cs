@@ -20,12 +20,17 @@ namespace Parley.Core.Features;
 /// </remarks>
 public static class FeatureReader
 {
-    private static readonly string[] TimeFormats =
-    [
-        "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
-        "yyyy-MM-dd't'HH:mm:ssK", "yyyy-MM-dd't'HH:mm:ss.FFFFFFFK",
-        "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd HH:mm:ss.FFFFFFFK",
-    ];
+    /// <summary>
+    /// The widest footprint buffer: a <c>radius_m</c> or <c>corridor_m</c> of at most 10,000 km, about a quarter of a
+    /// meridian. A wider circle or corridor would cover more than a hemisphere, which no operation or zone does.
+    /// </summary>
+    public const double MaxBufferMetres = 10_000_000;
+
+    /// <summary>The widest altitude: <c>alt_min_m</c> and <c>alt_max_m</c> lie within ±1,000,000,000 m.</summary>
+    public const double MaxAltitudeMetres = 1e9;
+
+    /// <summary>The most characters (Unicode scalar values) in a zone's or operation's <c>name</c>.</summary>
+    public const int MaxNameCharacters = 200;
 
     /// <summary>
     /// Parses UTF-8 JSON text into a document, refusing malformed JSON with a clear error: invalid UTF-8, nesting
@@ -51,6 +56,12 @@ public static class FeatureReader
         {
             // The parser's own message says what is wrong; its position suffix is given separately. A repeated
             // property name is found after parsing, with no position.
+            if (e.LineNumber is null && DuplicateNames.Find(utf8.Span) is { } repeated)
+            {
+                throw new InputRejectedException(new InputError(repeated.FeatureId, repeated.Field,
+                    $"malformed JSON at line {repeated.Line}, byte {repeated.Byte}: the name '{Clip(repeated.Field.Split('.')[^1])}' is repeated in one object"));
+            }
+
             string reason = e.Message.Split(" LineNumber:", 2)[0].Trim().TrimEnd('.');
             string at = e.LineNumber is { } line ? $" at line {line + 1}, byte {e.BytePositionInLine + 1}" : "";
             throw new InputRejectedException(new InputError(null, "$", $"malformed JSON{at}: {Clip(reason, 120)}"));
@@ -75,6 +86,18 @@ public static class FeatureReader
     /// <summary>Reads operations (state <see cref="OperationState.Proposed"/>).</summary>
     public static IReadOnlyList<Operation> ReadOperations(JsonElement root, Agreement agreement, PartyId? caller = null) =>
         Read(root, agreement, caller, isZone: false, (f, _) => OperationOf(f));
+
+    /// <summary>
+    /// Reads zones already accepted (stored rows, ledger entries): as <see cref="ReadZones"/>, but with the rules of
+    /// what was accepted before the id grammar, the buffer bound and the <c>shared_with</c> rule, so that every
+    /// earlier record still reads.
+    /// </summary>
+    public static IReadOnlyList<Zone> ReadStoredZones(JsonElement root, Agreement agreement) =>
+        Read(root, agreement, null, isZone: true, (f, _) => ZoneOf(f), stored: true);
+
+    /// <summary>Reads operations already accepted, as <see cref="ReadStoredZones"/> reads zones.</summary>
+    public static IReadOnlyList<Operation> ReadStoredOperations(JsonElement root, Agreement agreement) =>
+        Read(root, agreement, null, isZone: false, (f, _) => OperationOf(f), stored: true);
 
     /// <summary>What a valid feature says, before it becomes a zone or an operation.</summary>
     internal sealed record Parsed(
@@ -104,11 +127,20 @@ public static class FeatureReader
         Name = f.Name, Visibility = f.Visibility, SharedWith = f.SharedWith,
     };
 
-    private static List<T> Read<T>(JsonElement root, Agreement agreement, PartyId? caller, bool isZone, Func<Parsed, int, T> make)
+    /// <summary>Reads zones as <see cref="ReadZones"/> does, under <paramref name="guard"/>.</summary>
+    internal static IReadOnlyList<Zone> ReadZonesGuarded(JsonElement root, Agreement agreement, PartyId? caller, ReadGuard guard) =>
+        Read(root, agreement, caller, isZone: true, (f, _) => ZoneOf(f), guard: guard);
+
+    /// <summary>Reads operations as <see cref="ReadOperations"/> does, under <paramref name="guard"/>.</summary>
+    internal static IReadOnlyList<Operation> ReadOperationsGuarded(JsonElement root, Agreement agreement, PartyId? caller, ReadGuard guard) =>
+        Read(root, agreement, caller, isZone: false, (f, _) => OperationOf(f), guard: guard);
+
+    private static List<T> Read<T>(JsonElement root, Agreement agreement, PartyId? caller, bool isZone, Func<Parsed, int, T> make, bool stored = false,
+        ReadGuard? guard = null)
     {
         try
         {
-            return ReadChecked(root, agreement, caller, isZone, make);
+            return ReadChecked(root, agreement, caller, isZone, make, stored, guard ?? ReadGuard.None);
         }
         catch (InvalidOperationException)
         {
@@ -117,7 +149,7 @@ public static class FeatureReader
         }
     }
 
-    private static List<T> ReadChecked<T>(JsonElement root, Agreement agreement, PartyId? caller, bool isZone, Func<Parsed, int, T> make)
+    private static List<T> ReadChecked<T>(JsonElement root, Agreement agreement, PartyId? caller, bool isZone, Func<Parsed, int, T> make, bool stored, ReadGuard guard)
     {
         var errors = new List<InputError>();
         var result = new List<T>();
@@ -138,7 +170,8 @@ public static class FeatureReader
             int i = 0;
             foreach (var feature in features.EnumerateArray())
             {
-                var parsed = ReadOne(feature, $"features[{i}].", agreement, caller, isZone, errors);
+                guard.Vertices(0);
+                var parsed = ReadOne(feature, $"features[{i}].", agreement, caller, isZone, errors, stored, guard);
                 if (parsed is not null)
                 {
                     if (!seen.Add(parsed.Id))
@@ -160,7 +193,7 @@ public static class FeatureReader
         }
         else if (type == "Feature")
         {
-            var parsed = ReadOne(root, "", agreement, caller, isZone, errors);
+            var parsed = ReadOne(root, "", agreement, caller, isZone, errors, stored, guard);
             if (parsed is not null)
             {
                 result.Add(make(parsed, 0));
@@ -183,8 +216,10 @@ public static class FeatureReader
     /// Reads one element of a collection (or the root Feature): null, with what is wrong added to <paramref name="errors"/>,
     /// each field prefixed with <paramref name="path"/>, unless it is valid.
     /// </summary>
+    /// <remarks><paramref name="stored"/>: a record accepted before, read under the earlier rules (see <see cref="ReadStoredZones"/>).</remarks>
     /// <exception cref="InvalidOperationException">A string it decodes holds a lone UTF-16 surrogate escape.</exception>
-    internal static Parsed? ReadOne(JsonElement f, string path, Agreement agreement, PartyId? caller, bool isZone, List<InputError> errors)
+    internal static Parsed? ReadOne(JsonElement f, string path, Agreement agreement, PartyId? caller, bool isZone, List<InputError> errors, bool stored = false,
+        ReadGuard? guard = null)
     {
         int before = errors.Count;
         string? id = null;
@@ -215,10 +250,11 @@ public static class FeatureReader
         {
             Error("id", "required: a string or number that identifies the feature");
         }
-        else if (id.Length > 128 || id.Any(char.IsControl) || id.Contains('/'))
+        else if (stored ? id.Length > 128 || id.Any(char.IsControl) || id.Contains('/') : !IdGrammar.IsValid(id))
         {
+            string why = IdGrammar.Refusal(id) ?? $"must be {IdGrammar.Description}";
             id = Clip(id, 128); // every error names it: a 10,000-character id is not echoed whole
-            Error("id", "must be at most 128 characters, without '/' or control characters");
+            Error("id", why);
         }
 
         if (!f.TryGetProperty("properties", out var props) || props.ValueKind != JsonValueKind.Object)
@@ -290,9 +326,9 @@ public static class FeatureReader
         string? name = null;
         if (props.TryGetProperty("name", out var n) && n.ValueKind != JsonValueKind.Null)
         {
-            if (n.ValueKind != JsonValueKind.String || n.GetString()!.Length > 200)
+            if (n.ValueKind != JsonValueKind.String || CountCharacters(n.GetString()!) > MaxNameCharacters)
             {
-                Error("properties.name", "must be a string of at most 200 characters");
+                Error("properties.name", $"must be a string of at most {MaxNameCharacters} characters (Unicode scalar values)");
             }
             else
             {
@@ -339,6 +375,11 @@ public static class FeatureReader
             }
         }
 
+        if (!stored && visibility == Visibility.Parties && shared.Count == 0 && !errors.Any(e => e.Field == path + "properties.shared_with"))
+        {
+            Error("properties.shared_with", "required with visibility \"parties\": a non-empty array of the party ids that may see the geometry");
+        }
+
         // geometry
         Shape? shape = null;
         if (!f.TryGetProperty("geometry", out var g) || g.ValueKind != JsonValueKind.Object)
@@ -347,7 +388,7 @@ public static class FeatureReader
         }
         else
         {
-            shape = GeometryReader.Read(g, props, path, id, agreement.MaxVerticesPerFeature, errors);
+            shape = GeometryReader.Read(g, props, path, id, agreement.MaxVerticesPerFeature, errors, stored, guard);
         }
 
         if (errors.Count > before || shape is null || start is null)
@@ -359,20 +400,41 @@ public static class FeatureReader
         return new Parsed(id!, owner, kind, volume, name, visibility, shared);
     }
 
-    internal static double? ReadNumber(JsonElement props, string field, string path, string? id, List<InputError> errors)
+    /// <summary>A number of metres: finite, and within ±<paramref name="limit"/> (<paramref name="beyond"/> says why, when given).</summary>
+    internal static double? ReadNumber(JsonElement props, string field, string path, string? id, List<InputError> errors,
+        double limit = MaxAltitudeMetres, string? beyond = null)
     {
         if (!props.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
 
-        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var d) || !double.IsFinite(d) || Math.Abs(d) > 1e9)
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var d) || !double.IsFinite(d))
         {
             errors.Add(new InputError(id, path + "properties." + field, "must be a finite number (metres)"));
             return null;
         }
 
+        if (Math.Abs(d) > limit)
+        {
+            errors.Add(new InputError(id, path + "properties." + field,
+                beyond ?? $"must lie within ±{limit.ToString("N0", CultureInfo.InvariantCulture)} m"));
+            return null;
+        }
+
         return d;
+    }
+
+    /// <summary>The characters of <paramref name="text"/> as Parley counts them: Unicode scalar values.</summary>
+    internal static int CountCharacters(string text)
+    {
+        int count = 0;
+        foreach (var _ in text.EnumerateRunes())
+        {
+            count++;
+        }
+
+        return count;
     }
 
     private static DateTimeOffset? ReadTime(JsonElement props, string field, string path, string? id, List<InputError> errors, bool required)
@@ -392,28 +454,20 @@ public static class FeatureReader
             return time;
         }
 
-        errors.Add(new InputError(id, path + "properties." + field, "must be an RFC 3339 time with a zone offset, such as 2026-05-01T06:00:00Z"));
+        errors.Add(new InputError(id, path + "properties." + field, TimeRefusal));
         return null;
     }
 
-    /// <summary>Parses an RFC 3339 time that carries a zone offset, as UTC.</summary>
+    /// <summary>Parses an RFC 3339 time that carries a zone offset, as UTC, to the tick (see <see cref="Rfc3339"/>).</summary>
     internal static bool TryParseTime(string? text, out DateTimeOffset time)
     {
-        // The format's K also matches no offset at all, which would read the time in the server's own zone;
-        // and it takes 'Z' but not the 'z' that RFC 3339 allows as well.
-        if (text is not null && HasOffset(text) &&
-            DateTimeOffset.TryParseExact(text.EndsWith('z') ? text[..^1] + "Z" : text, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
-        {
-            time = parsed.ToUniversalTime();
-            return true;
-        }
-
         time = default;
-        return false;
+        return text is not null && Rfc3339.TryParse(text, out time);
     }
 
-    private static bool HasOffset(string time) =>
-        time.EndsWith('Z') || time.EndsWith('z') || (time.Length > 6 && time[^6] is '+' or '-' && time[^3] == ':');
+    /// <summary>The refusal of a time that is not RFC 3339 as Parley reads it.</summary>
+    internal const string TimeRefusal =
+        "must be an RFC 3339 time with a zone offset and at most 9 fraction digits, such as 2026-05-01T06:00:00Z or 2026-05-01T06:00:00.123456789+02:00";
 
     internal static string Clip(string s, int length = 40) => s.Length <= length ? s : s[..length] + "…";
 }

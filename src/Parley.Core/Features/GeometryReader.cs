@@ -8,7 +8,13 @@ internal static class GeometryReader
 {
     private sealed class VertexBudgetExceeded : Exception;
 
-    public static Shape? Read(JsonElement g, JsonElement props, string path, string? id, int maxVertices, List<InputError> errors)
+    /// <summary>
+    /// The footprint of geometry <paramref name="g"/> with the buffer properties of <paramref name="props"/>; null, with
+    /// what is wrong in <paramref name="errors"/>, otherwise. At most <paramref name="maxVertices"/> vertices: every
+    /// position counts but a ring's closing one, which repeats its first.
+    /// </summary>
+    public static Shape? Read(JsonElement g, JsonElement props, string path, string? id, int maxVertices, List<InputError> errors, bool stored = false,
+        ReadGuard? guard = null)
     {
         int before = errors.Count;
         void Error(string field, string message) => errors.Add(new InputError(id, path + field, message));
@@ -26,8 +32,14 @@ internal static class GeometryReader
             return null;
         }
 
-        double? radius = FeatureReader.ReadNumber(props, "radius_m", path, id, errors);
-        double? corridor = FeatureReader.ReadNumber(props, "corridor_m", path, id, errors);
+        double limit = stored ? FeatureReader.MaxAltitudeMetres : FeatureReader.MaxBufferMetres;
+        double? radius = FeatureReader.ReadNumber(props, "radius_m", path, id, errors, limit, BeyondBuffer);
+        double? corridor = FeatureReader.ReadNumber(props, "corridor_m", path, id, errors, limit, BeyondBuffer);
+        if (errors.Skip(before).Any(e => e.Message == BeyondBuffer))
+        {
+            return null;
+        }
+
         if (type == "Point" ? radius is not > 0 : radius is not null)
         {
             Error("properties.radius_m", type == "Point" ? "required with a Point: a positive number of metres" : "only allowed with a Point");
@@ -42,20 +54,34 @@ internal static class GeometryReader
         int budget = maxVertices;
         try
         {
+            return ReadShape(type, coordinates, radius, corridor, before, maxVertices, ref budget, errors, Error);
+        }
+        finally
+        {
+            // Charged whether the feature is valid or not: a refused feature cost its reading too.
+            guard?.Vertices(maxVertices - budget);
+        }
+    }
+
+    private static Shape? ReadShape(string type, JsonElement coordinates, double? radius, double? corridor, int before, int maxVertices, ref int budget,
+        List<InputError> errors, Action<string, string> error)
+    {
+        try
+        {
             switch (type)
             {
                 case "Point":
                     {
-                        var p = Position(coordinates, "geometry.coordinates", ref budget, Error);
+                        var p = Position(coordinates, "geometry.coordinates", ref budget, error);
                         return p is null || errors.Count > before ? null : Shape.Circle(p.Value.X, p.Value.Y, radius!.Value);
                     }
 
                 case "LineString":
                     {
-                        var line = Positions(coordinates, "geometry.coordinates", ref budget, Error);
+                        var line = Positions(coordinates, "geometry.coordinates", ref budget, error);
                         if (line is not null && line.Length < 4)
                         {
-                            Error("geometry.coordinates", "a LineString needs at least two positions");
+                            error("geometry.coordinates", "a LineString needs at least two positions");
                         }
 
                         return line is null || errors.Count > before ? null : Shape.Corridor(line, corridor!.Value);
@@ -67,10 +93,10 @@ internal static class GeometryReader
                         int i = 0;
                         foreach (var part in coordinates.EnumerateArray())
                         {
-                            var line = Positions(part, $"geometry.coordinates[{i}]", ref budget, Error);
+                            var line = Positions(part, $"geometry.coordinates[{i}]", ref budget, error);
                             if (line is not null && line.Length < 4)
                             {
-                                Error($"geometry.coordinates[{i}]", "a line string needs at least two positions");
+                                error($"geometry.coordinates[{i}]", "a line string needs at least two positions");
                             }
 
                             if (line is not null)
@@ -83,7 +109,7 @@ internal static class GeometryReader
 
                         if (i == 0)
                         {
-                            Error("geometry.coordinates", "a MultiLineString needs at least one line string");
+                            error("geometry.coordinates", "a MultiLineString needs at least one line string");
                         }
 
                         return errors.Count > before ? null : Shape.Corridor(lines, corridor!.Value);
@@ -91,13 +117,13 @@ internal static class GeometryReader
 
                 case "Polygon":
                     {
-                        var rings = Rings(coordinates, "geometry.coordinates", ref budget, Error);
+                        var rings = Rings(coordinates, "geometry.coordinates", ref budget, error);
                         if (rings is null || errors.Count > before)
                         {
                             return null;
                         }
 
-                        return Polygons([rings], Error);
+                        return Polygons([rings], error);
                     }
 
                 default:
@@ -106,7 +132,7 @@ internal static class GeometryReader
                         int i = 0;
                         foreach (var polygon in coordinates.EnumerateArray())
                         {
-                            var rings = Rings(polygon, $"geometry.coordinates[{i}]", ref budget, Error);
+                            var rings = Rings(polygon, $"geometry.coordinates[{i}]", ref budget, error);
                             if (rings is not null)
                             {
                                 polygons.Add(rings);
@@ -117,19 +143,23 @@ internal static class GeometryReader
 
                         if (i == 0)
                         {
-                            Error("geometry.coordinates", "a MultiPolygon needs at least one polygon");
+                            error("geometry.coordinates", "a MultiPolygon needs at least one polygon");
                         }
 
-                        return errors.Count > before ? null : Polygons(polygons, Error);
+                        return errors.Count > before ? null : Polygons(polygons, error);
                     }
             }
         }
         catch (VertexBudgetExceeded)
         {
-            Error("geometry.coordinates", $"more than {maxVertices} vertices (the agreement's limit per feature)");
+            error("geometry.coordinates", $"more than {maxVertices} vertices (the agreement's limit per feature; a ring's closing position is not counted)");
             return null;
         }
     }
+
+    /// <summary>The refusal of a radius or corridor half-width beyond <see cref="FeatureReader.MaxBufferMetres"/>.</summary>
+    internal const string BeyondBuffer =
+        "must be at most 10,000,000 m (10,000 km, a quarter of a meridian): a wider footprint would cover more than a hemisphere";
 
     private static Shape? Polygons(List<IReadOnlyList<double[]>> polygons, Action<string, string> error)
     {
@@ -179,7 +209,7 @@ internal static class GeometryReader
         foreach (var ring in rings.EnumerateArray())
         {
             string at = $"{field}[{i++}]";
-            var packed = Positions(ring, at, ref budget, error);
+            var packed = Positions(ring, at, ref budget, error, ring: true);
             if (packed is null)
             {
                 return null;
@@ -240,7 +270,8 @@ internal static class GeometryReader
         return list.Count == packed.Length ? packed : [.. list];
     }
 
-    private static double[]? Positions(JsonElement array, string field, ref int budget, Action<string, string> error)
+    /// <summary>The positions of a line string or (<paramref name="ring"/>) a ring, whose closing position is not counted.</summary>
+    private static double[]? Positions(JsonElement array, string field, ref int budget, Action<string, string> error, bool ring = false)
     {
         if (array.ValueKind != JsonValueKind.Array)
         {
@@ -249,12 +280,13 @@ internal static class GeometryReader
         }
 
         int length = array.GetArrayLength();
-        if (length > budget)
+        int vertices = ring && length > 1 ? length - 1 : length;
+        if (vertices > budget)
         {
             throw new VertexBudgetExceeded();
         }
 
-        budget -= length;
+        budget -= vertices;
         var packed = new double[length * 2];
         int i = 0;
         foreach (var position in array.EnumerateArray())

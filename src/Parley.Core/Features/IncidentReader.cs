@@ -37,13 +37,17 @@ public static class IncidentReader
     public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(366);
 
     /// <summary>Reads one report, made by <paramref name="reporter"/>, under <paramref name="agreement"/>.</summary>
+    /// <param name="feature">The report, a GeoJSON Feature.</param>
+    /// <param name="agreement">The rules it is read under.</param>
+    /// <param name="reporter">The reporting party.</param>
+    /// <param name="stored">A report accepted before (the ledger's): its id is read under the rule before the id grammar.</param>
     /// <exception cref="InputRejectedException">Anything is wrong; every error names its field.</exception>
-    public static IncidentReport Read(JsonElement feature, Agreement agreement, PartyId reporter)
+    public static IncidentReport Read(JsonElement feature, Agreement agreement, PartyId reporter, bool stored = false)
     {
         ArgumentNullException.ThrowIfNull(agreement);
         try
         {
-            return ReadChecked(feature, agreement, reporter);
+            return ReadChecked(feature, agreement, reporter, stored);
         }
         catch (InvalidOperationException)
         {
@@ -127,7 +131,7 @@ public static class IncidentReader
     private static DateTimeOffset Instant(JsonElement text) =>
         FeatureReader.TryParseTime(text.GetString(), out var time) ? time : throw new FormatException($"'{text}' is not an RFC 3339 time");
 
-    private static IncidentReport ReadChecked(JsonElement f, Agreement agreement, PartyId reporter)
+    private static IncidentReport ReadChecked(JsonElement f, Agreement agreement, PartyId reporter, bool stored)
     {
         var errors = new List<InputError>();
         if (f.ValueKind != JsonValueKind.Object)
@@ -153,10 +157,11 @@ public static class IncidentReader
         {
             Error("id", "required: a string that identifies the incident, such as inc-2026-12-07-01");
         }
-        else if (id.Length > 128 || id.Any(char.IsControl) || id.Contains('/'))
+        else if (stored ? id.Length > 128 || id.Any(char.IsControl) || id.Contains('/') : !IdGrammar.IsValid(id))
         {
+            string why = IdGrammar.Refusal(id) ?? $"must be {IdGrammar.Description}";
             id = FeatureReader.Clip(id, 128);
-            Error("id", "must be at most 128 characters, without '/' or control characters");
+            Error("id", why);
         }
 
         if (!f.TryGetProperty("properties", out var props) || props.ValueKind != JsonValueKind.Object)

@@ -197,9 +197,12 @@ internal static class JsonFields
         return null;
     }
 
-    /// <summary>Whether <paramref name="s"/> is an id token: 1 to 128 letters, digits, '-', '_' or '.'.</summary>
-    public static bool IsToken(string s) =>
-        s.Length is > 0 and <= 128 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+    /// <summary>Whether <paramref name="s"/> is an id (<see cref="Model.IdGrammar"/>).</summary>
+    public static bool IsToken(string s) => Model.IdGrammar.IsValid(s);
+
+    /// <summary>The refusal of an id outside the grammar, naming the character at fault.</summary>
+    public static string IdRefusal(string? s) =>
+        s is null ? $"required: {Model.IdGrammar.Description}" : Model.IdGrammar.Refusal(s) ?? $"must be {Model.IdGrammar.Description}";
 
     /// <summary>A JSON tree as a document the GeoJSON readers take.</summary>
     public static JsonDocument ToDocument(JsonNode node) => JsonDocument.Parse(node.ToJsonString());

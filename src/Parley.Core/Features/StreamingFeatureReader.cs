@@ -52,10 +52,12 @@ public static class StreamingFeatureReader
     /// The most elements a root <c>features</c> array may hold: one more is refused (field <c>features</c>) once the JSON
     /// is known to be well-formed, before any feature is validated.
     /// </param>
+    /// <param name="guard">Bounds the work: its cancellation is observed between features, its budget charged per feature.</param>
     /// <exception cref="InputRejectedException">What <see cref="FeatureReader"/> refuses, with its errors.</exception>
+    /// <exception cref="OperationCanceledException">The guard's cancellation came first.</exception>
     public static IReadOnlyList<Zone> ReadZones(ReadOnlyMemory<byte> utf8, Agreement agreement, PartyId? caller = null,
-        IProgress<(int Done, int Total)>? progress = null, int maxFeatures = int.MaxValue) =>
-        Read<Zone>(utf8, agreement, caller, isZone: true, progress, DefaultChunkBytes, maxFeatures);
+        IProgress<(int Done, int Total)>? progress = null, int maxFeatures = int.MaxValue, ReadGuard? guard = null) =>
+        Read<Zone>(utf8, agreement, caller, isZone: true, progress, DefaultChunkBytes, maxFeatures, guard);
 
     /// <summary>Reads operations (state <see cref="OperationState.Proposed"/>), as <see cref="ReadZones"/> reads zones.</summary>
     /// <param name="utf8">The GeoJSON text.</param>
@@ -63,10 +65,47 @@ public static class StreamingFeatureReader
     /// <param name="caller">The owner of features that name none, if any.</param>
     /// <param name="progress">Optional: features read so far, and the total expected.</param>
     /// <param name="maxFeatures">The most elements a root <c>features</c> array may hold (see <see cref="ReadZones"/>).</param>
+    /// <param name="guard">Bounds the work (see <see cref="ReadZones"/>).</param>
     /// <exception cref="InputRejectedException">What <see cref="FeatureReader"/> refuses, with its errors.</exception>
+    /// <exception cref="OperationCanceledException">The guard's cancellation came first.</exception>
     public static IReadOnlyList<Operation> ReadOperations(ReadOnlyMemory<byte> utf8, Agreement agreement, PartyId? caller = null,
-        IProgress<(int Done, int Total)>? progress = null, int maxFeatures = int.MaxValue) =>
-        Read<Operation>(utf8, agreement, caller, isZone: false, progress, DefaultChunkBytes, maxFeatures);
+        IProgress<(int Done, int Total)>? progress = null, int maxFeatures = int.MaxValue, ReadGuard? guard = null) =>
+        Read<Operation>(utf8, agreement, caller, isZone: false, progress, DefaultChunkBytes, maxFeatures, guard);
+
+    /// <summary>
+    /// The root object's <c>type</c> when it is a plain string, found without reading the features (the other
+    /// members are skipped, not validated); null otherwise. Lets a route that takes one Feature refuse a collection
+    /// before it costs anything.
+    /// </summary>
+    public static string? PeekType(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            var r = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = DocumentDepth });
+            if (!r.Read() || r.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+            {
+                bool isType = r.ValueTextEquals("type"u8);
+                r.Read();
+                if (isType && r.TokenType == JsonTokenType.String)
+                {
+                    return r.GetString();
+                }
+
+                r.Skip();
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            // Malformed: the reading proper says where.
+        }
+
+        return null;
+    }
 
     /// <summary>The refusal of a request with more than <paramref name="maxFeatures"/> features.</summary>
     internal static InputRejectedException TooMany(int maxFeatures) =>
@@ -74,13 +113,13 @@ public static class StreamingFeatureReader
 
     /// <summary>The reading itself; <paramref name="chunkBytes"/> sets the share of each chunk (tests make it small).</summary>
     internal static List<T> Read<T>(ReadOnlyMemory<byte> utf8, Agreement agreement, PartyId? caller, bool isZone,
-        IProgress<(int Done, int Total)>? progress, int chunkBytes, int maxFeatures = int.MaxValue)
+        IProgress<(int Done, int Total)>? progress, int chunkBytes, int maxFeatures = int.MaxValue, ReadGuard? guard = null)
         where T : Declaration
     {
         ArgumentNullException.ThrowIfNull(agreement);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(maxFeatures);
-        var context = new Context(utf8, agreement, caller, isZone, progress, chunkBytes, maxFeatures);
+        var context = new Context(utf8, agreement, caller, isZone, progress, chunkBytes, maxFeatures, guard ?? ReadGuard.None);
         if (!IsValidUtf8(utf8, chunkBytes))
         {
             return Reference<T>(context);
@@ -155,9 +194,11 @@ public static class StreamingFeatureReader
     private sealed record Document(RootType Type, List<Chunk>? Features);
 
     private sealed class Context(ReadOnlyMemory<byte> utf8, Agreement agreement, PartyId? caller, bool isZone,
-        IProgress<(int Done, int Total)>? progress, int chunkBytes, int maxFeatures)
+        IProgress<(int Done, int Total)>? progress, int chunkBytes, int maxFeatures, ReadGuard guard)
     {
         public int MaxFeatures { get; } = maxFeatures;
+
+        public ReadGuard Guard { get; } = guard;
 
         public ReadOnlyMemory<byte> Utf8 { get; } = utf8;
 
@@ -171,7 +212,7 @@ public static class StreamingFeatureReader
 
         public int ChunkBytes { get; } = chunkBytes;
 
-        public FeatureParser NewParser() => new(Agreement, Caller, IsZone);
+        public FeatureParser NewParser() => new(Agreement, Caller, IsZone, Guard);
     }
 
     /// <summary>The features read from one share of the array's bytes.</summary>
@@ -308,7 +349,7 @@ public static class StreamingFeatureReader
         }
 
         int length = span.Length - first;
-        int count = Math.Max(1, length / context.ChunkBytes);
+        int count = context.Guard.MaxParallelism == 1 ? 1 : Math.Max(1, length / context.ChunkBytes);
         var chunks = new List<Chunk>(count);
         for (int k = 0; k < count; k++)
         {
@@ -341,11 +382,20 @@ public static class StreamingFeatureReader
         }
         else
         {
-            Parallel.For(0, count, context.NewParser, (k, _, parser) =>
+            try
             {
-                Run(chunks[k], parser);
-                return parser;
-            }, _ => { });
+                var parallel = new ParallelOptions { MaxDegreeOfParallelism = context.Guard.MaxParallelism > 0 ? context.Guard.MaxParallelism : -1 };
+                Parallel.For(0, count, parallel, context.NewParser, (k, _, parser) =>
+                {
+                    Run(chunks[k], parser);
+                    return parser;
+                }, _ => { });
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                // A worker's cancellation or spent budget, as the single-threaded reading would throw it.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
         }
 
         // Keep the chunks that start where the one before ended; read the others again from there.
@@ -386,6 +436,7 @@ public static class StreamingFeatureReader
         int at = chunk.Start;
         while (at < chunk.Limit)
         {
+            context.Guard.Vertices(0);
             var entry = ReadElement(context, at, parser, out int end);
             if (entry is null)
             {
@@ -498,7 +549,7 @@ public static class StreamingFeatureReader
             var errors = new List<InputError>();
             try
             {
-                var parsed = FeatureReader.ReadOne(document.RootElement, "", context.Agreement, context.Caller, context.IsZone, errors);
+                var parsed = FeatureReader.ReadOne(document.RootElement, "", context.Agreement, context.Caller, context.IsZone, errors, guard: context.Guard);
                 return parsed is null ? errors : context.IsZone ? FeatureReader.ZoneOf(parsed) : FeatureReader.OperationOf(parsed);
             }
             catch (InvalidOperationException)
@@ -638,8 +689,8 @@ public static class StreamingFeatureReader
         }
 
         var read = context.IsZone
-            ? FeatureReader.ReadZones(document.RootElement, context.Agreement, context.Caller).Cast<T>()
-            : FeatureReader.ReadOperations(document.RootElement, context.Agreement, context.Caller).Cast<T>();
+            ? FeatureReader.ReadZonesGuarded(document.RootElement, context.Agreement, context.Caller, context.Guard).Cast<T>()
+            : FeatureReader.ReadOperationsGuarded(document.RootElement, context.Agreement, context.Caller, context.Guard).Cast<T>();
         return [.. read];
     }
 

@@ -77,7 +77,7 @@ internal static class TermReader
         var id = Str(o, "id", errors, path);
         if (id is null || !IsToken(id))
         {
-            errors.Add(new InputError(null, path + "id", "required: letters, digits, '-', '_' or '.' (at most 128)"));
+            errors.Add(new InputError(null, path + "id", IdRefusal(id)));
         }
 
         var typeName = Str(o, "type", errors, path);

@@ -80,8 +80,8 @@ public static class GeoJsonExport
         var zoneFeatures = all.Except(operationFeatures).ToList();
         var kinds = operationFeatures.Select(f => f.GetProperty("properties").TryGetProperty("kind", out var k) ? k.GetString() ?? "" : "").Distinct().ToList();
         var agreement = Parley.Core.Agreements.Agreement.Default(agreementId.GetString()!) with { OperationKinds = kinds, MaxVerticesPerFeature = int.MaxValue };
-        var zones = FeatureReader.ReadZones(Collection(zoneFeatures), agreement);
-        var operations = FeatureReader.ReadOperations(Collection(operationFeatures), agreement)
+        var zones = FeatureReader.ReadStoredZones(Collection(zoneFeatures), agreement);
+        var operations = FeatureReader.ReadStoredOperations(Collection(operationFeatures), agreement)
             .Select((o, i) => o with { State = OperationStates.Parse(operationFeatures[i].GetProperty("properties").GetProperty("state").GetString() ?? "") }).ToList();
         return new Picture(agreement.Id, new Parley.Core.Model.PartyId(viewer.GetString()!), time, zones, operations, []);
     }

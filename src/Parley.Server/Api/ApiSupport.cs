@@ -20,12 +20,39 @@ internal static class ApiSupport
     /// tree), with the refusals and errors of <see cref="FeatureReader"/>; more than <paramref name="maxFeatures"/>
     /// features are refused before any is validated.
     /// </summary>
-    public static async Task<IReadOnlyList<Zone>> ReadZonesAsync(HttpRequest request, Parley.Server.Security.Caller caller, int maxFeatures, CancellationToken cancellationToken) =>
-        StreamingFeatureReader.ReadZones(await ReadBodyAsync(request, cancellationToken), caller.Agreement, caller.Party, maxFeatures: maxFeatures);
+    /// <remarks>
+    /// The reading observes the request's time limit and charges the party's validation budget
+    /// (<see cref="Parley.Server.Security.ValidationBudgets"/>); <paramref name="single"/>: the route takes one Feature,
+    /// and a FeatureCollection is refused before any feature is read.
+    /// </remarks>
+    public static async Task<IReadOnlyList<Zone>> ReadZonesAsync(HttpRequest request, Parley.Server.Security.Caller caller, int maxFeatures, CancellationToken cancellationToken,
+        bool single = false)
+    {
+        var body = await ReadBodyAsync(request, cancellationToken);
+        RequireSingle(body, single);
+        return await Budgets(request).ReadAsync(caller, body.Length,
+            guard => StreamingFeatureReader.ReadZones(body, caller.Agreement, caller.Party, maxFeatures: maxFeatures, guard: guard), cancellationToken);
+    }
 
-    /// <summary>The operations of the request body, as <see cref="ReadZonesAsync"/> reads zones.</summary>
-    public static async Task<IReadOnlyList<Operation>> ReadOperationsAsync(HttpRequest request, Parley.Server.Security.Caller caller, CancellationToken cancellationToken) =>
-        StreamingFeatureReader.ReadOperations(await ReadBodyAsync(request, cancellationToken), caller.Agreement, caller.Party);
+    /// <summary>The one operation (a Feature) of the request body, as <see cref="ReadZonesAsync"/> reads zones; a FeatureCollection is refused unread.</summary>
+    public static async Task<IReadOnlyList<Operation>> ReadOperationsAsync(HttpRequest request, Parley.Server.Security.Caller caller, CancellationToken cancellationToken)
+    {
+        var body = await ReadBodyAsync(request, cancellationToken);
+        RequireSingle(body, single: true);
+        return await Budgets(request).ReadAsync(caller, body.Length,
+            guard => StreamingFeatureReader.ReadOperations(body, caller.Agreement, caller.Party, guard: guard), cancellationToken);
+    }
+
+    private static Parley.Server.Security.ValidationBudgets Budgets(HttpRequest request) =>
+        request.HttpContext.RequestServices.GetRequiredService<Parley.Server.Security.ValidationBudgets>();
+
+    private static void RequireSingle(ReadOnlyMemory<byte> body, bool single)
+    {
+        if (single && StreamingFeatureReader.PeekType(body.Span) == "FeatureCollection")
+        {
+            throw new InputRejectedException(new InputError(null, "type", "this route takes one Feature: a FeatureCollection is refused unread"));
+        }
+    }
 
     /// <summary>The request body's bytes (as verified by the signature, when there is one), refused when not JSON or empty.</summary>
     private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -92,6 +119,12 @@ internal static class ApiSupport
             catch (Parley.Core.Terms.TermBreachException e)
             {
                 return Problems.TermBreach(e);
+            }
+            catch (Parley.Server.Security.ValidationBudgetSpentException e)
+            {
+                Parley.Server.Telemetry.ParleyTelemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", "validation-budget"));
+                context.HttpContext.Response.Headers.RetryAfter = ((int)e.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Problems.Problem(StatusCodes.Status429TooManyRequests, "validation-budget", "Too much validation work", e.Message);
             }
             catch (BadHttpRequestException e)
             {

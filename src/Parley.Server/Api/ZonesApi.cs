@@ -23,7 +23,7 @@ internal static class ZonesApi
         zones.MapPost("/", DeclareAsync).RequireRole(Roles.Operator).RequireSignature()
             .WithSummary("Declare one zone (Feature) or several (FeatureCollection).")
             .Accepts<System.Text.Json.JsonElement>("application/geo+json", "application/json")
-            .Produces<ZonesAccepted>(StatusCodes.Status201Created).ProducesProblem(400).ProducesProblem(409);
+            .Produces<ZonesAccepted>(StatusCodes.Status201Created).ProducesProblem(400).ProducesProblem(409).ProducesProblem(429);
 
         zones.MapGet("/", ListAsync).RequireRole(Roles.All.ToArray())
             .WithSummary("The zones the caller may see, filtered and in id order, one page at a time (a FeatureCollection; `next` names the following page).")
@@ -36,7 +36,7 @@ internal static class ZonesApi
         zones.MapPut("/{id}", ReplaceAsync).RequireRole(Roles.Operator).RequireSignature()
             .WithSummary("Replace a zone (owner only; If-Match with the ETag guards against lost updates).")
             .Accepts<System.Text.Json.JsonElement>("application/geo+json", "application/json")
-            .Produces<System.Text.Json.JsonElement>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(412).ProducesProblem(428);
+            .Produces<System.Text.Json.JsonElement>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(412).ProducesProblem(428).ProducesProblem(429);
 
         zones.MapDelete("/{id}", DeleteAsync).RequireRole(Roles.Operator).RequireSignature()
             .WithSummary("Withdraw a zone (owner only).")
@@ -81,7 +81,7 @@ internal static class ZonesApi
     private static async Task<IResult> ReplaceAsync(string agreement, string id, HttpContext http, [FromServices] TheaterRegistry registry, CancellationToken ct)
     {
         var caller = http.GetCaller();
-        var replacement = await ApiSupport.ReadZonesAsync(http.Request, caller, int.MaxValue, ct);
+        var replacement = await ApiSupport.ReadZonesAsync(http.Request, caller, int.MaxValue, ct, single: true);
         if (replacement.Count != 1 || replacement[0].Id.Value != id)
         {
             throw new InputRejectedException(new InputError(replacement.Count == 1 ? replacement[0].Id.Value : null, "id",

@@ -30,6 +30,12 @@ public sealed record ParleyServerOptions
     /// <summary>Most features one request may declare: one request holds its agreement's lock for all of them.</summary>
     public int MaxFeaturesPerRequest { get; init; } = 10_000;
 
+    /// <summary>
+    /// The validation work a party may make the server do: vertices read per minute (a minute's worth at once), its
+    /// bodies read one at a time; past it, 429 with Retry-After. Zero or less: no budget.
+    /// </summary>
+    public int ValidationVerticesPerMinute { get; init; } = 1_000_000;
+
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; init; } = 16 * 1024 * 1024;
 

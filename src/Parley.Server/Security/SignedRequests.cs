@@ -96,7 +96,8 @@ public static class SignedRequests
             }
             catch (JsonException e)
             {
-                throw new InputRejectedException(new InputError(null, "$", $"malformed JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}"));
+                string at = e.LineNumber is { } line ? $" at line {line + 1}, byte {e.BytePositionInLine + 1}" : "";
+                throw new InputRejectedException(new InputError(null, "$", $"malformed JSON{at}"));
             }
         }
 

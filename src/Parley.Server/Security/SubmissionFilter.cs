@@ -118,8 +118,10 @@ internal static class SubmissionFilter
                 return Problems.Unsigned(SignedRequests.KeyHeader, "not a submission key of the token's party");
             }
 
-            byte[] message = SignedRequests.Message(caller.Agreement.Id.Value, http.Request.Method, (http.Request.PathBase + http.Request.Path).Value ?? "/",
-                timestamp, nonce, body);
+            // Canonicalising a large body is work like validating it: one at a time per party, within the request's time limit.
+            string path = (http.Request.PathBase + http.Request.Path).Value ?? "/";
+            byte[] message = await http.RequestServices.GetRequiredService<ValidationBudgets>().ReadAsync(caller, body.Length,
+                _ => SignedRequests.Message(caller.Agreement.Id.Value, http.Request.Method, path, timestamp, nonce, body), http.RequestAborted);
             IEnumerable<string> candidates = key.Length > 0 ? [key] : keys;
             string? verified = candidates.FirstOrDefault(k => SignedRequests.Verify(k, message, sig));
             if (verified is null)

@@ -114,7 +114,7 @@ internal static class StoredDeclarations
         try
         {
             using var document = FeatureReader.ParseJson(row.Feature);
-            zones = FeatureReader.ReadZones(document.RootElement, agreement);
+            zones = FeatureReader.ReadStoredZones(document.RootElement, agreement);
         }
         catch (InputRejectedException e)
         {
@@ -138,7 +138,7 @@ internal static class StoredDeclarations
         try
         {
             using var document = FeatureReader.ParseJson(row.Feature);
-            operations = FeatureReader.ReadOperations(document.RootElement, agreement);
+            operations = FeatureReader.ReadStoredOperations(document.RootElement, agreement);
             state = OperationStates.Parse(row.State!);
             inBreach = OperationStates.InBreach(document.RootElement);
         }

@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using Parley.Core.Features;
+using Parley.Server.Configuration;
+
+namespace Parley.Server.Security;
+
+/// <summary>
+/// Bounds the validation work one party can make the server do: its bodies are read one at a time, and their
+/// vertices are charged to a budget that refills at <see cref="ParleyServerOptions.ValidationVerticesPerMinute"/>.
+/// </summary>
+/// <remarks>
+/// A party may start a feature while its budget is above zero; the feature's vertices may take it below, and the
+/// party then waits (429 with Retry-After) until the refill brings it back above zero. One party's bodies are read
+/// one after another (others wait without holding a thread), each on one thread, so a party's large declarations
+/// use at most one core at a time and other parties' requests keep the others. A large body is read on a thread of
+/// its own, never one of the pool's that serve other requests. The canonical form a signature covers is made the
+/// same way. Thread-safe.
+/// </remarks>
+internal sealed class ValidationBudgets(ParleyServerOptions options, TimeProvider time)
+{
+    /// <summary>From this size on, a body is read on a thread of its own.</summary>
+    public const int LargeBodyBytes = 256 * 1024;
+
+    private readonly ConcurrentDictionary<(string Agreement, string Party), Bucket> _buckets = new();
+    private readonly ConcurrentDictionary<(string Agreement, string Party), SemaphoreSlim> _gates = new();
+
+    /// <summary>
+    /// Runs <paramref name="read"/> for <paramref name="caller"/> under a guard that observes <paramref name="cancellation"/>
+    /// and charges the party's budget, once no other body of the party is being read.
+    /// </summary>
+    /// <exception cref="ValidationBudgetSpentException">The party's budget is spent.</exception>
+    /// <exception cref="OperationCanceledException">The request's time limit passed or it was aborted.</exception>
+    public async Task<T> ReadAsync<T>(Caller caller, int bodyBytes, Func<ReadGuard, T> read, CancellationToken cancellation)
+    {
+        var key = (caller.Agreement.Id.Value, caller.Party.Value);
+        var gate = _gates.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellation);
+        try
+        {
+            // One thread per reading: a party's large body never takes every core, nor threads of the pool.
+            var guard = options.ValidationVerticesPerMinute > 0
+                ? new ReadGuard(cancellation, n => _buckets.GetOrAdd(key, _ => new Bucket(options.ValidationVerticesPerMinute, time.GetTimestamp())).Charge(n, time), maxParallelism: 1)
+                : new ReadGuard(cancellation, maxParallelism: 1);
+            if (bodyBytes < LargeBodyBytes)
+            {
+                return read(guard);
+            }
+
+            return await Task.Factory.StartNew(() => read(guard), cancellation, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>A party's budget: vertices that refill continuously up to a minute's worth.</summary>
+    private sealed class Bucket(int perMinute, long now)
+    {
+        private readonly Lock _lock = new();
+        private double _vertices = perMinute;
+        private long _updated = now;
+
+        public void Charge(int count, TimeProvider time)
+        {
+            lock (_lock)
+            {
+                long stamp = time.GetTimestamp();
+                double rate = perMinute / 60.0; // per second
+                _vertices = Math.Min(perMinute, _vertices + (time.GetElapsedTime(_updated, stamp).TotalSeconds * rate));
+                _updated = stamp;
+                if (_vertices <= 0)
+                {
+                    throw new ValidationBudgetSpentException(perMinute, TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling((1 - _vertices) / rate))));
+                }
+
+                _vertices -= count;
+            }
+        }
+    }
+}
+
+/// <summary>A party's budget of validation work is spent: answered 429 with Retry-After.</summary>
+internal sealed class ValidationBudgetSpentException(int perMinute, TimeSpan retryAfter)
+    : Exception($"this party's validation budget ({perMinute:N0} vertices a minute) is spent: retry after {retryAfter.TotalSeconds:N0} s")
+{
+    /// <summary>The budget's refill, in vertices per minute.</summary>
+    public int PerMinute { get; } = perMinute;
+
+    /// <summary>When the budget is above zero again.</summary>
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}
