@@ -115,7 +115,7 @@ internal static class OpenApiContract
             operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] }];
             Add(operation, document, 401, "No valid bearer token; on a signed write, a signature that is missing or does not verify (the header at fault in `errors`).");
             Add(operation, document, 403, "The token is for another agreement, or lacks the role the call needs, or the party may not do this.");
-            Add(operation, document, 429, "Too many requests from this party (or address), or its probing budget is spent: retry after `Retry-After` seconds.", retryAfter: true);
+            Add(operation, document, 429, "Too many requests from this party (or address), or its probing or validation budget is spent: retry after `Retry-After` seconds.", retryAfter: true);
         }
 
         if (path.StartsWith(Agreements, StringComparison.Ordinal))
