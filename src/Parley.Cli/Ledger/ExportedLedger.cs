@@ -15,7 +15,11 @@ internal static class ExportedLedger
 {
     /// <summary>The facts of the folder's ledger up to its checkpoint.</summary>
     /// <exception cref="CliException">The folder is not an export, or does not hold together (the message names the file or the entry).</exception>
-    public static async Task<ComplianceLedger> ReadAsync(string directory, VerifierKey? key, ProgressLine progress, CancellationToken cancellationToken)
+    public static Task<ComplianceLedger> ReadAsync(string directory, VerifierKey? key, ProgressLine progress, CancellationToken cancellationToken) =>
+        ReadAsync(directory, key, progress, OpeningsBlockBytes, cancellationToken);
+
+    /// <summary>As <see cref="ReadAsync(string, VerifierKey?, ProgressLine, CancellationToken)"/>, the openings file read <paramref name="openingsBlock"/> bytes at a time.</summary>
+    internal static async Task<ComplianceLedger> ReadAsync(string directory, VerifierKey? key, ProgressLine progress, int openingsBlock, CancellationToken cancellationToken)
     {
         string checkpointPath = Path.Combine(directory, "checkpoint");
         if (!Directory.Exists(directory))
@@ -43,35 +47,39 @@ internal static class ExportedLedger
             throw new CliException(ExitCodes.Failure, $"{checkpointPath}: {e.Message}");
         }
 
-        var openings = await ReadOpeningsAsync(directory, checkpoint.Size, cancellationToken);
+        var openings = await ReadOpeningsAsync(directory, checkpoint.Size, openingsBlock, cancellationToken);
         var ledger = new ComplianceLedger();
         var tree = new MerkleTree();
-        foreach (var bundle in Tiles.EntryBundlesFor(checkpoint.Size))
+
+        // Each bundle is read and its entries checked on the thread pool, a few bundles ahead; they are added to the tree
+        // and the facts in order, so the first entry at fault is the one named, as when they are read one by one.
+        var ahead = new Queue<Task<(CheckedEntry[] Entries, byte[][] Leaves)>>();
+        using var bundles = Tiles.EntryBundlesFor(checkpoint.Size).GetEnumerator();
+        bool more = true;
+        while (more || ahead.Count > 0)
         {
-            long first = Tiles.FirstEntry(bundle);
-            string path = Path.Combine(directory, bundle.Path.Replace('/', Path.DirectorySeparatorChar));
-            if (!File.Exists(path))
+            while (more && ahead.Count < BundlesAhead)
             {
-                throw new CliException(ExitCodes.InvalidInput, $"{path} is missing: entries {first} to {first + bundle.Width - 1} of the checkpoint's {checkpoint.Size:N0}");
+                more = bundles.MoveNext();
+                if (more)
+                {
+                    var bundle = bundles.Current;
+                    ahead.Enqueue(Task.Run(() => CheckBundleAsync(directory, bundle, checkpoint.Size, openings, cancellationToken), cancellationToken));
+                }
             }
 
-            IReadOnlyList<byte[]> entries;
-            try
+            if (ahead.Count == 0)
             {
-                entries = Tiles.ReadEntryBundle(await File.ReadAllBytesAsync(path, cancellationToken), bundle.Width);
-            }
-            catch (EntryBundleException e)
-            {
-                throw new CliException(ExitCodes.Failure, $"{path}: entry {first + e.Position} does not read: {e.Reason}");
+                break;
             }
 
-            for (int i = 0; i < entries.Count; i++)
+            var (entries, leaves) = await ahead.Dequeue();
+            for (int i = 0; i < entries.Length; i++)
             {
-                long index = first + i;
-                tree.Append(entries[i]);
+                tree.AppendLeafHash(leaves[i]);
                 try
                 {
-                    ledger.Add(index, entries[i], openings.GetValueOrDefault(index) ?? []);
+                    ledger.Add(entries[i]);
                 }
                 catch (InvalidDataException e)
                 {
@@ -79,7 +87,7 @@ internal static class ExportedLedger
                 }
             }
 
-            progress.Report("entries read", first + entries.Count, checkpoint.Size);
+            progress.Report("entries read", ledger.Size, checkpoint.Size);
         }
 
         if (!CryptographicOperations.FixedTimeEquals(tree.Root(checkpoint.Size), checkpoint.RootHash))
@@ -90,7 +98,52 @@ internal static class ExportedLedger
         return ledger;
     }
 
-    private static async Task<Dictionary<long, List<(int Item, byte[] Opening)>>> ReadOpeningsAsync(string directory, long size, CancellationToken cancellationToken)
+    // Bundles read and checked ahead of the one being added: enough to keep both cores busy, few enough to hold little.
+    private const int BundlesAhead = 8;
+
+    // Lines of the openings file read at once, and blocks of them in hand.
+    private const int OpeningsBlockBytes = 4 << 20;
+
+    private const int OpeningsAhead = 4;
+
+    /// <summary>An entry bundle read, its entries' leaf hashes computed and each entry checked with its openings.</summary>
+    private static async Task<(CheckedEntry[] Entries, byte[][] Leaves)> CheckBundleAsync(string directory, TileId bundle, long size,
+        Dictionary<long, List<(int Item, byte[] Opening)>> openings, CancellationToken cancellationToken)
+    {
+        long first = Tiles.FirstEntry(bundle);
+        string path = Path.Combine(directory, bundle.Path.Replace('/', Path.DirectorySeparatorChar));
+        if (!File.Exists(path))
+        {
+            throw new CliException(ExitCodes.InvalidInput, $"{path} is missing: entries {first} to {first + bundle.Width - 1} of the checkpoint's {size:N0}");
+        }
+
+        List<byte[]> entries;
+        try
+        {
+            entries = Tiles.ReadEntryBundle(await File.ReadAllBytesAsync(path, cancellationToken), bundle.Width);
+        }
+        catch (EntryBundleException e)
+        {
+            throw new CliException(ExitCodes.Failure, $"{path}: entry {first + e.Position} does not read: {e.Reason}");
+        }
+
+        var checkedEntries = new CheckedEntry[entries.Count];
+        var leaves = new byte[entries.Count][];
+        for (int i = 0; i < entries.Count; i++)
+        {
+            leaves[i] = Merkle.LeafHash(entries[i]);
+            checkedEntries[i] = CheckedEntry.Check(first + i, entries[i], openings.GetValueOrDefault(first + i) ?? []);
+        }
+
+        return (checkedEntries, leaves);
+    }
+
+    /// <summary>
+    /// The openings file, by entry: its lines are read in blocks, each block parsed on the thread pool (every opening put in
+    /// its canonical form, which its commitment hashes), and the blocks taken in order: a later line for an entry replaces
+    /// an earlier one, and the first line at fault is the one named.
+    /// </summary>
+    private static async Task<Dictionary<long, List<(int Item, byte[] Opening)>>> ReadOpeningsAsync(string directory, long size, int blockBytes, CancellationToken cancellationToken)
     {
         var result = new Dictionary<long, List<(int, byte[])>>();
         string path = Path.Combine(directory, LedgerExport.OpeningsFile);
@@ -99,10 +152,85 @@ internal static class ExportedLedger
             return result; // a folder exported before openings were: its public openings only
         }
 
-        int line = 0;
-        await foreach (var text in File.ReadLinesAsync(path, cancellationToken))
+        var ahead = new Queue<Task<OpeningsBlock>>();
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        byte[] carry = [];
+        int line = 1;
+        bool end = false, start = true;
+        while (!end || ahead.Count > 0)
         {
-            line++;
+            while (!end && ahead.Count < OpeningsAhead)
+            {
+                var buffer = new byte[carry.Length + blockBytes];
+                carry.CopyTo(buffer, 0);
+                int filled = carry.Length, read;
+                while (filled < buffer.Length && (read = await file.ReadAsync(buffer.AsMemory(filled), cancellationToken)) > 0)
+                {
+                    filled += read;
+                }
+
+                end = filled < buffer.Length;
+                int cut = end ? filled : buffer.AsSpan(0, filled).LastIndexOf((byte)'\n') + 1;
+                if (cut == 0)
+                {
+                    // A line longer than a block: read on until it ends.
+                    carry = buffer[..filled];
+                    continue;
+                }
+
+                carry = buffer[cut..filled];
+                var block = new ReadOnlyMemory<byte>(buffer, 0, cut);
+                if (start && block.Span.StartsWith(Utf8Bom))
+                {
+                    block = block[Utf8Bom.Length..];
+                }
+
+                start = false;
+                int firstLine = line;
+                line += block.Span.Count((byte)'\n');
+                ahead.Enqueue(Task.Run(() => ParseOpenings(block, firstLine, size), cancellationToken));
+            }
+
+            if (ahead.Count == 0)
+            {
+                break;
+            }
+
+            var parsed = await ahead.Dequeue();
+            foreach (var (index, openings) in parsed.Entries)
+            {
+                result[index] = openings;
+            }
+
+            if (parsed.Fault is { } fault)
+            {
+                throw new CliException(ExitCodes.InvalidInput, $"{path}, line {fault.Line}: not an entry's openings ({fault.Error})");
+            }
+        }
+
+        return result;
+    }
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    /// <summary>A block of lines of the openings file, parsed up to its first line at fault.</summary>
+    private sealed record OpeningsBlock(List<(long Index, List<(int, byte[])> Openings)> Entries, (int Line, string Error)? Fault);
+
+    private static OpeningsBlock ParseOpenings(ReadOnlyMemory<byte> block, int line, long size)
+    {
+        var entries = new List<(long, List<(int, byte[])>)>();
+        var options = new JsonDocumentOptions { AllowDuplicateProperties = false };
+        var canonical = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        for (var rest = block; rest.Length > 0; line++)
+        {
+            int newline = rest.Span.IndexOf((byte)'\n');
+            var text = newline < 0 ? rest : rest[..newline];
+            rest = newline < 0 ? ReadOnlyMemory<byte>.Empty : rest[(newline + 1)..];
+            if (text.Span.EndsWith("\r"u8))
+            {
+                text = text[..^1];
+            }
+
             if (text.Length == 0)
             {
                 continue;
@@ -110,7 +238,7 @@ internal static class ExportedLedger
 
             try
             {
-                using var document = JsonDocument.Parse(text);
+                using var document = JsonDocument.Parse(text, options);
                 long index = document.RootElement.GetProperty("index").GetInt64();
                 if (index < 0 || index >= size)
                 {
@@ -120,18 +248,20 @@ internal static class ExportedLedger
                 var openings = new List<(int, byte[])>();
                 foreach (var view in document.RootElement.GetProperty("openings").EnumerateArray())
                 {
-                    openings.Add((view.GetProperty("item").GetInt32(),
-                        CanonicalJson.Canonicalize(System.Text.Encoding.UTF8.GetBytes(view.GetProperty("opening").GetRawText()))));
+                    int item = view.GetProperty("item").GetInt32();
+                    canonical.ResetWrittenCount();
+                    CanonicalJson.Write(canonical, view.GetProperty("opening"));
+                    openings.Add((item, canonical.WrittenSpan.ToArray()));
                 }
 
-                result[index] = openings;
+                entries.Add((index, openings));
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
             {
-                throw new CliException(ExitCodes.InvalidInput, $"{path}, line {line}: not an entry's openings ({e.GetType().Name})");
+                return new OpeningsBlock(entries, (line, e.GetType().Name));
             }
         }
 
-        return result;
+        return new OpeningsBlock(entries, null);
     }
 }
