@@ -47,7 +47,7 @@ internal static class ExportedLedger
             throw new CliException(ExitCodes.Failure, $"{checkpointPath}: {e.Message}");
         }
 
-        var openings = await ReadOpeningsAsync(directory, checkpoint.Size, openingsBlock, cancellationToken);
+        await using var openings = new OpeningsCursor(Path.Combine(directory, LedgerExport.OpeningsFile), checkpoint.Size, openingsBlock, cancellationToken);
         var ledger = new ComplianceLedger();
         var tree = new MerkleTree();
 
@@ -63,8 +63,10 @@ internal static class ExportedLedger
                 more = bundles.MoveNext();
                 if (more)
                 {
+                    // The openings file is in entry order, as the export writes it: each bundle takes the lines of its entries.
                     var bundle = bundles.Current;
-                    ahead.Enqueue(Task.Run(() => CheckBundleAsync(directory, bundle, checkpoint.Size, openings, cancellationToken), cancellationToken));
+                    var own = await openings.TakeUntilAsync(Tiles.FirstEntry(bundle) + bundle.Width);
+                    ahead.Enqueue(Task.Run(() => CheckBundleAsync(directory, bundle, checkpoint.Size, own, cancellationToken), cancellationToken));
                 }
             }
 
@@ -89,6 +91,8 @@ internal static class ExportedLedger
 
             progress.Report("entries read", ledger.Size, checkpoint.Size);
         }
+
+        await openings.TakeUntilAsync(long.MaxValue); // the rest of the file read too: a line at fault there is named as well
 
         if (!CryptographicOperations.FixedTimeEquals(tree.Root(checkpoint.Size), checkpoint.RootHash))
         {
@@ -139,86 +143,126 @@ internal static class ExportedLedger
     }
 
     /// <summary>
-    /// The openings file, by entry: its lines are read in blocks, each block parsed on the thread pool (every opening put in
-    /// its canonical form, which its commitment hashes), and the blocks taken in order: a later line for an entry replaces
-    /// an earlier one, and the first line at fault is the one named.
+    /// The openings file read in entry order: its lines are read in blocks, each block parsed on the thread pool (every
+    /// opening put in its canonical form, which its commitment hashes) a few blocks ahead, and the lines handed out in
+    /// order, entry range by entry range, so that the openings of a million entries are never all in memory. A later line
+    /// for an entry still in hand replaces an earlier one; a line for an entry already handed out is refused, by line.
     /// </summary>
-    private static async Task<Dictionary<long, List<(int Item, byte[] Opening)>>> ReadOpeningsAsync(string directory, long size, int blockBytes, CancellationToken cancellationToken)
+    private sealed class OpeningsCursor(string path, long size, int blockBytes, CancellationToken cancellationToken) : IAsyncDisposable
     {
-        var result = new Dictionary<long, List<(int, byte[])>>();
-        string path = Path.Combine(directory, LedgerExport.OpeningsFile);
-        if (!File.Exists(path))
+        private readonly Queue<Task<OpeningsBlock>> _ahead = new();
+        private readonly FileStream? _file = File.Exists(path)
+            ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true)
+            : null; // a folder exported before openings were: its public openings only
+        private byte[] _carry = [];
+        private int _line = 1;
+        private bool _end, _start = true;
+        private OpeningsBlock? _block;
+        private int _next;
+        private long _handedOut;
+
+        /// <summary>The openings of every entry before <paramref name="end"/> not handed out yet, by entry.</summary>
+        public async Task<Dictionary<long, List<(int Item, byte[] Opening)>>> TakeUntilAsync(long end)
         {
-            return result; // a folder exported before openings were: its public openings only
+            var taken = new Dictionary<long, List<(int Item, byte[] Opening)>>();
+            while (await PeekAsync() is { } line)
+            {
+                if (line.Index >= end)
+                {
+                    break;
+                }
+
+                if (line.Index < _handedOut)
+                {
+                    throw new CliException(ExitCodes.InvalidInput,
+                        $"{path}, line {line.Line}: the openings of entry {line.Index} come after those of later entries (the file is in entry order, as 'parley ledger export' writes it)");
+                }
+
+                taken[line.Index] = line.Openings;
+                _next++;
+            }
+
+            _handedOut = end;
+            return taken;
         }
 
-        var ahead = new Queue<Task<OpeningsBlock>>();
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-        byte[] carry = [];
-        int line = 1;
-        bool end = false, start = true;
-        while (!end || ahead.Count > 0)
+        private async Task<OpeningsLine?> PeekAsync()
         {
-            while (!end && ahead.Count < OpeningsAhead)
+            while (_block is null || _next == _block.Lines.Count)
             {
-                var buffer = new byte[carry.Length + blockBytes];
-                carry.CopyTo(buffer, 0);
-                int filled = carry.Length, read;
-                while (filled < buffer.Length && (read = await file.ReadAsync(buffer.AsMemory(filled), cancellationToken)) > 0)
+                if (_block?.Fault is { } fault)
+                {
+                    throw new CliException(ExitCodes.InvalidInput, $"{path}, line {fault.Line}: not an entry's openings ({fault.Error})");
+                }
+
+                await FillAsync();
+                if (_ahead.Count == 0)
+                {
+                    return null;
+                }
+
+                _block = await _ahead.Dequeue();
+                _next = 0;
+            }
+
+            return _block.Lines[_next];
+        }
+
+        private async Task FillAsync()
+        {
+            while (_file is not null && !_end && _ahead.Count < OpeningsAhead)
+            {
+                var buffer = new byte[_carry.Length + blockBytes];
+                _carry.CopyTo(buffer, 0);
+                int filled = _carry.Length, read;
+                while (filled < buffer.Length && (read = await _file.ReadAsync(buffer.AsMemory(filled), cancellationToken)) > 0)
                 {
                     filled += read;
                 }
 
-                end = filled < buffer.Length;
-                int cut = end ? filled : buffer.AsSpan(0, filled).LastIndexOf((byte)'\n') + 1;
+                _end = filled < buffer.Length;
+                int cut = _end ? filled : buffer.AsSpan(0, filled).LastIndexOf((byte)'\n') + 1;
                 if (cut == 0)
                 {
                     // A line longer than a block: read on until it ends.
-                    carry = buffer[..filled];
+                    _carry = buffer[..filled];
                     continue;
                 }
 
-                carry = buffer[cut..filled];
+                _carry = buffer[cut..filled];
                 var block = new ReadOnlyMemory<byte>(buffer, 0, cut);
-                if (start && block.Span.StartsWith(Utf8Bom))
+                if (_start && block.Span.StartsWith(Utf8Bom))
                 {
                     block = block[Utf8Bom.Length..];
                 }
 
-                start = false;
-                int firstLine = line;
-                line += block.Span.Count((byte)'\n');
-                ahead.Enqueue(Task.Run(() => ParseOpenings(block, firstLine, size), cancellationToken));
-            }
-
-            if (ahead.Count == 0)
-            {
-                break;
-            }
-
-            var parsed = await ahead.Dequeue();
-            foreach (var (index, openings) in parsed.Entries)
-            {
-                result[index] = openings;
-            }
-
-            if (parsed.Fault is { } fault)
-            {
-                throw new CliException(ExitCodes.InvalidInput, $"{path}, line {fault.Line}: not an entry's openings ({fault.Error})");
+                _start = false;
+                int firstLine = _line;
+                _line += block.Span.Count((byte)'\n');
+                _ahead.Enqueue(Task.Run(() => ParseOpenings(block, firstLine, size), cancellationToken));
             }
         }
 
-        return result;
+        public async ValueTask DisposeAsync()
+        {
+            if (_file is not null)
+            {
+                await _file.DisposeAsync();
+            }
+        }
     }
 
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
+    /// <summary>A line of the openings file: the entry it opens, the openings (canonical) by item, and where it is.</summary>
+    private sealed record OpeningsLine(long Index, List<(int Item, byte[] Opening)> Openings, int Line);
+
     /// <summary>A block of lines of the openings file, parsed up to its first line at fault.</summary>
-    private sealed record OpeningsBlock(List<(long Index, List<(int, byte[])> Openings)> Entries, (int Line, string Error)? Fault);
+    private sealed record OpeningsBlock(List<OpeningsLine> Lines, (int Line, string Error)? Fault);
 
     private static OpeningsBlock ParseOpenings(ReadOnlyMemory<byte> block, int line, long size)
     {
-        var entries = new List<(long, List<(int, byte[])>)>();
+        var entries = new List<OpeningsLine>();
         var options = new JsonDocumentOptions { AllowDuplicateProperties = false };
         var canonical = new System.Buffers.ArrayBufferWriter<byte>(1024);
         for (var rest = block; rest.Length > 0; line++)
@@ -245,7 +289,7 @@ internal static class ExportedLedger
                     continue; // beyond the checkpoint
                 }
 
-                var openings = new List<(int, byte[])>();
+                var openings = new List<(int Item, byte[] Opening)>();
                 foreach (var view in document.RootElement.GetProperty("openings").EnumerateArray())
                 {
                     int item = view.GetProperty("item").GetInt32();
@@ -254,7 +298,7 @@ internal static class ExportedLedger
                     openings.Add((item, canonical.WrittenSpan.ToArray()));
                 }
 
-                entries.Add((index, openings));
+                entries.Add(new OpeningsLine(index, openings, line));
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
             {
