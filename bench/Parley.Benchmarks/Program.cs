@@ -27,7 +27,8 @@ try
         "interop" => InteropRun.Run(options.Text("openair", "tests/Parley.Interop.Tests/Files/openair/aerofiles/germany_2026_03_Airspace_Germany_OA1.txt"),
             options.Int("zones", 10_000), options.Int("repeats", 10), options.Int("pushes", 20)),
         "incidents" => IncidentRun.Run(options.Int("zones", 1_000_000), options.Int("operations", 100_000), options.Int("incidents", 100_000), options.Int("scan", 200), seed),
-        "compliance" => ComplianceRun.Run(options.Int("entries", 1_000_000), options.Int("reports", 20), seed),
+        "compliance" => ComplianceRun.Run(options.Int("entries", 1_000_000), options.Int("reports", 20), seed,
+            options.Flag("export") ? options.Text("export", "bench/data/compliance") : null, options.Int("runs", 3)),
         "listing" => ListingRun.Run(options.Int("zones", 1_000_000), options.Int("queries", 2_000), seed),
         "console" => ConsoleRun.Run(options.Int("zones", 10_000), options.Int("loads", 20), options.Int("moves", 100), options.Int("events", 100)),
         "console-screenshots" => ConsoleRun.Screenshots(options.Text("out", "docs/console")),
@@ -78,7 +79,7 @@ static int Help()
                    OpenAir import, KML export, TAK initial picture and push latency, beside GeoJSON reads and listings
           incidents [--zones 1000000] [--operations 100000] [--incidents 100000] [--scan 200]
                    correlation of every report with sites and declarations on both cores, beside an exact scan on a sample
-          compliance [--entries 1000000] [--reports 20]
+          compliance [--entries 1000000] [--reports 20] [--export bench/data/compliance] [--runs 3]
                    the compliance report from the facts kept as entries arrive, beside the recomputation from every entry
           listing  [--zones 1000000] [--queries 2000]   a page of the zones in a map view: through the index against a scan
           console  [--zones 10000] [--loads 20] [--moves 100] [--events 100]

@@ -78,8 +78,11 @@ public static class ParleyApp
         builder.Services.AddSingleton<IWebhookStore>(sp => sp.GetRequiredService<IParleyStore>());
         builder.Services.AddSingleton<ICommitFeed>(sp => sp.GetRequiredService<IParleyStore>());
         byte[] ledgerSeed = SecretFiles.ReadOrCreate(Path.Combine(options.DataDirectory, "ledger-signing.key"), Parley.Ledger.NoteSigner.NewSeed);
+        // The demo's week of history is decided at its own past instants: the registry reads a clock the loader may hold.
+        builder.Services.AddSingleton(sp => new DemoClock(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new TheaterRegistry(
-            sp.GetRequiredService<IParleyStore>(), ledgerSeed, CenterName(options.CenterName), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IParleyStore>(), ledgerSeed, CenterName(options.CenterName),
+            options.Demo ? sp.GetRequiredService<DemoClock>() : sp.GetRequiredService<TimeProvider>(),
             validate: agreement => PartyTokenKeys.Load(agreement)));
         builder.Services.AddHostedService<CheckpointTimer>();
         builder.Services.AddHostedService<CommitWatcher>();
@@ -188,7 +191,7 @@ public static class ParleyApp
 
         if (options.Demo)
         {
-            await DemoAgreement.LoadAsync(registry, cancellationToken);
+            await DemoAgreement.LoadAsync(registry, app.Services.GetRequiredService<DemoClock>(), cancellationToken);
         }
 
         // Every log starts the session with a checkpoint of what it holds.

@@ -70,7 +70,7 @@ public sealed class ComplianceDashboardTests(BrowserFixture browser)
             bars += expectedBars;
         }
 
-        // The demo's four incidents are all against someone the party may see: the charts are not empty.
+        // The demo's incidents are all against someone the party may see: the charts are not empty.
         Assert.True(against >= 3, $"incidents against the parties: {against}");
         Assert.True(bars > 0);
     }

@@ -27,7 +27,7 @@ public sealed class IncidentAnswerTests(BrowserFixture browser)
         await using var demo = await DemoWeek.StartAsync();
         var red = await demo.SignInAsync(browser, "red", "operator", $"{Zoom}/{ShellingLat}/{ShellingLon}");
         var unmo = await demo.SignInAsync(browser, "unmo", "monitor");
-        await Expect(red.Map.GetByRole(AriaRole.List, new() { Name = "Map contents" })).ToContainTextAsync("4 incidents, each drawn as its area of uncertainty");
+        await Expect(red.Map.GetByRole(AriaRole.List, new() { Name = "Map contents" })).ToContainTextAsync("7 incidents, each drawn as its area of uncertainty");
 
         // A click inside the shelling's 25 km circle, away from its centre, selects it.
         var (x, y) = await red.PixelAsync(ShellingLon + 0.1, ShellingLat + 0.05, ShellingLon, ShellingLat, Zoom);

@@ -16,11 +16,12 @@ public sealed class IncidentPanelTests(BrowserFixture browser)
         await page.SignInAsync("unmo", "monitor");
         var panel = page.Page.GetByRole(AriaRole.Region, new() { Name = "Incidents", Exact = true });
         var items = panel.GetByRole(AriaRole.List, new() { Name = "Incident list" }).GetByRole(AriaRole.Listitem);
-        await Expect(items).ToHaveCountAsync(4);
+        await Expect(items).ToHaveCountAsync(7);
         await Expect(panel).ToContainTextAsync("A site never notified is still protected");
         await Expect(items.Filter(new() { HasText = "inc-demo-convoy" })).ToContainTextAsync("blue: confirmed by its own admission");
         await Expect(items.Filter(new() { HasText = "inc-demo-hospital" })).ToContainTextAsync("red: violation candidate, fair; replied");
         await Expect(items.Filter(new() { HasText = "inc-demo-shelling" })).ToContainTextAsync("red: violation candidate, ungraded; reply awaited");
+        await Expect(items.Filter(new() { HasText = "inc-demo-ambulance" })).ToContainTextAsync("red: violation candidate, weak; silent (no reply by the deadline)");
         Assert.DoesNotContain("violation,", await panel.InnerTextAsync(), StringComparison.OrdinalIgnoreCase);
     }
 

@@ -19,13 +19,19 @@ public sealed class DemoIncidentTests
             using var monitor = server.Client("unmo", Roles.Monitor);
             var listed = await monitor.GetFromJsonAsync<JsonElement>("/v1/agreements/demo/incidents", Ct);
             var byId = listed.GetProperty("incidents").EnumerateArray().ToDictionary(i => i.GetProperty("id").GetString()!);
-            Assert.Equal(["inc-demo-convoy", "inc-demo-hospital", "inc-demo-overflight", "inc-demo-shelling"], byId.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal(
+                ["inc-demo-ambulance", "inc-demo-convoy", "inc-demo-drone", "inc-demo-hospital", "inc-demo-mortar", "inc-demo-overflight", "inc-demo-shelling"],
+                byId.Keys.Order(StringComparer.Ordinal));
 
-            // Confirmed only by blue's own admission; a denial graded fair stays a candidate; silence is not yet due.
+            // Confirmed only by blue's own admission; a denial graded fair or contested stays a candidate; red's silence on
+            // the ambulance is recorded as silence, the shelling's deadline has not passed; a request for information is a reply.
             Assert.Equal(("blue", "confirmed", "replied"), Candidate(byId["inc-demo-convoy"]));
             Assert.Equal(("red", "fair", "replied"), Candidate(byId["inc-demo-hospital"]));
             Assert.Equal(("red", "ungraded", "replied"), Candidate(byId["inc-demo-overflight"]));
             Assert.Equal(("red", "ungraded", "awaited"), Candidate(byId["inc-demo-shelling"]));
+            Assert.Equal(("red", "weak", "silent"), Candidate(byId["inc-demo-ambulance"]));
+            Assert.Equal(("red", "contested", "replied"), Candidate(byId["inc-demo-drone"]));
+            Assert.Equal(("blue", "ungraded", "replied"), Candidate(byId["inc-demo-mortar"]));
 
             // The overflight matches red's declared patrol, which red names in its explanation.
             using var red = server.Client("red");

@@ -49,10 +49,12 @@ public sealed class WorkflowTests : IAsyncLifetime
         return await client.SendAsync(request, Ct);
     }
 
-    private async Task<JsonElement> OpenRequestForAsync(HttpClient affected, string submitter)
+    // The open request the submission opened, as its affected party lists it (the demo has open requests of its own).
+    private async Task<JsonElement> OpenRequestForAsync(HttpClient affected, JsonElement submitted)
     {
+        string id = Assert.Single(submitted.GetProperty("requests").EnumerateArray()).GetProperty("id").GetString()!;
         var list = await affected.GetFromJsonAsync<JsonElement>("/v1/agreements/demo/requests?state=open&role=affected", Ct);
-        return list.GetProperty("requests").EnumerateArray().Last(r => r.GetProperty("submitter").GetString() == submitter);
+        return list.GetProperty("requests").EnumerateArray().Single(r => r.GetProperty("id").GetString() == id);
     }
 
     private static string ETag(JsonElement request) => $"\"{request.GetProperty("version").GetInt64()}\"";
@@ -70,7 +72,7 @@ public sealed class WorkflowTests : IAsyncLifetime
         Assert.DoesNotContain("blue-hospital-1", submitted.GetRawText(), StringComparison.Ordinal);
 
         using var blue = _server.Client("blue", Roles.Approver);
-        var request = await OpenRequestForAsync(blue, "red");
+        var request = await OpenRequestForAsync(blue, submitted);
         Assert.Equal("blue-hospital-1", request.GetProperty("target_id").GetString());
 
         // Red's operation is private: blue learns its owner, a handle and the cell, not its id or geometry.
@@ -111,8 +113,7 @@ public sealed class WorkflowTests : IAsyncLifetime
     {
         using var red = _server.Client("red");
         using var blue = _server.Client("blue", Roles.Approver);
-        await SubmitAsync(red, StrikeOnHospital("wf-strike-2"));
-        var request = await OpenRequestForAsync(blue, "red");
+        var request = await OpenRequestForAsync(blue, await SubmitAsync(red, StrikeOnHospital("wf-strike-2")));
         string url = $"/v1/agreements/demo/requests/{request.GetProperty("id").GetString()}/answer";
 
         var noReason = await SendAsync(blue, HttpMethod.Post, url, """{"answer":"refuse"}""", ETag(request));
@@ -121,8 +122,7 @@ public sealed class WorkflowTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(blue, HttpMethod.Post, url, """{"answer":"refuse","reason":"a hospital"}""", ETag(request))).StatusCode);
         Assert.Equal("refused", (await red.GetFromJsonAsync<JsonElement>("/v1/agreements/demo/operations/wf-strike-2", Ct)).GetProperty("state").GetString());
 
-        await SubmitAsync(red, StrikeOnHospital("wf-strike-3"));
-        request = await OpenRequestForAsync(blue, "red");
+        request = await OpenRequestForAsync(blue, await SubmitAsync(red, StrikeOnHospital("wf-strike-3")));
         url = $"/v1/agreements/demo/requests/{request.GetProperty("id").GetString()}/answer";
         string away = Json.Operation("ignored", "strike", Json.Box(9.30, 42.30, 9.31, 42.31));
         var counter = await SendAsync(blue, HttpMethod.Post, url, $$"""{"answer":"counter-propose","reason":"further north","counter":{{away}}}""", ETag(request));

@@ -15,7 +15,11 @@ internal static class ExportedLedger
 {
     /// <summary>The facts of the folder's ledger up to its checkpoint.</summary>
     /// <exception cref="CliException">The folder is not an export, or does not hold together (the message names the file or the entry).</exception>
-    public static async Task<ComplianceLedger> ReadAsync(string directory, VerifierKey? key, ProgressLine progress, CancellationToken cancellationToken)
+    public static Task<ComplianceLedger> ReadAsync(string directory, VerifierKey? key, ProgressLine progress, CancellationToken cancellationToken) =>
+        ReadAsync(directory, key, progress, OpeningsBlockBytes, cancellationToken);
+
+    /// <summary>As <see cref="ReadAsync(string, VerifierKey?, ProgressLine, CancellationToken)"/>, the openings file read <paramref name="openingsBlock"/> bytes at a time.</summary>
+    internal static async Task<ComplianceLedger> ReadAsync(string directory, VerifierKey? key, ProgressLine progress, int openingsBlock, CancellationToken cancellationToken)
     {
         string checkpointPath = Path.Combine(directory, "checkpoint");
         if (!Directory.Exists(directory))
@@ -43,35 +47,41 @@ internal static class ExportedLedger
             throw new CliException(ExitCodes.Failure, $"{checkpointPath}: {e.Message}");
         }
 
-        var openings = await ReadOpeningsAsync(directory, checkpoint.Size, cancellationToken);
+        await using var openings = new OpeningsCursor(Path.Combine(directory, LedgerExport.OpeningsFile), checkpoint.Size, openingsBlock, cancellationToken);
         var ledger = new ComplianceLedger();
         var tree = new MerkleTree();
-        foreach (var bundle in Tiles.EntryBundlesFor(checkpoint.Size))
+
+        // Each bundle is read and its entries checked on the thread pool, a few bundles ahead; they are added to the tree
+        // and the facts in order, so the first entry at fault is the one named, as when they are read one by one.
+        var ahead = new Queue<Task<(CheckedEntry[] Entries, byte[][] Leaves)>>();
+        using var bundles = Tiles.EntryBundlesFor(checkpoint.Size).GetEnumerator();
+        bool more = true;
+        while (more || ahead.Count > 0)
         {
-            long first = Tiles.FirstEntry(bundle);
-            string path = Path.Combine(directory, bundle.Path.Replace('/', Path.DirectorySeparatorChar));
-            if (!File.Exists(path))
+            while (more && ahead.Count < BundlesAhead)
             {
-                throw new CliException(ExitCodes.InvalidInput, $"{path} is missing: entries {first} to {first + bundle.Width - 1} of the checkpoint's {checkpoint.Size:N0}");
+                more = bundles.MoveNext();
+                if (more)
+                {
+                    // The openings file is in entry order, as the export writes it: each bundle takes the lines of its entries.
+                    var bundle = bundles.Current;
+                    var own = await openings.TakeUntilAsync(Tiles.FirstEntry(bundle) + bundle.Width);
+                    ahead.Enqueue(Task.Run(() => CheckBundleAsync(directory, bundle, checkpoint.Size, own, cancellationToken), cancellationToken));
+                }
             }
 
-            IReadOnlyList<byte[]> entries;
-            try
+            if (ahead.Count == 0)
             {
-                entries = Tiles.ReadEntryBundle(await File.ReadAllBytesAsync(path, cancellationToken), bundle.Width);
-            }
-            catch (EntryBundleException e)
-            {
-                throw new CliException(ExitCodes.Failure, $"{path}: entry {first + e.Position} does not read: {e.Reason}");
+                break;
             }
 
-            for (int i = 0; i < entries.Count; i++)
+            var (entries, leaves) = await ahead.Dequeue();
+            for (int i = 0; i < entries.Length; i++)
             {
-                long index = first + i;
-                tree.Append(entries[i]);
+                tree.AppendLeafHash(leaves[i]);
                 try
                 {
-                    ledger.Add(index, entries[i], openings.GetValueOrDefault(index) ?? []);
+                    ledger.Add(entries[i]);
                 }
                 catch (InvalidDataException e)
                 {
@@ -79,8 +89,10 @@ internal static class ExportedLedger
                 }
             }
 
-            progress.Report("entries read", first + entries.Count, checkpoint.Size);
+            progress.Report("entries read", ledger.Size, checkpoint.Size);
         }
+
+        await openings.TakeUntilAsync(long.MaxValue); // the rest of the file read too: a line at fault there is named as well
 
         if (!CryptographicOperations.FixedTimeEquals(tree.Root(checkpoint.Size), checkpoint.RootHash))
         {
@@ -90,19 +102,179 @@ internal static class ExportedLedger
         return ledger;
     }
 
-    private static async Task<Dictionary<long, List<(int Item, byte[] Opening)>>> ReadOpeningsAsync(string directory, long size, CancellationToken cancellationToken)
+    // Bundles read and checked ahead of the one being added: enough to keep both cores busy, few enough to hold little.
+    private const int BundlesAhead = 8;
+
+    // Lines of the openings file read at once, and blocks of them in hand.
+    private const int OpeningsBlockBytes = 4 << 20;
+
+    private const int OpeningsAhead = 4;
+
+    /// <summary>An entry bundle read, its entries' leaf hashes computed and each entry checked with its openings.</summary>
+    private static async Task<(CheckedEntry[] Entries, byte[][] Leaves)> CheckBundleAsync(string directory, TileId bundle, long size,
+        Dictionary<long, List<(int Item, byte[] Opening)>> openings, CancellationToken cancellationToken)
     {
-        var result = new Dictionary<long, List<(int, byte[])>>();
-        string path = Path.Combine(directory, LedgerExport.OpeningsFile);
+        long first = Tiles.FirstEntry(bundle);
+        string path = Path.Combine(directory, bundle.Path.Replace('/', Path.DirectorySeparatorChar));
         if (!File.Exists(path))
         {
-            return result; // a folder exported before openings were: its public openings only
+            throw new CliException(ExitCodes.InvalidInput, $"{path} is missing: entries {first} to {first + bundle.Width - 1} of the checkpoint's {size:N0}");
         }
 
-        int line = 0;
-        await foreach (var text in File.ReadLinesAsync(path, cancellationToken))
+        List<byte[]> entries;
+        try
         {
-            line++;
+            entries = Tiles.ReadEntryBundle(await File.ReadAllBytesAsync(path, cancellationToken), bundle.Width);
+        }
+        catch (EntryBundleException e)
+        {
+            throw new CliException(ExitCodes.Failure, $"{path}: entry {first + e.Position} does not read: {e.Reason}");
+        }
+
+        var checkedEntries = new CheckedEntry[entries.Count];
+        var leaves = new byte[entries.Count][];
+        for (int i = 0; i < entries.Count; i++)
+        {
+            leaves[i] = Merkle.LeafHash(entries[i]);
+            checkedEntries[i] = CheckedEntry.Check(first + i, entries[i], openings.GetValueOrDefault(first + i) ?? []);
+        }
+
+        return (checkedEntries, leaves);
+    }
+
+    /// <summary>
+    /// The openings file read in entry order: its lines are read in blocks, each block parsed on the thread pool (every
+    /// opening put in its canonical form, which its commitment hashes) a few blocks ahead, and the lines handed out in
+    /// order, entry range by entry range, so that the openings of a million entries are never all in memory. A later line
+    /// for an entry still in hand replaces an earlier one; a line for an entry already handed out is refused, by line.
+    /// </summary>
+    private sealed class OpeningsCursor(string path, long size, int blockBytes, CancellationToken cancellationToken) : IAsyncDisposable
+    {
+        private readonly Queue<Task<OpeningsBlock>> _ahead = new();
+        private readonly FileStream? _file = File.Exists(path)
+            ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true)
+            : null; // a folder exported before openings were: its public openings only
+        private byte[] _carry = [];
+        private int _line = 1;
+        private bool _end, _start = true;
+        private OpeningsBlock? _block;
+        private int _next;
+        private long _handedOut;
+
+        /// <summary>The openings of every entry before <paramref name="end"/> not handed out yet, by entry.</summary>
+        public async Task<Dictionary<long, List<(int Item, byte[] Opening)>>> TakeUntilAsync(long end)
+        {
+            var taken = new Dictionary<long, List<(int Item, byte[] Opening)>>();
+            while (await PeekAsync() is { } line)
+            {
+                if (line.Index >= end)
+                {
+                    break;
+                }
+
+                if (line.Index < _handedOut)
+                {
+                    throw new CliException(ExitCodes.InvalidInput,
+                        $"{path}, line {line.Line}: the openings of entry {line.Index} come after those of later entries (the file is in entry order, as 'parley ledger export' writes it)");
+                }
+
+                taken[line.Index] = line.Openings;
+                _next++;
+            }
+
+            _handedOut = end;
+            return taken;
+        }
+
+        private async Task<OpeningsLine?> PeekAsync()
+        {
+            while (_block is null || _next == _block.Lines.Count)
+            {
+                if (_block?.Fault is { } fault)
+                {
+                    throw new CliException(ExitCodes.InvalidInput, $"{path}, line {fault.Line}: not an entry's openings ({fault.Error})");
+                }
+
+                await FillAsync();
+                if (_ahead.Count == 0)
+                {
+                    return null;
+                }
+
+                _block = await _ahead.Dequeue();
+                _next = 0;
+            }
+
+            return _block.Lines[_next];
+        }
+
+        private async Task FillAsync()
+        {
+            while (_file is not null && !_end && _ahead.Count < OpeningsAhead)
+            {
+                var buffer = new byte[_carry.Length + blockBytes];
+                _carry.CopyTo(buffer, 0);
+                int filled = _carry.Length, read;
+                while (filled < buffer.Length && (read = await _file.ReadAsync(buffer.AsMemory(filled), cancellationToken)) > 0)
+                {
+                    filled += read;
+                }
+
+                _end = filled < buffer.Length;
+                int cut = _end ? filled : buffer.AsSpan(0, filled).LastIndexOf((byte)'\n') + 1;
+                if (cut == 0)
+                {
+                    // A line longer than a block: read on until it ends.
+                    _carry = buffer[..filled];
+                    continue;
+                }
+
+                _carry = buffer[cut..filled];
+                var block = new ReadOnlyMemory<byte>(buffer, 0, cut);
+                if (_start && block.Span.StartsWith(Utf8Bom))
+                {
+                    block = block[Utf8Bom.Length..];
+                }
+
+                _start = false;
+                int firstLine = _line;
+                _line += block.Span.Count((byte)'\n');
+                _ahead.Enqueue(Task.Run(() => ParseOpenings(block, firstLine, size), cancellationToken));
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_file is not null)
+            {
+                await _file.DisposeAsync();
+            }
+        }
+    }
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    /// <summary>A line of the openings file: the entry it opens, the openings (canonical) by item, and where it is.</summary>
+    private sealed record OpeningsLine(long Index, List<(int Item, byte[] Opening)> Openings, int Line);
+
+    /// <summary>A block of lines of the openings file, parsed up to its first line at fault.</summary>
+    private sealed record OpeningsBlock(List<OpeningsLine> Lines, (int Line, string Error)? Fault);
+
+    private static OpeningsBlock ParseOpenings(ReadOnlyMemory<byte> block, int line, long size)
+    {
+        var entries = new List<OpeningsLine>();
+        var options = new JsonDocumentOptions { AllowDuplicateProperties = false };
+        var canonical = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        for (var rest = block; rest.Length > 0; line++)
+        {
+            int newline = rest.Span.IndexOf((byte)'\n');
+            var text = newline < 0 ? rest : rest[..newline];
+            rest = newline < 0 ? ReadOnlyMemory<byte>.Empty : rest[(newline + 1)..];
+            if (text.Span.EndsWith("\r"u8))
+            {
+                text = text[..^1];
+            }
+
             if (text.Length == 0)
             {
                 continue;
@@ -110,28 +282,30 @@ internal static class ExportedLedger
 
             try
             {
-                using var document = JsonDocument.Parse(text);
+                using var document = JsonDocument.Parse(text, options);
                 long index = document.RootElement.GetProperty("index").GetInt64();
                 if (index < 0 || index >= size)
                 {
                     continue; // beyond the checkpoint
                 }
 
-                var openings = new List<(int, byte[])>();
+                var openings = new List<(int Item, byte[] Opening)>();
                 foreach (var view in document.RootElement.GetProperty("openings").EnumerateArray())
                 {
-                    openings.Add((view.GetProperty("item").GetInt32(),
-                        CanonicalJson.Canonicalize(System.Text.Encoding.UTF8.GetBytes(view.GetProperty("opening").GetRawText()))));
+                    int item = view.GetProperty("item").GetInt32();
+                    canonical.ResetWrittenCount();
+                    CanonicalJson.Write(canonical, view.GetProperty("opening"));
+                    openings.Add((item, canonical.WrittenSpan.ToArray()));
                 }
 
-                result[index] = openings;
+                entries.Add(new OpeningsLine(index, openings, line));
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
             {
-                throw new CliException(ExitCodes.InvalidInput, $"{path}, line {line}: not an entry's openings ({e.GetType().Name})");
+                return new OpeningsBlock(entries, (line, e.GetType().Name));
             }
         }
 
-        return result;
+        return new OpeningsBlock(entries, null);
     }
 }

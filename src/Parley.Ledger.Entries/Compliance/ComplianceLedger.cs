@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text.Json;
 using Parley.Core.Agreements;
 using Parley.Core.Features;
 using Parley.Core.Model;
@@ -79,177 +77,94 @@ public sealed class ComplianceLedger
             throw new InvalidDataException($"ledger entry {index} comes where entry {Size} was expected");
         }
 
-        string[] commitments;
-        DateTimeOffset time;
-        var inline = new List<(int Item, byte[] Opening)>();
-        try
-        {
-            using var document = JsonDocument.Parse(entry.ToArray());
-            var root = document.RootElement;
-            time = DateTimeOffset.Parse(root.GetProperty("time").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
-            var items = root.GetProperty("items");
-            commitments = new string[items.GetArrayLength()];
-            int i = 0;
-            foreach (var item in items.EnumerateArray())
-            {
-                commitments[i] = item.GetProperty("commitment").GetString()!;
-                if (item.TryGetProperty("opening", out var opening))
-                {
-                    inline.Add((i, CanonicalJson.Canonicalize(System.Text.Encoding.UTF8.GetBytes(opening.GetRawText()))));
-                }
-
-                i++;
-            }
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or NullReferenceException)
-        {
-            throw new InvalidDataException($"ledger entry {index} does not read: {e.Message}", e);
-        }
-
-        // Every opening given is checked, an inline one too; each item counts once.
-        var seen = new HashSet<int>();
-        foreach (var (item, opening) in openings.Concat(inline))
-        {
-            if (item < 0 || item >= commitments.Length)
-            {
-                throw new InvalidDataException($"ledger entry {index} has no item {item} to open");
-            }
-
-            if (Convert.ToBase64String(SHA256.HashData(opening)) != commitments[item])
-            {
-                throw new InvalidDataException($"ledger entry {index}: the opening of item {item} does not match its commitment");
-            }
-
-            if (!seen.Add(item))
-            {
-                continue;
-            }
-
-            try
-            {
-                AddOpening(opening);
-            }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or NullReferenceException or Parley.Core.InputRejectedException)
-            {
-                throw new InvalidDataException($"ledger entry {index}: item {item} does not read as a compliance fact: {e.Message}", e);
-            }
-        }
-
-        Size = index + 1;
-        LastEntry = time;
+        Add(CheckedEntry.Check(index, entry.ToArray(), openings));
     }
 
-    // Openings that are not facts are skipped before any JSON is read: the markers below are how every fact type's
-    // name is written in canonical JSON.
-    private static ReadOnlySpan<byte> FactMarker => "-fact\""u8;
-
-    private static ReadOnlySpan<byte> IncidentMarker => "\"type\":\"incident-"u8;
-
-    private static ReadOnlySpan<byte> AgreementMarker => "\"type\":\"agreement\""u8;
-
-    private void AddOpening(byte[] opening)
+    /// <summary>Adds an entry checked beforehand (<see cref="CheckedEntry.Check"/>, on any thread): entries must come in order.</summary>
+    /// <exception cref="InvalidDataException">The entry is not the next one, or its check refused it.</exception>
+    public void Add(CheckedEntry entry)
     {
-        var span = opening.AsSpan();
-        bool isFact = span.IndexOf(FactMarker) >= 0, isIncident = span.IndexOf(IncidentMarker) >= 0, isAgreement = span.IndexOf(AgreementMarker) >= 0;
-        if (!isFact && !isIncident && !isAgreement)
+        ArgumentNullException.ThrowIfNull(entry);
+        if (entry.Index != Size)
         {
-            return;
+            throw new InvalidDataException($"ledger entry {entry.Index} comes where entry {Size} was expected");
         }
 
-        using var document = JsonDocument.Parse(opening);
-        var content = document.RootElement.GetProperty("content");
-        string? type = content.GetProperty("type").GetString();
-        switch (type)
+        if (entry.Error is { } error)
         {
-            case "agreement":
-                Agreement = AgreementReader.Parse(content.GetProperty("source").GetString()!);
+            throw error;
+        }
+
+        foreach (var fact in entry.Facts)
+        {
+            Count(fact);
+        }
+
+        Size = entry.Index + 1;
+        LastEntry = entry.Time;
+    }
+
+    // Names are numbered in the order the facts name them, as they arrive.
+    private void Count(ReadFact fact)
+    {
+        switch (fact)
+        {
+            case AgreementRead read:
+                Agreement = read.Agreement;
                 foreach (var party in Agreement.Parties)
                 {
                     Party(party.Id.Value);
                 }
 
                 break;
-            case ComplianceFacts.OperationType:
-                Operations.Add(new OperationFact(
-                    Party(content.GetProperty("owner").GetString()!),
-                    content.GetProperty("from").ValueKind == JsonValueKind.String ? (sbyte)OperationStates.Parse(content.GetProperty("from").GetString()!) : (sbyte)-1,
-                    (sbyte)OperationStates.Parse(content.GetProperty("state").GetString()!),
-                    Time(content.GetProperty("at")).UtcTicks,
-                    Audience(content)));
+            case OperationRead read:
+                Operations.Add(new OperationFact(Party(read.Owner), read.From, read.To, read.At, Audience(read.Audience)));
                 break;
-            case ComplianceFacts.RequestType:
+            case RequestRead read:
                 {
-                    string id = content.GetProperty("id").GetString()!;
-                    var request = new RequestFact(
-                        Party(content.GetProperty("submitter").GetString()!), Party(content.GetProperty("affected").GetString()!),
-                        Time(content.GetProperty("opened")).UtcTicks, Time(content.GetProperty("deadline")).UtcTicks,
-                        (byte)RequestStates.Parse(content.GetProperty("state").GetString()!),
-                        content.GetProperty("closed").ValueKind == JsonValueKind.String ? Time(content.GetProperty("closed")).UtcTicks : long.MaxValue,
-                        Audience(content));
-                    if (RequestIndex.TryGetValue(id, out int at))
+                    var request = new RequestFact(Party(read.Submitter), Party(read.Affected), read.Opened, read.Deadline, read.State, read.Closed, Audience(read.Audience));
+                    if (RequestIndex.TryGetValue(read.Id, out int at))
                     {
                         Requests[at] = request; // the latest state of the request is what counts
                     }
                     else
                     {
-                        RequestIndex[id] = Requests.Count;
+                        RequestIndex[read.Id] = Requests.Count;
                         Requests.Add(request);
                     }
 
                     break;
                 }
 
-            case IncidentRecords.FactType:
+            case IncidentRead read:
                 {
-                    string id = content.GetProperty("incident").GetString()!;
-                    var incident = new IncidentFact
+                    int reporter = Party(read.Reporter);
+                    int[] suspected = [.. read.Suspected.Select(Party)];
+                    int[] owners = [.. read.SiteOwners.Select(Party)];
+                    IncidentIndex[read.Id] = Incidents.Count;
+                    Incidents.Add(new IncidentFact
                     {
-                        Reporter = Party(content.GetProperty("reporter").GetString()!),
-                        Suspected = [.. content.GetProperty("suspected").EnumerateArray().Select(p => Party(p.GetString()!))],
-                        Reported = Time(content.GetProperty("reported")).UtcTicks,
-                        Deadline = Time(content.GetProperty("reply_deadline")).UtcTicks,
-                        SiteOwners = [.. content.GetProperty("sites").EnumerateArray().Select(s => Party(s.GetProperty("owner").GetString()!)).Distinct()],
-                        Audience = Audience(content),
-                    };
-                    IncidentIndex[id] = Incidents.Count;
-                    Incidents.Add(incident);
+                        Reporter = reporter, Suspected = suspected, Reported = read.Reported, Deadline = read.Deadline, SiteOwners = owners,
+                        Audience = Audience(read.Audience),
+                    });
                     break;
                 }
 
-            case IncidentRecords.ReplyType:
-                {
-                    var incident = IncidentOf(content);
-                    var reply = content.GetProperty("reply");
-                    if (!IncidentNames.TryParse(reply.GetProperty("reply").GetString(), out ReplyKind kind))
-                    {
-                        throw new FormatException("an unknown reply");
-                    }
-
-                    incident.Replies.Add((Party(reply.GetProperty("party").GetString()!), kind, Time(reply.GetProperty("at")).UtcTicks));
-                    break;
-                }
-
-            case IncidentRecords.GradeType:
-                {
-                    var incident = IncidentOf(content);
-                    if (!IncidentNames.TryParse(content.GetProperty("grade").GetString(), out IncidentGrade grade))
-                    {
-                        throw new FormatException("an unknown grade");
-                    }
-
-                    incident.Grade = grade;
-                    break;
-                }
-
-            case IncidentRecords.SilenceType:
-                IncidentOf(content).Silent.Add(Party(content.GetProperty("party").GetString()!));
+            case ReplyRead read:
+                IncidentOf(read.Incident).Replies.Add((Party(read.Party), read.Kind, read.At));
+                break;
+            case GradeRead read:
+                IncidentOf(read.Incident).Grade = read.Grade;
+                break;
+            case SilenceRead read:
+                IncidentOf(read.Incident).Silent.Add(Party(read.Party));
                 break;
         }
     }
 
     /// <summary>The incident an item names; one whose fact the holder may not open (it cannot happen within one audience) is skipped.</summary>
-    private IncidentFact IncidentOf(JsonElement content) =>
-        IncidentIndex.TryGetValue(content.GetProperty("incident").GetString()!, out int at) ? Incidents[at] : Detached;
+    private IncidentFact IncidentOf(string incident) =>
+        IncidentIndex.TryGetValue(incident, out int at) ? Incidents[at] : Detached;
 
     // Replies, grades and silences of an incident whose fact was not opened land here, and count nowhere.
     private static IncidentFact Detached => new() { Audience = -1 };
@@ -266,12 +181,8 @@ public sealed class ComplianceLedger
         return index;
     }
 
-    private int Audience(JsonElement content)
+    private int Audience(FactAudience audience)
     {
-        var audience = new FactAudience(
-            content.GetProperty("owner").GetString()!,
-            content.GetProperty("visibility").GetString() == "public",
-            content.TryGetProperty("shared_with", out var shared) ? [.. shared.EnumerateArray().Select(p => p.GetString()!)] : []);
         if (!_audiences.TryGetValue(audience, out int index))
         {
             index = _audienceList.Count;
@@ -281,9 +192,6 @@ public sealed class ComplianceLedger
 
         return index;
     }
-
-    private static DateTimeOffset Time(JsonElement text) =>
-        DateTimeOffset.Parse(text.GetString()!, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal);
 }
 
 /// <summary>One operation's change of state: its owner, the state before (-1: new) and after, when, and who may open it.</summary>

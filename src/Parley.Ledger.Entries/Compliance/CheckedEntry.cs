@@ -1,0 +1,247 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Parley.Core.Agreements;
+using Parley.Core.Features;
+using Parley.Core.Model;
+using Parley.Ledger;
+
+namespace Parley.Ledger.Entries.Compliance;
+
+/// <summary>
+/// One ledger entry read and checked on its own, before it is added to a <see cref="ComplianceLedger"/>: its time, every
+/// opening given checked against its item's commitment, and the compliance facts those openings carry, read but not yet
+/// counted. Checking touches no ledger, so entries may be checked on several threads and then added in order.
+/// </summary>
+public sealed class CheckedEntry
+{
+    private CheckedEntry(long index)
+    {
+        Index = index;
+    }
+
+    /// <summary>The entry's index in the ledger.</summary>
+    public long Index { get; }
+
+    /// <summary>The entry's time.</summary>
+    internal DateTimeOffset Time { get; private set; }
+
+    /// <summary>The facts of its openings, in the order they are counted.</summary>
+    internal List<ReadFact> Facts { get; } = [];
+
+    /// <summary>Why the entry is refused, if it is: thrown when it is added, so that the first refused entry is named.</summary>
+    internal InvalidDataException? Error { get; private set; }
+
+    /// <summary>Options for every JSON text read: a repeated member name is refused rather than one of its values taken.</summary>
+    internal static JsonDocumentOptions Strict => new() { AllowDuplicateProperties = false };
+
+    /// <summary>
+    /// Reads entry <paramref name="index"/> with the openings at hand, by item, each checked against its item's commitment
+    /// (an opening inline in the entry too). Never throws for bad input: the error is kept until the entry is added.
+    /// </summary>
+    public static CheckedEntry Check(long index, ReadOnlyMemory<byte> entry, IReadOnlyList<(int Item, byte[] Opening)> openings)
+    {
+        var result = new CheckedEntry(index);
+        try
+        {
+            result.Read(entry, openings);
+        }
+        catch (InvalidDataException e)
+        {
+            result.Error = e;
+            result.Facts.Clear();
+        }
+
+        return result;
+    }
+
+    private void Read(ReadOnlyMemory<byte> entry, IReadOnlyList<(int Item, byte[] Opening)> openings)
+    {
+        string[] commitments;
+        List<(int Item, byte[] Opening)>? inline = null;
+        try
+        {
+            using var document = JsonDocument.Parse(entry, Strict);
+            var root = document.RootElement;
+            Time = DateTimeOffset.Parse(root.GetProperty("time").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+            var items = root.GetProperty("items");
+            commitments = new string[items.GetArrayLength()];
+            int i = 0;
+            foreach (var item in items.EnumerateArray())
+            {
+                commitments[i] = item.GetProperty("commitment").GetString()!;
+                if (item.TryGetProperty("opening", out var opening))
+                {
+                    (inline ??= []).Add((i, Canonical(opening)));
+                }
+
+                i++;
+            }
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or NullReferenceException)
+        {
+            throw new InvalidDataException($"ledger entry {Index} does not read: {e.Message}", e);
+        }
+
+        // Every opening given is checked, an inline one too; each item counts once.
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        ulong seenSmall = 0;
+        HashSet<int>? seen = null;
+        int given = openings.Count, all = given + (inline?.Count ?? 0);
+        for (int k = 0; k < all; k++)
+        {
+            var (item, opening) = k < given ? openings[k] : inline![k - given];
+            if (item < 0 || item >= commitments.Length)
+            {
+                throw new InvalidDataException($"ledger entry {Index} has no item {item} to open");
+            }
+
+            SHA256.HashData(opening, hash);
+            if (!Matches(hash, commitments[item]))
+            {
+                throw new InvalidDataException($"ledger entry {Index}: the opening of item {item} does not match its commitment");
+            }
+
+            bool first = item < 64 ? (seenSmall & (1UL << item)) == 0 : (seen ??= []).Add(item);
+            seenSmall |= item < 64 ? 1UL << item : 0;
+            if (!first)
+            {
+                continue;
+            }
+
+            try
+            {
+                if (ReadFact.Of(opening) is { } fact)
+                {
+                    Facts.Add(fact);
+                }
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or NullReferenceException or Parley.Core.InputRejectedException)
+            {
+                throw new InvalidDataException($"ledger entry {Index}: item {item} does not read as a compliance fact: {e.Message}", e);
+            }
+        }
+    }
+
+    /// <summary>The canonical bytes of a parsed opening, which its commitment hashes.</summary>
+    internal static byte[] Canonical(JsonElement opening)
+    {
+        var output = new ArrayBufferWriter<byte>(256);
+        CanonicalJson.Write(output, opening);
+        return output.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Whether <paramref name="hash"/> is the commitment written as <paramref name="commitment"/> (base64, as the entry writes it).</summary>
+    private static bool Matches(ReadOnlySpan<byte> hash, string commitment)
+    {
+        Span<char> text = stackalloc char[44];
+        return Convert.TryToBase64Chars(hash, text, out int written) && commitment.AsSpan().SequenceEqual(text[..written]);
+    }
+}
+
+/// <summary>A compliance fact as an opening states it, names not yet numbered: what <see cref="ComplianceLedger"/> counts.</summary>
+internal abstract record ReadFact
+{
+    // Openings that are not facts are skipped before any JSON is read: the markers below are how every fact type's
+    // name is written in canonical JSON.
+    private static ReadOnlySpan<byte> FactMarker => "-fact\""u8;
+
+    private static ReadOnlySpan<byte> IncidentMarker => "\"type\":\"incident-"u8;
+
+    private static ReadOnlySpan<byte> AgreementMarker => "\"type\":\"agreement\""u8;
+
+    /// <summary>The fact an opening states, or null when it states none.</summary>
+    public static ReadFact? Of(byte[] opening)
+    {
+        var span = opening.AsSpan();
+        if (span.IndexOf(FactMarker) < 0 && span.IndexOf(IncidentMarker) < 0 && span.IndexOf(AgreementMarker) < 0)
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(opening, CheckedEntry.Strict);
+        var content = document.RootElement.GetProperty("content");
+        switch (content.GetProperty("type").GetString())
+        {
+            case "agreement":
+                return new AgreementRead(AgreementReader.Parse(content.GetProperty("source").GetString()!));
+            case ComplianceFacts.OperationType:
+                return new OperationRead(
+                    content.GetProperty("owner").GetString()!,
+                    content.GetProperty("from").ValueKind == JsonValueKind.String ? (sbyte)OperationStates.Parse(content.GetProperty("from").GetString()!) : (sbyte)-1,
+                    (sbyte)OperationStates.Parse(content.GetProperty("state").GetString()!),
+                    Time(content.GetProperty("at")).UtcTicks,
+                    AudienceOf(content));
+            case ComplianceFacts.RequestType:
+                return new RequestRead(
+                    content.GetProperty("id").GetString()!,
+                    content.GetProperty("submitter").GetString()!, content.GetProperty("affected").GetString()!,
+                    Time(content.GetProperty("opened")).UtcTicks, Time(content.GetProperty("deadline")).UtcTicks,
+                    (byte)RequestStates.Parse(content.GetProperty("state").GetString()!),
+                    content.GetProperty("closed").ValueKind == JsonValueKind.String ? Time(content.GetProperty("closed")).UtcTicks : long.MaxValue,
+                    AudienceOf(content));
+            case IncidentRecords.FactType:
+                return new IncidentRead(
+                    content.GetProperty("incident").GetString()!,
+                    content.GetProperty("reporter").GetString()!,
+                    [.. content.GetProperty("suspected").EnumerateArray().Select(p => p.GetString()!)],
+                    Time(content.GetProperty("reported")).UtcTicks,
+                    Time(content.GetProperty("reply_deadline")).UtcTicks,
+                    [.. content.GetProperty("sites").EnumerateArray().Select(s => s.GetProperty("owner").GetString()!).Distinct(StringComparer.Ordinal)],
+                    AudienceOf(content));
+            case IncidentRecords.ReplyType:
+                {
+                    string incident = content.GetProperty("incident").GetString()!;
+                    var reply = content.GetProperty("reply");
+                    if (!IncidentNames.TryParse(reply.GetProperty("reply").GetString(), out ReplyKind kind))
+                    {
+                        throw new FormatException("an unknown reply");
+                    }
+
+                    return new ReplyRead(incident, reply.GetProperty("party").GetString()!, kind, Time(reply.GetProperty("at")).UtcTicks);
+                }
+
+            case IncidentRecords.GradeType:
+                {
+                    string incident = content.GetProperty("incident").GetString()!;
+                    return IncidentNames.TryParse(content.GetProperty("grade").GetString(), out IncidentGrade grade)
+                        ? new GradeRead(incident, grade)
+                        : throw new FormatException("an unknown grade");
+                }
+
+            case IncidentRecords.SilenceType:
+                return new SilenceRead(content.GetProperty("incident").GetString()!, content.GetProperty("party").GetString()!);
+            default:
+                return null;
+        }
+    }
+
+    private static FactAudience AudienceOf(JsonElement content) => new(
+        content.GetProperty("owner").GetString()!,
+        content.GetProperty("visibility").GetString() == "public",
+        content.TryGetProperty("shared_with", out var shared) ? [.. shared.EnumerateArray().Select(p => p.GetString()!)] : []);
+
+    private static DateTimeOffset Time(JsonElement text) =>
+        DateTimeOffset.Parse(text.GetString()!, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal);
+}
+
+/// <summary>The agreement's text, as read.</summary>
+internal sealed record AgreementRead(Agreement Agreement) : ReadFact;
+
+/// <summary>An operation's change of state.</summary>
+internal sealed record OperationRead(string Owner, sbyte From, sbyte To, long At, FactAudience Audience) : ReadFact;
+
+/// <summary>A concurrence request's state.</summary>
+internal sealed record RequestRead(string Id, string Submitter, string Affected, long Opened, long Deadline, byte State, long Closed, FactAudience Audience) : ReadFact;
+
+/// <summary>An incident's report.</summary>
+internal sealed record IncidentRead(string Id, string Reporter, string[] Suspected, long Reported, long Deadline, string[] SiteOwners, FactAudience Audience) : ReadFact;
+
+/// <summary>A reply to an incident.</summary>
+internal sealed record ReplyRead(string Incident, string Party, ReplyKind Kind, long At) : ReadFact;
+
+/// <summary>An incident's grade.</summary>
+internal sealed record GradeRead(string Incident, IncidentGrade Grade) : ReadFact;
+
+/// <summary>A suspected party's silence past its deadline.</summary>
+internal sealed record SilenceRead(string Incident, string Party) : ReadFact;
