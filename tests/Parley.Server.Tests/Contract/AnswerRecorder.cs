@@ -49,6 +49,11 @@ public sealed class AnswerRecorder : IStartupFilter
             http.Response.Body = original;
         }
 
+        if (http.Response.StatusCode == StatusCodes.Status499ClientClosedRequest && http.RequestAborted.IsCancellationRequested)
+        {
+            return; // the client went away before the answer: nothing was sent to check
+        }
+
         var answer = new RecordedAnswer(http.Request.Method, http.Request.Path.Value ?? "/", http.Response.StatusCode, http.Response.ContentType,
             copy.Copy, copy.Truncated, http.Response.Headers.Keys.ToHashSet(StringComparer.OrdinalIgnoreCase), http.GetEndpoint());
         Interlocked.Increment(ref _checked);
