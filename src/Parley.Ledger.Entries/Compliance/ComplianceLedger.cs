@@ -125,7 +125,12 @@ public sealed class ComplianceLedger
                     var request = new RequestFact(Party(read.Submitter), Party(read.Affected), read.Opened, read.Deadline, read.State, read.Closed, Audience(read.Audience));
                     if (RequestIndex.TryGetValue(read.Id, out int at))
                     {
-                        Requests[at] = request; // the latest state of the request is what counts
+                        // The latest state of the request is what counts, but an answer stays given: a concurrence
+                        // withdrawn later, when its operation changed or ended, was still answered, and when.
+                        if (!(read.State == (byte)RequestState.Withdrawn && IsAnswer(Requests[at].State)))
+                        {
+                            Requests[at] = request;
+                        }
                     }
                     else
                     {
@@ -168,6 +173,9 @@ public sealed class ComplianceLedger
 
     // Replies, grades and silences of an incident whose fact was not opened land here, and count nowhere.
     private static IncidentFact Detached => new() { Audience = -1 };
+
+    private static bool IsAnswer(byte state) =>
+        (RequestState)state is RequestState.Concurred or RequestState.Refused or RequestState.CounterProposed;
 
     private int Party(string name)
     {

@@ -32,6 +32,9 @@ internal sealed class ComplianceHistory
 
     public List<(PartyId Owner, OperationState? From, OperationState To, DateTimeOffset At)> Transitions { get; } = [];
 
+    /// <summary>Each request as its party answered it (concurred, refused or countered), by id, whatever became of it after.</summary>
+    public Dictionary<string, ConcurrenceRequest> Answers { get; } = [];
+
     public Theater Theater { get; } = new(Pact);
 
     public DateTimeOffset Now { get; private set; } = Start;
@@ -84,7 +87,16 @@ internal sealed class ComplianceHistory
 
                     break;
                 case 4:
-                    if (Theater.Operations.Where(o => o.Owner == party && o.State is OperationState.Accepted or OperationState.Concurred).FirstOrDefault() is { } ready)
+                    // Ending an operation withdraws the requests it still holds, answered ones too.
+                    if (r.Next(3) == 0 && Theater.Operations.Where(o => o.Owner == party && o.State is OperationState.Active).FirstOrDefault() is { } flying)
+                    {
+                        Record(Lifecycle.Complete(Theater, flying, Now));
+                    }
+                    else if (r.Next(4) == 0 && Theater.Operations.Where(o => o.Owner == party && o.State is OperationState.Concurred or OperationState.AwaitingConcurrence).FirstOrDefault() is { } waiting)
+                    {
+                        Record(Lifecycle.Cancel(Theater, waiting, Now));
+                    }
+                    else if (Theater.Operations.Where(o => o.Owner == party && o.State is OperationState.Accepted or OperationState.Concurred).FirstOrDefault() is { } ready)
                     {
                         Record(Lifecycle.Activate(Theater, ready, Now));
                     }
@@ -148,6 +160,14 @@ internal sealed class ComplianceHistory
         foreach (var operation in decision.State.Operations)
         {
             Transitions.Add((operation.Owner, Theater.FindOperation(operation.Id)?.State, operation.State, decision.Time ?? Now));
+        }
+
+        foreach (var request in decision.State.Requests)
+        {
+            if (request.State is RequestState.Concurred or RequestState.Refused or RequestState.CounterProposed)
+            {
+                Answers.TryAdd(request.Id, request);
+            }
         }
 
         Ledger.AddRange(LedgerEntries.Build(Ledger.Count, Pact.Id, decision, null, Theater, Now));
