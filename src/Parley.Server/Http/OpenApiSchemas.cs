@@ -146,13 +146,18 @@ internal static class OpenApiSchemas
           { "type": "object", "properties": { "kind": { "type": "string", "description": "An operation kind of the agreement (its `rules`)." } } }
         ]
       },
+      "Id": {
+        "type": "string",
+        "description": "An id: 1 to 128 ASCII letters, digits, '-', '_', '.', ':' or '~' (so that no id can look like another party's).",
+        "pattern": "^[A-Za-z0-9._:~-]{1,128}$"
+      },
       "ZoneFeature": {
         "type": "object",
         "description": "A zone as declared: a GeoJSON Feature (RFC 7946) whose id is the zone's id.",
         "required": ["type", "id", "geometry", "properties"],
         "properties": {
           "type": { "const": "Feature" },
-          "id": { "type": "string", "minLength": 1 },
+          "id": { "$ref": "#/components/schemas/Id" },
           "geometry": { "$ref": "#/components/schemas/Footprint" },
           "properties": { "$ref": "#/components/schemas/ZoneProperties" }
         }
@@ -175,7 +180,7 @@ internal static class OpenApiSchemas
         "required": ["type", "id", "geometry", "properties"],
         "properties": {
           "type": { "const": "Feature" },
-          "id": { "type": "string", "minLength": 1 },
+          "id": { "$ref": "#/components/schemas/Id" },
           "geometry": { "$ref": "#/components/schemas/Footprint" },
           "properties": { "$ref": "#/components/schemas/OperationProperties" }
         }
