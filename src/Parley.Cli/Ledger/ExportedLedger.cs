@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Parley.Cli.Terminal;
@@ -110,6 +111,9 @@ internal static class ExportedLedger
 
     private const int OpeningsAhead = 4;
 
+    // The most a bundle file can hold: a full bundle of the longest entries, each with its length.
+    private const long MaxBundleBytes = (long)Tiles.Width * (Tiles.MaxEntryLength + 2);
+
     /// <summary>An entry bundle read, its entries' leaf hashes computed and each entry checked with its openings.</summary>
     private static async Task<(CheckedEntry[] Entries, byte[][] Leaves)> CheckBundleAsync(string directory, TileId bundle, long size,
         Dictionary<long, List<(int Item, byte[] Opening)>> openings, CancellationToken cancellationToken)
@@ -122,13 +126,37 @@ internal static class ExportedLedger
         }
 
         List<byte[]> entries;
+        byte[] data;
+        int length;
+        using (var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous))
+        {
+            // Pooled, as the openings' blocks are: a bundle is a large object.
+            long fileLength = RandomAccess.GetLength(file);
+            if (fileLength > MaxBundleBytes)
+            {
+                throw new CliException(ExitCodes.Failure, $"{path}: {fileLength:N0} bytes is more than a bundle of {bundle.Width} entries holds");
+            }
+
+            data = ArrayPool<byte>.Shared.Rent((int)fileLength);
+            length = 0;
+            int read;
+            while (length < fileLength && (read = await RandomAccess.ReadAsync(file, data.AsMemory(length, (int)fileLength - length), length, cancellationToken)) > 0)
+            {
+                length += read;
+            }
+        }
+
         try
         {
-            entries = Tiles.ReadEntryBundle(await File.ReadAllBytesAsync(path, cancellationToken), bundle.Width);
+            entries = Tiles.ReadEntryBundle(data.AsSpan(0, length), bundle.Width);
         }
         catch (EntryBundleException e)
         {
             throw new CliException(ExitCodes.Failure, $"{path}: entry {first + e.Position} does not read: {e.Reason}");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(data); // the entries are copies
         }
 
         var checkedEntries = new CheckedEntry[entries.Count];
@@ -212,20 +240,23 @@ internal static class ExportedLedger
         {
             while (_file is not null && !_end && _ahead.Count < OpeningsAhead)
             {
-                var buffer = new byte[_carry.Length + blockBytes];
+                // Blocks are pooled: a fresh one per block would be a large object each, and a full collection soon after.
+                int length = _carry.Length + blockBytes;
+                var buffer = ArrayPool<byte>.Shared.Rent(length);
                 _carry.CopyTo(buffer, 0);
                 int filled = _carry.Length, read;
-                while (filled < buffer.Length && (read = await _file.ReadAsync(buffer.AsMemory(filled), cancellationToken)) > 0)
+                while (filled < length && (read = await _file.ReadAsync(buffer.AsMemory(filled, length - filled), cancellationToken)) > 0)
                 {
                     filled += read;
                 }
 
-                _end = filled < buffer.Length;
+                _end = filled < length;
                 int cut = _end ? filled : buffer.AsSpan(0, filled).LastIndexOf((byte)'\n') + 1;
                 if (cut == 0)
                 {
                     // A line longer than a block: read on until it ends.
                     _carry = buffer[..filled];
+                    ArrayPool<byte>.Shared.Return(buffer);
                     continue;
                 }
 
@@ -239,7 +270,17 @@ internal static class ExportedLedger
                 _start = false;
                 int firstLine = _line;
                 _line += block.Span.Count((byte)'\n');
-                _ahead.Enqueue(Task.Run(() => ParseOpenings(block, firstLine, size), cancellationToken));
+                _ahead.Enqueue(Task.Run(() =>
+                {
+                    try
+                    {
+                        return ParseOpenings(block, firstLine, size);
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer); // every opening kept is a copy
+                    }
+                }, cancellationToken));
             }
         }
 
@@ -263,8 +304,7 @@ internal static class ExportedLedger
     private static OpeningsBlock ParseOpenings(ReadOnlyMemory<byte> block, int line, long size)
     {
         var entries = new List<OpeningsLine>();
-        var options = new JsonDocumentOptions { AllowDuplicateProperties = false };
-        var canonical = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        var scratch = new System.Buffers.ArrayBufferWriter<byte>(1024);
         for (var rest = block; rest.Length > 0; line++)
         {
             int newline = rest.Span.IndexOf((byte)'\n');
@@ -282,30 +322,97 @@ internal static class ExportedLedger
 
             try
             {
-                using var document = JsonDocument.Parse(text, options);
-                long index = document.RootElement.GetProperty("index").GetInt64();
-                if (index < 0 || index >= size)
+                var (index, openings) = OpeningsLineLayout.TryRead(text.Span, scratch, out long at, out var taken) ? (at, taken) : ReadLine(text.Span, scratch);
+                if (index >= 0 && index < size) // else beyond the checkpoint
                 {
-                    continue; // beyond the checkpoint
+                    entries.Add(new OpeningsLine(index, openings, line));
                 }
-
-                var openings = new List<(int Item, byte[] Opening)>();
-                foreach (var view in document.RootElement.GetProperty("openings").EnumerateArray())
-                {
-                    int item = view.GetProperty("item").GetInt32();
-                    canonical.ResetWrittenCount();
-                    CanonicalJson.Write(canonical, view.GetProperty("opening"));
-                    openings.Add((item, canonical.WrittenSpan.ToArray()));
-                }
-
-                entries.Add(new OpeningsLine(index, openings, line));
             }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            catch (JsonException e)
             {
-                return new OpeningsBlock(entries, (line, e.GetType().Name));
+                return new OpeningsBlock(entries, (line, e.Message));
             }
         }
 
         return new OpeningsBlock(entries, null);
+    }
+
+    /// <summary>
+    /// A line <c>{"index": n, "openings": [{"item": i, "opening": {…}}, …]}</c>, members in any order, read in one pass:
+    /// each opening as <see cref="CanonicalJson.WriteAsRead"/> writes it, which is its canonical form when the line is as
+    /// the export writes it (<see cref="CheckedEntry"/> puts any other form in canonical form before it gives up on it).
+    /// </summary>
+    /// <exception cref="JsonException">The line is not JSON, or not of that shape (the message says what is wrong).</exception>
+    private static (long Index, List<(int Item, byte[] Opening)> Openings) ReadLine(ReadOnlySpan<byte> text, System.Buffers.ArrayBufferWriter<byte> scratch)
+    {
+        var reader = new Utf8JsonReader(text);
+        Expect(reader.Read() && reader.TokenType == JsonTokenType.StartObject, "a line is a JSON object");
+        long? index = null;
+        List<(int Item, byte[] Opening)>? openings = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("index"u8))
+            {
+                Expect(index is null, "\"index\" is given twice");
+                Expect(reader.Read() && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long value), "\"index\" is not an integer");
+                index = reader.GetInt64();
+            }
+            else if (reader.ValueTextEquals("openings"u8))
+            {
+                Expect(openings is null, "\"openings\" is given twice");
+                Expect(reader.Read() && reader.TokenType == JsonTokenType.StartArray, "\"openings\" is not an array");
+                openings = [];
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    openings.Add(ReadOpening(ref reader, scratch));
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        Expect(reader.TokenType == JsonTokenType.EndObject, "the line's object does not close");
+        Expect(!reader.Read(), "the line holds more than one JSON value");
+        return (index ?? throw new JsonException("no \"index\""), openings ?? throw new JsonException("no \"openings\""));
+    }
+
+    private static (int Item, byte[] Opening) ReadOpening(ref Utf8JsonReader reader, System.Buffers.ArrayBufferWriter<byte> scratch)
+    {
+        Expect(reader.TokenType == JsonTokenType.StartObject, "an element of \"openings\" is not an object");
+        int? item = null;
+        byte[]? opening = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("item"u8))
+            {
+                Expect(item is null, "\"item\" is given twice");
+                Expect(reader.Read() && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out _), "\"item\" is not an integer");
+                item = reader.GetInt32();
+            }
+            else if (reader.ValueTextEquals("opening"u8))
+            {
+                Expect(opening is null, "\"opening\" is given twice");
+                Expect(reader.Read(), "\"opening\" has no value");
+                scratch.ResetWrittenCount();
+                CanonicalJson.WriteAsRead(scratch, ref reader);
+                opening = scratch.WrittenSpan.ToArray();
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return (item ?? throw new JsonException("an opening has no \"item\""), opening ?? throw new JsonException("an item has no \"opening\""));
+    }
+
+    private static void Expect(bool holds, string otherwise)
+    {
+        if (!holds)
+        {
+            throw new JsonException(otherwise);
+        }
     }
 }

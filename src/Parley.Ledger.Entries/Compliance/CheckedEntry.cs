@@ -37,7 +37,8 @@ public sealed class CheckedEntry
 
     /// <summary>
     /// Reads entry <paramref name="index"/> with the openings at hand, by item, each checked against its item's commitment
-    /// (an opening inline in the entry too). Never throws for bad input: the error is kept until the entry is added.
+    /// (an opening inline in the entry too); an opening given in another JSON form than the canonical one is checked, and
+    /// read, in its canonical form. Never throws for bad input: the error is kept until the entry is added.
     /// </summary>
     public static CheckedEntry Check(long index, ReadOnlyMemory<byte> entry, IReadOnlyList<(int Item, byte[] Opening)> openings)
     {
@@ -63,16 +64,17 @@ public sealed class CheckedEntry
         {
             using var document = JsonDocument.Parse(entry, Strict);
             var root = document.RootElement;
-            Time = DateTimeOffset.Parse(root.GetProperty("time").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
-            var items = root.GetProperty("items");
+            Time = LedgerTime.Parse(root.GetProperty("time"u8).GetString()!, assumeUniversal: false);
+            var items = root.GetProperty("items"u8);
             commitments = new string[items.GetArrayLength()];
             int i = 0;
             foreach (var item in items.EnumerateArray())
             {
-                commitments[i] = item.GetProperty("commitment").GetString()!;
-                if (item.TryGetProperty("opening", out var opening))
+                commitments[i] = item.GetProperty("commitment"u8).GetString()!;
+                if (item.TryGetProperty("opening"u8, out var opening))
                 {
-                    (inline ??= []).Add((i, Canonical(opening)));
+                    // An entry is canonical JSON, so an opening in it is too, as it stands (checked against its commitment all the same).
+                    (inline ??= []).Add((i, System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(opening).ToArray()));
                 }
 
                 i++;
@@ -99,7 +101,10 @@ public sealed class CheckedEntry
             SHA256.HashData(opening, hash);
             if (!Matches(hash, commitments[item]))
             {
-                throw new InvalidDataException($"ledger entry {Index}: the opening of item {item} does not match its commitment");
+                // Given in another form than the canonical one its commitment hashes: it is that form that must match.
+                opening = CanonicalOrNull(opening) is { } canonical && Matches(SHA256.HashData(canonical), commitments[item])
+                    ? canonical
+                    : throw new InvalidDataException($"ledger entry {Index}: the opening of item {item} does not match its commitment");
             }
 
             bool first = item < 64 ? (seenSmall & (1UL << item)) == 0 : (seen ??= []).Add(item);
@@ -131,6 +136,20 @@ public sealed class CheckedEntry
         return output.WrittenSpan.ToArray();
     }
 
+    /// <summary>The canonical form of an opening given as JSON text in any form, or null when it is not JSON.</summary>
+    private static byte[]? CanonicalOrNull(byte[] opening)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(opening, Strict);
+            return Canonical(document.RootElement);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Whether <paramref name="hash"/> is the commitment written as <paramref name="commitment"/> (base64, as the entry writes it).</summary>
     private static bool Matches(ReadOnlySpan<byte> hash, string commitment)
     {
@@ -159,7 +178,13 @@ internal abstract record ReadFact
             return null;
         }
 
-        using var document = JsonDocument.Parse(opening, CheckedEntry.Strict);
+        if (StateFact.TryRead(opening) is { } state)
+        {
+            return state;
+        }
+
+        // The opening matched its commitment, so it is canonical JSON, which never repeats a name: no check for one.
+        using var document = JsonDocument.Parse(opening);
         var content = document.RootElement.GetProperty("content");
         switch (content.GetProperty("type").GetString())
         {
@@ -221,8 +246,7 @@ internal abstract record ReadFact
         content.GetProperty("visibility").GetString() == "public",
         content.TryGetProperty("shared_with", out var shared) ? [.. shared.EnumerateArray().Select(p => p.GetString()!)] : []);
 
-    private static DateTimeOffset Time(JsonElement text) =>
-        DateTimeOffset.Parse(text.GetString()!, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal);
+    private static DateTimeOffset Time(JsonElement text) => LedgerTime.Parse(text.GetString()!, assumeUniversal: true);
 }
 
 /// <summary>The agreement's text, as read.</summary>

@@ -78,11 +78,25 @@ public sealed class ComplianceReportPropertyTests
         var first = history.Ledger[0];
         ledger.Add(0, first.Entry, ComplianceHistory.Openings(first, null));
         var second = history.Ledger[1];
-        var tampered = second.Openings.Select((o, i) => (i, i == 0 ? [.. o, (byte)' '] : o)).ToList();
-        var error = Assert.Throws<InvalidDataException>(() => ledger.Add(1, second.Entry, tampered));
-        Assert.Contains("entry 1", error.Message, StringComparison.Ordinal);
-        Assert.Contains("item 0", error.Message, StringComparison.Ordinal);
+        // A changed value, and text that is not JSON at all.
+        foreach (var change in new Func<byte[], byte[]>[]
+        {
+            o => Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(o).Replace("\"salt\":\"", "\"salt\":\"A", StringComparison.Ordinal)),
+            o => [.. o, (byte)' ', (byte)'x'],
+        })
+        {
+            var tampered = second.Openings.Select((o, i) => (i, i == 0 ? change(o) : o)).ToList();
+            var error = Assert.Throws<InvalidDataException>(() => ledger.Add(1, second.Entry, tampered));
+            Assert.Contains("entry 1", error.Message, StringComparison.Ordinal);
+            Assert.Contains("item 0", error.Message, StringComparison.Ordinal);
+        }
+
         Assert.Throws<InvalidDataException>(() => ledger.Add(5, second.Entry, []));
+
+        // The same opening in another JSON form (spaces, members out of order) is checked in its canonical form, and taken.
+        var reordered = second.Openings.Select((o, i) => (i, Reordered(o))).ToList();
+        ledger.Add(1, second.Entry, reordered);
+        Assert.Equal(2, ledger.Size);
     }
 
     [Theory]
@@ -224,5 +238,19 @@ public sealed class ComplianceReportPropertyTests
         }
 
         return result;
+    }
+
+    /// <summary>The JSON text with its top-level members in reverse order, indented: the same JSON, not canonical.</summary>
+    private static byte[] Reordered(byte[] opening)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(opening)!.AsObject();
+        var members = node.Select(m => m.Key).Reverse().ToList();
+        var reversed = new System.Text.Json.Nodes.JsonObject();
+        foreach (string key in members)
+        {
+            reversed[key] = node[key]!.DeepClone();
+        }
+
+        return Encoding.UTF8.GetBytes(reversed.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
     }
 }

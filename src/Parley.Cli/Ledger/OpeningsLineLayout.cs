@@ -1,0 +1,169 @@
+using System.Buffers;
+using System.Buffers.Text;
+using Parley.Ledger;
+
+namespace Parley.Cli.Ledger;
+
+/// <summary>
+/// A line of an export's openings file in the exact layout <c>parley ledger export</c> writes
+/// (<c>{"index":n,"openings":[{"item":i,"opening":{…}},…]}</c>, compact), read by its bytes without a JSON reader.
+/// </summary>
+/// <remarks>
+/// Nothing read here is trusted: each opening is taken as its bytes with their escapes written canonically
+/// (<see cref="CanonicalJson.TryWriteAsRead"/>), and only a hash equal to its item's commitment accepts it, which it
+/// can only be when those bytes are the canonical JSON the center committed to. A line in any other layout is left to
+/// the JSON reader, which reads any member order and whitespace and names what is wrong.
+/// </remarks>
+internal static class OpeningsLineLayout
+{
+    private static readonly SearchValues<byte> Structure = SearchValues.Create("\"{}[]"u8);
+
+    private static readonly SearchValues<byte> InString = SearchValues.Create("\"\\"u8);
+
+    /// <summary>The line's entry and openings, or false when it is not in the export's layout.</summary>
+    public static bool TryRead(ReadOnlySpan<byte> line, ArrayBufferWriter<byte> scratch, out long index, out List<(int Item, byte[] Opening)> openings)
+    {
+        openings = [];
+        index = 0;
+        if (!Take(ref line, "{\"index\":"u8) || !TryNumber(ref line, out index) || !Take(ref line, ",\"openings\":["u8))
+        {
+            return false;
+        }
+
+        if (!Take(ref line, "]"u8))
+        {
+            do
+            {
+                if (!Take(ref line, "{\"item\":"u8) || !TryNumber(ref line, out long item) || item > int.MaxValue
+                    || !Take(ref line, ",\"opening\":"u8))
+                {
+                    return false;
+                }
+
+                int end = ObjectEnd(line);
+                if (end < 0)
+                {
+                    return false;
+                }
+
+                var value = line[..end];
+                line = line[end..];
+                byte[] opening;
+                if (value.IndexOf((byte)'\\') < 0)
+                {
+                    opening = value.ToArray();
+                }
+                else
+                {
+                    scratch.ResetWrittenCount();
+                    if (!CanonicalJson.TryWriteAsRead(value, scratch))
+                    {
+                        return false;
+                    }
+
+                    opening = scratch.WrittenSpan.ToArray();
+                }
+
+                openings.Add(((int)item, opening));
+                if (!Take(ref line, "}"u8))
+                {
+                    return false;
+                }
+            }
+            while (Take(ref line, ","u8));
+
+            if (!Take(ref line, "]"u8))
+            {
+                return false;
+            }
+        }
+
+        return Take(ref line, "}"u8) && line.IsEmpty;
+    }
+
+    private static bool Take(ref ReadOnlySpan<byte> line, ReadOnlySpan<byte> expected)
+    {
+        if (!line.StartsWith(expected))
+        {
+            return false;
+        }
+
+        line = line[expected.Length..];
+        return true;
+    }
+
+    // A non-negative integer as JSON writes it (no sign, no leading zero, no fraction or exponent).
+    private static bool TryNumber(ref ReadOnlySpan<byte> line, out long value)
+    {
+        int digits = line.IndexOfAnyExceptInRange((byte)'0', (byte)'9');
+        if (digits <= 0 || (digits > 1 && line[0] == '0') || !Utf8Parser.TryParse(line[..digits], out value, out int used) || used != digits)
+        {
+            value = 0;
+            return false;
+        }
+
+        line = line[digits..];
+        return true;
+    }
+
+    /// <summary>Where the object that <paramref name="text"/> starts with ends (one past its closing brace), or -1.</summary>
+    private static int ObjectEnd(ReadOnlySpan<byte> text)
+    {
+        if (text.IsEmpty || text[0] != '{')
+        {
+            return -1;
+        }
+
+        int depth = 0, at = 0;
+        while (true)
+        {
+            int next = text[at..].IndexOfAny(Structure);
+            if (next < 0)
+            {
+                return -1;
+            }
+
+            at += next;
+            switch (text[at])
+            {
+                case (byte)'"':
+                    // To the string's closing quote, past escaped characters.
+                    at++;
+                    while (true)
+                    {
+                        int stop = text[at..].IndexOfAny(InString);
+                        if (stop < 0)
+                        {
+                            return -1;
+                        }
+
+                        at += stop;
+                        if (text[at] == '"')
+                        {
+                            break;
+                        }
+
+                        at += 2;
+                        if (at >= text.Length)
+                        {
+                            return -1;
+                        }
+                    }
+
+                    break;
+                case (byte)'{' or (byte)'[':
+                    depth++;
+                    break;
+                default:
+                    if (--depth == 0)
+                    {
+                        return at + 1;
+                    }
+
+                    break;
+            }
+
+            at++;
+        }
+    }
+}
