@@ -16,10 +16,6 @@ namespace Parley.Cli.Ledger;
 /// </remarks>
 internal static class OpeningsLineLayout
 {
-    private static readonly SearchValues<byte> Structure = SearchValues.Create("\"{}[]"u8);
-
-    private static readonly SearchValues<byte> InString = SearchValues.Create("\"\\"u8);
-
     /// <summary>The line's entry and openings, or false when it is not in the export's layout.</summary>
     public static bool TryRead(ReadOnlySpan<byte> line, ArrayBufferWriter<byte> scratch, out long index, out List<(int Item, byte[] Opening)> openings)
     {
@@ -107,6 +103,7 @@ internal static class OpeningsLineLayout
     }
 
     /// <summary>Where the object that <paramref name="text"/> starts with ends (one past its closing brace), or -1.</summary>
+    /// <remarks>Strings are crossed by a search for their closing quote (one not escaped); the few bytes between them are looked at one by one.</remarks>
     private static int ObjectEnd(ReadOnlySpan<byte> text)
     {
         if (text.IsEmpty || text[0] != '{')
@@ -114,39 +111,30 @@ internal static class OpeningsLineLayout
             return -1;
         }
 
-        int depth = 0, at = 0;
-        while (true)
+        int depth = 0;
+        for (int at = 0; at < text.Length; at++)
         {
-            int next = text[at..].IndexOfAny(Structure);
-            if (next < 0)
-            {
-                return -1;
-            }
-
-            at += next;
             switch (text[at])
             {
                 case (byte)'"':
-                    // To the string's closing quote, past escaped characters.
-                    at++;
                     while (true)
                     {
-                        int stop = text[at..].IndexOfAny(InString);
-                        if (stop < 0)
+                        int quote = text[(at + 1)..].IndexOf((byte)'"');
+                        if (quote < 0)
                         {
                             return -1;
                         }
 
-                        at += stop;
-                        if (text[at] == '"')
+                        at += quote + 1;
+                        int escapes = 0;
+                        while (text[at - 1 - escapes] == '\\')
+                        {
+                            escapes++;
+                        }
+
+                        if (escapes % 2 == 0)
                         {
                             break;
-                        }
-
-                        at += 2;
-                        if (at >= text.Length)
-                        {
-                            return -1;
                         }
                     }
 
@@ -154,7 +142,7 @@ internal static class OpeningsLineLayout
                 case (byte)'{' or (byte)'[':
                     depth++;
                     break;
-                default:
+                case (byte)'}' or (byte)']':
                     if (--depth == 0)
                     {
                         return at + 1;
@@ -162,8 +150,8 @@ internal static class OpeningsLineLayout
 
                     break;
             }
-
-            at++;
         }
+
+        return -1;
     }
 }
