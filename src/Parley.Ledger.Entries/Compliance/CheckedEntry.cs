@@ -58,29 +58,13 @@ public sealed class CheckedEntry
 
     private void Read(ReadOnlyMemory<byte> entry, IReadOnlyList<(int Item, byte[] Opening)> openings)
     {
-        string[] commitments;
-        List<(int Item, byte[] Opening)>? inline = null;
+        List<string> commitments;
+        List<(int Item, byte[] Opening)>? inline;
         try
         {
-            using var document = JsonDocument.Parse(entry, Strict);
-            var root = document.RootElement;
-            Time = LedgerTime.Parse(root.GetProperty("time"u8).GetString()!, assumeUniversal: false);
-            var items = root.GetProperty("items"u8);
-            commitments = new string[items.GetArrayLength()];
-            int i = 0;
-            foreach (var item in items.EnumerateArray())
-            {
-                commitments[i] = item.GetProperty("commitment"u8).GetString()!;
-                if (item.TryGetProperty("opening"u8, out var opening))
-                {
-                    // An entry is canonical JSON, so an opening in it is too, as it stands (checked against its commitment all the same).
-                    (inline ??= []).Add((i, System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(opening).ToArray()));
-                }
-
-                i++;
-            }
+            (commitments, inline) = ReadItems(entry.Span);
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or NullReferenceException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             throw new InvalidDataException($"ledger entry {Index} does not read: {e.Message}", e);
         }
@@ -93,7 +77,7 @@ public sealed class CheckedEntry
         for (int k = 0; k < all; k++)
         {
             var (item, opening) = k < given ? openings[k] : inline![k - given];
-            if (item < 0 || item >= commitments.Length)
+            if (item < 0 || item >= commitments.Count)
             {
                 throw new InvalidDataException($"ledger entry {Index} has no item {item} to open");
             }
@@ -134,6 +118,82 @@ public sealed class CheckedEntry
         var output = new ArrayBufferWriter<byte>(256);
         CanonicalJson.Write(output, opening);
         return output.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// The entry's time, its items' commitments and the openings it holds inline, in one pass of a JSON reader. A member
+    /// read here that is repeated is refused rather than one of its values taken; the members not read are only skipped.
+    /// </summary>
+    private (List<string> Commitments, List<(int Item, byte[] Opening)>? Inline) ReadItems(ReadOnlySpan<byte> entry)
+    {
+        var reader = new Utf8JsonReader(entry);
+        Expect(reader.Read() && reader.TokenType == JsonTokenType.StartObject, "an entry is a JSON object");
+        string? time = null;
+        List<string>? commitments = null;
+        List<(int Item, byte[] Opening)>? inline = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("time"u8))
+            {
+                Expect(time is null, "\"time\" is given twice");
+                Expect(reader.Read() && reader.TokenType == JsonTokenType.String, "\"time\" is not a string");
+                time = reader.GetString()!;
+            }
+            else if (reader.ValueTextEquals("items"u8))
+            {
+                Expect(commitments is null, "\"items\" is given twice");
+                Expect(reader.Read() && reader.TokenType == JsonTokenType.StartArray, "\"items\" is not an array");
+                commitments = [];
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    Expect(reader.TokenType == JsonTokenType.StartObject, "an item is not an object");
+                    string? commitment = null;
+                    bool opened = false;
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        if (reader.ValueTextEquals("commitment"u8))
+                        {
+                            Expect(commitment is null, "\"commitment\" is given twice");
+                            Expect(reader.Read() && reader.TokenType == JsonTokenType.String, "\"commitment\" is not a string");
+                            commitment = reader.GetString()!;
+                        }
+                        else if (reader.ValueTextEquals("opening"u8))
+                        {
+                            Expect(!opened, "\"opening\" is given twice");
+                            opened = true;
+                            reader.Read();
+                            int start = (int)reader.TokenStartIndex;
+                            reader.Skip();
+
+                            // An entry is canonical JSON, so an opening in it is too, as it stands (checked against its commitment all the same).
+                            (inline ??= []).Add((commitments.Count, entry[start..(int)reader.BytesConsumed].ToArray()));
+                        }
+                        else
+                        {
+                            reader.Skip();
+                        }
+                    }
+
+                    commitments.Add(commitment ?? throw new KeyNotFoundException("an item has no \"commitment\""));
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        Expect(!reader.Read(), "the entry holds more than one JSON value");
+        Time = LedgerTime.Parse(time ?? throw new KeyNotFoundException("no \"time\""), assumeUniversal: false);
+        return (commitments ?? throw new KeyNotFoundException("no \"items\""), inline);
+    }
+
+    private static void Expect(bool holds, string otherwise)
+    {
+        if (!holds)
+        {
+            throw new JsonException(otherwise);
+        }
     }
 
     /// <summary>The canonical form of an opening given as JSON text in any form, or null when it is not JSON.</summary>
