@@ -116,7 +116,7 @@ internal static class ExportedLedger
 
     /// <summary>An entry bundle read, its entries' leaf hashes computed and each entry checked with its openings.</summary>
     private static async Task<(CheckedEntry[] Entries, byte[][] Leaves)> CheckBundleAsync(string directory, TileId bundle, long size,
-        Dictionary<long, List<(int Item, byte[] Opening)>> openings, CancellationToken cancellationToken)
+        Dictionary<long, OpeningsLine> openings, CancellationToken cancellationToken)
     {
         long first = Tiles.FirstEntry(bundle);
         string path = Path.Combine(directory, bundle.Path.Replace('/', Path.DirectorySeparatorChar));
@@ -164,7 +164,9 @@ internal static class ExportedLedger
         for (int i = 0; i < entries.Count; i++)
         {
             leaves[i] = Merkle.LeafHash(entries[i]);
-            checkedEntries[i] = CheckedEntry.Check(first + i, entries[i], openings.GetValueOrDefault(first + i) ?? []);
+            checkedEntries[i] = openings.TryGetValue(first + i, out var line)
+                ? CheckedEntry.Check(first + i, entries[i], line.Openings, line.Hashed)
+                : CheckedEntry.Check(first + i, entries[i], []);
         }
 
         return (checkedEntries, leaves);
@@ -190,9 +192,9 @@ internal static class ExportedLedger
         private long _handedOut;
 
         /// <summary>The openings of every entry before <paramref name="end"/> not handed out yet, by entry.</summary>
-        public async Task<Dictionary<long, List<(int Item, byte[] Opening)>>> TakeUntilAsync(long end)
+        public async Task<Dictionary<long, OpeningsLine>> TakeUntilAsync(long end)
         {
-            var taken = new Dictionary<long, List<(int Item, byte[] Opening)>>();
+            var taken = new Dictionary<long, OpeningsLine>();
             while (await PeekAsync() is { } line)
             {
                 if (line.Index >= end)
@@ -206,7 +208,7 @@ internal static class ExportedLedger
                         $"{path}, line {line.Line}: the openings of entry {line.Index} come after those of later entries (the file is in entry order, as 'parley ledger export' writes it)");
                 }
 
-                taken[line.Index] = line.Openings;
+                taken[line.Index] = line;
                 _next++;
             }
 
@@ -295,8 +297,11 @@ internal static class ExportedLedger
 
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
-    /// <summary>A line of the openings file: the entry it opens, the openings (canonical) by item, and where it is.</summary>
-    private sealed record OpeningsLine(long Index, List<(int Item, byte[] Opening)> Openings, int Line);
+    /// <summary>
+    /// A line of the openings file: the entry it opens, the openings by item, and where it is. Openings that cannot state a
+    /// compliance fact, in a line of the export's own layout, are kept as their hash alone (<see cref="OpeningsLineLayout"/>).
+    /// </summary>
+    private sealed record OpeningsLine(long Index, List<(int Item, byte[] Opening)> Openings, List<(int Item, byte[] Hash)>? Hashed, int Line);
 
     /// <summary>A block of lines of the openings file, parsed up to its first line at fault.</summary>
     private sealed record OpeningsBlock(List<OpeningsLine> Lines, (int Line, string Error)? Fault);
@@ -322,10 +327,12 @@ internal static class ExportedLedger
 
             try
             {
-                var (index, openings) = OpeningsLineLayout.TryRead(text.Span, scratch, out long at, out var taken) ? (at, taken) : ReadLine(text.Span, scratch);
+                var (index, openings, hashed) = OpeningsLineLayout.TryRead(text.Span, scratch, out long at, out var taken, out var hashes)
+                    ? (at, taken, hashes)
+                    : (ReadLine(text.Span, scratch) is var (i, o) ? (i, o, null) : default);
                 if (index >= 0 && index < size) // else beyond the checkpoint
                 {
-                    entries.Add(new OpeningsLine(index, openings, line));
+                    entries.Add(new OpeningsLine(index, openings, hashed, line));
                 }
             }
             catch (JsonException e)

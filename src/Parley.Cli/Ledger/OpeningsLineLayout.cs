@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using Parley.Ledger;
+using Parley.Ledger.Entries.Compliance;
 
 namespace Parley.Cli.Ledger;
 
@@ -11,15 +12,20 @@ namespace Parley.Cli.Ledger;
 /// <remarks>
 /// Nothing read here is trusted: each opening is taken as its bytes with their escapes written canonically
 /// (<see cref="CanonicalJson.TryWriteAsRead"/>), and only a hash equal to its item's commitment accepts it, which it
-/// can only be when those bytes are the canonical JSON the center committed to. A line in any other layout is left to
-/// the JSON reader, which reads any member order and whitespace and names what is wrong.
+/// can only be when those bytes are the canonical JSON the center committed to. An opening that cannot state a
+/// compliance fact is kept as that hash alone (most of a file's bytes: operations' and zones' features), so that a
+/// million entries' openings are not copied into memory; in the export's own layout its members are in canonical order.
+/// A line in any other layout is left to the JSON reader, which reads any member order and whitespace and names what
+/// is wrong.
 /// </remarks>
 internal static class OpeningsLineLayout
 {
     /// <summary>The line's entry and openings, or false when it is not in the export's layout.</summary>
-    public static bool TryRead(ReadOnlySpan<byte> line, ArrayBufferWriter<byte> scratch, out long index, out List<(int Item, byte[] Opening)> openings)
+    public static bool TryRead(ReadOnlySpan<byte> line, ArrayBufferWriter<byte> scratch, out long index,
+        out List<(int Item, byte[] Opening)> openings, out List<(int Item, byte[] Hash)>? hashed)
     {
         openings = [];
+        hashed = null;
         index = 0;
         if (!Take(ref line, "{\"index\":"u8) || !TryNumber(ref line, out index) || !Take(ref line, ",\"openings\":["u8))
         {
@@ -44,12 +50,7 @@ internal static class OpeningsLineLayout
 
                 var value = line[..end];
                 line = line[end..];
-                byte[] opening;
-                if (value.IndexOf((byte)'\\') < 0)
-                {
-                    opening = value.ToArray();
-                }
-                else
+                if (value.IndexOf((byte)'\\') >= 0)
                 {
                     scratch.ResetWrittenCount();
                     if (!CanonicalJson.TryWriteAsRead(value, scratch))
@@ -57,10 +58,19 @@ internal static class OpeningsLineLayout
                         return false;
                     }
 
-                    opening = scratch.WrittenSpan.ToArray();
+                    value = scratch.WrittenSpan;
                 }
 
-                openings.Add(((int)item, opening));
+                // An opening that states no fact is only checked against its commitment: its hash is all that is kept.
+                if (CheckedEntry.MayStateFact(value))
+                {
+                    openings.Add(((int)item, value.ToArray()));
+                }
+                else
+                {
+                    (hashed ??= []).Add(((int)item, System.Security.Cryptography.SHA256.HashData(value)));
+                }
+
                 if (!Take(ref line, "}"u8))
                 {
                     return false;

@@ -38,14 +38,18 @@ public sealed class CheckedEntry
     /// <summary>
     /// Reads entry <paramref name="index"/> with the openings at hand, by item, each checked against its item's commitment
     /// (an opening inline in the entry too); an opening given in another JSON form than the canonical one is checked, and
-    /// read, in its canonical form. Never throws for bad input: the error is kept until the entry is added.
+    /// read, in its canonical form. Openings known by their SHA-256 alone (<paramref name="hashed"/>, openings that
+    /// <see cref="MayStateFact"/> says state no fact, hashed in canonical form) are checked against their commitments too.
+    /// Never throws for bad input: the error is kept until the entry is added.
     /// </summary>
-    public static CheckedEntry Check(long index, ReadOnlyMemory<byte> entry, IReadOnlyList<(int Item, byte[] Opening)> openings)
+    public static CheckedEntry Check(long index, ReadOnlyMemory<byte> entry, IReadOnlyList<(int Item, byte[] Opening)> openings,
+        IReadOnlyList<(int Item, byte[] Hash)>? hashed = null)
     {
         var result = new CheckedEntry(index);
         try
         {
             result.Read(entry, openings);
+            result.CheckHashed(hashed);
         }
         catch (InvalidDataException e)
         {
@@ -63,6 +67,7 @@ public sealed class CheckedEntry
         try
         {
             (commitments, inline) = ReadItems(entry.Span);
+            _commitments = commitments;
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
@@ -118,6 +123,27 @@ public sealed class CheckedEntry
         var output = new ArrayBufferWriter<byte>(256);
         CanonicalJson.Write(output, opening);
         return output.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Whether an opening, in canonical form, may state a compliance fact: when not, its facts are none.</summary>
+    public static bool MayStateFact(ReadOnlySpan<byte> opening) => ReadFact.MayState(opening);
+
+    private List<string>? _commitments;
+
+    private void CheckHashed(IReadOnlyList<(int Item, byte[] Hash)>? hashed)
+    {
+        foreach (var (item, hash) in hashed ?? [])
+        {
+            if (item < 0 || item >= _commitments!.Count)
+            {
+                throw new InvalidDataException($"ledger entry {Index} has no item {item} to open");
+            }
+
+            if (!Matches(hash, _commitments[item]))
+            {
+                throw new InvalidDataException($"ledger entry {Index}: the opening of item {item} does not match its commitment");
+            }
+        }
     }
 
     /// <summary>
@@ -229,11 +255,14 @@ internal abstract record ReadFact
 
     private static ReadOnlySpan<byte> AgreementMarker => "\"type\":\"agreement\""u8;
 
+    /// <summary>Whether an opening in canonical form may state a fact: one that does not is none.</summary>
+    public static bool MayState(ReadOnlySpan<byte> opening) =>
+        opening.IndexOf(FactMarker) >= 0 || opening.IndexOf(IncidentMarker) >= 0 || opening.IndexOf(AgreementMarker) >= 0;
+
     /// <summary>The fact an opening states, or null when it states none.</summary>
     public static ReadFact? Of(byte[] opening)
     {
-        var span = opening.AsSpan();
-        if (span.IndexOf(FactMarker) < 0 && span.IndexOf(IncidentMarker) < 0 && span.IndexOf(AgreementMarker) < 0)
+        if (!MayState(opening))
         {
             return null;
         }

@@ -83,7 +83,36 @@ internal static class StateFact
 
         public void Read(ref Utf8JsonReader reader)
         {
-            if (reader.ValueTextEquals("type"u8)) { Type = Text(ref reader); }
+            // Canonical names are never escaped; an escaped one is compared the long way.
+            if (reader.ValueIsEscaped)
+            {
+                ReadEscaped(ref reader);
+                return;
+            }
+
+            var name = reader.ValueSpan;
+            switch (name.Length)
+            {
+                case 2 when name.SequenceEqual("at"u8): At = Time(ref reader); return;
+                case 2 when name.SequenceEqual("id"u8): Id = Text(ref reader); return;
+                case 4 when name.SequenceEqual("type"u8): Type = Kind(ref reader); return;
+                case 4 when name.SequenceEqual("from"u8): HasFrom = true; From = TextOrNull(ref reader); return;
+                case 5 when name.SequenceEqual("owner"u8): Owner = Text(ref reader); return;
+                case 5 when name.SequenceEqual("state"u8): State = Text(ref reader); return;
+                case 6 when name.SequenceEqual("opened"u8): Opened = Time(ref reader); return;
+                case 6 when name.SequenceEqual("closed"u8): ReadClosed(ref reader); return;
+                case 8 when name.SequenceEqual("affected"u8): Affected = Text(ref reader); return;
+                case 8 when name.SequenceEqual("deadline"u8): Deadline = Time(ref reader); return;
+                case 9 when name.SequenceEqual("submitter"u8): Submitter = Text(ref reader); return;
+                case 10 when name.SequenceEqual("visibility"u8): Visibility = Text(ref reader); return;
+                case 11 when name.SequenceEqual("shared_with"u8): ReadSharedWith(ref reader); return;
+                default: reader.Skip(); return;
+            }
+        }
+
+        private void ReadEscaped(ref Utf8JsonReader reader)
+        {
+            if (reader.ValueTextEquals("type"u8)) { Type = Kind(ref reader); }
             else if (reader.ValueTextEquals("owner"u8)) { Owner = Text(ref reader); }
             else if (reader.ValueTextEquals("visibility"u8)) { Visibility = Text(ref reader); }
             else if (reader.ValueTextEquals("state"u8)) { State = Text(ref reader); }
@@ -94,29 +123,39 @@ internal static class StateFact
             else if (reader.ValueTextEquals("at"u8)) { At = Time(ref reader); }
             else if (reader.ValueTextEquals("opened"u8)) { Opened = Time(ref reader); }
             else if (reader.ValueTextEquals("deadline"u8)) { Deadline = Time(ref reader); }
-            else if (reader.ValueTextEquals("closed"u8))
-            {
-                HasClosed = true;
-                Closed = TextOrNull(ref reader) is { } closed ? LedgerTime.Parse(closed, assumeUniversal: true).UtcTicks : null;
-            }
-            else if (reader.ValueTextEquals("shared_with"u8))
-            {
-                reader.Read();
-                if (reader.TokenType != JsonTokenType.StartArray)
-                {
-                    throw new FormatException("shared_with is not an array");
-                }
+            else if (reader.ValueTextEquals("closed"u8)) { ReadClosed(ref reader); }
+            else if (reader.ValueTextEquals("shared_with"u8)) { ReadSharedWith(ref reader); }
+            else { reader.Skip(); }
+        }
 
-                SharedWith = [];
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                {
-                    SharedWith.Add(reader.GetString() ?? throw new FormatException("shared_with holds a null"));
-                }
-            }
-            else
+        private void ReadClosed(ref Utf8JsonReader reader)
+        {
+            HasClosed = true;
+            Closed = TextOrNull(ref reader) is { } closed ? LedgerTime.Parse(closed, assumeUniversal: true).UtcTicks : null;
+        }
+
+        private void ReadSharedWith(ref Utf8JsonReader reader)
+        {
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartArray)
             {
-                reader.Skip();
+                throw new FormatException("shared_with is not an array");
             }
+
+            SharedWith = [];
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                SharedWith.Add(reader.GetString() ?? throw new FormatException("shared_with holds a null"));
+            }
+        }
+
+        // The two types this reads, without a string for either; any other is kept as it is written.
+        private static string? Kind(ref Utf8JsonReader reader)
+        {
+            reader.Read();
+            return reader.ValueTextEquals("operation-fact"u8) ? ComplianceFacts.OperationType
+                : reader.ValueTextEquals("request-fact"u8) ? ComplianceFacts.RequestType
+                : reader.GetString();
         }
 
         private static string Text(ref Utf8JsonReader reader)
