@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Parley.Core.Conflicts;
 
@@ -32,17 +33,25 @@ internal static class JsonLinesBytes
         writer.Flush();
         var stream = writer.BaseStream;
         int shares = (int)(((long)conflicts.Count + share - 1) / share);
-        var made = new Task<(byte[] Bytes, int Length)>[shares];
+        // A few shares ahead of the one written, each in a pooled buffer given back once written: the memory of a
+        // few shares, touched once, rather than of the whole output.
+        int ahead = 2 * Environment.ProcessorCount;
+        var made = new Task<(byte[] Bytes, int Length)>?[shares];
         for (int s = 0; s < shares; s++)
         {
-            int from = s * share, to = (int)Math.Min((long)from + share, conflicts.Count);
-            made[s] = Task.Run(() => Make(conflicts, from, to));
-        }
+            for (int next = s; next < Math.Min(shares, s + ahead + 1); next++)
+            {
+                if (made[next] is null)
+                {
+                    int from = next * share, to = (int)Math.Min((long)from + share, conflicts.Count);
+                    made[next] = Task.Run(() => Make(conflicts, from, to));
+                }
+            }
 
-        foreach (var task in made)
-        {
-            var (bytes, length) = task.GetAwaiter().GetResult();
+            var (bytes, length) = made[s]!.GetAwaiter().GetResult();
+            made[s] = null;
             stream.Write(bytes, 0, length);
+            ArrayPool<byte>.Shared.Return(bytes);
         }
 
         stream.Flush();
@@ -51,7 +60,7 @@ internal static class JsonLinesBytes
     /// <summary>The lines of conflicts [<paramref name="from"/>, <paramref name="to"/>) as UTF-8.</summary>
     private static (byte[] Bytes, int Length) Make(IReadOnlyList<CheckedConflict> conflicts, int from, int to)
     {
-        var buffer = new byte[(to - from) * 48];
+        var buffer = ArrayPool<byte>.Shared.Rent((to - from) * 48);
         int at = 0;
         for (int i = from; i < to; i++)
         {
@@ -77,13 +86,20 @@ internal static class JsonLinesBytes
 
     private static void Append(ref byte[] buffer, ref int at, ReadOnlySpan<byte> bytes)
     {
-        if (at + bytes.Length > buffer.Length)
-        {
-            Array.Resize(ref buffer, Math.Max(buffer.Length * 2, at + bytes.Length));
-        }
-
+        Reserve(ref buffer, at, bytes.Length);
         bytes.CopyTo(buffer.AsSpan(at));
         at += bytes.Length;
+    }
+
+    private static void Reserve(ref byte[] buffer, int at, int more)
+    {
+        if (at + more > buffer.Length)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(buffer.Length * 2, at + more));
+            buffer.AsSpan(0, at).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(buffer);
+            buffer = larger;
+        }
     }
 
     // An id is ASCII with nothing to escape almost always: copied as it is. Anything else takes the one escaping
@@ -93,11 +109,7 @@ internal static class JsonLinesBytes
         var span = text.AsSpan();
         if (Ascii.IsValid(span) && !span.ContainsAny(Special))
         {
-            if (at + span.Length > buffer.Length)
-            {
-                Array.Resize(ref buffer, Math.Max(buffer.Length * 2, at + span.Length));
-            }
-
+            Reserve(ref buffer, at, span.Length);
             at += Encoding.ASCII.GetBytes(span, buffer.AsSpan(at));
             return;
         }
@@ -107,6 +119,6 @@ internal static class JsonLinesBytes
         Append(ref buffer, ref at, Encoding.UTF8.GetBytes(escaped.ToString()));
     }
 
-    private static readonly System.Buffers.SearchValues<char> Special = System.Buffers.SearchValues.Create(
+    private static readonly SearchValues<char> Special = SearchValues.Create(
         [.. Enumerable.Range(0, 0x20).Select(c => (char)c), '"', '\\']);
 }
