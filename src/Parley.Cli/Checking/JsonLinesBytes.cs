@@ -58,6 +58,8 @@ internal static class JsonLinesBytes
     }
 
     /// <summary>The lines of conflicts [<paramref name="from"/>, <paramref name="to"/>) as UTF-8.</summary>
+    // Optimised at once: run once a process, on hundreds of thousands of lines, before the tiers would catch up.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static (byte[] Bytes, int Length) Make(IReadOnlyList<CheckedConflict> conflicts, int from, int to)
     {
         var buffer = ArrayPool<byte>.Shared.Rent((to - from) * 48);
@@ -84,6 +86,7 @@ internal static class JsonLinesBytes
         return (buffer, at);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static void Append(ref byte[] buffer, ref int at, ReadOnlySpan<byte> bytes)
     {
         Reserve(ref buffer, at, bytes.Length);
@@ -104,6 +107,7 @@ internal static class JsonLinesBytes
 
     // An id is ASCII with nothing to escape almost always: copied as it is. Anything else takes the one escaping
     // routine there is (ConflictOutput.WriteEscaped), whose text is then encoded: valid UTF-16, so the same bytes.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void AppendEscaped(ref byte[] buffer, ref int at, string text)
     {
         var span = text.AsSpan();
