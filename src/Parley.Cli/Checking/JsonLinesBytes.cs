@@ -62,7 +62,7 @@ internal static class JsonLinesBytes
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static (byte[] Bytes, int Length) Make(IReadOnlyList<CheckedConflict> conflicts, int from, int to)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent((to - from) * 48);
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(Array.MaxLength, (long)(to - from) * 48));
         int at = 0;
         for (int i = from; i < to; i++)
         {
