@@ -87,7 +87,7 @@ public static class CheckCommand
         }
         else
         {
-            ConflictOutput.WriteJsonLines(console.Out, conflicts);
+            JsonLinesBytes.Write(console.Out, conflicts);
             BreachOutput.WriteJsonLines(console.Out, breaches);
         }
 
