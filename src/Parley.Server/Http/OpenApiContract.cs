@@ -31,6 +31,12 @@ internal static class OpenApiContract
         ["POST /check"] = ["OperationFeature"],
         ["POST /requests/{id}/answer"] = ["AnswerRequest"],
         ["POST /subscriptions"] = ["SubscriptionRequest"],
+        ["POST /agreement/amendments"] = ["AmendmentProposal"],
+        ["POST /agreement/amendments/{id}/signatures"] = ["AmendmentSignature"],
+        ["POST /agreement/amendments/{id}/refusals"] = ["AmendmentRefusal"],
+        ["POST /incidents"] = ["IncidentFeature"],
+        ["POST /incidents/{id}/replies"] = ["ReplyRequest"],
+        ["POST /incidents/{id}/grades"] = ["GradeRequest"],
     };
 
     // Routes whose successful answers carry the version written or read as an ETag.
@@ -229,10 +235,16 @@ internal static class OpenApiContract
             document.Components.Schemas[name] = ParseSchema(json!.ToJsonString(), document);
         }
 
+        var inputs = JsonNode.Parse(OpenApiInputSchemas.Components)!.AsObject();
+        foreach (var (name, json) in inputs)
+        {
+            document.Components.Schemas[name] = ParseSchema(json!.ToJsonString(), document);
+        }
+
         // Properties the server does not fill are left out rather than sent as null: optional, not nullable.
         foreach (var (name, schema) in document.Components.Schemas)
         {
-            if (schema is OpenApiSchema answer && !Inputs.Contains(name))
+            if (schema is OpenApiSchema answer && !Inputs.Contains(name) && !inputs.ContainsKey(name))
             {
                 Tighten(answer);
             }
