@@ -70,8 +70,7 @@ internal static class ApiSupport
                 : verified;
         }
 
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancellationToken);
+        using var buffer = await RequestBodies.ReadAllAsync(request, cancellationToken);
         if (buffer.Length == 0)
         {
             throw new InputRejectedException(new InputError(null, "$", "the request body is empty: expected GeoJSON"));
