@@ -131,6 +131,7 @@ internal static class ApiSupport
                 {
                     StatusCodes.Status413PayloadTooLarge => Problems.Problem(e.StatusCode, "too-large", "The request body is too large", e.Message),
                     StatusCodes.Status415UnsupportedMediaType => Problems.Problem(e.StatusCode, "unsupported-media-type", "The body is not JSON", e.Message),
+                    StatusCodes.Status408RequestTimeout => Problems.BodyTooSlow(context.HttpContext.RequestServices.GetRequiredService<Parley.Server.Configuration.ParleyServerOptions>()),
                     _ => Problems.Problem(e.StatusCode, "bad-request", "The request could not be read", e.Message),
                 };
             }
