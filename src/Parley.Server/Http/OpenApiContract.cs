@@ -150,7 +150,7 @@ internal static class OpenApiContract
 
         if (operation.RequestBody is not null)
         {
-            Add(operation, document, 408, "The body arrived too slowly.");
+            Add(operation, document, 408, "The body arrived more slowly than the server's minimum rate (1 KiB a second after its first 10 s by default): a `body-too-slow` problem; nothing was changed.");
             Add(operation, document, 413, "The body is larger than the server's limit (16 MiB by default).");
             if (operation.RequestBody.Content?.Keys.Any(k => k.EndsWith("json", StringComparison.Ordinal)) == true)
             {
