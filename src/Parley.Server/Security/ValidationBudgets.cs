@@ -110,8 +110,9 @@ internal sealed class ValidationBudgets(ParleyServerOptions options, TimeProvide
             {
                 grant = store.TakeTokensAsync(bucket, Math.Min(perMinute, Chunk + owed), rate, perMinute, time.GetUtcNow()).GetAwaiter().GetResult();
             }
-            catch (Exception e) when (Parley.Server.Api.StoreUnavailable.IsTransient(e))
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
+                // The store could not answer: the node charges the party's budget alone, as the rate limit does.
                 alone.Charge(count, time);
                 return;
             }
