@@ -21,10 +21,11 @@ public sealed class CosignatureTests
         await File.WriteAllTextAsync(agreementFile, $$"""
             {"id":"pact","parties":[{"id":"blue","role":"member","witness_key":"{{witness.CosignatureVerifier}}"},{"id":"red"}]}
             """, Ct);
-        var app = await ParleyApp.StartAsync(new ParleyServerOptions
+        var answers = new Contract.AnswerRecorder();
+        var app = await ParleyApp.StartAsync(answers.Watch(new ParleyServerOptions
         {
             DataDirectory = data, Urls = "http://127.0.0.1:0", AgreementFiles = [agreementFile], ConsoleLogging = false,
-        }, Ct);
+        }), Ct);
         try
         {
             using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
@@ -48,6 +49,7 @@ public sealed class CosignatureTests
             red.DefaultRequestHeaders.Authorization = new("Bearer", TokenKeys.Issue(data, "pact", "red", "monitor", TimeSpan.FromHours(1)));
             var noKey = await red.PostAsync($"/v1/agreements/pact/ledger/cosignatures?size={checkpoint.Size}", new StringContent(line, Encoding.UTF8, "text/plain"), Ct);
             Assert.Equal(HttpStatusCode.Forbidden, noKey.StatusCode);
+            answers.AssertDescribed();
         }
         finally
         {

@@ -66,14 +66,7 @@ public sealed class RunningServer : IAsyncDisposable
         };
         var answers = new Contract.AnswerRecorder();
         var configured = configure is null ? options : configure(options);
-        var app = await ParleyApp.StartAsync(configured with
-        {
-            ConfigureServices = services =>
-            {
-                configured.ConfigureServices?.Invoke(services);
-                services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(answers);
-            },
-        });
+        var app = await ParleyApp.StartAsync(answers.Watch(configured));
         return new RunningServer(app, dataDirectory, owns, answers);
     }
 
@@ -106,11 +99,7 @@ public sealed class RunningServer : IAsyncDisposable
         }
 
         // The document is the contract: an answer it does not describe fails the test that received it.
-        if (Answers.Violations.Count > 0)
-        {
-            Assert.Fail($"{Answers.Violations.Count} answer(s) of {Answers.Checked} not as docs/openapi.json describes them:\n" +
-                string.Join("\n", Answers.Violations.Distinct().Take(40)));
-        }
+        Answers.AssertDescribed();
     }
 }
 

@@ -70,8 +70,7 @@ internal static class ApiSupport
                 : verified;
         }
 
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancellationToken);
+        using var buffer = await RequestBodies.ReadAllAsync(request, cancellationToken);
         if (buffer.Length == 0)
         {
             throw new InputRejectedException(new InputError(null, "$", "the request body is empty: expected GeoJSON"));
@@ -132,6 +131,7 @@ internal static class ApiSupport
                 {
                     StatusCodes.Status413PayloadTooLarge => Problems.Problem(e.StatusCode, "too-large", "The request body is too large", e.Message),
                     StatusCodes.Status415UnsupportedMediaType => Problems.Problem(e.StatusCode, "unsupported-media-type", "The body is not JSON", e.Message),
+                    StatusCodes.Status408RequestTimeout => Problems.BodyTooSlow(context.HttpContext.RequestServices.GetRequiredService<Parley.Server.Configuration.ParleyServerOptions>()),
                     _ => Problems.Problem(e.StatusCode, "bad-request", "The request could not be read", e.Message),
                 };
             }

@@ -244,8 +244,12 @@ internal static class LedgerApi
             return Field("size", "must be the size of a checkpoint the center signed");
         }
 
-        using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
-        string body = await reader.ReadToEndAsync(ct);
+        string body;
+        using (var bytes = await RequestBodies.ReadAllAsync(http.Request, ct))
+        {
+            body = Encoding.UTF8.GetString(bytes.GetBuffer(), 0, (int)bytes.Length);
+        }
+
         var text = SignedNote.Parse(target.SignedNote).Text;
         var lines = body.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (lines.Length is 0 or > 4)

@@ -68,9 +68,12 @@ public sealed record ParleyServerOptions
 
     /// <summary>
     /// Slowest rate, in bytes per second, at which a client may send a request body once a grace period of
-    /// 10 s has passed; a slower client is disconnected (slow-loris).
+    /// <see cref="MinRequestBodyGracePeriod"/> has passed; a slower body is answered 408 and the connection closed (slow-loris).
     /// </summary>
     public double MinRequestBodyBytesPerSecond { get; init; } = 1024;
+
+    /// <summary>How long a request body may arrive more slowly than <see cref="MinRequestBodyBytesPerSecond"/> (more than 1 s).</summary>
+    public TimeSpan MinRequestBodyGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The store: <c>sqlite</c> (the embedded default, a file in <see cref="DataDirectory"/>) or <c>postgres</c>.</summary>
     public string Store { get; init; } = "sqlite";

@@ -31,6 +31,12 @@ internal static class OpenApiContract
         ["POST /check"] = ["OperationFeature"],
         ["POST /requests/{id}/answer"] = ["AnswerRequest"],
         ["POST /subscriptions"] = ["SubscriptionRequest"],
+        ["POST /agreement/amendments"] = ["AmendmentProposal"],
+        ["POST /agreement/amendments/{id}/signatures"] = ["AmendmentSignature"],
+        ["POST /agreement/amendments/{id}/refusals"] = ["AmendmentRefusal"],
+        ["POST /incidents"] = ["IncidentFeature"],
+        ["POST /incidents/{id}/replies"] = ["ReplyRequest"],
+        ["POST /incidents/{id}/grades"] = ["GradeRequest"],
     };
 
     // Routes whose successful answers carry the version written or read as an ETag.
@@ -144,7 +150,7 @@ internal static class OpenApiContract
 
         if (operation.RequestBody is not null)
         {
-            Add(operation, document, 408, "The body arrived too slowly.");
+            Add(operation, document, 408, "The body arrived more slowly than the server's minimum rate (1 KiB a second after its first 10 s by default): a `body-too-slow` problem; nothing was changed.");
             Add(operation, document, 413, "The body is larger than the server's limit (16 MiB by default).");
             if (operation.RequestBody.Content?.Keys.Any(k => k.EndsWith("json", StringComparison.Ordinal)) == true)
             {
@@ -229,10 +235,16 @@ internal static class OpenApiContract
             document.Components.Schemas[name] = ParseSchema(json!.ToJsonString(), document);
         }
 
+        var inputs = JsonNode.Parse(OpenApiInputSchemas.Components)!.AsObject();
+        foreach (var (name, json) in inputs)
+        {
+            document.Components.Schemas[name] = ParseSchema(json!.ToJsonString(), document);
+        }
+
         // Properties the server does not fill are left out rather than sent as null: optional, not nullable.
         foreach (var (name, schema) in document.Components.Schemas)
         {
-            if (schema is OpenApiSchema answer && !Inputs.Contains(name))
+            if (schema is OpenApiSchema answer && !Inputs.Contains(name) && !inputs.ContainsKey(name))
             {
                 Tighten(answer);
             }

@@ -40,6 +40,12 @@ internal static class Problems
             ["breaches"] = e.Breaches.Select(b => new BreachView(b.Term, b.Reason)).ToArray(),
         });
 
+    /// <summary>A request body that arrived more slowly than the server's minimum rate, after its grace period: 408, nothing changed.</summary>
+    public static IResult BodyTooSlow(Parley.Server.Configuration.ParleyServerOptions options) => Problem(StatusCodes.Status408RequestTimeout, "body-too-slow",
+        "The body arrived too slowly",
+        string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"the request body arrived more slowly than {options.MinRequestBodyBytesPerSecond:0} bytes a second after its first {options.MinRequestBodyGracePeriod.TotalSeconds:0.#} s; nothing was changed"));
+
     public static IResult NotFound(string detail) => Problem(StatusCodes.Status404NotFound, "not-found", "Not found", detail);
 
     public static IResult Forbidden(string detail) => Problem(StatusCodes.Status403Forbidden, "forbidden", "Forbidden", detail);

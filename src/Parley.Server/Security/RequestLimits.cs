@@ -30,7 +30,7 @@ internal static class RequestLimits
         limits.MaxRequestHeaderCount = 64;
         limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
         limits.KeepAliveTimeout = TimeSpan.FromSeconds(60);
-        limits.MinRequestBodyDataRate = new MinDataRate(options.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(10));
+        limits.MinRequestBodyDataRate = new MinDataRate(options.MinRequestBodyBytesPerSecond, options.MinRequestBodyGracePeriod);
         limits.MinResponseDataRate = new MinDataRate(1024, TimeSpan.FromSeconds(10));
     }
 

@@ -140,8 +140,7 @@ internal static class SubmissionFilter
 
     private static async Task<byte[]> ReadBodyAsync(HttpContext http)
     {
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+        using var buffer = await RequestBodies.ReadAllAsync(http.Request, http.RequestAborted);
         return buffer.ToArray();
     }
 }

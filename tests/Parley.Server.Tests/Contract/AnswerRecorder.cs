@@ -2,12 +2,15 @@ using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Parley.Server.Configuration;
 
 namespace Parley.Server.Tests.Contract;
 
 /// <summary>
 /// Sits in front of a test server's whole pipeline and checks every answer it sends, whoever asked, against the
 /// checked-in OpenAPI document (<see cref="ContractDocument"/>); the violations are kept for the server's owner to fail on.
+/// Servers in other processes (the multi-node tests) have their answers fed in by their clients' <see cref="AnswerCheckingHandler"/>.
 /// </summary>
 public sealed class AnswerRecorder : IStartupFilter
 {
@@ -22,6 +25,36 @@ public sealed class AnswerRecorder : IStartupFilter
 
     /// <summary>Every answer that the document does not describe, one line each.</summary>
     public IReadOnlyCollection<string> Violations => _violations;
+
+    /// <summary><paramref name="options"/> with this recorder in front of the server's pipeline.</summary>
+    public ParleyServerOptions Watch(ParleyServerOptions options) => options with
+    {
+        ConfigureServices = services =>
+        {
+            options.ConfigureServices?.Invoke(services);
+            services.AddSingleton<IStartupFilter>(this);
+        },
+    };
+
+    /// <summary>Checks one answer against the document and keeps what is wrong with it.</summary>
+    public void Record(RecordedAnswer answer)
+    {
+        Interlocked.Increment(ref _checked);
+        foreach (var violation in ContractDocument.Shared.Check(answer))
+        {
+            _violations.Enqueue(violation);
+        }
+    }
+
+    /// <summary>Fails the test when any answer checked is not as the document describes it.</summary>
+    public void AssertDescribed()
+    {
+        if (!_violations.IsEmpty)
+        {
+            Assert.Fail($"{_violations.Count} answer(s) of {Checked} not as docs/openapi.json describes them:\n" +
+                string.Join("\n", _violations.Distinct().Take(40)));
+        }
+    }
 
     /// <inheritdoc />
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
@@ -56,11 +89,7 @@ public sealed class AnswerRecorder : IStartupFilter
 
         var answer = new RecordedAnswer(http.Request.Method, http.Request.Path.Value ?? "/", http.Response.StatusCode, http.Response.ContentType,
             copy.Copy, copy.Truncated, http.Response.Headers.Keys.ToHashSet(StringComparer.OrdinalIgnoreCase), http.GetEndpoint());
-        Interlocked.Increment(ref _checked);
-        foreach (var violation in ContractDocument.Shared.Check(answer))
-        {
-            _violations.Enqueue(violation);
-        }
+        Record(answer);
     }
 
     /// <summary>Writes through to the response and keeps a copy of the first bytes.</summary>

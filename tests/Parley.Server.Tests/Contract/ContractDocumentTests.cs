@@ -76,10 +76,47 @@ public sealed class ContractDocumentTests
         }
     }
 
+    /// <summary>The components that the operations' <paramref name="part"/> refer to, directly or through other components.</summary>
+    private static HashSet<string> Referenced(string part)
+    {
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<JsonNode>(Operations().Select(o => o.Operation[part]).OfType<JsonNode>());
+        while (pending.TryPop(out var node))
+        {
+            switch (node)
+            {
+                case JsonObject o:
+                    if ((string?)(o["$ref"] as JsonValue) is { } reference && reference.StartsWith("#/components/schemas/", StringComparison.Ordinal) &&
+                        found.Add(reference["#/components/schemas/".Length..]))
+                    {
+                        pending.Push(Document["components"]!["schemas"]![reference["#/components/schemas/".Length..]]!);
+                    }
+
+                    foreach (var (_, child) in o.Where(c => c.Value is not null))
+                    {
+                        pending.Push(child!);
+                    }
+
+                    break;
+                case JsonArray a:
+                    foreach (var child in a.OfType<JsonNode>())
+                    {
+                        pending.Push(child);
+                    }
+
+                    break;
+            }
+        }
+
+        return found;
+    }
+
     [Fact]
     public void answer_objects_leave_absent_values_out_rather_than_send_null()
     {
-        var inputs = new[] { "SubscriptionRequest", "VolumeProperties", "ZoneProperties", "OperationProperties", "ReplyRequest", "GradeRequest", "AnswerRequest" };
+        // Request schemas say what a client may send, null included: those only request bodies use.
+        var inputs = new[] { "SubscriptionRequest", "VolumeProperties", "ZoneProperties", "OperationProperties", "ReplyRequest", "GradeRequest", "AnswerRequest" }
+            .Concat(Referenced("requestBody").Except(Referenced("responses"))).ToHashSet();
         foreach (var (name, schema) in Document["components"]!["schemas"]!.AsObject().Where(s => !inputs.Contains(s.Key)))
         {
             foreach (var (property, value) in schema!["properties"]?.AsObject() ?? [])

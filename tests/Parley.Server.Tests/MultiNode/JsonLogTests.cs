@@ -35,12 +35,14 @@ public sealed class JsonLogTests
             // The database goes away: a read that needs it is answered 503, and the node logs why, within the request.
             cluster.Kill();
             var trace = ActivityTraceId.CreateRandom();
-            using var http = new HttpClient { BaseAddress = node.BaseAddress };
+            var answers = new Contract.AnswerRecorder();
+            using var http = Contract.AnswerCheckingHandler.Wrap(answers, SigningHandler.Transport(), node.BaseAddress);
             using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/agreements/logged/probing");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TokenKeys.Issue(data, "logged", "blue", Roles.Monitor, TimeSpan.FromHours(1)));
             request.Headers.Add("traceparent", $"00-{trace}-{ActivitySpanId.CreateRandom()}-01");
             using var response = await http.SendAsync(request, Ct);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            answers.AssertDescribed();
 
             string? line = null;
             for (var waited = Stopwatch.StartNew(); line is null && waited.Elapsed < TimeSpan.FromSeconds(20); await Task.Delay(50, Ct))

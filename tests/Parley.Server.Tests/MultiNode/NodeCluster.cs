@@ -89,9 +89,21 @@ internal sealed class NodeCluster : IAsyncDisposable
     private static string[] Arguments(string connection, string data, string agreementFile, IReadOnlyList<string>? serveOptions) =>
         ["serve", "--store", "postgres", "--connection", connection, "--urls", "http://127.0.0.1:0", "--data", data, "--agreement", agreementFile, .. serveOptions ?? []];
 
-    /// <summary>A client of node <paramref name="node"/> for <paramref name="party"/>, signing its writes unless <paramref name="sign"/> is false.</summary>
-    public HttpClient Client(int node, string party, string role = Roles.Operator, bool sign = true) =>
-        SigningHandler.Client(_nodes[node].BaseAddress, SecretsDirectory, AgreementId, party, role, sign);
+    /// <summary>Every answer the nodes sent to <see cref="Client"/>s, checked against docs/openapi.json; disposing the cluster fails on any violation.</summary>
+    public Contract.AnswerRecorder Answers { get; } = new();
+
+    /// <summary>
+    /// A client of node <paramref name="node"/> for <paramref name="party"/>, signing its writes unless <paramref name="sign"/>
+    /// is false; every answer it receives is checked against the document.
+    /// </summary>
+    public HttpClient Client(int node, string party, string role = Roles.Operator, bool sign = true)
+    {
+        HttpMessageHandler transport = sign
+            ? new SigningHandler(DevelopmentKeys.For(SecretsDirectory, AgreementId, party), AgreementId, TimeProvider.System)
+            : SigningHandler.Transport();
+        return Contract.AnswerCheckingHandler.Wrap(Answers, transport, _nodes[node].BaseAddress,
+            new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TokenKeys.Issue(SecretsDirectory, AgreementId, party, role, TimeSpan.FromDays(30))));
+    }
 
     /// <summary>Makes clients of node <paramref name="node"/> by party and role.</summary>
     public Func<string, string, HttpClient> Clients(int node) => (party, role) => Client(node, party, role);
@@ -119,5 +131,8 @@ internal sealed class NodeCluster : IAsyncDisposable
         {
             // A leftover temporary folder must not fail the test.
         }
+
+        // The document is the contract, for nodes in other processes as for the in-process server.
+        Answers.AssertDescribed();
     }
 }

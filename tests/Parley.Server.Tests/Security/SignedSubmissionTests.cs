@@ -232,7 +232,8 @@ public sealed class SignedSubmissionTests : IAsyncLifetime
         using var own = SubmissionKey.Create();
         string file = Path.Combine(data, "agreement.json");
         await File.WriteAllTextAsync(file, $$"""{"id":"pact","parties":[{"id":"blue","signing_keys":["{{own.PublicKey}}"]},{"id":"red"}]}""", Ct);
-        var app = await ParleyApp.StartAsync(new ParleyServerOptions { DataDirectory = data, Urls = "http://127.0.0.1:0", AgreementFiles = [file], ConsoleLogging = false }, Ct);
+        var answers = new Contract.AnswerRecorder();
+        var app = await ParleyApp.StartAsync(answers.Watch(new ParleyServerOptions { DataDirectory = data, Urls = "http://127.0.0.1:0", AgreementFiles = [file], ConsoleLogging = false }), Ct);
         try
         {
             using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
@@ -247,6 +248,7 @@ public sealed class SignedSubmissionTests : IAsyncLifetime
             using var byOwnKey = Post("/v1/agreements/pact/zones", Json.Zone("k-1", "protected", Json.Box(1, 1, 1.1, 1.1)));
             await SignedRequests.SignAsync(byOwnKey, "pact", own, DateTimeOffset.UtcNow, Ct);
             Assert.Equal(HttpStatusCode.Created, (await client.SendAsync(byOwnKey, Ct)).StatusCode);
+            answers.AssertDescribed();
         }
         finally
         {

@@ -38,11 +38,12 @@ public sealed class TransportTests : IDisposable
     public async Task the_server_serves_https_with_the_configured_certificate()
     {
         var (certificate, key, thumbprint) = SelfSigned();
-        var app = await ParleyApp.StartAsync(new ParleyServerOptions
+        var answers = new Contract.AnswerRecorder();
+        var app = await ParleyApp.StartAsync(answers.Watch(new ParleyServerOptions
         {
             DataDirectory = _data, Urls = "https://127.0.0.1:0", Demo = true, ConsoleLogging = false,
             CertificatePath = certificate, CertificateKeyPath = key,
-        }, Ct);
+        }), Ct);
         try
         {
             string? served = null;
@@ -57,6 +58,7 @@ public sealed class TransportTests : IDisposable
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
             Assert.Equal(thumbprint, served);
             Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/v1/agreements/demo/zones", Ct)).StatusCode);
+            answers.AssertDescribed();
         }
         finally
         {
