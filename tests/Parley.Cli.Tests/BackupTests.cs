@@ -28,7 +28,13 @@ public sealed class BackupTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public void Dispose() => _dir.Dispose();
+    private readonly Parley.Server.Tests.Contract.AnswerRecorder _answers = new();
+
+    public void Dispose()
+    {
+        _dir.Dispose();
+        _answers.AssertDescribed();
+    }
 
     [Fact]
     public async Task Backup_copies_the_sqlite_store_while_the_server_writes_and_a_server_on_the_restored_copy_has_every_earlier_write()
@@ -205,8 +211,8 @@ public sealed class BackupTests : IDisposable
         }
     }
 
-    private static async Task<WebApplication> StartAsync(string data, string? postgres = null) =>
-        await ParleyApp.StartAsync(new ParleyServerOptions
+    private async Task<WebApplication> StartAsync(string data, string? postgres = null) =>
+        await ParleyApp.StartAsync(_answers.Watch(new ParleyServerOptions
         {
             DataDirectory = data,
             Urls = "http://127.0.0.1:0",
@@ -215,7 +221,7 @@ public sealed class BackupTests : IDisposable
             RateLimitPerSecond = 0,
             Store = postgres is null ? "sqlite" : "postgres",
             ConnectionString = postgres,
-        }, Ct);
+        }), Ct);
 
     private static HttpClient Client(WebApplication server, string data, string party = "blue")
     {

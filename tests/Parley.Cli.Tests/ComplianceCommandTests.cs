@@ -25,6 +25,7 @@ public sealed class ComplianceCommandTests : IAsyncLifetime
         """;
 
     private readonly TempDirectory _dir = new();
+    private readonly Parley.Server.Tests.Contract.AnswerRecorder _answers = new();
     private WebApplication _app = null!;
     private string _url = "";
 
@@ -33,13 +34,13 @@ public sealed class ComplianceCommandTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         string file = _dir.File("pact.json", AgreementJson);
-        _app = await ParleyApp.StartAsync(new ParleyServerOptions
+        _app = await ParleyApp.StartAsync(_answers.Watch(new ParleyServerOptions
         {
             DataDirectory = Path.Combine(_dir.Path, "data"),
             Urls = "http://127.0.0.1:0",
             ConsoleLogging = false,
             AgreementFiles = [file],
-        });
+        }));
         _url = _app.Urls.First();
     }
 
@@ -48,6 +49,7 @@ public sealed class ComplianceCommandTests : IAsyncLifetime
         await _app.StopAsync();
         await _app.DisposeAsync();
         _dir.Dispose();
+        _answers.AssertDescribed();
     }
 
     private string Data => Path.Combine(_dir.Path, "data");

@@ -149,10 +149,11 @@ public sealed class LedgerCommandTests(ServerFixture server) : IClassFixture<Ser
         // A second center with the same signing key and agreement but its own data: the same log name, another history.
         using var otherData = new TempDirectory();
         File.Copy(Path.Combine(server.DataDirectory, "ledger-signing.key"), Path.Combine(otherData.Path, "ledger-signing.key"));
-        WebApplication other = await ParleyApp.StartAsync(new ParleyServerOptions
+        var answers = new Parley.Server.Tests.Contract.AnswerRecorder();
+        WebApplication other = await ParleyApp.StartAsync(answers.Watch(new ParleyServerOptions
         {
             DataDirectory = otherData.Path, Urls = "http://127.0.0.1:0", Demo = true, ConsoleLogging = false,
-        }, TestContext.Current.CancellationToken);
+        }), TestContext.Current.CancellationToken);
         try
         {
             string key = await KeyAsync();
@@ -174,6 +175,7 @@ public sealed class LedgerCommandTests(ServerFixture server) : IClassFixture<Ser
         {
             await other.StopAsync(CancellationToken.None);
             await other.DisposeAsync();
+            answers.AssertDescribed();
         }
     }
 

@@ -190,6 +190,7 @@ public sealed class WitnessTests : IDisposable
     private sealed class Center : IAsyncDisposable
     {
         private readonly WebApplication _app;
+        private Parley.Server.Tests.Contract.AnswerRecorder _answers = new();
 
         private Center(WebApplication app, string data, string key)
         {
@@ -228,13 +229,14 @@ public sealed class WitnessTests : IDisposable
                   "rules": [ { "operation": "strike", "zones": ["protected", "restricted"] } ]
                 }
                 """, Ct);
-            var app = await ParleyApp.StartAsync(new ParleyServerOptions
+            var answers = new Parley.Server.Tests.Contract.AnswerRecorder();
+            var app = await ParleyApp.StartAsync(answers.Watch(new ParleyServerOptions
             {
                 DataDirectory = data, Urls = "http://127.0.0.1:0", AgreementFiles = [agreement], ConsoleLogging = false,
-            }, Ct);
-            var center = new Center(app, data, "");
+            }), Ct);
+            var center = new Center(app, data, "") { _answers = answers };
             string key = (await center.GetAsync("ledger/key")).Trim();
-            return new Center(app, data, key);
+            return new Center(app, data, key) { _answers = answers };
         }
 
         public async Task<string> GetAsync(string relative)
@@ -259,6 +261,7 @@ public sealed class WitnessTests : IDisposable
             await _app.StopAsync(CancellationToken.None);
             await _app.DisposeAsync();
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            _answers.AssertDescribed();
         }
     }
 }

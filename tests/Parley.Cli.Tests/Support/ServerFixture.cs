@@ -9,6 +9,7 @@ namespace Parley.Cli.Tests.Support;
 public sealed class ServerFixture : IAsyncLifetime
 {
     private readonly TempDirectory _data = new();
+    private readonly Parley.Server.Tests.Contract.AnswerRecorder _answers = new();
     private WebApplication? _app;
 
     public string DataDirectory => _data.Path;
@@ -20,13 +21,13 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _app = await ParleyApp.StartAsync(new ParleyServerOptions
+        _app = await ParleyApp.StartAsync(_answers.Watch(new ParleyServerOptions
         {
             DataDirectory = _data.Path,
             Urls = "http://127.0.0.1:0",
             Demo = true,
             ConsoleLogging = false,
-        });
+        }));
         Url = _app.Urls.First();
     }
 
@@ -39,5 +40,8 @@ public sealed class ServerFixture : IAsyncLifetime
         }
 
         _data.Dispose();
+
+        // The document is the contract: an answer it does not describe fails the tests that received it.
+        _answers.AssertDescribed();
     }
 }
