@@ -329,7 +329,7 @@ internal static class ExportedLedger
             {
                 var (index, openings, hashed) = OpeningsLineLayout.TryRead(text.Span, scratch, out long at, out var taken, out var hashes)
                     ? (at, taken, hashes)
-                    : (ReadLine(text.Span, scratch) is var (i, o) ? (i, o, null) : default);
+                    : ReadLine(text.Span, scratch);
                 if (index >= 0 && index < size) // else beyond the checkpoint
                 {
                     entries.Add(new OpeningsLine(index, openings, hashed, line));
@@ -350,7 +350,7 @@ internal static class ExportedLedger
     /// the export writes it (<see cref="CheckedEntry"/> puts any other form in canonical form before it gives up on it).
     /// </summary>
     /// <exception cref="JsonException">The line is not JSON, or not of that shape (the message says what is wrong).</exception>
-    private static (long Index, List<(int Item, byte[] Opening)> Openings) ReadLine(ReadOnlySpan<byte> text, System.Buffers.ArrayBufferWriter<byte> scratch)
+    private static (long Index, List<(int Item, byte[] Opening)> Openings, List<(int Item, byte[] Hash)>? Hashed) ReadLine(ReadOnlySpan<byte> text, System.Buffers.ArrayBufferWriter<byte> scratch)
     {
         var reader = new Utf8JsonReader(text);
         Expect(reader.Read() && reader.TokenType == JsonTokenType.StartObject, "a line is a JSON object");
@@ -382,7 +382,7 @@ internal static class ExportedLedger
 
         Expect(reader.TokenType == JsonTokenType.EndObject, "the line's object does not close");
         Expect(!reader.Read(), "the line holds more than one JSON value");
-        return (index ?? throw new JsonException("no \"index\""), openings ?? throw new JsonException("no \"openings\""));
+        return (index ?? throw new JsonException("no \"index\""), openings ?? throw new JsonException("no \"openings\""), null);
     }
 
     private static (int Item, byte[] Opening) ReadOpening(ref Utf8JsonReader reader, System.Buffers.ArrayBufferWriter<byte> scratch)

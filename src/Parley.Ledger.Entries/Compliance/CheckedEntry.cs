@@ -48,8 +48,7 @@ public sealed class CheckedEntry
         var result = new CheckedEntry(index);
         try
         {
-            result.Read(entry, openings);
-            result.CheckHashed(hashed);
+            result.Read(entry, openings, hashed ?? []);
         }
         catch (InvalidDataException e)
         {
@@ -60,18 +59,30 @@ public sealed class CheckedEntry
         return result;
     }
 
-    private void Read(ReadOnlyMemory<byte> entry, IReadOnlyList<(int Item, byte[] Opening)> openings)
+    private void Read(ReadOnlyMemory<byte> entry, IReadOnlyList<(int Item, byte[] Opening)> openings, IReadOnlyList<(int Item, byte[] Hash)> hashed)
     {
         List<string> commitments;
         List<(int Item, byte[] Opening)>? inline;
         try
         {
             (commitments, inline) = ReadItems(entry.Span);
-            _commitments = commitments;
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             throw new InvalidDataException($"ledger entry {Index} does not read: {e.Message}", e);
+        }
+
+        foreach (var (item, known) in hashed)
+        {
+            if (item < 0 || item >= commitments.Count)
+            {
+                throw new InvalidDataException($"ledger entry {Index} has no item {item} to open");
+            }
+
+            if (!Matches(known, commitments[item]))
+            {
+                throw new InvalidDataException($"ledger entry {Index}: the opening of item {item} does not match its commitment");
+            }
         }
 
         // Every opening given is checked, an inline one too; each item counts once.
@@ -127,24 +138,6 @@ public sealed class CheckedEntry
 
     /// <summary>Whether an opening, in canonical form, may state a compliance fact: when not, its facts are none.</summary>
     public static bool MayStateFact(ReadOnlySpan<byte> opening) => ReadFact.MayState(opening);
-
-    private List<string>? _commitments;
-
-    private void CheckHashed(IReadOnlyList<(int Item, byte[] Hash)>? hashed)
-    {
-        foreach (var (item, hash) in hashed ?? [])
-        {
-            if (item < 0 || item >= _commitments!.Count)
-            {
-                throw new InvalidDataException($"ledger entry {Index} has no item {item} to open");
-            }
-
-            if (!Matches(hash, _commitments[item]))
-            {
-                throw new InvalidDataException($"ledger entry {Index}: the opening of item {item} does not match its commitment");
-            }
-        }
-    }
 
     /// <summary>
     /// The entry's time, its items' commitments and the openings it holds inline, in one pass of a JSON reader. A member

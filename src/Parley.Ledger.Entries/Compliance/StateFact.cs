@@ -83,14 +83,12 @@ internal static class StateFact
 
         public void Read(ref Utf8JsonReader reader)
         {
-            // Canonical names are never escaped; an escaped one is compared the long way.
-            if (reader.ValueIsEscaped)
-            {
-                ReadEscaped(ref reader);
-                return;
-            }
-
-            var name = reader.ValueSpan;
+            // Canonical names are never escaped; an escaped one is unescaped first (none of these names is longer than
+            // 11 bytes, so one whose escaped form is longer than 66 is none of them).
+            Span<byte> unescaped = reader.ValueIsEscaped ? stackalloc byte[66] : default;
+            var name = !reader.ValueIsEscaped ? reader.ValueSpan
+                : reader.ValueSpan.Length <= unescaped.Length ? unescaped[..reader.CopyString(unescaped)]
+                : [];
             switch (name.Length)
             {
                 case 2 when name.SequenceEqual("at"u8): At = Time(ref reader); return;
@@ -108,24 +106,6 @@ internal static class StateFact
                 case 11 when name.SequenceEqual("shared_with"u8): ReadSharedWith(ref reader); return;
                 default: reader.Skip(); return;
             }
-        }
-
-        private void ReadEscaped(ref Utf8JsonReader reader)
-        {
-            if (reader.ValueTextEquals("type"u8)) { Type = Kind(ref reader); }
-            else if (reader.ValueTextEquals("owner"u8)) { Owner = Text(ref reader); }
-            else if (reader.ValueTextEquals("visibility"u8)) { Visibility = Text(ref reader); }
-            else if (reader.ValueTextEquals("state"u8)) { State = Text(ref reader); }
-            else if (reader.ValueTextEquals("from"u8)) { HasFrom = true; From = TextOrNull(ref reader); }
-            else if (reader.ValueTextEquals("id"u8)) { Id = Text(ref reader); }
-            else if (reader.ValueTextEquals("submitter"u8)) { Submitter = Text(ref reader); }
-            else if (reader.ValueTextEquals("affected"u8)) { Affected = Text(ref reader); }
-            else if (reader.ValueTextEquals("at"u8)) { At = Time(ref reader); }
-            else if (reader.ValueTextEquals("opened"u8)) { Opened = Time(ref reader); }
-            else if (reader.ValueTextEquals("deadline"u8)) { Deadline = Time(ref reader); }
-            else if (reader.ValueTextEquals("closed"u8)) { ReadClosed(ref reader); }
-            else if (reader.ValueTextEquals("shared_with"u8)) { ReadSharedWith(ref reader); }
-            else { reader.Skip(); }
         }
 
         private void ReadClosed(ref Utf8JsonReader reader)
