@@ -21,9 +21,6 @@ public static class CanonicalJson
         "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f" +
         "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f\"\\");
 
-    private static readonly SearchValues<byte> MustEscapeUtf8 = SearchValues.Create(
-        "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f\"\\"u8);
-
     /// <summary>The canonical UTF-8 bytes of a JSON value.</summary>
     public static byte[] Serialize(JsonNode? node)
     {
@@ -120,64 +117,12 @@ public static class CanonicalJson
     }
 
     /// <summary>
-    /// Appends the value <paramref name="reader"/> is at with its strings escaped as the canonical form escapes them, and
-    /// nothing else changed: members stay in the order read and numbers as written. For canonical JSON that a serializer
-    /// wrote out again with escapes of its own (as a route serves a ledger opening) this is the canonical form, without
-    /// parsing it into a tree and sorting it; anything else comes out different, which a hash against its commitment
-    /// tells (and <see cref="Write(IBufferWriter{byte}, JsonElement)"/> then gives the canonical form the long way).
-    /// The reader is left on the value's last token.
-    /// </summary>
-    /// <exception cref="JsonException">The text is not JSON.</exception>
-    public static void WriteAsRead(IBufferWriter<byte> output, ref Utf8JsonReader reader)
-    {
-        ArgumentNullException.ThrowIfNull(output);
-        int depth = reader.CurrentDepth;
-        byte last = 0;
-        while (true)
-        {
-            var token = reader.TokenType;
-            if (token is JsonTokenType.EndObject or JsonTokenType.EndArray)
-            {
-                last = token == JsonTokenType.EndObject ? (byte)'}' : (byte)']';
-                output.Write([last]);
-            }
-            else
-            {
-                if (last is not (0 or (byte)'{' or (byte)'[' or (byte)':'))
-                {
-                    output.Write(","u8);
-                }
-
-                switch (token)
-                {
-                    case JsonTokenType.StartObject: output.Write("{"u8); last = (byte)'{'; break;
-                    case JsonTokenType.StartArray: output.Write("["u8); last = (byte)'['; break;
-                    case JsonTokenType.PropertyName: WriteStringAsRead(output, ref reader); output.Write(":"u8); last = (byte)':'; break;
-                    case JsonTokenType.String: WriteStringAsRead(output, ref reader); last = (byte)'"'; break;
-                    case JsonTokenType.Number: output.Write(reader.ValueSpan); last = (byte)'0'; break;
-                    case JsonTokenType.True: output.Write("true"u8); last = (byte)'t'; break;
-                    case JsonTokenType.False: output.Write("false"u8); last = (byte)'f'; break;
-                    case JsonTokenType.Null: output.Write("null"u8); last = (byte)'n'; break;
-                    default: throw new JsonException($"a JSON value was expected, not {token}");
-                }
-            }
-
-            if (reader.CurrentDepth == depth && token is not (JsonTokenType.StartObject or JsonTokenType.StartArray or JsonTokenType.PropertyName))
-            {
-                return;
-            }
-
-            if (!reader.Read())
-            {
-                throw new JsonException("the JSON text ends inside a value");
-            }
-        }
-    }
-
-    /// <summary>
-    /// <see cref="WriteAsRead"/> for compact JSON text without a reader: escapes rewritten as the canonical form writes
-    /// them (an escaped character written as itself, a quote, a backslash and controls as RFC 8785 escapes them), every
-    /// other byte copied. False where an escape is malformed or a lone surrogate (what was written then is to be dropped).
+    /// Compact JSON text with its escapes rewritten as the canonical form writes them (an escaped character written as
+    /// itself; a quote, a backslash and controls as RFC 8785 escapes them), every other byte copied. For canonical JSON
+    /// that a serializer wrote out again with escapes of its own (as a route serves a ledger opening) this is the
+    /// canonical form, without parsing it into a tree and sorting it; anything else (members out of order, numbers not in
+    /// their shortest form, spaces) comes out different, which a hash against its commitment tells. False where an escape
+    /// is malformed or a lone surrogate (what was written then is to be dropped).
     /// </summary>
     public static bool TryWriteAsRead(ReadOnlySpan<byte> compact, IBufferWriter<byte> output)
     {
@@ -249,45 +194,6 @@ public static class CanonicalJson
 
     private static bool TryHex(ReadOnlySpan<byte> text, out int value) =>
         int.TryParse(text[..Math.Min(4, text.Length)], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value) && text.Length >= 4;
-
-    // A string or name as the reader holds it: unescaped (JSON forbids raw quotes, backslashes and controls, so an
-    // unescaped token is already canonical), else decoded and escaped again where RFC 8785 escapes.
-    private static void WriteStringAsRead(IBufferWriter<byte> output, ref Utf8JsonReader reader)
-    {
-        output.Write("\""u8);
-        if (!reader.ValueIsEscaped)
-        {
-            output.Write(reader.ValueSpan);
-        }
-        else
-        {
-            int length = reader.ValueSpan.Length;
-            byte[]? rented = length > 512 ? ArrayPool<byte>.Shared.Rent(length) : null;
-            Span<byte> text = rented ?? stackalloc byte[512];
-            try
-            {
-                text = text[..reader.CopyString(text)];
-                int next;
-                while ((next = text.IndexOfAny(MustEscapeUtf8)) >= 0)
-                {
-                    output.Write(text[..next]);
-                    WriteEscape(output, (char)text[next]);
-                    text = text[(next + 1)..];
-                }
-
-                output.Write(text);
-            }
-            finally
-            {
-                if (rented is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(rented);
-                }
-            }
-        }
-
-        output.Write("\""u8);
-    }
 
     /// <summary>An object: its members sorted by the UTF-16 code units of their names, each value written by <paramref name="write"/>.</summary>
     private static void WriteObject<T>(IBufferWriter<byte> output, Span<KeyValuePair<string, T>> members, Action<IBufferWriter<byte>, T> write)

@@ -10,8 +10,8 @@ namespace Parley.Ledger.Tests;
 
 /// <summary>
 /// Canonical JSON written out again by a serializer with escapes of its own (as a route serves a ledger opening) comes
-/// back to its canonical bytes through <see cref="CanonicalJson.WriteAsRead"/> and <see cref="CanonicalJson.TryWriteAsRead"/>,
-/// and JSON that is not canonical in its order or its numbers does not: the hash against a commitment tells them apart.
+/// back to its canonical bytes through <see cref="CanonicalJson.TryWriteAsRead"/>, and JSON that is not canonical in its
+/// order, its numbers or its spaces does not: the hash against a commitment tells them apart.
 /// </summary>
 public sealed class CanonicalJsonAsReadPropertyTests
 {
@@ -44,7 +44,6 @@ public sealed class CanonicalJsonAsReadPropertyTests
             }
 
             byte[] served = Reserialize(canonical, c.Encoder);
-            Assert.Equal(Encoding.UTF8.GetString(canonical), Encoding.UTF8.GetString(AsRead(served)));
             var output = new ArrayBufferWriter<byte>();
             Assert.True(CanonicalJson.TryWriteAsRead(served, output), Encoding.UTF8.GetString(served));
             Assert.Equal(Encoding.UTF8.GetString(canonical), Encoding.UTF8.GetString(output.WrittenSpan));
@@ -55,10 +54,13 @@ public sealed class CanonicalJsonAsReadPropertyTests
     [InlineData("{\"b\":1,\"a\":2}")] // members out of order
     [InlineData("{\"a\":1.0}")] // a number not in its shortest form
     [InlineData("{\"a\":1e3}")]
+    [InlineData("{\"a\": 1}")] // a space
     public void json_that_is_not_canonical_does_not_read_as_its_canonical_form(string text)
     {
         byte[] json = Encoding.UTF8.GetBytes(text);
-        Assert.NotEqual(CanonicalJson.Canonicalize(json), AsRead(json));
+        var output = new ArrayBufferWriter<byte>();
+        Assert.True(CanonicalJson.TryWriteAsRead(json, output));
+        Assert.NotEqual(CanonicalJson.Canonicalize(json), output.WrittenSpan.ToArray());
     }
 
     [Theory]
@@ -70,16 +72,6 @@ public sealed class CanonicalJsonAsReadPropertyTests
     public void a_malformed_escape_or_a_lone_surrogate_is_not_rewritten(string text)
     {
         Assert.False(CanonicalJson.TryWriteAsRead(Encoding.UTF8.GetBytes(text), new ArrayBufferWriter<byte>()));
-    }
-
-    private static byte[] AsRead(byte[] json)
-    {
-        var reader = new Utf8JsonReader(json);
-        Assert.True(reader.Read());
-        var output = new ArrayBufferWriter<byte>();
-        CanonicalJson.WriteAsRead(output, ref reader);
-        Assert.False(reader.Read());
-        return output.WrittenSpan.ToArray();
     }
 
     private static byte[] Reserialize(byte[] canonical, JavaScriptEncoder encoder)

@@ -346,8 +346,8 @@ internal static class ExportedLedger
 
     /// <summary>
     /// A line <c>{"index": n, "openings": [{"item": i, "opening": {…}}, …]}</c>, members in any order, read in one pass:
-    /// each opening as <see cref="CanonicalJson.WriteAsRead"/> writes it, which is its canonical form when the line is as
-    /// the export writes it (<see cref="CheckedEntry"/> puts any other form in canonical form before it gives up on it).
+    /// each opening as its text with <see cref="CanonicalJson.TryWriteAsRead"/>'s escapes, which is its canonical form when
+    /// the opening is as the export writes it (<see cref="CheckedEntry"/> puts any other form in canonical form before it gives up on it).
     /// </summary>
     /// <exception cref="JsonException">The line is not JSON, or not of that shape (the message says what is wrong).</exception>
     private static (long Index, List<(int Item, byte[] Opening)> Openings, List<(int Item, byte[] Hash)>? Hashed) ReadLine(ReadOnlySpan<byte> text, System.Buffers.ArrayBufferWriter<byte> scratch)
@@ -371,7 +371,7 @@ internal static class ExportedLedger
                 openings = [];
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    openings.Add(ReadOpening(ref reader, scratch));
+                    openings.Add(ReadOpening(ref reader, text, scratch));
                 }
             }
             else
@@ -385,7 +385,7 @@ internal static class ExportedLedger
         return (index ?? throw new JsonException("no \"index\""), openings ?? throw new JsonException("no \"openings\""), null);
     }
 
-    private static (int Item, byte[] Opening) ReadOpening(ref Utf8JsonReader reader, System.Buffers.ArrayBufferWriter<byte> scratch)
+    private static (int Item, byte[] Opening) ReadOpening(ref Utf8JsonReader reader, ReadOnlySpan<byte> text, System.Buffers.ArrayBufferWriter<byte> scratch)
     {
         Expect(reader.TokenType == JsonTokenType.StartObject, "an element of \"openings\" is not an object");
         int? item = null;
@@ -402,9 +402,11 @@ internal static class ExportedLedger
             {
                 Expect(opening is null, "\"opening\" is given twice");
                 Expect(reader.Read(), "\"opening\" has no value");
+                int start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                var value = text[start..(int)reader.BytesConsumed];
                 scratch.ResetWrittenCount();
-                CanonicalJson.WriteAsRead(scratch, ref reader);
-                opening = scratch.WrittenSpan.ToArray();
+                opening = CanonicalJson.TryWriteAsRead(value, scratch) ? scratch.WrittenSpan.ToArray() : value.ToArray();
             }
             else
             {
