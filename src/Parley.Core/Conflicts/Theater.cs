@@ -191,22 +191,41 @@ public sealed class Theater(Agreement agreement)
         }
     }
 
-    /// <summary>Whether a zone id is held by two kinds' indexes: each smaller index's ids are looked for in the larger.</summary>
+    /// <summary>Whether a zone id is held by two kinds' indexes: each smaller index's ids are looked for in the larger, the pairs of kinds in parallel.</summary>
     private bool IdInTwoKinds()
     {
+        var pairs = new List<(SpatioTemporalIndex<Zone> Small, SpatioTemporalIndex<Zone> Large)>();
         for (int a = 0; a < _zonesByKind.Length; a++)
         {
             for (int b = a + 1; b < _zonesByKind.Length; b++)
             {
                 var (small, large) = _zonesByKind[a].Count <= _zonesByKind[b].Count ? (_zonesByKind[a], _zonesByKind[b]) : (_zonesByKind[b], _zonesByKind[a]);
-                if (large.Count > 0 && small.Items.Any(zone => large.Find(zone.Id.Value) is not null))
+                if (small.Count > 0)
                 {
-                    return true;
+                    pairs.Add((small, large));
                 }
             }
         }
 
-        return false;
+        int found = 0;
+        Parallel.ForEach(pairs, (pair, state) =>
+        {
+            foreach (var zone in pair.Small.Items)
+            {
+                if (Volatile.Read(ref found) != 0)
+                {
+                    return;
+                }
+
+                if (pair.Large.Find(zone.Id.Value) is not null)
+                {
+                    Volatile.Write(ref found, 1);
+                    state.Stop();
+                    return;
+                }
+            }
+        });
+        return found != 0;
     }
 
     /// <summary>Adds or replaces an operation.</summary>

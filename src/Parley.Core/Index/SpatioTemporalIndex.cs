@@ -286,7 +286,7 @@ public sealed class SpatioTemporalIndex<T>
         var made = new (List<long> Cells, int[] Levels)[shares];
         Parallel.For(0, shares, share =>
         {
-            int from = (int)((long)n * share / shares), to = (int)((long)n * (share + 1) / shares);
+            var (from, to) = Share(n, share, shares);
             var cells = new List<long>((to - from) * 3 / 2);
             var levels = new int[MaxLevel + 1];
             var input = entries is List<IndexEntry<T>> list ? CollectionsMarshal.AsSpan(list) : ((IndexEntry<T>[])entries);
@@ -318,6 +318,8 @@ public sealed class SpatioTemporalIndex<T>
         var counts = new List<int>();
         var keys = new List<long>();
         var numberOf = new int[made.Sum(m => m.Cells.Count)];
+        var placeOf = new int[numberOf.Length]; // each link's place in its cell's array: links in input order
+        var countOf = CollectionsMarshal.AsSpan(counts);
         int at = 0;
         foreach (var (cells, levels) in made)
         {
@@ -333,10 +335,11 @@ public sealed class SpatioTemporalIndex<T>
                 {
                     c = counts.Count;
                     counts.Add(0);
+                    countOf = CollectionsMarshal.AsSpan(counts);
                     keys.Add(key);
                 }
 
-                counts[c]++;
+                placeOf[at] = countOf[c]++;
                 numberOf[at++] = c;
             }
         }
@@ -345,28 +348,39 @@ public sealed class SpatioTemporalIndex<T>
         for (int c = 0; c < cellLinks.Length; c++)
         {
             cellLinks[c] = new Link[counts[c]];
-            counts[c] = 0;
         }
 
-        at = 0;
-        for (int i = 0; i < n; i++)
+        // The links placed by the same shares of the input, each where the counting put it.
+        var firstLink = new int[shares];
+        for (int share = 1; share < shares; share++)
         {
-            if (slotOf[i] < 0)
-            {
-                continue;
-            }
-
-            ref readonly var e = ref input[i];
-            var boxes = e.Volume.Footprint.CoveringBoxes();
-            var link = LinkFor(e.Item, e.Volume, slotOf[i], e.Group, boxes.Second is not null);
-            File(ref link, boxes, boxes.First); // an entry that wraps files the world, whichever box meets the cell
-            var cursor = new CellCursor(boxes, _entries[slotOf[i]].Level);
-            while (cursor.Next(out _, out _))
-            {
-                int c = numberOf[at++];
-                cellLinks[c][counts[c]++] = link;
-            }
+            firstLink[share] = firstLink[share - 1] + made[share - 1].Cells.Count;
         }
+
+        Parallel.For(0, shares, share =>
+        {
+            var (from, to) = Share(n, share, shares);
+            var input = entries is List<IndexEntry<T>> list ? CollectionsMarshal.AsSpan(list) : ((IndexEntry<T>[])entries);
+            int at = firstLink[share];
+            for (int i = from; i < to; i++)
+            {
+                if (slotOf[i] < 0)
+                {
+                    continue;
+                }
+
+                ref readonly var e = ref input[i];
+                var boxes = e.Volume.Footprint.CoveringBoxes();
+                var link = LinkFor(e.Item, e.Volume, slotOf[i], e.Group, boxes.Second is not null);
+                File(ref link, boxes, boxes.First); // an entry that wraps files the world, whichever box meets the cell
+                var cursor = new CellCursor(boxes, _entries[slotOf[i]].Level);
+                while (cursor.Next(out _, out _))
+                {
+                    cellLinks[numberOf[at]][placeOf[at]] = link;
+                    at++;
+                }
+            }
+        });
 
         for (int c = 0; c < cellLinks.Length; c++)
         {
@@ -381,6 +395,10 @@ public sealed class SpatioTemporalIndex<T>
             }
         }
     }
+
+    /// <summary>The entries of one of <paramref name="shares"/> equal shares of <paramref name="n"/>, in order.</summary>
+    private static (int From, int To) Share(int n, int share, int shares) =>
+        ((int)((long)n * share / shares), (int)((long)n * (share + 1) / shares));
 
     // A sort key is the level above a cell's key (level ≤ 24: 5 bits; cell: 58 bits).
     private const int LevelShift = 58;

@@ -149,6 +149,46 @@ public class SpatioTemporalIndexPropertyTests
         }, iter: 150);
     }
 
+    /// <summary>Batches large enough that their cells are found and their links placed by several cores at once.</summary>
+    private static readonly Gen<Case> LargeBatches = ShapeGen.FromRandom(r =>
+    {
+        int keys = r.Next(4_000, 6_000);
+        var steps = Enumerable.Range(0, r.Next(5_000, 7_000))
+            .Select(_ => new IndexStep(0, r.Next(keys), RandomVolume(r)))
+            .ToList();
+        var probes = Enumerable.Range(0, 8)
+            .Select(_ => new IndexProbe(RandomVolume(r), r.Next(3) == 0 ? 0 : ShapeGen.LogUniform(r, 1, 200_000), 0))
+            .ToList();
+        return new Case(steps, probes);
+    });
+
+    [Fact]
+    public void loading_a_batch_shared_between_cores_files_what_upserting_it_in_turn_files()
+    {
+        LargeBatches.Sample(c =>
+        {
+            var oneByOne = new SpatioTemporalIndex<IndexItem>();
+            var bulk = new SpatioTemporalIndex<IndexItem>();
+            var replay = new BulkReplay<SpatioTemporalIndex<IndexItem>>(c.Steps.Count, oneByOne, bulk,
+                (index, key, item, volume, group) => index.Upsert(key, item, volume, group), (index, key) => index.Remove(key), (index, batch) => index.Load(batch));
+            var model = replay.Run(c.Steps);
+            Assert.True(replay.Batch.Count >= 4096, "a batch too small to be shared");
+
+            model.AssertHeldBy(bulk.Count, bulk.Items, bulk.Find);
+            foreach (var probe in c.Probes)
+            {
+                var loaded = new List<IndexItem>();
+                bulk.Query(probe.Volume, probe.LateralMetres, probe.VerticalMetres, null, loaded);
+                Assert.Equal(model.Expected(probe), loaded.OrderBy(i => i.Key).ToList());
+                Assert.Equal(
+                    oneByOne.CoarseCandidates(probe.Volume.Footprint.CoveringBoxes(probe.LateralMetres)).OrderBy(i => i.Key),
+                    bulk.CoarseCandidates(probe.Volume.Footprint.CoveringBoxes(probe.LateralMetres)).OrderBy(i => i.Key));
+            }
+
+            Assert.Equal(oneByOne.LevelStatistics(), bulk.LevelStatistics());
+        }, iter: 6, threads: 1);
+    }
+
     [Fact]
     public void removing_every_entry_leaves_an_empty_index()
     {
