@@ -50,6 +50,21 @@ public class TheaterTests
         Assert.Empty(EveryZoneKindOf("blue").FindConflicts(Operation("op", "blue", kind, Volume(Site))));
     }
 
+    [Theory]
+    [InlineData(0, 13)]
+    [InlineData(9_260, 11)]
+    [InlineData(1_000, 13)]
+    [InlineData(50_000, 8)]
+    [InlineData(40_000_000, 0)]
+    public void the_operation_index_files_in_cells_twice_the_lateral_separation_across(double metres, int level)
+    {
+        // The finest level whose cells span twice the separation, and no finer than the index's default.
+        Assert.Equal(level, Theater.OperationsFinestLevel(metres));
+        double cellDegrees = 360.0 / (1L << level);
+        Assert.True(level == 0 || cellDegrees >= 2 * metres / 111_320);
+        Assert.True(level == 13 || 360.0 / (1L << (level + 1)) < 2 * metres / 111_320);
+    }
+
     [Fact]
     public void designated_zones_never_conflict()
     {
