@@ -106,6 +106,7 @@ public sealed class RequestLimitTests
 
         var problem = await Problem.AssertAsync(response, 503);
         Assert.EndsWith("/timeout", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromSeconds(2), response.Headers.RetryAfter?.Delta);
         Assert.Equal(HttpStatusCode.NotFound, (await blue.GetAsync("/v1/agreements/demo/zones/slow-zone-1", Ct)).StatusCode);
 
         // The server goes on serving.

@@ -54,10 +54,16 @@ internal static class RequestLimits
                 {
                     Timeout = options.RequestTimeout,
                     TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
-                    WriteTimeoutResponse = http => Problems.Problem(StatusCodes.Status503ServiceUnavailable, "timeout",
-                        "The request took too long",
-                        $"the request was not done within {options.RequestTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s and was abandoned; nothing was changed")
-                        .ExecuteAsync(http),
+                    WriteTimeoutResponse = http =>
+                    {
+                        // As every 503 of the center: the caller may send the same request again after a pause.
+                        http.Response.Headers.RetryAfter = Api.StoreUnavailable.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                        return Problems.Problem(StatusCodes.Status503ServiceUnavailable, "timeout",
+                            "The request took too long",
+                            $"the request was not done within {options.RequestTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s and was abandoned; nothing was changed; " +
+                            $"retry after {Api.StoreUnavailable.RetryAfterSeconds} s")
+                            .ExecuteAsync(http);
+                    },
                 };
             }
         });
