@@ -1,4 +1,5 @@
 using Parley.Core.Agreements;
+using Parley.Core.Geometry;
 using Parley.Core.Index;
 using Parley.Core.Model;
 
@@ -32,18 +33,10 @@ public sealed class Theater(Agreement agreement)
     /// mostly empty cells at every level (with 5 NM, level 11's 0.18° cells rather than level 13's 0.04°: a quarter
     /// less CPU for the checks of a large batch, measured; docs/benchmarks.md).
     /// </summary>
-    internal static int OperationsFinestLevel(double lateralSeparationMetres)
-    {
-        const double MetresPerDegree = 111_320; // of latitude (and of longitude at the equator; nearer the poles a query spans more cells)
-        double degrees = 2 * Math.Max(0, lateralSeparationMetres) / MetresPerDegree;
-        int level = SpatioTemporalIndex<Operation>.DefaultFinestLevel;
-        while (level > 0 && 360.0 / (1L << level) < degrees)
-        {
-            level--;
-        }
-
-        return level;
-    }
+    /// <remarks>Degrees of latitude; nearer the poles a degree of longitude is shorter, and a query spans more cells across.</remarks>
+    internal static int OperationsFinestLevel(double lateralSeparationMetres) => Math.Min(
+        SpatioTemporalIndex<Operation>.DefaultFinestLevel,
+        SpatioTemporalIndex<Operation>.LevelCovering(Geodesy.LatitudeSpanCovering(2 * lateralSeparationMetres)));
 
     /// <summary>The time slice of the operation index: operations up to this long are filed by when they start.</summary>
     public static readonly TimeSpan OperationSlice = TimeSpan.FromHours(6);
@@ -226,25 +219,24 @@ public sealed class Theater(Agreement agreement)
             }
         }
 
-        int found = 0;
-        Parallel.ForEach(pairs, (pair, state) =>
+        // Stopped at the first id found: the loop then did not complete.
+        var search = Parallel.ForEach(pairs, (pair, state) =>
         {
             foreach (var zone in pair.Small.Items)
             {
-                if (Volatile.Read(ref found) != 0)
+                if (state.IsStopped)
                 {
                     return;
                 }
 
                 if (pair.Large.Find(zone.Id.Value) is not null)
                 {
-                    Volatile.Write(ref found, 1);
                     state.Stop();
                     return;
                 }
             }
         });
-        return found != 0;
+        return !search.IsCompleted;
     }
 
     /// <summary>Adds or replaces an operation.</summary>

@@ -248,7 +248,7 @@ public sealed class SpatioTemporalIndex<T>
             entries = entries.ToArray();
         }
 
-        var input = entries is List<IndexEntry<T>> list ? CollectionsMarshal.AsSpan(list) : ((IndexEntry<T>[])entries);
+        var input = AsSpan(entries);
         int n = input.Length;
         foreach (ref readonly var e in input)
         {
@@ -289,7 +289,7 @@ public sealed class SpatioTemporalIndex<T>
             var (from, to) = Share(n, share, shares);
             var cells = new List<long>((to - from) * 3 / 2);
             var levels = new int[MaxLevel + 1];
-            var input = entries is List<IndexEntry<T>> list ? CollectionsMarshal.AsSpan(list) : ((IndexEntry<T>[])entries);
+            var input = AsSpan(entries);
             for (int i = from; i < to; i++)
             {
                 if (slotOf[i] < 0)
@@ -319,7 +319,6 @@ public sealed class SpatioTemporalIndex<T>
         var keys = new List<long>();
         var numberOf = new int[made.Sum(m => m.Cells.Count)];
         var placeOf = new int[numberOf.Length]; // each link's place in its cell's array: links in input order
-        var countOf = CollectionsMarshal.AsSpan(counts);
         int at = 0;
         foreach (var (cells, levels) in made)
         {
@@ -335,11 +334,10 @@ public sealed class SpatioTemporalIndex<T>
                 {
                     c = counts.Count;
                     counts.Add(0);
-                    countOf = CollectionsMarshal.AsSpan(counts);
                     keys.Add(key);
                 }
 
-                placeOf[at] = countOf[c]++;
+                placeOf[at] = counts[c]++;
                 numberOf[at++] = c;
             }
         }
@@ -360,7 +358,7 @@ public sealed class SpatioTemporalIndex<T>
         Parallel.For(0, shares, share =>
         {
             var (from, to) = Share(n, share, shares);
-            var input = entries is List<IndexEntry<T>> list ? CollectionsMarshal.AsSpan(list) : ((IndexEntry<T>[])entries);
+            var input = AsSpan(entries);
             int at = firstLink[share];
             for (int i = from; i < to; i++)
             {
@@ -395,6 +393,10 @@ public sealed class SpatioTemporalIndex<T>
             }
         }
     }
+
+    /// <summary>A batch as <see cref="Load"/> takes it (a list or an array), read in place.</summary>
+    private static Span<IndexEntry<T>> AsSpan(IReadOnlyList<IndexEntry<T>> entries) =>
+        entries is List<IndexEntry<T>> list ? CollectionsMarshal.AsSpan(list) : (IndexEntry<T>[])entries;
 
     /// <summary>The entries of one of <paramref name="shares"/> equal shares of <paramref name="n"/>, in order.</summary>
     private static (int From, int To) Share(int n, int share, int shares) =>
@@ -858,18 +860,21 @@ public sealed class SpatioTemporalIndex<T>
 
     private static double CellSize(int level) => 360.0 / (1L << level);
 
-    private static int LevelFor(GeoBoxPair boxes)
+    private static int LevelFor(GeoBoxPair boxes) =>
+        LevelCovering(Math.Max(Extent(boxes.First), boxes.Second is { } s ? Extent(s) : 0));
+
+    private static double Extent(GeoBox b) => Math.Max(b.MaxX - b.MinX, b.MaxY - b.MinY);
+
+    /// <summary>The finest grid level whose cells are at least <paramref name="degrees"/> across (24 for anything under its cells).</summary>
+    public static int LevelCovering(double degrees)
     {
-        double extent = Math.Max(Extent(boxes.First), boxes.Second is { } s ? Extent(s) : 0);
         int level = 0;
-        while (level < MaxLevel && CellSize(level + 1) >= extent)
+        while (level < MaxLevel && CellSize(level + 1) >= degrees)
         {
             level++;
         }
 
         return level;
-
-        static double Extent(GeoBox b) => Math.Max(b.MaxX - b.MinX, b.MaxY - b.MinY);
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -61,8 +61,9 @@ public class TheaterTests
         // The finest level whose cells span twice the separation, and no finer than the index's default.
         Assert.Equal(level, Theater.OperationsFinestLevel(metres));
         double cellDegrees = 360.0 / (1L << level);
-        Assert.True(level == 0 || cellDegrees >= 2 * metres / 111_320);
-        Assert.True(level == 13 || 360.0 / (1L << (level + 1)) < 2 * metres / 111_320);
+        double across = 2 * metres / Geodesy.MinMetresPerDegreeLatitude;
+        Assert.True(level == 0 || cellDegrees >= across);
+        Assert.True(level == 13 || 360.0 / (1L << (level + 1)) < across);
     }
 
     [Fact]
