@@ -4,8 +4,8 @@ namespace Parley.Server.Security;
 internal static class SecretFiles
 {
     /// <summary>
-    /// The content of <paramref name="path"/>, creating it with <paramref name="create"/> if absent. When two
-    /// processes race to create it, both end up with the one that landed first.
+    /// The content of <paramref name="path"/>, creating it with <paramref name="create"/> if absent. Creators take
+    /// turns (threads and processes alike), so that all who race to create it end up with the same secret.
     /// </summary>
     public static byte[] ReadOrCreate(string path, Func<byte[]> create)
     {
@@ -15,23 +15,39 @@ internal static class SecretFiles
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        // Unique per call: two threads of one process may race to create the same secret.
-        string temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllBytes(temporary, create());
-        if (!OperatingSystem.IsWindows())
+        // A move that must not overwrite is not atomic on Linux: two creators could each land a secret of its own.
+        using (TakeTurn(path))
         {
-            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+            if (!File.Exists(path))
+            {
+                string temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+                File.WriteAllBytes(temporary, create());
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                }
 
-        try
-        {
-            File.Move(temporary, path, overwrite: false);
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            File.Delete(temporary);
+                File.Move(temporary, path, overwrite: true); // a rename: a reader sees the whole secret or none
+            }
         }
 
         return File.ReadAllBytes(path);
+    }
+
+    /// <summary>An exclusive hold on the secret's lock file, waited for while another creator has it.</summary>
+    private static FileStream TakeTurn(string path)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                // Whoever takes the next turn after the file is deleted finds the secret written.
+                return new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (IOException) when (attempt < 2000)
+            {
+                Thread.Sleep(5);
+            }
+        }
     }
 }
