@@ -83,7 +83,7 @@ public static class ParleyApp
         builder.Services.AddSingleton(sp => new TheaterRegistry(
             sp.GetRequiredService<IParleyStore>(), ledgerSeed, CenterName(options.CenterName),
             options.Demo ? sp.GetRequiredService<DemoClock>() : sp.GetRequiredService<TimeProvider>(),
-            validate: agreement => PartyTokenKeys.Load(agreement)));
+            validate: agreement => PartyTokenKeys.Load(agreement, TimeProvider.System)));
         builder.Services.AddHostedService<CheckpointTimer>();
         builder.Services.AddHostedService<CommitWatcher>();
         builder.Services.AddHostedService<Parley.Server.Workflow.ConcurrenceClock>();

@@ -72,7 +72,7 @@ public sealed class RunningServer : IAsyncDisposable
 
     // Long-lived tokens: tests that move a fake clock forward by a day still hold valid ones.
     public string Token(string party, string role = Roles.Operator, string agreement = "demo") =>
-        TokenKeys.Issue(DataDirectory, agreement, party, role, TimeSpan.FromDays(30));
+        TokenKeys.Issue(DataDirectory, agreement, party, role, TimeSpan.FromDays(30), App.Services.GetService(typeof(TimeProvider)) as TimeProvider);
 
     /// <summary>A client for <paramref name="party"/> (none: anonymous) whose writes are signed with its development key unless <paramref name="sign"/> is false.</summary>
     public HttpClient Client(string? party = null, string role = Roles.Operator, bool sign = true, string agreement = "demo") =>
@@ -123,7 +123,7 @@ public sealed class SigningHandler(SubmissionKey key, string agreement, TimeProv
         var client = sign
             ? new HttpClient(new SigningHandler(DevelopmentKeys.For(dataDirectory, agreement, party), agreement, time)) { BaseAddress = baseAddress }
             : new HttpClient(Transport()) { BaseAddress = baseAddress };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TokenKeys.Issue(dataDirectory, agreement, party, role, TimeSpan.FromDays(30)));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TokenKeys.Issue(dataDirectory, agreement, party, role, TimeSpan.FromDays(30), time));
         return client;
     }
 

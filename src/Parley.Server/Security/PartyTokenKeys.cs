@@ -25,9 +25,10 @@ public sealed class PartyTokenKeys
     /// given, <c>jwks_file</c> read from disk (relative paths against the working directory).
     /// </summary>
     /// <exception cref="InputRejectedException">A JWKS cannot be read or holds a key Parley does not accept.</exception>
-    public static PartyTokenKeys Load(Agreement agreement)
+    public static PartyTokenKeys Load(Agreement agreement, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(agreement);
+        ArgumentNullException.ThrowIfNull(time);
         var errors = new List<InputError>();
         var parties = new Dictionary<PartyId, TokenValidationParameters>();
         for (int i = 0; i < agreement.Parties.Count; i++)
@@ -62,7 +63,7 @@ public sealed class PartyTokenKeys
             var keys = Jwks.Parse(json ?? "", field, errors);
             if (errors.Count == before)
             {
-                parties[party.Id] = Parameters(identity.Issuer, identity.Audience ?? agreement.TokenAudience, keys, Jwks.Algorithms, agreement.TokenClockSkew);
+                parties[party.Id] = Parameters(identity.Issuer, identity.Audience ?? agreement.TokenAudience, keys, Jwks.Algorithms, agreement.TokenClockSkew, time);
             }
         }
 
@@ -79,9 +80,11 @@ public sealed class PartyTokenKeys
 
     /// <summary>
     /// Parameters that trust only <paramref name="keys"/>, with algorithms that fit each key's type, for tokens from
-    /// <paramref name="issuer"/> to <paramref name="audience"/>, with an expiry, within <paramref name="skew"/>.
+    /// <paramref name="issuer"/> to <paramref name="audience"/>, with an expiry, within <paramref name="skew"/> of
+    /// <paramref name="time"/>: the center's clock, which issues and remembers tokens too, not the machine's.
     /// </summary>
-    internal static TokenValidationParameters Parameters(string issuer, string audience, IReadOnlyList<SecurityKey> keys, IReadOnlyList<string> algorithms, TimeSpan skew) => new()
+    internal static TokenValidationParameters Parameters(string issuer, string audience, IReadOnlyList<SecurityKey> keys, IReadOnlyList<string> algorithms, TimeSpan skew,
+        TimeProvider time) => new()
     {
         ValidIssuer = issuer,
         ValidAudience = audience,
@@ -98,21 +101,48 @@ public sealed class PartyTokenKeys
         RequireSignedTokens = true,
         RequireExpirationTime = true,
         ValidateLifetime = true,
+        LifetimeValidator = (notBefore, expires, _, _) => Lifetime(notBefore, expires, skew, time.GetUtcNow().UtcDateTime),
         ValidateIssuer = true,
         ValidateAudience = true,
         ClockSkew = skew,
         NameClaimType = "sub",
         RoleClaimType = "scope",
     };
+
+    // The library's own check reads the machine's clock; this one is the library's rule at the center's time.
+    private static bool Lifetime(DateTime? notBefore, DateTime? expires, TimeSpan skew, DateTime now)
+    {
+        if (expires is not { } until)
+        {
+            throw new SecurityTokenNoExpirationException("the token has no expiry");
+        }
+
+        if (notBefore is { } from && from > until)
+        {
+            throw new SecurityTokenInvalidLifetimeException("the token's lifetime ends before it starts") { NotBefore = from, Expires = until };
+        }
+
+        if (notBefore is { } start && start > now + skew)
+        {
+            throw new SecurityTokenNotYetValidException("the token is not valid yet") { NotBefore = start };
+        }
+
+        if (until < now - skew)
+        {
+            throw new SecurityTokenExpiredException("the token has expired") { Expires = until };
+        }
+
+        return true;
+    }
 }
 
 /// <summary>The token keys of each agreement version served, read once per version (a new version reads them anew).</summary>
 /// <remarks>Thread-safe.</remarks>
-internal sealed class PartyKeyBook(Parley.Server.Theaters.TheaterRegistry registry)
+internal sealed class PartyKeyBook(Parley.Server.Theaters.TheaterRegistry registry, TimeProvider time)
 {
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Agreement, PartyTokenKeys> _keys = new();
 
     /// <summary>The agreement in force and its parties' token keys, if served.</summary>
     public (Agreement Agreement, PartyTokenKeys Keys)? Find(Parley.Core.Model.AgreementId id) =>
-        registry.Find(id) is { } agreement ? (agreement, _keys.GetValue(agreement, PartyTokenKeys.Load)) : null;
+        registry.Find(id) is { } agreement ? (agreement, _keys.GetValue(agreement, a => PartyTokenKeys.Load(a, time))) : null;
 }

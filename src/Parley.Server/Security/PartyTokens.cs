@@ -106,7 +106,7 @@ internal sealed class PartyTokenValidator(PartyKeyBook keyBook, SecurityKey deve
 
         var (agreement, keys) = found;
         var parameters = keys.For(new PartyId(partyId)) ?? _development.GetOrAdd(agreement.TokenClockSkew, skew =>
-            PartyTokenKeys.Parameters(TokenKeys.Issuer, TokenKeys.Audience, [developmentKey], [SecurityAlgorithms.EcdsaSha256], skew));
+            PartyTokenKeys.Parameters(TokenKeys.Issuer, TokenKeys.Audience, [developmentKey], [SecurityAlgorithms.EcdsaSha256], skew, time));
         if (!parameters.ValidAlgorithms.Contains(unverified.Alg))
         {
             return (Refused("the token's signature algorithm is not accepted for its party"), null);
@@ -206,7 +206,7 @@ internal static class PartyTokenRegistration
     /// <summary>Adds the <c>Bearer</c> scheme, trusting <paramref name="developmentKey"/> for parties without an identity provider.</summary>
     public static IServiceCollection AddPartyTokens(this IServiceCollection services, SecurityKey developmentKey)
     {
-        services.AddSingleton(sp => new PartyKeyBook(sp.GetRequiredService<TheaterRegistry>()));
+        services.AddSingleton(sp => new PartyKeyBook(sp.GetRequiredService<TheaterRegistry>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new PartyTokenValidator(sp.GetRequiredService<PartyKeyBook>(), developmentKey, sp.GetRequiredService<TimeProvider>()));
         services.AddAuthentication(PartyTokenHandler.SchemeName).AddScheme<PartyTokenOptions, PartyTokenHandler>(PartyTokenHandler.SchemeName, null);
         return services;

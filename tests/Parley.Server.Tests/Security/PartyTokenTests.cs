@@ -117,6 +117,11 @@ public sealed class PartyTokenTests : IAsyncLifetime
         Assert.Contains("error=\"invalid_token\"", challenge.Parameter, StringComparison.Ordinal);
         var detail = JsonNode.Parse(body)!["detail"]!.GetValue<string>();
         Assert.False(string.IsNullOrWhiteSpace(detail));
+        if (fault switch { "expired" => "the token has expired", "not-yet-valid" => "the token is not valid yet", "no-expiry" => "the token has no expiry", _ => null } is { } why)
+        {
+            Assert.Contains(why, detail, StringComparison.Ordinal);
+        }
+
         foreach (var segment in token.Split('.').Where(s => s.Length >= 8))
         {
             Assert.DoesNotContain(segment, body, StringComparison.Ordinal);
@@ -340,7 +345,7 @@ public sealed class PartyTokenKeyLoadingTests
         AgreementReader.Parse($$"""{"id":"a","parties":[{"id":"x"},{"id":"y","identity":{{identity}}}]}""");
 
     private static InputRejectedException Refused(string identity) =>
-        Assert.Throws<InputRejectedException>(() => PartyTokenKeys.Load(WithKeys(identity)));
+        Assert.Throws<InputRejectedException>(() => PartyTokenKeys.Load(WithKeys(identity), TimeProvider.System));
 
     [Fact]
     public void a_jwks_file_that_cannot_be_read_makes_the_agreement_fail_to_load_with_the_field_and_the_path()
@@ -396,7 +401,7 @@ public sealed class PartyTokenKeyLoadingTests
     {
         const string ed25519 = """{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}""";
         const string encryption = """{"kty":"RSA","use":"enc","n":"AQAB","e":"AQAB"}""";
-        var keys = PartyTokenKeys.Load(WithKeys($$$"""{"issuer":"i","jwks":{"keys":[{{{encryption}}},{{{ed25519}}}]}}"""));
+        var keys = PartyTokenKeys.Load(WithKeys($$$"""{"issuer":"i","jwks":{"keys":[{{{encryption}}},{{{ed25519}}}]}}"""), TimeProvider.System);
         Assert.NotNull(keys.For(new PartyId("y")));
         Assert.Null(keys.For(new PartyId("x")));
 
@@ -411,7 +416,7 @@ public sealed class PartyTokenKeyLoadingTests
               {"id":"x","identity":{"issuer":"ix","jwks":{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}}},
               {"id":"y","identity":{"issuer":"iy","audience":"aud-y","jwks":{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}}}]}
             """);
-        var keys = PartyTokenKeys.Load(agreement);
+        var keys = PartyTokenKeys.Load(agreement, TimeProvider.System);
         Assert.Equal("aud-a", keys.For(new PartyId("x"))!.ValidAudience);
         Assert.Equal("ix", keys.For(new PartyId("x"))!.ValidIssuer);
         Assert.Equal("aud-y", keys.For(new PartyId("y"))!.ValidAudience);
