@@ -39,6 +39,7 @@ function isoOrNull(text: string, name: string): string | null {
  */
 export class Planner {
   private mode: PlanMode | null = null;
+  private lastProposed = '';
   private readonly fields = {
     id: h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false' }),
     name: h('input', { type: 'text', autocomplete: 'off' }),
@@ -102,14 +103,12 @@ export class Planner {
     this.actions.clearDraftConflicts();
     render(this.conflicts);
     const party = this.store.state.session?.party ?? 'me';
-    // Month, day, time to the second and two random letters: ids made in the same minute stay apart.
-    const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(4, 14) + String.fromCharCode(97 + Math.floor(Math.random() * 26), 97 + Math.floor(Math.random() * 26));
     const edit = mode.type === 'counter' ? mode.request.operation_feature : mode.edit;
     const p = edit?.properties;
     this.title.textContent = mode.type === 'zone' ? (mode.edit ? `Replace zone ${mode.edit.id}` : 'New zone')
       : mode.type === 'counter' ? `Counter-propose (${mode.request.id})` : mode.edit ? `Modify ${mode.edit.id}` : 'New operation';
     render(this.kinds, (mode.type === 'zone' ? zoneKinds : operationKinds).map((k) => h('option', { value: k })));
-    this.fields.id.value = edit && mode.type !== 'counter' ? String(edit.id) : `${party}-${mode.type === 'zone' ? 'zone' : 'op'}-${stamp}`;
+    this.fields.id.value = edit && mode.type !== 'counter' ? String(edit.id) : this.proposeId(party, mode.type === 'zone' ? 'zone' : 'op');
     this.fields.id.readOnly = Boolean(edit) || mode.type === 'counter';
     this.fields.name.value = String(p?.name ?? '');
     this.fields.kind.value = String(p?.kind ?? (mode.type === 'zone' ? 'protected' : 'strike'));
@@ -127,6 +126,21 @@ export class Planner {
     this.budget.textContent = touchSummary();
     this.preview();
     this.fields.id.readOnly ? this.fields.kind.focus() : this.fields.id.focus();
+  }
+
+  /**
+   * Month, day, time to the second and four random letters, never the id proposed last: plans opened in the same
+   * second (or under a page clock held still) stay apart.
+   */
+  private proposeId(party: string, kind: 'zone' | 'op'): string {
+    const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(4, 14);
+    let id: string;
+    do {
+      const letters = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => String.fromCharCode(97 + (b % 26))).join('');
+      id = `${party}-${kind}-${stamp}${letters}`;
+    } while (id === this.lastProposed);
+    this.lastProposed = id;
+    return id;
   }
 
   close(): void {
