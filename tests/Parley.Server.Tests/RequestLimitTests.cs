@@ -12,6 +12,7 @@ using Parley.Storage.Sqlite;
 namespace Parley.Server.Tests;
 
 /// <summary>Per-party rate limits and request time limits answer with problem documents.</summary>
+[Collection(nameof(WallClockCollection))]
 public sealed class RequestLimitTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

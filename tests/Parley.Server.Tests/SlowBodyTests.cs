@@ -14,6 +14,7 @@ namespace Parley.Server.Tests;
 /// The rate is Kestrel's own, checked on its heartbeat, which no clock of the test drives: the grace period is made
 /// short (2 s) instead, and the trickle is the slow client itself.
 /// </remarks>
+[Collection(nameof(WallClockCollection))]
 public sealed partial class SlowBodyTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -13,6 +13,7 @@ namespace Parley.Server.Tests.Bugs;
 /// the pending read through the reader itself; the exchange ends with one answer and nothing after it.
 /// </summary>
 /// <remarks>The time limit is ASP.NET Core's own timer, which no clock of the test drives: the pause is the slow client itself.</remarks>
+[Collection(nameof(WallClockCollection))]
 public sealed partial class Bug_a_slow_body_cut_by_the_time_limit_broke_the_exchange_after_its_503
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

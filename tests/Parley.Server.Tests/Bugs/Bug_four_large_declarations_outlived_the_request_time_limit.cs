@@ -12,6 +12,7 @@ namespace Parley.Server.Tests.Bugs;
 /// bodies are read one at a time on one thread each, and each party has a budget of vertices a minute.
 /// </summary>
 /// <remarks>This test is about wall-clock time itself, so it measures it.</remarks>
+[Collection(nameof(WallClockCollection))]
 public sealed class Bug_four_large_declarations_outlived_the_request_time_limit
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(3);
