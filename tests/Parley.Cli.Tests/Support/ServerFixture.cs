@@ -27,6 +27,9 @@ public sealed class ServerFixture : IAsyncLifetime
             Urls = "http://127.0.0.1:0",
             Demo = true,
             ConsoleLogging = false,
+            // The ledger tests write hundreds of entries as fast as they are answered; the rate limit is tested on its own.
+            RateLimitPerSecond = 100_000,
+            RateLimitBurst = 100_000,
         }));
         Url = _app.Urls.First();
     }
