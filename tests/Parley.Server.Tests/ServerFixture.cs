@@ -70,14 +70,17 @@ public sealed class RunningServer : IAsyncDisposable
         return new RunningServer(app, dataDirectory, owns, answers);
     }
 
+    /// <summary>The server's clock: its clients sign and take tokens at its time.</summary>
+    private TimeProvider? Time => App.Services.GetService(typeof(TimeProvider)) as TimeProvider;
+
     // Long-lived tokens: tests that move a fake clock forward by a day still hold valid ones.
     public string Token(string party, string role = Roles.Operator, string agreement = "demo") =>
-        TokenKeys.Issue(DataDirectory, agreement, party, role, TimeSpan.FromDays(30), App.Services.GetService(typeof(TimeProvider)) as TimeProvider);
+        TokenKeys.Issue(DataDirectory, agreement, party, role, TimeSpan.FromDays(30), Time);
 
     /// <summary>A client for <paramref name="party"/> (none: anonymous) whose writes are signed with its development key unless <paramref name="sign"/> is false.</summary>
     public HttpClient Client(string? party = null, string role = Roles.Operator, bool sign = true, string agreement = "demo") =>
         party is null ? new HttpClient { BaseAddress = BaseAddress }
-            : SigningHandler.Client(BaseAddress, DataDirectory, agreement, party, role, sign, App.Services.GetService(typeof(TimeProvider)) as TimeProvider);
+            : SigningHandler.Client(BaseAddress, DataDirectory, agreement, party, role, sign, Time);
 
     public static StringContent GeoJson(string json) => new(json, Encoding.UTF8, "application/geo+json");
 

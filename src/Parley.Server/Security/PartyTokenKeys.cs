@@ -101,7 +101,7 @@ public sealed class PartyTokenKeys
         RequireSignedTokens = true,
         RequireExpirationTime = true,
         ValidateLifetime = true,
-        LifetimeValidator = (notBefore, expires, _, _) => Lifetime(notBefore, expires, skew, time.GetUtcNow().UtcDateTime),
+        LifetimeValidator = (notBefore, expires, _, parameters) => Lifetime(notBefore, expires, parameters.ClockSkew, time.GetUtcNow().UtcDateTime),
         ValidateIssuer = true,
         ValidateAudience = true,
         ClockSkew = skew,
