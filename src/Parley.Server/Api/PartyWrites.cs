@@ -49,8 +49,14 @@ internal static class PartyWrites
         return new WriteCommand(caller.Party, http.GetSubmission(), retries ? RetryKey(http, caller) : null, probe, decide);
     }
 
-    /// <summary>The HTTP answer to a write's result.</summary>
-    private static IResult ToResult(HttpContext http, WriteResult result) => result switch
+    /// <summary>The HTTP answer to a write's result, written whatever the request's time limit does since.</summary>
+    private static IResult ToResult(HttpContext http, WriteResult result)
+    {
+        RequestLimits.EndTimeLimit(http);
+        return Respond(http, result);
+    }
+
+    private static IResult Respond(HttpContext http, WriteResult result) => result switch
     {
         WriteResult.Replayed replayed => replayed.Answer.ToResult(replayed: true),
         WriteResult.KeyReused => Problems.IdempotencyMismatch(),

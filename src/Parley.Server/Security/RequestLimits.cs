@@ -21,6 +21,8 @@ namespace Parley.Server.Security;
 /// </remarks>
 internal static class RequestLimits
 {
+    private const string ConnectionTokenKey = "parley.connection-aborted";
+
     /// <summary>Sets Kestrel's limits on connections, headers and bodies.</summary>
     public static void ApplyTo(KestrelServerLimits limits, ParleyServerOptions options)
     {
@@ -75,7 +77,25 @@ internal static class RequestLimits
     /// counted per party, and before authorisation, so that calls with a bad token are counted per address.
     /// </summary>
     public static IApplicationBuilder UseRequestLimits(this IApplicationBuilder app) =>
-        app.UseRateLimiter().UseRequestTimeouts();
+        app.UseRateLimiter().Use((http, next) =>
+        {
+            http.Items[ConnectionTokenKey] = http.RequestAborted;
+            return next(http);
+        }).UseRequestTimeouts();
+
+    /// <summary>
+    /// Ends the time limit of a request whose write a batch has taken: the write is decided and committed whatever the
+    /// limit does, so its answer, which tells what was done, is written however late, on the connection's own token.
+    /// Cut by the limit, that answer became a 503 saying nothing was changed, or its connection was reset under it.
+    /// </summary>
+    public static void EndTimeLimit(HttpContext http)
+    {
+        http.Features.Get<IHttpRequestTimeoutFeature>()?.DisableTimeout();
+        if (http.Items[ConnectionTokenKey] is CancellationToken connection)
+        {
+            http.RequestAborted = connection;
+        }
+    }
 
     private static RateLimitPartition<(string, string, string)> Partition(HttpContext http, ParleyServerOptions options)
     {
