@@ -53,20 +53,18 @@ internal static class PartyWrites
     private static IResult ToResult(HttpContext http, WriteResult result)
     {
         RequestLimits.EndTimeLimit(http);
-        return Respond(http, result);
+        return result switch
+        {
+            WriteResult.Replayed replayed => replayed.Answer.ToResult(replayed: true),
+            WriteResult.KeyReused => Problems.IdempotencyMismatch(),
+            WriteResult.NonceSpent => Problems.Replayed(),
+            WriteResult.BudgetSpent spent => BudgetSpent(http, spent),
+            WriteResult.Decided { Answer: Answer.Refusal refusal } => refusal.Problem,
+            WriteResult.Decided { Rendered: { } rendered } => rendered.ToResult(replayed: false),
+            WriteResult.Decided { Answer: Answer.Content content } => Answer.Render(content).ToResult(replayed: false),
+            _ => throw new InvalidOperationException($"unexpected write result {result.GetType().Name}"),
+        };
     }
-
-    private static IResult Respond(HttpContext http, WriteResult result) => result switch
-    {
-        WriteResult.Replayed replayed => replayed.Answer.ToResult(replayed: true),
-        WriteResult.KeyReused => Problems.IdempotencyMismatch(),
-        WriteResult.NonceSpent => Problems.Replayed(),
-        WriteResult.BudgetSpent spent => BudgetSpent(http, spent),
-        WriteResult.Decided { Answer: Answer.Refusal refusal } => refusal.Problem,
-        WriteResult.Decided { Rendered: { } rendered } => rendered.ToResult(replayed: false),
-        WriteResult.Decided { Answer: Answer.Content content } => Answer.Render(content).ToResult(replayed: false),
-        _ => throw new InvalidOperationException($"unexpected write result {result.GetType().Name}"),
-    };
 
     private static IResult BudgetSpent(HttpContext http, WriteResult.BudgetSpent spent)
     {
